@@ -1,0 +1,59 @@
+# Client Finance Portal backend. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+BUILD     := .local/build
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help deps build run test test-unit bench invoke fmt lint vet synth deploy
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## install what the local stack and the tests need (Java, ClamAV, DynamoDB Local, SES mailbox, browser)
+	@bash infra/local/install.sh
+
+build: ## build every function as Lambda runs it: linux/arm64, stripped, $(BUILD)/<function>/bootstrap
+	@for f in $(FUNCTIONS) ; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $(BUILD)/$$f/bootstrap ./functions/$$f ; \
+	done
+	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $(BUILD)/hello/bootstrap ./infra/local/hello
+	@echo "built $(words $(FUNCTIONS)) functions into $(BUILD)/"
+
+run: deps ## start the whole local stack (API :3000, S3 :9000, mailbox :8005, DynamoDB :8000); Ctrl-C stops it
+	@go run ./infra/local
+
+test: deps lint build ## everything: unit, store (DynamoDB Local), end-to-end (local stack), CDK assertions
+	go test -count=1 -timeout 60m ./...
+
+test-unit: ## only the tests that need no local services
+	go test -count=1 ./shared/access/... ./shared/secret/... ./shared/mail/... ./infra/wiring/...
+
+bench: deps build ## binary sizes against hello-world, and the Go benchmarks
+	@echo "Stripped linux/arm64 binaries ($(GOFLAGS_LAMBDA)), budget 12 MiB each:"
+	@hello=$$(stat -c %s $(BUILD)/hello/bootstrap); over=0; \
+	printf "  %-18s %10s %8s\n" function bytes "x hello"; \
+	printf "  %-18s %10d %8s\n" hello-world $$hello 1.00; \
+	for f in $(FUNCTIONS); do s=$$(stat -c %s $(BUILD)/$$f/bootstrap); \
+	  printf "  %-18s %10d %8s\n" $$f $$s $$(awk "BEGIN{printf \"%.2f\", $$s/$$hello}"); \
+	  if [ $$s -gt 12582912 ]; then echo "  $$f is over the 12 MiB budget"; over=1; fi; done; \
+	exit $$over
+	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
+
+invoke: ## run one event against the running local stack: make invoke FN=notify EVENT=events/notify-schedule.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json"; exit 2; }
+	@curl -sS --fail-with-body -X POST --data-binary @$(EVENT) \
+	  http://$${CFP_LAMBDA_ADDR:-127.0.0.1:3001}/2015-03-31/functions/$(FN)/invocations; echo
+
+fmt: ## format the Go code
+	gofmt -w $$(git ls-files '*.go')
+
+lint: vet ## gofmt check and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' ; git ls-files -o --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet: ## go vet
+	go vet ./...

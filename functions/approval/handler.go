@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// Reviews is what the handler needs of the store.
+type Reviews interface {
+	Token(ctx context.Context, hash string, p mail.Purpose) (store.Token, error)
+	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
+	Approve(ctx context.Context, id access.RequestID, a store.Approval) error
+	Reject(ctx context.Context, id access.RequestID, by access.Email, reason string) error
+	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
+	RecordSecurityCheck(ctx context.Context, id access.RequestID, by access.Email, note string) error
+	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
+}
+
+// Files is what the handler needs of the uploads bucket.
+type Files interface {
+	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
+}
+
+// evidenceTTL is how long a presigned evidence link works (the contract allows at most 5 minutes).
+const evidenceTTL = 5 * time.Minute
+
+// maxForm is the largest form body accepted: the longest field is a 2,000-character text.
+const maxForm = 64 << 10
+
+// Handler serves the review routes.
+type Handler struct {
+	Reviews   Reviews
+	Files     Files
+	Reviewers map[access.Email]bool // a link works only while its addressee is on the list
+	ClientRef *regexp.Regexp        // the council's client reference format, whole-string
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
+	var resp web.Response
+	switch r.HTTPMethod + " " + r.Resource {
+	case "GET /review/{token}":
+		resp = h.show(ctx, r, log)
+	case "POST /review/{token}":
+		resp = h.decide(ctx, r, log)
+	case "GET /review/{token}/evidence/{evidenceId}":
+		resp = h.evidence(ctx, r, log)
+	default:
+		resp = render(http.StatusNotFound, notFoundPage())
+	}
+	// Never the token, the reviewer's address or anything the requester wrote: only what happened.
+	log.Info("review served", "status", resp.StatusCode)
+	return resp, nil
+}
+
+// review is an opened review link: the token's holder and the request it was issued for.
+type review struct {
+	raw      string // the token as it is in the link (never logged)
+	reviewer access.Email
+	req      access.Request
+	evidence []access.Evidence
+}
+
+// open checks the link's token and loads its request. Unknown tokens, tokens of another purpose and
+// tokens of someone no longer on the reviewers' list all get the same 404; an expired one gets 410.
+func (h Handler) open(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
+	raw := r.PathParameters["token"]
+	if raw == "" || len(raw) > 200 {
+		return review{}, page(http.StatusNotFound, notFoundPage())
+	}
+	tok, err := h.Reviews.Token(ctx, secret.From(raw).Hash(), mail.Review)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return review{}, page(http.StatusNotFound, notFoundPage())
+	case err != nil:
+		log.Error("reading a review token", "err", err)
+		return review{}, page(http.StatusServiceUnavailable, unavailablePage())
+	case !h.Reviewers[access.NormaliseEmail(string(tok.Email))]:
+		return review{}, page(http.StatusNotFound, notFoundPage())
+	case !h.Now().Before(tok.ExpiresAt):
+		return review{}, page(http.StatusGone, expiredPage())
+	}
+	req, ev, err := h.Reviews.Request(ctx, access.RequestID(tok.Subject))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return review{}, page(http.StatusNotFound, notFoundPage())
+	case err != nil:
+		log.Error("reading a request", "err", err)
+		return review{}, page(http.StatusServiceUnavailable, unavailablePage())
+	}
+	return review{raw: raw, reviewer: tok.Email, req: req, evidence: ev}, nil
+}
+
+func page(status int, v view) *web.Response { r := render(status, v); return &r }
+
+// self is the review page's address relative to itself (and to its evidence links' base).
+func self(raw string) string { return "./" + url.PathEscape(raw) }
+
+// show is the review page. It only reads.
+func (h Handler) show(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	rv, fail := h.open(ctx, r, log)
+	if fail != nil {
+		return *fail
+	}
+	return render(http.StatusOK, h.reviewPage(rv, r.QueryStringParameters["done"], nil, nil))
+}
+
+// formKey is the anti-forgery value of a review page's forms: an HMAC keyed by the link's token over
+// the request it is for. Only someone holding the link can compute it, so a page on another site
+// cannot make a reviewer's browser post a decision.
+func formKey(raw string, id access.RequestID) string {
+	m := hmac.New(sha256.New, []byte(raw))
+	m.Write([]byte("review-form|" + string(id)))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// decide handles the forms' POST: check the anti-forgery field, validate, make the one conditional
+// write, and answer 303 to the page that shows the outcome.
+func (h Handler) decide(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	rv, fail := h.open(ctx, r, log)
+	if fail != nil {
+		return *fail
+	}
+	form, ok := parseForm(r)
+	if !ok {
+		return render(http.StatusBadRequest, messagePage("The form could not be read", "Go back to the review page and try again.", rv.raw))
+	}
+	want := formKey(rv.raw, rv.req.ID)
+	if got := form.Get("csrf"); !hmac.Equal([]byte(got), []byte(want)) {
+		log.Warn("review form without a valid anti-forgery field")
+		return render(http.StatusForbidden, messagePage("This form was not sent from the review page",
+			"Nothing was changed. Open the link from your email again and use the form on that page.", rv.raw))
+	}
+	in, errs := h.validate(form)
+	if len(errs) > 0 {
+		return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
+	}
+	var err error
+	switch in.action {
+	case actApprove:
+		err = h.Reviews.Approve(ctx, rv.req.ID, store.Approval{By: rv.reviewer, ClientReference: in.clientRef, AccessEndsOn: in.endsOn})
+	case actReject:
+		err = h.Reviews.Reject(ctx, rv.req.ID, rv.reviewer, in.text)
+	case actMoreInfo:
+		err = h.Reviews.RequestInformation(ctx, rv.req.ID, rv.reviewer, in.text)
+	case actSecurityCheck:
+		err = h.Reviews.RecordSecurityCheck(ctx, rv.req.ID, rv.reviewer, in.text)
+	case actEndAccess:
+		err = h.Reviews.EndAccess(ctx, rv.req.ID, rv.reviewer, in.text)
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		log.Info("review action refused: the request is not in a state for it", "action", in.action)
+		return h.conflict(ctx, rv, log)
+	case err != nil:
+		log.Error("recording a review action", "action", in.action, "err", err)
+		return render(http.StatusServiceUnavailable, unavailablePage())
+	}
+	log.Info("review action recorded", "action", in.action, "request", rv.req.ID)
+	// A relative reference: "./<token>" resolved against /review/<token> is that page again, whatever
+	// stage prefix the API is served under.
+	return web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{
+		"Location": self(rv.raw) + "?done=" + in.action,
+	})}
+}
+
+// conflict is the 409 page: someone else decided first, or the request left review. It says who
+// decided and when, read afresh.
+func (h Handler) conflict(ctx context.Context, rv review, log *slog.Logger) web.Response {
+	req, _, err := h.Reviews.Request(ctx, rv.req.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		log.Error("reading a request after a conflict", "err", err)
+	}
+	if err != nil {
+		req = rv.req
+	}
+	return render(http.StatusConflict, conflictPage(req, rv.raw))
+}
+
+// evidence answers a short-lived presigned link to one clean evidence file of the link's request.
+func (h Handler) evidence(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	rv, fail := h.open(ctx, r, log)
+	if fail != nil {
+		return *fail
+	}
+	id := access.EvidenceID(r.PathParameters["evidenceId"])
+	for _, e := range rv.evidence {
+		if e.ID != id || e.RequestID != rv.req.ID {
+			continue
+		}
+		if e.Status != access.Clean {
+			break // only clean files are ever handed out
+		}
+		u, err := h.Files.DownloadURL(ctx, e.Key(), e.File.FileName, evidenceTTL)
+		if err != nil {
+			log.Error("presigning an evidence link", "err", err)
+			return render(http.StatusServiceUnavailable, unavailablePage())
+		}
+		return web.Response{StatusCode: http.StatusFound, Headers: withSecurity(map[string]string{"Location": u})}
+	}
+	return render(http.StatusNotFound, notFoundPage())
+}

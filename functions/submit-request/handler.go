@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// Requests is what the handler needs of the store.
+type Requests interface {
+	CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, msgs []mail.Message, limits ...store.Limit) error
+	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
+	MoveRequest(ctx context.Context, id access.RequestID, from, to access.Status, msgs ...mail.Message) error
+}
+
+// Uploads is what the handler needs of the uploads bucket.
+type Uploads interface {
+	UploadForm(ctx context.Context, key, contentType string, maxSize int64, ttl time.Duration) (bucket.Form, error)
+	Exists(ctx context.Context, key string) (bool, error)
+}
+
+// perEmail limits new requests per requester address.
+var perEmail = store.Limit{Kind: "request-email", Window: time.Hour, Max: 5}
+
+const formTTL = time.Hour
+
+// Handler serves the access-request routes.
+type Handler struct {
+	Requests Requests
+	Uploads  Uploads
+	Origin   string // the portal's origin: the only one allowed to change state
+	PerIP    int    // new requests per source address per hour
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
+	var p *web.Problem
+	var resp web.Response
+	switch r.HTTPMethod + " " + r.Resource {
+	case "POST /access-requests":
+		resp, p = h.create(ctx, r, log)
+	case "POST /access-requests/{id}/submit":
+		resp, p = h.submit(ctx, r, log)
+	case "GET /access-requests/{id}":
+		resp, p = h.status(ctx, r)
+	default:
+		p = web.NotFound()
+	}
+	if p != nil {
+		if p.Status >= 500 {
+			log.Error("request failed", "status", p.Status)
+		} else {
+			log.Info("request refused", "status", p.Status, "title", p.Title)
+		}
+		return p.Respond(), nil
+	}
+	log.Info("request served", "status", resp.StatusCode)
+	return resp, nil
+}
+
+type createdUpload struct {
+	EvidenceID access.EvidenceID `json:"evidenceId"`
+	bucket.Form
+}
+
+type created struct {
+	ID                access.RequestID `json:"id"`
+	Status            access.Status    `json:"status"`
+	ContinuationToken string           `json:"continuationToken"`
+	Uploads           []createdUpload  `json:"uploads"`
+}
+
+func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	var in access.NewRequest
+	if p := web.DecodeJSON(r, &in); p != nil {
+		return web.Response{}, p
+	}
+	now := h.Now().UTC()
+	if errs := in.Validate(now, false); len(errs) > 0 {
+		fe := make([]web.FieldError, len(errs))
+		for i, e := range errs {
+			fe[i] = web.FieldError(e)
+		}
+		return web.Response{}, web.Invalid(fe...)
+	}
+	token := secret.New()
+	in.Requester.Email = access.NormaliseEmail(string(in.Requester.Email))
+	in.Client.Postcode = access.NormalisePostcode(in.Client.Postcode)
+	req := access.Request{
+		ID: access.NewRequestID(), Status: access.AwaitingEvidence, Requester: *in.Requester,
+		Relationship: in.Relationship, Client: in.Client, LPAAccessCode: in.LPAAccessCode, DonorSurname: in.DonorSurname,
+		CreatedAt: now, UpdatedAt: now, ContinuationHash: token.Hash(),
+	}
+	evidence := make([]access.Evidence, len(in.Evidence))
+	uploads := make([]createdUpload, len(in.Evidence))
+	for i, f := range in.Evidence {
+		evidence[i] = access.Evidence{ID: access.NewEvidenceID(), RequestID: req.ID, File: f, Status: access.AwaitingUpload, UpdatedAt: now}
+		form, err := h.Uploads.UploadForm(ctx, evidence[i].Key(), f.ContentType, access.MaxFileSize, formTTL)
+		if err != nil {
+			log.Error("presigning an upload form", "err", err)
+			return web.Response{}, web.Unavailable()
+		}
+		uploads[i] = createdUpload{EvidenceID: evidence[i].ID, Form: form}
+	}
+	received := mail.New(req.Requester.Email, mail.RequestReceived, map[string]string{"Reference": string(req.ID)})
+	email := perEmail
+	email.Key = string(req.Requester.Email)
+	ip := store.Limit{Kind: "request-ip", Key: web.SourceIP(r), Window: time.Hour, Max: h.PerIP}
+	switch err := h.Requests.CreateRequest(ctx, req, evidence, []mail.Message{received}, email, ip); {
+	case errors.Is(err, store.ErrLimited):
+		return web.Response{}, web.TooMany(3600)
+	case err != nil:
+		log.Error("creating a request", "err", err)
+		return web.Response{}, web.Unavailable()
+	}
+	log.Info("request created", "id", req.ID, "relationship", req.Relationship, "files", len(evidence))
+	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads}), nil
+}
+
+// load returns the request only to the holder of its continuation token: an unknown id and a wrong
+// token get the same 404.
+func (h Handler) load(ctx context.Context, r web.Request) (access.Request, []access.Evidence, *web.Problem) {
+	token := secret.From(web.Bearer(r))
+	req, ev, err := h.Requests.Request(ctx, access.RequestID(r.PathParameters["id"]))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return req, nil, web.NotFound()
+	case err != nil:
+		h.Log.Error("reading a request", "err", err)
+		return req, nil, web.Unavailable()
+	case !token.Matches(req.ContinuationHash):
+		return req, nil, web.NotFound()
+	}
+	return req, ev, nil
+}
+
+type statusBody struct {
+	ID     access.RequestID `json:"id"`
+	Status access.Status    `json:"status"`
+}
+
+func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	req, ev, p := h.load(ctx, r)
+	if p != nil {
+		return web.Response{}, p
+	}
+	if req.Status != access.AwaitingEvidence && req.Status != access.MoreInfoRequested {
+		// Already submitted (or decided): submitting again changes nothing.
+		return web.JSON(http.StatusAccepted, statusBody{req.ID, req.Status}), nil
+	}
+	var missing, refused []string
+	for _, e := range current(req, ev) {
+		switch e.Status {
+		case access.EvRejected, access.Infected, access.ScanFailed:
+			refused = append(refused, e.File.FileName)
+		case access.AwaitingUpload:
+			ok, err := h.Uploads.Exists(ctx, e.Key())
+			if err != nil {
+				log.Error("checking an upload", "err", err)
+				return web.Response{}, web.Unavailable()
+			}
+			if !ok {
+				missing = append(missing, e.File.FileName)
+			}
+		}
+	}
+	if len(refused) > 0 {
+		return web.Response{}, web.Conflict("These files were not accepted and must be uploaded again: " + strings.Join(refused, ", ") + ".")
+	}
+	if len(missing) > 0 {
+		return web.Response{}, web.Conflict("These files have not been uploaded yet: " + strings.Join(missing, ", ") + ".")
+	}
+	switch err := h.Requests.MoveRequest(ctx, req.ID, req.Status, access.Scanning); {
+	case errors.Is(err, store.ErrConflict):
+		// A second submit raced this one: answer with where the request is now.
+		if req, _, p = h.load(ctx, r); p != nil {
+			return web.Response{}, p
+		}
+		return web.JSON(http.StatusAccepted, statusBody{req.ID, req.Status}), nil
+	case err != nil:
+		log.Error("submitting a request", "err", err)
+		return web.Response{}, web.Unavailable()
+	}
+	log.Info("request submitted", "id", req.ID)
+	return web.JSON(http.StatusAccepted, statusBody{req.ID, access.Scanning}), nil
+}
+
+type evidenceStatus struct {
+	EvidenceID access.EvidenceID     `json:"evidenceId"`
+	FileName   string                `json:"fileName"`
+	Status     access.EvidenceStatus `json:"status"`
+	Reason     string                `json:"reason,omitempty"`
+}
+
+func (h Handler) status(ctx context.Context, r web.Request) (web.Response, *web.Problem) {
+	req, ev, p := h.load(ctx, r)
+	if p != nil {
+		return web.Response{}, p
+	}
+	sort.Slice(ev, func(i, j int) bool {
+		return ev[i].Round < ev[j].Round || ev[i].Round == ev[j].Round && ev[i].ID < ev[j].ID
+	})
+	body := struct {
+		statusBody
+		Evidence []evidenceStatus `json:"evidence"`
+	}{statusBody: statusBody{req.ID, req.Status}, Evidence: []evidenceStatus{}}
+	for _, e := range ev {
+		body.Evidence = append(body.Evidence, evidenceStatus{e.ID, e.File.FileName, e.Status, e.Reason})
+	}
+	return web.JSON(http.StatusOK, body), nil
+}
+
+// current is the evidence of the request's current round: what a submit waits for.
+func current(req access.Request, ev []access.Evidence) []access.Evidence {
+	var out []access.Evidence
+	for _, e := range ev {
+		if e.Round == req.Round {
+			out = append(out, e)
+		}
+	}
+	return out
+}

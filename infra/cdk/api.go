@@ -1,0 +1,176 @@
+package cdk
+
+import (
+	"regexp"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/council/cfp/infra/wiring"
+)
+
+// AccessLogFormat is the API's access log line. It names the route template
+// ($context.resourcePath), never the request path: paths carry review tokens (design decision 7).
+const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
+	`"resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol",` +
+	`"responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency",` +
+	`"wafResponseCode":"$context.wafResponseCode","error":"$context.error.message"}`
+
+// restAPI declares the REST API and its stage. Methods come later (routes), once the functions exist.
+func (b *build) restAPI() {
+	accessLogs := awslogs.NewLogGroup(b.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	origin, _ := portalOrigin(b.props.PortalURL) // validated already
+	methods := []string{"OPTIONS"}
+	for _, f := range wiring.Functions {
+		for _, r := range f.Routes {
+			if !slices.Contains(methods, r.Method) {
+				methods = append(methods, r.Method)
+			}
+		}
+	}
+	b.api = awsapigateway.NewRestApi(b.stack, jsii.String("Api"), &awsapigateway.RestApiProps{
+		Description:   jsii.String("Client Finance Portal API"),
+		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		// Execution logging (errors only) needs API Gateway's account-level CloudWatch role.
+		CloudWatchRole:              jsii.Bool(true),
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(StageName),
+			ThrottlingRateLimit:  jsii.Number(float64(b.props.ThrottleRatePerSecond)),
+			ThrottlingBurstLimit: jsii.Number(float64(b.props.ThrottleBurst)),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat)),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			// Data tracing would log full requests: tokens, codes and personal data.
+			DataTraceEnabled: jsii.Bool(false),
+			MetricsEnabled:   jsii.Bool(true),
+			TracingEnabled:   jsii.Bool(true),
+		},
+		// The portal calls the API from its own origin with credentials; preflights answer for
+		// that origin only. (The functions' responses carry the matching CORS headers.)
+		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
+			AllowOrigins:     jsii.Strings(origin),
+			AllowMethods:     jsii.Strings(methods...),
+			AllowHeaders:     jsii.Strings("Content-Type"),
+			AllowCredentials: jsii.Bool(true),
+			MaxAge:           awscdk.Duration_Minutes(jsii.Number(10)),
+		},
+	})
+	// The stack's one URL output is ApiUrl (below): drop the RestApi's own, which ends in "/".
+	b.api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	b.validator = b.api.AddRequestValidator(jsii.String("PathParameters"), &awsapigateway.RequestValidatorOptions{
+		ValidateRequestParameters: jsii.Bool(true),
+	})
+	// Built from the API id, not the stage: the stage depends on the methods, the methods on the
+	// functions, and the functions' environment on this URL.
+	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+		"https://", *b.api.RestApiId(), ".execute-api.", *b.stack.Region(), ".", *b.stack.UrlSuffix(), "/"+StageName))
+}
+
+// reviewPathPattern matches the review routes with or without the stage prefix (the execute-api
+// URL has it; a custom domain mapping does not).
+var reviewPathPattern = `^(/` + regexp.QuoteMeta(StageName) + `)?` + regexp.QuoteMeta(ReviewPrefix) + `(/|$)`
+
+// firewall declares the WAF web ACL on the API stage: staff-only /review when networks are set,
+// a per-IP rate limit, and AWS's common rule set.
+func (b *build) firewall() {
+	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
+		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
+			CloudWatchMetricsEnabled: jsii.Bool(true),
+			MetricName:               jsii.String(name),
+			SampledRequestsEnabled:   jsii.Bool(true),
+		}
+	}
+	block := &awswafv2.CfnWebACL_RuleActionProperty{Block: map[string]any{}}
+	var rules []any
+
+	v4, v6, _ := splitCIDRs(b.props.StaffCIDRs) // validated already
+	var staff []any
+	for _, set := range []struct {
+		id, version string
+		cidrs       []string
+	}{{"StaffNetworksV4", "IPV4", v4}, {"StaffNetworksV6", "IPV6", v6}} {
+		if len(set.cidrs) == 0 {
+			continue
+		}
+		ipset := awswafv2.NewCfnIPSet(b.stack, jsii.String(set.id), &awswafv2.CfnIPSetProps{
+			Scope:            jsii.String("REGIONAL"),
+			IpAddressVersion: jsii.String(set.version),
+			Addresses:        jsii.Strings(set.cidrs...),
+			Description:      jsii.String("Staff networks allowed to open " + ReviewPrefix + " pages"),
+		})
+		staff = append(staff, &awswafv2.CfnWebACL_StatementProperty{
+			IpSetReferenceStatement: &awswafv2.CfnWebACL_IPSetReferenceStatementProperty{Arn: ipset.AttrArn()},
+		})
+	}
+	if len(staff) > 0 {
+		fromStaff := staff[0]
+		if len(staff) > 1 {
+			fromStaff = &awswafv2.CfnWebACL_StatementProperty{OrStatement: &awswafv2.CfnWebACL_OrStatementProperty{Statements: staff}}
+		}
+		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
+			Name:   jsii.String("review-from-staff-networks-only"),
+			Action: block,
+			Statement: &awswafv2.CfnWebACL_StatementProperty{AndStatement: &awswafv2.CfnWebACL_AndStatementProperty{
+				Statements: []any{
+					&awswafv2.CfnWebACL_StatementProperty{RegexMatchStatement: &awswafv2.CfnWebACL_RegexMatchStatementProperty{
+						FieldToMatch: &awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}},
+						RegexString:  jsii.String(reviewPathPattern),
+						// Decode first so an encoded path cannot slip past the match.
+						TextTransformations: []any{
+							&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("URL_DECODE")},
+							&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(1), Type: jsii.String("NORMALIZE_PATH")},
+						},
+					}},
+					&awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{Statement: fromStaff}},
+				},
+			}},
+			VisibilityConfig: visibility("review-from-staff-networks-only"),
+		})
+	}
+	rules = append(rules,
+		&awswafv2.CfnWebACL_RuleProperty{
+			Name:   jsii.String("rate-per-ip"),
+			Action: block,
+			Statement: &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
+				AggregateKeyType:    jsii.String("IP"),
+				Limit:               jsii.Number(float64(b.props.RateLimitPer5Min)),
+				EvaluationWindowSec: jsii.Number(300),
+			}},
+			VisibilityConfig: visibility("rate-per-ip"),
+		},
+		&awswafv2.CfnWebACL_RuleProperty{
+			Name:           jsii.String("aws-common-rule-set"),
+			OverrideAction: &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
+			Statement: &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
+				VendorName: jsii.String("AWS"),
+				Name:       jsii.String("AWSManagedRulesCommonRuleSet"),
+			}},
+			VisibilityConfig: visibility("aws-common-rule-set"),
+		},
+	)
+	for i, r := range rules {
+		r.(*awswafv2.CfnWebACL_RuleProperty).Priority = jsii.Number(float64(i))
+	}
+
+	b.webACL = awswafv2.NewCfnWebACL(b.stack, jsii.String("ApiFirewall"), &awswafv2.CfnWebACLProps{
+		Name:             jsii.String(*b.stack.StackName() + "-api"),
+		Scope:            jsii.String("REGIONAL"),
+		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
+		VisibilityConfig: visibility(*b.stack.StackName() + "-api"),
+		Rules:            rules,
+	})
+	assoc := awswafv2.NewCfnWebACLAssociation(b.stack, jsii.String("ApiFirewallAssociation"), &awswafv2.CfnWebACLAssociationProps{
+		ResourceArn: b.api.DeploymentStage().StageArn(),
+		WebAclArn:   b.webACL.AttrArn(),
+	})
+	assoc.Node().AddDependency(b.api.DeploymentStage())
+}

@@ -1,0 +1,21 @@
+// Package cdk owns the AWS stack, written with the Go CDK. Everything it deploys per function (the
+// Lambda, its environment, its IAM, its API routes, bucket notifications, schedule and SES feedback
+// subscription) is derived from infra/wiring, and the table from store.Schema, so the AWS stack and
+// the local stack cannot drift apart. NewStack adds the AWS-only parts around them: WAF, GuardDuty
+// Malware Protection with a tag-based bucket policy, SES identity and configuration set, alarms, and
+// cdk-nag AwsSolutions checks whose findings must be fixed or suppressed with a specific reason.
+//
+// Decisions taken here (also in README-deploy.md):
+//   - The function environment is exactly the wiring Settings, minus the two local-only switches
+//     (INSECURE_COOKIES, S3_PATH_STYLE), which the AWS stack never sets.
+//   - API_URL is built from the REST API id and the stage name rather than the stage's own URL
+//     attribute: the stage depends on the methods, which depend on the functions, so referencing
+//     the stage from a function's environment would be a dependency cycle.
+//   - Identity policies are written statement by statement from wiring.Access, never with grant
+//     helpers: those grant wildcard actions (s3:GetObject*, dynamodb:*Item...) and Scan.
+//   - "The scan function" (exempt from the evidence read deny, with GuardDuty's role) is every
+//     function whose Access may tag objects in the uploads bucket: it reads the verdict tag and must
+//     read an object before it is clean.
+//   - Evidence expires a configured number of days after upload (S3 lifecycle counts from creation;
+//     no function tags decided evidence), so the setting must cover the review period.
+package cdk

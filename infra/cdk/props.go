@@ -1,0 +1,191 @@
+package cdk
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/council/cfp/infra/wiring"
+)
+
+// StackProps is everything a council engineer sets for one deployment. Zero values of the optional
+// fields take the defaults below (WithDefaults).
+type StackProps struct {
+	awscdk.StackProps
+
+	// AssetRoot holds one directory per function with its bootstrap (make build: .local/build).
+	AssetRoot string
+
+	// MailFrom is the sender address (MAIL_FROM), at MailDomain or one of its subdomains.
+	MailFrom string
+	// MailDomain is the SES identity domain to verify; default: the domain of MailFrom.
+	MailDomain string
+	// Reviewers are the Client Finance team addresses that receive review links (REVIEWERS).
+	Reviewers []string
+	// PortalURL is the portal frontend (PORTAL_URL); its origin is the only CORS origin allowed.
+	PortalURL string
+	// ClientReferencePattern is the council's client reference format, a Go regular expression.
+	ClientReferencePattern string
+	// StaffCIDRs are the staff networks allowed to open /review pages; empty: no allow-list.
+	StaffCIDRs []string
+	// AlarmEmail receives the alarm notifications; empty: the alarm topic has no subscriber.
+	AlarmEmail string
+	// EvidenceRetentionDays is how long uploaded evidence is kept after upload.
+	EvidenceRetentionDays int
+
+	// Shaping of notify's mail (NOTICE_QUIET_PERIOD, NOTICE_MAX_DELAY, MAIL_MAX_PER_SECOND).
+	NoticeQuietPeriod time.Duration
+	NoticeMaxDelay    time.Duration
+	MailMaxPerSecond  int
+	// RequestsPerIPPerHour is how many access requests one source address may make in an hour
+	// (REQUEST_LIMIT_PER_IP_HOUR); shared addresses such as libraries need more than one.
+	RequestsPerIPPerHour int
+
+	// API protection: stage throttling and the WAF rate-based rule (requests per 5 minutes per IP).
+	ThrottleRatePerSecond int
+	ThrottleBurst         int
+	RateLimitPer5Min      int
+	// WAFBlockedAlarmThreshold is the number of blocked requests in 5 minutes that raises an alarm.
+	WAFBlockedAlarmThreshold int
+}
+
+// Defaults for the optional settings.
+const (
+	DefaultClientReferencePattern = `^[0-9]{6,10}$`
+	DefaultEvidenceRetentionDays  = 90
+	DefaultNoticeQuietPeriod      = 15 * time.Minute
+	DefaultNoticeMaxDelay         = 2 * time.Hour
+	DefaultMailMaxPerSecond       = 10
+	DefaultRequestsPerIPPerHour   = 20
+	DefaultThrottleRatePerSecond  = 50
+	DefaultThrottleBurst          = 100
+	DefaultRateLimitPer5Min       = 1000
+	DefaultWAFBlockedAlarm        = 100
+)
+
+// WithDefaults returns p with every unset optional field given its default.
+func (p StackProps) WithDefaults() StackProps {
+	if p.MailDomain == "" {
+		if a, err := mail.ParseAddress(p.MailFrom); err == nil {
+			p.MailDomain = domainOf(a.Address)
+		}
+	}
+	setDefault(&p.ClientReferencePattern, DefaultClientReferencePattern)
+	setDefault(&p.EvidenceRetentionDays, DefaultEvidenceRetentionDays)
+	setDefault(&p.NoticeQuietPeriod, DefaultNoticeQuietPeriod)
+	setDefault(&p.NoticeMaxDelay, DefaultNoticeMaxDelay)
+	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
+	setDefault(&p.RequestsPerIPPerHour, DefaultRequestsPerIPPerHour)
+	setDefault(&p.ThrottleRatePerSecond, DefaultThrottleRatePerSecond)
+	setDefault(&p.ThrottleBurst, DefaultThrottleBurst)
+	setDefault(&p.RateLimitPer5Min, DefaultRateLimitPer5Min)
+	setDefault(&p.WAFBlockedAlarmThreshold, DefaultWAFBlockedAlarm)
+	return p
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Validate reports every setting that would make a broken deployment, all at once.
+func (p StackProps) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+
+	if from, err := mail.ParseAddress(p.MailFrom); err != nil || from.Address != p.MailFrom {
+		bad("sender address %q: want a bare address such as no-reply@council.example", p.MailFrom)
+	} else if d := domainOf(from.Address); d != p.MailDomain && !strings.HasSuffix(d, "."+p.MailDomain) {
+		bad("sender address %q is not at the SES identity domain %q", p.MailFrom, p.MailDomain)
+	}
+	if len(p.Reviewers) == 0 {
+		bad("reviewers: at least one address is needed")
+	}
+	for _, r := range p.Reviewers {
+		if a, err := mail.ParseAddress(r); err != nil || a.Address != r || strings.Contains(r, ",") {
+			bad("reviewer %q is not a bare email address", r)
+		}
+	}
+	if _, err := portalOrigin(p.PortalURL); err != nil {
+		bad("portal URL: %v", err)
+	}
+	if _, err := regexp.Compile(p.ClientReferencePattern); err != nil {
+		bad("client reference pattern: %v", err)
+	}
+	if _, _, err := splitCIDRs(p.StaffCIDRs); err != nil {
+		bad("staff networks: %v", err)
+	}
+	if p.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(p.AlarmEmail); err != nil || a.Address != p.AlarmEmail {
+			bad("alarm email %q is not a bare email address", p.AlarmEmail)
+		}
+	}
+	if p.EvidenceRetentionDays < 1 {
+		bad("evidence retention: %d days; want at least 1", p.EvidenceRetentionDays)
+	}
+	if p.NoticeQuietPeriod <= 0 || p.NoticeMaxDelay < p.NoticeQuietPeriod {
+		bad("notice quiet period %v and maximum delay %v: want 0 < quiet <= max", p.NoticeQuietPeriod, p.NoticeMaxDelay)
+	}
+	if p.MailMaxPerSecond < 1 || p.RequestsPerIPPerHour < 1 || p.ThrottleRatePerSecond < 1 || p.ThrottleBurst < 1 || p.WAFBlockedAlarmThreshold < 1 {
+		bad("mail rate, request limit, API throttling and WAF alarm threshold must be positive")
+	}
+	// AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.
+	if p.RateLimitPer5Min < 10 {
+		bad("WAF rate limit %d per 5 minutes: AWS WAF's minimum is 10", p.RateLimitPer5Min)
+	}
+	for _, f := range wiring.Functions {
+		if _, err := os.Stat(filepath.Join(p.AssetRoot, f.Name, "bootstrap")); err != nil {
+			bad("function %s: no bootstrap under asset root %q (run make build first)", f.Name, p.AssetRoot)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func domainOf(address string) string {
+	return strings.ToLower(address[strings.LastIndex(address, "@")+1:])
+}
+
+// portalOrigin is the scheme and host of the portal URL: the one origin CORS allows. It must be
+// HTTPS because session cookies are Secure in AWS.
+func portalOrigin(portalURL string) (string, error) {
+	u, err := url.Parse(portalURL)
+	if err != nil || u.Host == "" || u.User != nil {
+		return "", fmt.Errorf("%q is not an absolute URL", portalURL)
+	}
+	if u.Scheme != "https" {
+		return "", fmt.Errorf("%q must use https", portalURL)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// splitCIDRs parses the staff networks into IPv4 and IPv6 lists as AWS WAF wants them (one IP set
+// per address family), normalised to the network address.
+func splitCIDRs(cidrs []string) (v4, v6 []string, err error) {
+	for _, c := range cidrs {
+		p, perr := netip.ParsePrefix(strings.TrimSpace(c))
+		if perr != nil {
+			return nil, nil, fmt.Errorf("%q is not a CIDR range", c)
+		}
+		// AWS WAF IP sets accept /1 to /32 (IPv4) and /1 to /128 (IPv6); /0 would allow everyone.
+		if p.Bits() == 0 {
+			return nil, nil, fmt.Errorf("%q allows every address", c)
+		}
+		if p.Addr().Is4() {
+			v4 = append(v4, p.Masked().String())
+		} else {
+			v6 = append(v6, p.Masked().String())
+		}
+	}
+	return v4, v6, nil
+}

@@ -1,0 +1,73 @@
+// Command local runs the whole system on this machine (`make run`): every function's real binary
+// behind the local Lambda Runtime API, the API gateway, S3 with its GuardDuty stand-in, DynamoDB
+// Local, the SES mailbox and the schedule. Ctrl-C stops everything. Data stays in .local/data.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/local/stack"
+	"github.com/council/cfp/infra/wiring"
+)
+
+func main() {
+	root, err := services.Root()
+	if err != nil {
+		fail(err)
+	}
+	env := func(name, def string) string {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	settings := map[wiring.Setting]string{
+		wiring.PortalURL: env("CFP_PORTAL_URL", "http://localhost:8080"),
+		wiring.Reviewers: env("CFP_REVIEWERS", "client.finance@council.example"),
+		wiring.MailFrom:  env("CFP_MAIL_FROM", "no-reply@council.example"),
+	}
+	cfg := stack.Config{
+		Root:     root,
+		DataDir:  env("CFP_DATA_DIR", filepath.Join(root, ".local", "data")),
+		API:      env("CFP_API_ADDR", "127.0.0.1:3000"),
+		Lambda:   env("CFP_LAMBDA_ADDR", "127.0.0.1:3001"),
+		S3:       env("CFP_S3_ADDR", "127.0.0.1:9000"),
+		Mailbox:  env("CFP_MAILBOX_ADDR", "127.0.0.1:8005"),
+		DynamoDB: env("CFP_DYNAMODB_ADDR", "127.0.0.1:8000"),
+		Settings: settings,
+		Log:      os.Stderr,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(os.Stderr, "Starting the local stack (building the functions first)...")
+	st, err := stack.Start(ctx, cfg)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf(`
+Client Finance Portal: local stack running
+  API              %s
+  Mailbox          %s      (browser; JSON at %s/store)
+  S3               %s      (buckets %s, %s)
+  DynamoDB Local   %s      (table %s)
+  Lambda Invoke    %s      (make invoke FN=... EVENT=...)
+  Portal origin    %s
+  Data directory   %s
+Press Ctrl-C to stop.
+`, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
+		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.Settings[wiring.PortalURL], st.DataDir)
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "\nStopping...")
+	_ = st.Close()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "local stack:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,375 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/infra/local/apigw"
+	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/guardduty"
+	"github.com/council/cfp/infra/local/runtimeapi"
+	"github.com/council/cfp/infra/local/s3front"
+	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/wiring"
+)
+
+// Credentials and region every local process uses; no AWS account is involved.
+const (
+	AccessKey = "local"
+	SecretKey = "local-secret"
+	Region    = "eu-west-2"
+)
+
+// Config says where everything listens. An address with port 0 takes a free port (tests).
+type Config struct {
+	Root     string // repository root
+	DataDir  string // persistent data; "" for a throw-away directory
+	API      string // the API gateway, e.g. 127.0.0.1:3000
+	Lambda   string // the Lambda Invoke API (make invoke), e.g. 127.0.0.1:3001
+	S3       string
+	Mailbox  string
+	DynamoDB string
+	Settings map[wiring.Setting]string // overrides of Defaults
+	Schedule time.Duration             // how often scheduled functions run
+	Log      io.Writer
+}
+
+// Defaults are the local values of every setting. API_URL is filled in from where the API listens.
+func Defaults() map[wiring.Setting]string {
+	return map[wiring.Setting]string{
+		wiring.TableName:       "cfp",
+		wiring.UploadsBucket:   "cfp-uploads",
+		wiring.DocumentsBucket: "cfp-documents",
+		wiring.MailFrom:        "no-reply@council.example",
+		wiring.Reviewers:       "client.finance@council.example",
+		wiring.PortalURL:       "http://localhost:8080",
+		wiring.ClientRefFormat: `^[0-9]{6,10}$`,
+		wiring.InsecureCookies: "true",
+		wiring.NoticeQuiet:     "3s",
+		wiring.NoticeMaxDelay:  "20s",
+		wiring.MailRate:        "50",
+		wiring.S3PathStyle:     "true",
+		wiring.IPRequestLimit:  "10000", // every local request comes from 127.0.0.1
+	}
+}
+
+// Stack is the running system.
+type Stack struct {
+	APIURL, LambdaURL, S3URL, MailboxURL, DynamoURL, DataDir string
+	Settings                                                 map[wiring.Setting]string
+
+	pools    map[string]*runtimeapi.Pool
+	s3       *s3front.Server
+	procs    []*services.Process
+	servers  []*http.Server
+	stopTick context.CancelFunc
+	tickers  sync.WaitGroup
+	log      io.Writer
+	tmp      string
+}
+
+// Start builds every function for this machine and starts everything. On error, whatever had
+// started is stopped again.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	st := &Stack{pools: map[string]*runtimeapi.Pool{}, log: cfg.Log, DataDir: cfg.DataDir}
+	if st.log == nil {
+		st.log = io.Discard
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	if st.DataDir == "" {
+		if st.tmp, err = os.MkdirTemp("", "cfp-stack-"); err != nil {
+			return nil, err
+		}
+		st.DataDir = st.tmp
+	}
+	st.Settings = Defaults()
+	for k, v := range cfg.Settings {
+		st.Settings[k] = v
+	}
+
+	bins, err := Build(ctx, cfg.Root, filepath.Join(cfg.Root, ".local", "build", "host"))
+	if err != nil {
+		return nil, err
+	}
+
+	// Listeners first, so every URL is known before any process is given its environment.
+	apiL, err := listen(cfg.API)
+	if err != nil {
+		return nil, fmt.Errorf("API address: %w", err)
+	}
+	lambdaL, err := listen(cfg.Lambda)
+	if err != nil {
+		return nil, fmt.Errorf("Lambda API address: %w", err)
+	}
+	s3L, err := listen(cfg.S3)
+	if err != nil {
+		return nil, fmt.Errorf("S3 address: %w", err)
+	}
+	st.APIURL, st.LambdaURL, st.S3URL = "http://"+apiL.Addr().String(), "http://"+lambdaL.Addr().String(), "http://"+s3L.Addr().String()
+	if st.Settings[wiring.APIURL] == "" {
+		st.Settings[wiring.APIURL] = st.APIURL
+	}
+
+	ddb, err := services.StartDynamoDB(ctx, filepath.Join(st.DataDir, "dynamodb"), port(cfg.DynamoDB), st.log)
+	if err != nil {
+		return nil, err
+	}
+	st.procs = append(st.procs, ddb)
+	st.DynamoURL = ddb.URL()
+	if err := dynamo.CreateTable(ctx, st.DynamoURL, st.Settings[wiring.TableName]); err != nil {
+		return nil, err
+	}
+	ses, err := services.StartSES(ctx, port(cfg.Mailbox), st.log)
+	if err != nil {
+		return nil, err
+	}
+	st.procs = append(st.procs, ses)
+	st.MailboxURL = ses.URL()
+
+	clamdAddr := "tcp:127.0.0.1:0" // unreachable: every verdict FAILED, never clean
+	if clamd, err := services.StartClamd(ctx, filepath.Join(st.DataDir, "clamd"), 0, st.log); err != nil {
+		fmt.Fprintf(st.log, "WARNING: ClamAV could not start (%v): every upload will be scan_failed until it can\n", err)
+	} else {
+		st.procs = append(st.procs, clamd)
+		clamdAddr = "tcp:" + clamd.Addr
+	}
+
+	env := st.environment()
+	for _, f := range wiring.Functions {
+		st.pools[f.Name] = runtimeapi.NewPool(runtimeapi.Config{
+			Name: f.Name, Binary: bins[f.Name], Env: env(f), Timeout: f.Timeout, MemoryMB: f.MemoryMB, Log: st.log,
+		})
+	}
+
+	buckets := []string{st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket]}
+	var scanner *guardduty.Scanner
+	st.s3, err = s3front.New(s3front.Config{
+		Dir: filepath.Join(st.DataDir, "s3"), Buckets: buckets, AccessKey: AccessKey, SecretKey: SecretKey, Region: Region,
+		Notify: func(ev events.S3Event) { st.notify(ev, scanner) }, Log: st.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	scanner = guardduty.New(clamdAddr, st.s3, st.log)
+
+	var routes []apigw.Route
+	for _, f := range wiring.Functions {
+		for _, r := range f.Routes {
+			routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Fn: st.pools[f.Name]})
+		}
+	}
+	st.serve(apiL, apigw.New(routes, st.log))
+	st.serve(s3L, st.s3)
+	st.serve(lambdaL, http.HandlerFunc(st.invokeAPI))
+
+	every := cfg.Schedule
+	if every == 0 {
+		every = 3 * time.Second
+	}
+	tickCtx, cancel := context.WithCancel(context.Background())
+	st.stopTick = cancel
+	for _, f := range wiring.Functions {
+		if f.Schedule > 0 {
+			st.tickers.Add(1)
+			go st.tick(tickCtx, st.pools[f.Name], every)
+		}
+	}
+	return st, nil
+}
+
+// environment is what every function process sees: its settings, as the AWS stack sets them, and
+// the SDK's standard variables pointing at the local services.
+func (st *Stack) environment() func(wiring.Function) []string {
+	return func(f wiring.Function) []string {
+		env := []string{
+			"PATH=" + os.Getenv("PATH"),
+			"AWS_REGION=" + Region, "AWS_DEFAULT_REGION=" + Region,
+			"AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey,
+			"AWS_ENDPOINT_URL_DYNAMODB=" + st.DynamoURL,
+			"AWS_ENDPOINT_URL_S3=" + st.S3URL,
+			"AWS_ENDPOINT_URL_SESV2=" + st.MailboxURL,
+			"AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
+			"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
+			"AWS_EC2_METADATA_DISABLED=true",
+		}
+		for k, v := range f.Environment(st.Settings) {
+			env = append(env, k+"="+v)
+		}
+		return env
+	}
+}
+
+// notify delivers an S3 event notification as S3 would: to every function subscribed to the bucket,
+// prefix and event name. New evidence is also handed to the GuardDuty stand-in, which tags it.
+func (st *Stack) notify(ev events.S3Event, scanner *guardduty.Scanner) {
+	for _, rec := range ev.Records {
+		bucket, name := rec.S3.Bucket.Name, "s3:"+rec.EventName
+		key, err := url.QueryUnescape(rec.S3.Object.Key) // S3 sends keys form-encoded: '+' is a space
+		if err != nil {
+			fmt.Fprintf(st.log, "s3 event with an undecodable key: %v\n", err)
+			continue
+		}
+		for _, f := range wiring.Functions {
+			for _, n := range f.Notifications {
+				if st.Settings[n.Bucket] == bucket && strings.HasPrefix(key, n.Prefix) && matches(n.Events, name) {
+					payload, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{rec}})
+					st.pools[f.Name].InvokeAsync(payload)
+				}
+			}
+		}
+		if bucket == st.Settings[wiring.UploadsBucket] && strings.HasPrefix(key, "evidence/") && strings.HasPrefix(rec.EventName, "ObjectCreated:") && scanner != nil {
+			go scanner.Scan(context.Background(), bucket, key)
+		}
+	}
+}
+
+func matches(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if p == name || strings.HasSuffix(p, "*") && strings.HasPrefix(name, strings.TrimSuffix(p, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+// tick invokes a scheduled function as EventBridge would.
+func (st *Stack) tick(ctx context.Context, pool *runtimeapi.Pool, every time.Duration) {
+	defer st.tickers.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ev, _ := json.Marshal(events.EventBridgeEvent{
+				Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36), DetailType: "Scheduled Event", Source: "aws.events",
+				AccountID: "000000000000", Time: now.UTC(), Region: Region, Detail: json.RawMessage("{}"),
+			})
+			if _, err := pool.Invoke(ctx, ev); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(st.log, "schedule: %v\n", err)
+			}
+		}
+	}
+}
+
+// invokeAPI is Lambda's Invoke API (POST /2015-03-31/functions/{name}/invocations), for make invoke.
+func (st *Stack) invokeAPI(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	name, ok2 := strings.CutSuffix(name, "/invocations")
+	pool := st.pools[name]
+	if !ok || !ok2 || r.Method != http.MethodPost || pool == nil {
+		http.Error(w, `{"message":"function not found"}`, http.StatusNotFound)
+		return
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	out, err := st.Invoke(r.Context(), name, payload)
+	var fe *runtimeapi.FunctionError
+	switch {
+	case errors.As(err, &fe):
+		w.Header().Set("X-Amz-Function-Error", "Unhandled")
+		out, _ = json.Marshal(map[string]string{"errorType": fe.Type, "errorMessage": fe.Message})
+	case err != nil:
+		w.Header().Set("X-Amz-Function-Error", "Unhandled")
+		out, _ = json.Marshal(map[string]string{"errorType": "Runtime.Error", "errorMessage": err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(out)
+}
+
+// Invoke runs one event through a function, synchronously.
+func (st *Stack) Invoke(ctx context.Context, name string, payload []byte) ([]byte, error) {
+	pool := st.pools[name]
+	if pool == nil {
+		return nil, fmt.Errorf("no function %q", name)
+	}
+	return pool.Invoke(ctx, payload)
+}
+
+// Close stops everything Start started; nothing is left running.
+func (st *Stack) Close() error {
+	if st.stopTick != nil {
+		st.stopTick()
+		st.tickers.Wait()
+	}
+	for _, s := range st.servers {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.Shutdown(ctx)
+		cancel()
+	}
+	for _, p := range st.pools {
+		_ = p.Close()
+	}
+	if st.s3 != nil {
+		_ = st.s3.Close()
+	}
+	for i := len(st.procs) - 1; i >= 0; i-- {
+		_ = st.procs[i].Close()
+	}
+	if st.tmp != "" {
+		_ = os.RemoveAll(st.tmp)
+	}
+	return nil
+}
+
+func (st *Stack) serve(l net.Listener, h http.Handler) {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	st.servers = append(st.servers, s)
+	go func() { _ = s.Serve(l) }()
+}
+
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return net.Listen("tcp", addr)
+}
+
+func port(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// Build compiles every function for this machine, as Lambda would run it (-tags lambda.norpc), and
+// returns the path of each binary.
+func Build(ctx context.Context, root, dir string) (map[string]string, error) {
+	bins := map[string]string{}
+	args := []string{"build", "-tags", "lambda.norpc", "-o", dir + "/"}
+	for _, f := range wiring.Functions {
+		args = append(args, "./"+f.Dir())
+		bins[f.Name] = filepath.Join(dir, f.Name)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the functions: %v\n%s", err, out)
+	}
+	return bins, nil
+}

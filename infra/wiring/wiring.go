@@ -1,0 +1,184 @@
+package wiring
+
+import "time"
+
+// Setting is a deployment setting. Its name is the environment variable a function reads it from.
+type Setting string
+
+// The settings. Each stack (local, AWS) gives every one a value.
+const (
+	TableName       Setting = "TABLE_NAME"       // the single DynamoDB table
+	UploadsBucket   Setting = "UPLOADS_BUCKET"   // evidence uploads (presigned POST)
+	DocumentsBucket Setting = "DOCUMENTS_BUCKET" // back-office drops under inbound/, published under published/
+	MailFrom        Setting = "MAIL_FROM"        // verified SES sender
+	Reviewers       Setting = "REVIEWERS"        // comma-separated Client Finance team addresses
+	PortalURL       Setting = "PORTAL_URL"       // the portal frontend; also the only allowed Origin
+	APIURL          Setting = "API_URL"          // the API's public base URL (review links)
+	ClientRefFormat Setting = "CLIENT_REFERENCE_PATTERN"
+	MailConfigSet   Setting = "SES_CONFIGURATION_SET" // bounces and complaints come back through it
+	// InsecureCookies drops Secure and the __Host- prefix for plain-HTTP development. Only the local
+	// stack sets it; the AWS stack never does.
+	InsecureCookies Setting = "INSECURE_COOKIES"
+	// NoticeQuiet and NoticeMaxDelay shape new-document notices (Go durations).
+	NoticeQuiet    Setting = "NOTICE_QUIET_PERIOD"
+	NoticeMaxDelay Setting = "NOTICE_MAX_DELAY"
+	MailRate       Setting = "MAIL_MAX_PER_SECOND"
+	// IPRequestLimit is how many new access requests one source address may make in an hour
+	// (shared addresses such as libraries make more than one person's worth).
+	IPRequestLimit Setting = "REQUEST_LIMIT_PER_IP_HOUR"
+	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
+	S3PathStyle Setting = "S3_PATH_STYLE"
+)
+
+// Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
+const (
+	ObjectCreated    = "s3:ObjectCreated:*"
+	ObjectTaggingPut = "s3:ObjectTagging:Put"
+)
+
+// Bucket names a bucket by the setting that holds its name.
+type Bucket = Setting
+
+// Route is an API Gateway REST route. Path parameters are written {name}.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Notification subscribes a function to a bucket's events under a key prefix.
+type Notification struct {
+	Bucket Bucket
+	Prefix string
+	Events []string
+}
+
+// Access is what a function may touch; the AWS stack turns it into least-privilege IAM.
+type Access struct {
+	TableRead, TableWrite bool
+	Read, Write, Delete   []BucketPrefix // object actions per bucket prefix
+	Tag                   []BucketPrefix // read and write object tags
+	SendMail              bool
+}
+
+// BucketPrefix is a key prefix in a bucket ("" for the whole bucket).
+type BucketPrefix struct {
+	Bucket Bucket
+	Prefix string
+}
+
+// Function is one Lambda function: one binary under functions/<Name>.
+type Function struct {
+	Name          string
+	Description   string
+	Settings      []Setting
+	Routes        []Route
+	Notifications []Notification
+	Schedule      time.Duration // 0: not scheduled
+	MailFeedback  bool          // receives SES bounce and complaint notifications (SNS)
+	MemoryMB      int
+	Timeout       time.Duration
+	Access        Access
+}
+
+// Dir is the function's source directory, relative to the repository root.
+func (f Function) Dir() string { return "functions/" + f.Name }
+
+var common = []Setting{TableName, MailFrom, PortalURL, APIURL, S3PathStyle}
+
+func with(extra ...Setting) []Setting { return append(append([]Setting{}, common...), extra...) }
+
+// Functions is the system.
+var Functions = []Function{
+	{
+		Name:        "submit-request",
+		Description: "Access requests: create, upload forms, submit, status",
+		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit),
+		Routes: []Route{
+			{"POST", "/access-requests"},
+			{"GET", "/access-requests/{id}"},
+			{"POST", "/access-requests/{id}/submit"},
+		},
+		MemoryMB: 256, Timeout: 10 * time.Second,
+		Access: Access{TableRead: true, TableWrite: true, Write: []BucketPrefix{{UploadsBucket, "evidence/"}}, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+	},
+	{
+		Name:          "scan-upload",
+		Description:   "Checks each evidence upload and records the malware verdict",
+		Settings:      with(UploadsBucket, Reviewers),
+		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
+		MemoryMB:      512, Timeout: 60 * time.Second,
+		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+	},
+	{
+		Name:        "approval",
+		Description: "Staff review pages and decisions",
+		Settings:    with(UploadsBucket, Reviewers, ClientRefFormat),
+		Routes: []Route{
+			{"GET", "/review/{token}"},
+			{"POST", "/review/{token}"},
+			{"GET", "/review/{token}/evidence/{evidenceId}"},
+		},
+		MemoryMB: 256, Timeout: 10 * time.Second,
+		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+	},
+	{
+		Name:        "account",
+		Description: "Accounts, sign-in, sessions and the signed-in portal",
+		Settings:    with(DocumentsBucket, InsecureCookies),
+		Routes: []Route{
+			{"POST", "/account/register"},
+			{"POST", "/account/verify"},
+			{"POST", "/session"},
+			{"POST", "/session/verify"},
+			{"DELETE", "/session"},
+			{"GET", "/me"},
+			{"GET", "/clients/{clientReference}/documents"},
+			{"GET", "/clients/{clientReference}/grantees"},
+			{"GET", "/documents/{id}/download"},
+		},
+		MemoryMB: 256, Timeout: 10 * time.Second,
+		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{DocumentsBucket, "published/"}}, SendMail: true},
+	},
+	{
+		Name:          "publish-document",
+		Description:   "Publishes documents the back office drops under inbound/",
+		Settings:      with(DocumentsBucket),
+		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
+		MemoryMB:      256, Timeout: 60 * time.Second,
+		Access: Access{TableRead: true, TableWrite: true,
+			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}},
+			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}},
+			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}}},
+	},
+	{
+		Name:         "notify",
+		Description:  "Sends queued emails and new-document notices; handles SES feedback",
+		Settings:     with(MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
+		Schedule:     time.Minute,
+		MailFeedback: true,
+		MemoryMB:     256, Timeout: 5 * time.Minute,
+		Access: Access{TableRead: true, TableWrite: true, SendMail: true},
+	},
+}
+
+// Find returns the function with that name.
+func Find(name string) (Function, bool) {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Environment returns the function's environment from a stack's setting values: exactly the
+// settings the function reads, no more. A setting with no value is left out.
+func (f Function) Environment(values map[Setting]string) map[string]string {
+	env := map[string]string{}
+	for _, s := range f.Settings {
+		if v, ok := values[s]; ok && v != "" {
+			env[string(s)] = v
+		}
+	}
+	return env
+}

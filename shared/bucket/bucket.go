@@ -1,0 +1,90 @@
+package bucket
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Form is a presigned POST: the browser posts every field, then the file as "file", to URL.
+type Form struct {
+	URL       string            `json:"url"`
+	Fields    map[string]string `json:"fields"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+}
+
+// Bucket is one S3 bucket.
+type Bucket struct {
+	Client  *s3.Client
+	Presign *s3.PresignClient
+	Name    string
+}
+
+// New returns the bucket; the presign client is built once with it.
+func New(c *s3.Client, name string) Bucket {
+	return Bucket{Client: c, Presign: s3.NewPresignClient(c), Name: name}
+}
+
+// UploadForm returns a form that can put exactly one object of contentType, between 1 byte and
+// maxSize, at key, until ttl has passed. S3 enforces every condition; the key is ours, not the browser's.
+func (b Bucket) UploadForm(ctx context.Context, key, contentType string, maxSize int64, ttl time.Duration) (Form, error) {
+	p, err := b.Presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key}, func(o *s3.PresignPostOptions) {
+		o.Expires = ttl
+		o.Conditions = []any{
+			map[string]string{"key": key},
+			map[string]string{"Content-Type": contentType},
+			[]any{"content-length-range", 1, maxSize},
+		}
+	})
+	if err != nil {
+		return Form{}, err
+	}
+	fields := map[string]string{"Content-Type": contentType}
+	for k, v := range p.Values {
+		fields[k] = v
+	}
+	return Form{URL: p.URL, Fields: fields, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
+}
+
+// Exists reports whether an object is there.
+func (b Bucket) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.Name, Key: &key})
+	var nf *types.NotFound
+	var nsk *types.NoSuchKey
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &nf), errors.As(err, &nsk):
+		return false, nil
+	}
+	return false, err
+}
+
+// DownloadURL returns a presigned GET link valid for ttl, that makes browsers save the file as fileName.
+func (b Bucket) DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error) {
+	in := &s3.GetObjectInput{Bucket: &b.Name, Key: &key}
+	if fileName != "" {
+		in.ResponseContentDisposition = aws.String(`attachment; filename="` + safeName(fileName) + `"`)
+	}
+	r, err := b.Presign.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", err
+	}
+	return r.URL, nil
+}
+
+// safeName keeps a file name from breaking out of its header quotes.
+func safeName(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			r = '_'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,48 @@
+package mail
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/council/cfp/shared/access"
+)
+
+// SES is the part of the SES v2 API that sending uses; *sesv2.Client satisfies it.
+type SES interface {
+	SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+}
+
+// Sender sends rendered emails through SES from one address.
+type Sender struct {
+	SES       SES
+	From      string
+	ConfigSet string // bounces and complaints come back through it; "" locally
+}
+
+// Send sends one email and returns SES's message id. idempotencyKey is set as a header so a
+// duplicate that slips through the at-least-once window can be recognised by the recipient's client.
+func (s Sender) Send(ctx context.Context, to access.Email, r Rendered, idempotencyKey string) (string, error) {
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(s.From),
+		Destination:      &types.Destination{ToAddresses: []string{string(to)}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: &types.Content{Data: aws.String(r.Subject), Charset: aws.String("UTF-8")},
+			Body: &types.Body{
+				Text: &types.Content{Data: aws.String(r.Text), Charset: aws.String("UTF-8")},
+				Html: &types.Content{Data: aws.String(r.HTML), Charset: aws.String("UTF-8")},
+			},
+			Headers: []types.MessageHeader{{Name: aws.String("X-Entity-Ref-ID"), Value: aws.String(idempotencyKey)}},
+		}},
+	}
+	if s.ConfigSet != "" {
+		in.ConfigurationSetName = aws.String(s.ConfigSet)
+	}
+	out, err := s.SES.SendEmail(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.MessageId), nil
+}

@@ -1,0 +1,27 @@
+// Package store owns the single DynamoDB table: its schema, the key of every entity, and every read
+// and write the functions make. Nothing outside this package builds a key or an expression.
+//
+// All keys are strings. Every index is sparse: an item is in it only while it has the index's keys,
+// so "awaiting review", "queued email" and "active grant" are index memberships set and removed in
+// the same write as the state change. No request path uses Scan.
+//
+//	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
+//	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
+//	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review
+//	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
+//	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request
+//	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<id>           CLIENT#<ref>#TYPE#<t> / DOC#<date>#<id> document by id; client's documents, newest first, by type
+//	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
+//	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
+//	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
+//	link token          TOKEN#<hash>           TOKEN                 -                                        -                                    review, invitation, verification links (TTL)
+//	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
+//	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
+//	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
+//	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
+//	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
+//
+// Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as
+// hashes, and a link's token is minted by the notifier at the moment the email is sent, so no
+// plaintext secret rests in the table, not even in the outbox.
+package store

@@ -1,0 +1,55 @@
+package store
+
+import "time"
+
+// DocumentType is one of the four kinds of financial document.
+type DocumentType string
+
+const (
+	AssessmentOutcome        DocumentType = "assessment_outcome"
+	DirectPaymentRemittance  DocumentType = "direct_payment_remittance"
+	DeferredPaymentStatement DocumentType = "deferred_payment_statement"
+	CareInvoice              DocumentType = "care_invoice"
+)
+
+// DocumentTypes lists the valid types.
+var DocumentTypes = map[DocumentType]bool{AssessmentOutcome: true, DirectPaymentRemittance: true, DeferredPaymentStatement: true, CareInvoice: true}
+
+// DocumentID identifies a published document; it is derived from the object's identity, so
+// publishing the same object twice gives the same id.
+type DocumentID string
+
+// Document is a published document.
+type Document struct {
+	ID              DocumentID
+	ClientReference string
+	Type            DocumentType
+	Title           string
+	DocumentDate    string // YYYY-MM-DD
+	PublishedAt     time.Time
+	Size            int64
+	Key             string // where it lives in the documents bucket (published/...)
+}
+
+func documentKey(id DocumentID) key { return key{"DOC#" + string(id), "DOC"} }
+
+// documentItem is a document as stored:
+// GSI1 CLIENT#<ref> / DOC#<date>#<id>: the client's documents, newest first (ScanIndexForward false);
+// GSI2 CLIENT#<ref>#TYPE#<type> / DOC#<date>#<id>: the same, of one type.
+type documentItem struct {
+	PK, SK         string
+	GSI1PK, GSI1SK string
+	GSI2PK, GSI2SK string
+	Kind           string // "document"
+	Document       Document
+}
+
+func newDocumentItem(d Document) documentItem {
+	k := documentKey(d.ID)
+	sk := "DOC#" + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)
+	return documentItem{
+		PK: k.PK, SK: k.SK, Kind: "document", Document: d,
+		GSI1PK: clientPK(d.ClientReference), GSI1SK: sk,
+		GSI2PK: clientPK(d.ClientReference) + "#TYPE#" + string(d.Type), GSI2SK: sk,
+	}
+}

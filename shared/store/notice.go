@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+)
+
+// A new-documents notice is one item per person (NOTICE#<email> / NOTICE) counting the documents
+// published for them since their last email. It is in the sparse GSI1 partition NOTICE, sorted by
+// <firstAt>#<email>, while it is pending; turning it into an email deletes it.
+
+const noticeQueue = "NOTICE" // GSI1PK of pending notices
+
+func noticeKey(e access.Email) key { return key{"NOTICE#" + string(e), "NOTICE"} }
+
+// Notice is a person's pending new-documents notice.
+type Notice struct {
+	Email   access.Email
+	Count   int       // documents published for them since the notice began
+	FirstAt time.Time // the first of them: the notice is sent at the latest a maximum delay after it
+	LastAt  time.Time // the latest: the notice is sent once this is a quiet period old
+	sortKey string
+}
+
+type noticeItem struct {
+	PK, SK         string
+	GSI1PK, GSI1SK string
+	Email          access.Email
+	Count          int
+	FirstAt        string
+	LastAt         string
+}
+
+// noticeAdd adds one document to a person's notice, creating it if there is none.
+func (s *Store) noticeAdd(e access.Email, now time.Time) types.TransactWriteItem {
+	at := stamp(now)
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table,
+		Key:       noticeKey(e).av(),
+		UpdateExpression: aws.String("ADD #c :one SET FirstAt = if_not_exists(FirstAt, :at), LastAt = :at, " +
+			"GSI1PK = :q, GSI1SK = if_not_exists(GSI1SK, :sk), Email = :e"),
+		ExpressionAttributeNames: map[string]string{"#c": "Count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num("1"), ":at": str(at), ":q": str(noticeQueue), ":sk": str(at + "#" + string(e)), ":e": str(string(e)),
+		},
+	}}
+}
+
+// DueNotices returns up to limit pending notices that are due at now: their person has had no new
+// document for quiet, or their first document is maxDelay old. One Query on GSI1 (paged): a notice
+// can only be due once its first document is quiet old, so the key condition bounds the read and a
+// filter keeps the ones still receiving documents out.
+func (s *Store) DueNotices(ctx context.Context, quiet, maxDelay time.Duration, limit int) ([]Notice, error) {
+	now := s.now()
+	quietCut, maxCut := stamp(now.Add(-quiet)), stamp(now.Add(-maxDelay))
+	var out []Notice
+	var start map[string]types.AttributeValue
+	for len(out) < limit {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              &s.table,
+			IndexName:              aws.String("GSI1"),
+			KeyConditionExpression: aws.String("GSI1PK = :q AND GSI1SK <= :cut"),
+			FilterExpression:       aws.String("LastAt <= :quiet OR FirstAt <= :max"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":q": str(noticeQueue), ":cut": str(quietCut + "~"), ":quiet": str(quietCut), ":max": str(maxCut),
+			},
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, wrap("due notices", err)
+		}
+		for _, item := range res.Items {
+			var it noticeItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, wrap("due notices", err)
+			}
+			out = append(out, it.notice())
+		}
+		if start = res.LastEvaluatedKey; start == nil {
+			break
+		}
+	}
+	return out[:min(len(out), limit)], nil
+}
+
+func (it noticeItem) notice() Notice {
+	first, _ := time.Parse(stampLayout, it.FirstAt)
+	last, _ := time.Parse(stampLayout, it.LastAt)
+	return Notice{Email: it.Email, Count: it.Count, FirstAt: first, LastAt: last, sortKey: it.GSI1SK}
+}
+
+// NoticeMailID is the id of the email a notice becomes: derived from the person and the notice's
+// first document, so turning the same notice into an email twice queues it once.
+func NoticeMailID(n Notice) MailID {
+	sum := sha256.Sum256([]byte(string(n.Email) + "\x00" + n.sortKey))
+	return MailID("n" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15])))
+}
+
+// SendNotice turns a pending notice into one queued new-documents email, in one transaction: the
+// notice is deleted only if its count is still the one read, so a document published meanwhile is
+// not lost (the notice stays, and goes out on a later run). ErrConflict: the notice changed or is
+// already gone; nothing was written.
+func (s *Store) SendNotice(ctx context.Context, n Notice) (MailID, error) {
+	id := NoticeMailID(n)
+	m := mail.Message{ID: string(id), To: n.Email, Template: mail.NewDocuments}
+	del := types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                &s.table,
+		Key:                      noticeKey(n.Email).av(),
+		ConditionExpression:      aws.String("#c = :seen AND GSI1SK = :sk"),
+		ExpressionAttributeNames: map[string]string{"#c": "Count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":seen": num(strconv.Itoa(n.Count)), ":sk": str(n.sortKey),
+		},
+	}}
+	err := s.transact(ctx, []types.TransactWriteItem{del, s.mailPut(m, s.now())})
+	if reasons := cancelReasons(err); reasons != nil && (reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed") {
+		return id, ErrConflict
+	}
+	return id, wrap("send notice", err)
+}
+
+// PendingNotice returns a person's pending notice, read consistently; ErrNotFound when there is none.
+func (s *Store) PendingNotice(ctx context.Context, e access.Email) (Notice, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: noticeKey(access.NormaliseEmail(string(e))).av(), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return Notice{}, wrap("pending notice", err)
+	}
+	if out.Item == nil {
+		return Notice{}, ErrNotFound
+	}
+	var it noticeItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return Notice{}, wrap("pending notice", err)
+	}
+	return it.notice(), nil
+}
+
+// Backlog counts the pending notices and the emails still in the outbox (due or not), for tools
+// that wait for a run to drain. Two counting Queries on GSI1, paged.
+func (s *Store) Backlog(ctx context.Context) (notices, queued int, err error) {
+	if notices, err = s.count(ctx, noticeQueue); err != nil {
+		return 0, 0, err
+	}
+	queued, err = s.count(ctx, outbox)
+	return notices, queued, err
+}
+
+func (s *Store) count(ctx context.Context, partition string) (int, error) {
+	n := 0
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 aws.String("GSI1"),
+			KeyConditionExpression:    aws.String("GSI1PK = :q"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":q": str(partition)},
+			Select:                    types.SelectCount,
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return 0, wrap("backlog", err)
+		}
+		n += int(res.Count)
+		if start = res.LastEvaluatedKey; start == nil {
+			return n, nil
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
+)
+
+const reviewer access.Email = "client.finance@council.example"
+
+// reviewReady writes a request and moves it to ready_for_review the way submission and scanning do.
+func reviewReady(t *testing.T, s *store.Store, email access.Email) access.Request {
+	t.Helper()
+	c := context.Background()
+	r := access.Request{ID: access.NewRequestID(), Status: access.AwaitingEvidence, Requester: access.Requester{Name: "Dee Puty", Email: email},
+		Relationship: access.Deputy, Client: access.Client{Name: "Cli Ent", DateOfBirth: "1940-01-01", Postcode: "SW1A 1AA"}, CreatedAt: time.Now().UTC()}
+	e := access.Evidence{ID: access.NewEvidenceID(), RequestID: r.ID, File: access.File{FileName: "order.pdf", ContentType: "application/pdf", Size: 10}, Status: access.Clean}
+	if err := s.CreateRequest(c, r, []access.Evidence{e}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range [][2]access.Status{{access.AwaitingEvidence, access.Scanning}, {access.Scanning, access.ReadyForReview}} {
+		if err := s.MoveRequest(c, r.ID, step[0], step[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// queued returns the outbox's emails, keyed by template.
+func queued(t *testing.T, s *store.Store) map[mail.Template][]store.Queued {
+	t.Helper()
+	due, err := s.DueMail(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[mail.Template][]store.Queued{}
+	for _, q := range due {
+		out[q.Template] = append(out[q.Template], q)
+	}
+	return out
+}
+
+func reread(t *testing.T, s *store.Store, id access.RequestID) access.Request {
+	t.Helper()
+	r, _, err := s.Request(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestApproveMakesTheRequestTheGrantAndInvitesTheRequester(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "dee@example.com")
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567", AccessEndsOn: "2099-12-31"}); err != nil {
+		t.Fatal(err)
+	}
+	got := reread(t, s, r.ID)
+	if got.Status != access.Approved || got.Decision == nil || got.Decision.By != reviewer || got.Decision.ClientReference != "1234567" ||
+		got.Decision.AccessEndsOn != "2099-12-31" || got.Decision.At.IsZero() {
+		t.Fatalf("approved request: %+v %+v", got, got.Decision)
+	}
+	if n := len(got.Notes); n != 1 || got.Notes[0].Kind != store.NoteDecision || got.Notes[0].By != reviewer {
+		t.Fatalf("history: %+v", got.Notes)
+	}
+	grants, err := s.GrantsOf(c, "dee@example.com")
+	if err != nil || len(grants) != 1 || grants[0].ClientReference != "1234567" || grants[0].EndsOn != "2099-12-31" || !grants[0].Active(time.Now()) {
+		t.Fatalf("grants of the person: %+v %v", grants, err)
+	}
+	if g, err := s.GranteesOf(c, "1234567"); err != nil || len(g) != 1 || g[0].RequestID != r.ID {
+		t.Fatalf("grantees of the client: %+v %v", g, err)
+	}
+	mails := queued(t, s)
+	inv := mails[mail.Approved]
+	if len(inv) != 1 || inv[0].To != "dee@example.com" || inv[0].Link == nil || inv[0].Link.Purpose != mail.Invitation ||
+		inv[0].Link.Subject != string(r.ID) || inv[0].Link.TTL != 14*24*time.Hour || inv[0].Data["Reference"] != string(r.ID) {
+		t.Fatalf("approval email: %+v", mails)
+	}
+	if len(mails) != 1 {
+		t.Fatalf("emails: %+v", mails)
+	}
+
+	// A decided request takes no second decision, and the refusal changes nothing.
+	if err := s.Approve(c, r.ID, store.Approval{By: "other@council.example", ClientReference: "7654321"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second approval: %v", err)
+	}
+	if err := s.Reject(c, r.ID, "other@council.example", "no"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("reject after approval: %v", err)
+	}
+	if err := s.RecordSecurityCheck(c, r.ID, "other@council.example", "called"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("security check after approval: %v", err)
+	}
+	if again := reread(t, s, r.ID); again.Decision.By != reviewer || again.Decision.ClientReference != "1234567" || len(again.Notes) != 1 {
+		t.Fatalf("a refused decision changed the request: %+v", again.Decision)
+	}
+	if len(queued(t, s)) != 1 {
+		t.Fatal("a refused decision queued an email")
+	}
+}
+
+func TestApproveTellsAnAccountHolderTheClientWasAdded(t *testing.T) {
+	c := context.Background()
+	s, table := storetest.New(t)
+	_, err := dynamo.Client(storetest.URL(t)).PutItem(c, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "ACCOUNT#holder@example.com"}, "SK": &types.AttributeValueMemberS{Value: "ACCOUNT"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reviewReady(t, s, "holder@example.com")
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); err != nil {
+		t.Fatal(err)
+	}
+	mails := queued(t, s)
+	added := mails[mail.ApprovedAccount]
+	if len(mails) != 1 || len(added) != 1 || added[0].Link != nil || added[0].To != "holder@example.com" {
+		t.Fatalf("emails: %+v", mails)
+	}
+}
+
+func TestTwoReviewersDecidingAtOnceGetOneSuccess(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	for round := 0; round < 5; round++ {
+		r := reviewReady(t, s, "race@example.com")
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if i%2 == 0 {
+					errs[i] = s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"})
+				} else {
+					errs[i] = s.Reject(c, r.ID, "second@council.example", "not enough evidence")
+				}
+			}(i)
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, store.ErrConflict):
+				t.Fatalf("a racing decision failed otherwise: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d decisions succeeded, want exactly 1", round, ok)
+		}
+		if got := reread(t, s, r.ID); len(got.Notes) != 1 {
+			t.Fatalf("history after the race: %+v", got.Notes)
+		}
+	}
+	total := 0
+	for _, q := range queued(t, s) {
+		total += len(q)
+	}
+	if total != 5 {
+		t.Fatalf("%d emails queued for 5 requests", total)
+	}
+}
+
+func TestRejectSendsTheReasonAndGivesNoGrant(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "rej@example.com")
+	if err := s.Reject(c, r.ID, reviewer, "The order does not name you."); err != nil {
+		t.Fatal(err)
+	}
+	got := reread(t, s, r.ID)
+	if got.Status != access.Rejected || got.Decision.Reason != "The order does not name you." || got.Decision.By != reviewer {
+		t.Fatalf("rejected: %+v", got.Decision)
+	}
+	m := queued(t, s)[mail.RequestRejected]
+	if len(m) != 1 || m[0].Data["Reason"] != "The order does not name you." || m[0].To != "rej@example.com" {
+		t.Fatalf("rejection email: %+v", m)
+	}
+	if g, _ := s.GrantsOf(c, "rej@example.com"); len(g) != 0 {
+		t.Fatalf("a rejected request is a grant: %+v", g)
+	}
+}
+
+func TestMoreInformationOpensANewRoundAndTheRequestComesBack(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "more@example.com")
+	if err := s.RequestInformation(c, r.ID, reviewer, "Please send page 2 of the order."); err != nil {
+		t.Fatal(err)
+	}
+	got := reread(t, s, r.ID)
+	if got.Status != access.MoreInfoRequested || got.Round != 1 || got.Decision.Outcome != access.MoreInfoRequested {
+		t.Fatalf("after asking: %+v", got)
+	}
+	m := queued(t, s)[mail.MoreInformation]
+	if len(m) != 1 || m[0].Data["Message"] != "Please send page 2 of the order." || m[0].Link == nil ||
+		m[0].Link.Purpose != mail.MoreInfo || m[0].Link.Subject != string(r.ID) {
+		t.Fatalf("more-information email: %+v", m)
+	}
+	// It cannot be approved until it is ready again; it can be rejected while waiting.
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("approve while waiting: %v", err)
+	}
+	if err := s.RequestInformation(c, r.ID, reviewer, "again"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("asking twice: %v", err)
+	}
+	// The requester uploads and submits again; scanning promotes it; now it can be approved.
+	for _, step := range [][2]access.Status{{access.MoreInfoRequested, access.Scanning}, {access.Scanning, access.ReadyForReview}} {
+		if err := s.MoveRequest(c, r.ID, step[0], step[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := reread(t, s, r.ID); got.Status != access.Approved || got.Round != 1 || len(got.Notes) != 2 {
+		t.Fatalf("after the second round: %+v", got)
+	}
+}
+
+func TestSecurityChecksAreRecordedWithoutDeciding(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "sec@example.com")
+	// Two reviewers writing notes at once both get theirs in: a note is not a decision.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.RecordSecurityCheck(c, r.ID, reviewer, "Phoned the requester; identity confirmed.")
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := reread(t, s, r.ID)
+	if got.Status != access.ReadyForReview || got.Decision != nil || len(got.Notes) != 2 || got.Notes[0].Kind != store.NoteSecurityCheck {
+		t.Fatalf("after security checks: %+v", got)
+	}
+	if n := len(queued(t, s)); n != 0 {
+		t.Fatalf("a security check queued %d emails", n)
+	}
+}
+
+func TestEndAccessStopsTheGrantAtOnce(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "end@example.com")
+	if err := s.EndAccess(c, r.ID, reviewer, "The client has died"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("ending access of an unapproved request: %v", err)
+	}
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "2345678"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndAccess(c, r.ID, "second@council.example", "The client has died"); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.GrantsOf(c, "end@example.com"); err != nil || len(g) != 0 {
+		t.Fatalf("an ended grant is still found for the person: %+v %v", g, err)
+	}
+	if g, err := s.GranteesOf(c, "2345678"); err != nil || len(g) != 0 {
+		t.Fatalf("an ended grant is still found for the client: %+v %v", g, err)
+	}
+	got := reread(t, s, r.ID)
+	d := got.Decision
+	if got.Status != access.Approved || d.EndedBy != "second@council.example" || d.EndReason != "The client has died" || d.EndedAt.IsZero() || d.By != reviewer {
+		t.Fatalf("ended decision: %+v", d)
+	}
+	m := queued(t, s)[mail.AccessEnded]
+	if len(m) != 1 || m[0].To != "end@example.com" || m[0].Data["Reason"] != "The client has died" {
+		t.Fatalf("access-ended email: %+v", m)
+	}
+	if err := s.EndAccess(c, r.ID, reviewer, "Other"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("ending twice: %v", err)
+	}
+}
+
+func TestDecisionsOnWithdrawnOrUnknownRequestsAreRefused(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "wd@example.com")
+	if err := s.MoveRequest(c, r.ID, access.ReadyForReview, access.Withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("approving a withdrawn request: %v", err)
+	}
+	if err := s.Reject(c, "rnope", reviewer, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown request: %v", err)
+	}
+	if err := s.Approve(c, r.ID, store.Approval{By: reviewer}); err == nil {
+		t.Fatal("an approval without a client reference was accepted")
+	}
+	if got := reread(t, s, r.ID); got.Decision != nil || len(got.Notes) != 0 {
+		t.Fatalf("a refused decision changed the request: %+v", got)
+	}
+}

@@ -1,0 +1,23 @@
+package store
+
+// Index describes one global secondary index. Every index projects all attributes and is sparse:
+// an item appears in it only while it carries the index's key attributes.
+type Index struct {
+	Name, PartitionKey, SortKey string
+}
+
+// Schema is the table's definition: the local stack creates it with CreateTable and the AWS stack
+// declares it in CDK, both from this one value.
+var Schema = struct {
+	PartitionKey, SortKey string
+	TTLAttribute          string
+	Indexes               []Index
+}{
+	PartitionKey: "PK",
+	SortKey:      "SK",
+	TTLAttribute: "ExpiresAt",
+	Indexes: []Index{
+		{Name: "GSI1", PartitionKey: "GSI1PK", SortKey: "GSI1SK"},
+		{Name: "GSI2", PartitionKey: "GSI2PK", SortKey: "GSI2SK"},
+	},
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+)
+
+// Token is a link token as stored: only its hash, what it is for, and what it is bound to.
+type Token struct {
+	Hash      string
+	Purpose   mail.Purpose
+	Subject   string       // the request id or address it was issued for
+	Email     access.Email // who it was sent to
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero while unused (single-use purposes)
+}
+
+type tokenItem struct {
+	PK, SK    string
+	Purpose   mail.Purpose
+	Subject   string
+	Email     access.Email
+	IssuedAt  time.Time
+	ValidTo   int64     // unix seconds: compared in conditions
+	UsedAt    time.Time `dynamodbav:",omitempty"`
+	ExpiresAt int64     // TTL: removed a day after it stops working
+}
+
+// PutToken stores a newly minted token.
+func (s *Store) PutToken(ctx context.Context, t Token) error {
+	k := tokenKey(t.Hash)
+	item, err := attributevalue.MarshalMap(tokenItem{
+		PK: k.PK, SK: k.SK, Purpose: t.Purpose, Subject: t.Subject, Email: t.Email,
+		IssuedAt: t.IssuedAt, ValidTo: t.ExpiresAt.Unix(), ExpiresAt: t.ExpiresAt.Add(24 * time.Hour).Unix(),
+	})
+	if err != nil {
+		return wrap("put token", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	return wrap("put token", err)
+}
+
+// Token returns the token with that hash, for that purpose. A token of another purpose is
+// ErrNotFound, like an unknown one. Expiry is the caller's to judge (a 410 page needs to know).
+func (s *Store) Token(ctx context.Context, hash string, p mail.Purpose) (Token, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: tokenKey(hash).av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Token{}, wrap("token", err)
+	}
+	var it tokenItem
+	if out.Item == nil {
+		return Token{}, ErrNotFound
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return Token{}, wrap("token", err)
+	}
+	if it.Purpose != p {
+		return Token{}, ErrNotFound
+	}
+	return Token{Hash: hash, Purpose: it.Purpose, Subject: it.Subject, Email: it.Email, IssuedAt: it.IssuedAt, ExpiresAt: time.Unix(it.ValidTo, 0), UsedAt: it.UsedAt}, nil
+}
+
+// useTokenUpdate marks a single-use token used, failing if it was used or has expired; callers put
+// it in the same transaction as what the token does.
+func (s *Store) useTokenUpdate(hash string, now time.Time) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:           &s.table,
+		Key:                 tokenKey(hash).av(),
+		UpdateExpression:    aws.String("SET UsedAt = :at"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(UsedAt) AND ValidTo > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": str(stamp(now)), ":now": unix(now),
+		},
+	}}
+}
+
+func unix(t time.Time) types.AttributeValue { return num(strconv.FormatInt(t.Unix(), 10)) }

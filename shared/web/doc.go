@@ -1,0 +1,5 @@
+// Package web owns the HTTP conventions of the API as seen from a Lambda proxy handler: reading JSON
+// bodies strictly, answering with JSON or RFC 9457 problem details, the browser protections (JSON
+// content type and the portal's Origin on every state change), cookies and request ids.
+// No error body ever carries internal detail: handlers log the cause and answer a problem.
+package web
