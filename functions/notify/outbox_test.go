@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// fakeSES records what it sends and fails while told to.
+type fakeSES struct {
+	mu    sync.Mutex
+	fails int // how many sends fail before one succeeds; -1 for always
+	sent  []mail.Rendered
+	to    []access.Email
+}
+
+func (f *fakeSES) Send(_ context.Context, to access.Email, r mail.Rendered, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails != 0 {
+		f.fails--
+		return "", errors.New("TooManyRequestsException: Maximum sending rate exceeded")
+	}
+	f.sent = append(f.sent, r)
+	f.to = append(f.to, to)
+	return "ses-id", nil
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time       { return c.t }
+func (c *clock) pass(d time.Duration) { c.t = c.t.Add(d) }
+
+func setup(t *testing.T, fails int) (*store.Store, *fakeSES, *clock, Handler) {
+	s, _ := storetest.New(t)
+	c := &clock{time.Now()}
+	s = s.WithClock(c.now)
+	ses := &fakeSES{fails: fails}
+	h := Handler{Outbox: s, Sender: ses, Bases: mail.Bases{API: "https://api.example", Portal: "https://portal.example"},
+		PerSec: 1000, Now: c.now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	return s, ses, c, h
+}
+
+func TestDeliversOnceAndARetriedRunSendsNothingTwice(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	m := mail.New("a@example.com", mail.RequestReceived, map[string]string{"Reference": "r1"})
+	if err := s.QueueMail(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := h.Handle(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ses.sent) != 1 || !strings.Contains(ses.sent[0].Text, "r1") || ses.sent[0].HTML == "" {
+		t.Fatalf("sent %+v", ses.sent)
+	}
+}
+
+func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
+	s, ses, c, h := setup(t, -1)
+	m := mail.New("b@example.com", mail.RequestReceived, map[string]string{"Reference": "r2"})
+	_ = s.QueueMail(ctx, m)
+	_ = h.Handle(ctx, nil)
+	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "queued" || n != 1 {
+		t.Fatalf("after a failure: %s, %d attempts", st, n)
+	}
+	_ = h.Handle(ctx, nil) // too soon: the backoff holds it
+	if _, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); n != 1 {
+		t.Fatalf("retried before its backoff: %d attempts", n)
+	}
+	for i := 0; i < maxAttempts+2; i++ {
+		c.pass(maxDelay + time.Second)
+		_ = h.Handle(ctx, nil)
+	}
+	st, n, _ := s.MailStatus(ctx, store.MailID(m.ID))
+	if st != "parked" || n != maxAttempts {
+		t.Fatalf("after many failures: %s, %d attempts", st, n)
+	}
+	c.pass(24 * time.Hour)
+	_ = h.Handle(ctx, nil)
+	if _, n2, _ := s.MailStatus(ctx, store.MailID(m.ID)); n2 != n || len(ses.sent) != 0 {
+		t.Fatal("a parked email was tried again")
+	}
+}
+
+func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	m := mail.New("rev@council.example", mail.ReadyForReview, map[string]string{"Reference": "r3", "Relationship": "deputy", "Days": "7"}).
+		WithLink(mail.Review, "r3", 7*24*time.Hour)
+	_ = s.QueueMail(ctx, m)
+	_ = h.Handle(ctx, nil)
+	if len(ses.sent) != 1 {
+		t.Fatal("not sent")
+	}
+	i := strings.Index(ses.sent[0].Text, "https://api.example/review/")
+	if i < 0 {
+		t.Fatalf("no link: %s", ses.sent[0].Text)
+	}
+	token := strings.Fields(ses.sent[0].Text[i+len("https://api.example/review/"):])[0]
+	tok, err := s.Token(ctx, hashOf(token), mail.Review)
+	if err != nil || tok.Subject != "r3" || tok.Email != "rev@council.example" {
+		t.Fatalf("token %+v %v", tok, err)
+	}
+	if _, err := s.Token(ctx, token, mail.Review); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the token is stored in the clear")
+	}
+}
+
+var ctx = context.Background()
+
+func hashOf(token string) string { return secret.From(token).Hash() }
