@@ -152,7 +152,9 @@ func TestAWSFailureChangesNothingAndSaysTryAgain(t *testing.T) {
 
 type smithyThrottle struct{}
 
-func (*smithyThrottle) Error() string { return "ThrottlingException: Rate of requests exceeds the allowed throughput" }
+func (*smithyThrottle) Error() string {
+	return "ThrottlingException: Rate of requests exceeds the allowed throughput"
+}
 
 // BenchmarkCreateRequest is the in-process cost of creating a request with two files (validation,
 // two presigned forms, the response), without the store's network time.
