@@ -48,6 +48,17 @@ invoke: ## run one event against the running local stack: make invoke FN=notify 
 	@curl -sS --fail-with-body -X POST --data-binary @$(EVENT) \
 	  http://$${CFP_LAMBDA_ADDR:-127.0.0.1:3001}/2015-03-31/functions/$(FN)/invocations; echo
 
+CDK := .local/cdk-cli/node_modules/.bin/cdk
+$(CDK): infra/cdk/package.json infra/cdk/package-lock.json
+	mkdir -p .local/cdk-cli && cp infra/cdk/package.json infra/cdk/package-lock.json .local/cdk-cli/
+	npm ci --prefix .local/cdk-cli --no-audit --no-fund
+
+synth: build $(CDK) ## synthesize the CloudFormation template into .local/cdk.out (no AWS account needed)
+	cd infra/cdk && ../../$(CDK) synth --quiet
+
+deploy: build $(CDK) ## deploy to AWS (needs credentials and the settings in infra/cdk/README-deploy.md)
+	cd infra/cdk && ../../$(CDK) deploy -c strict=true --require-approval broadening
+
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
@@ -69,6 +70,21 @@ func (b *build) restAPI() {
 	b.validator = b.api.AddRequestValidator(jsii.String("PathParameters"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestParameters: jsii.Bool(true),
 	})
+	if d := b.props.APIDomainName; d != "" {
+		domain := awsapigateway.NewDomainName(b.stack, jsii.String("ApiDomain"), &awsapigateway.DomainNameProps{
+			DomainName:     jsii.String(d),
+			Certificate:    awscertificatemanager.Certificate_FromCertificateArn(b.stack, jsii.String("ApiCertificate"), jsii.String(b.props.APICertificateARN)),
+			EndpointType:   awsapigateway.EndpointType_REGIONAL,
+			SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
+			Mapping:        b.api,
+		})
+		b.apiURL = jsii.String("https://" + d)
+		awscdk.NewCfnOutput(b.stack, jsii.String("ApiDomainTarget"), &awscdk.CfnOutputProps{
+			Value:       domain.DomainNameAliasDomainName(),
+			Description: jsii.String("Point " + d + " here (CNAME, or Route 53 alias)"),
+		})
+		return
+	}
 	// Built from the API id, not the stage: the stage depends on the methods, the methods on the
 	// functions, and the functions' environment on this URL.
 	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(

@@ -18,4 +18,10 @@
 //     read an object before it is clean.
 //   - Evidence expires a configured number of days after upload (S3 lifecycle counts from creation;
 //     no function tags decided evidence), so the setting must cover the review period.
+//   - The uploads bucket keeps EventBridge notifications on: GuardDuty listens through EventBridge,
+//     and CDK's notification handler rewrites the bucket's whole notification configuration.
+//   - The CDK CLI is installed outside this tree (.local/cdk-cli): its npm package ships .go
+//     template files that would break `go test ./...` if node_modules were here.
+//   - Nothing in this package calls jsii at package initialisation, so QuietJSII can still silence
+//     jsii's Node 20 banner before the kernel process starts.
 package cdk

@@ -3,6 +3,7 @@ package cdk
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,7 @@ var (
 	tableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
 	tableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
 	objectReadActions = []string{"s3:GetObject"}
+	bucketListActions = []string{"s3:ListBucket"}
 	objectWrite       = []string{"s3:PutObject"}
 	objectDelete      = []string{"s3:DeleteObject"}
 	// The scan function reads the verdict of the version it was notified about, and records its own.
@@ -156,6 +158,24 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 		allow(actions, res, nil)
 	}
 	objects(objectReadActions, a.Read)
+	// Reading a prefix includes listing the keys under it: without s3:ListBucket, S3 answers 403
+	// instead of 404 for a missing key, and ListObjectsV2 is the way to ask whether an upload has
+	// arrived without reading it (reads of unscanned evidence are denied by the bucket policy).
+	listed := map[wiring.Bucket][]string{}
+	var order []wiring.Bucket
+	for _, p := range a.Read {
+		if _, seen := listed[p.Bucket]; !seen {
+			order = append(order, p.Bucket)
+		}
+		listed[p.Bucket] = append(listed[p.Bucket], p.Prefix+"*")
+	}
+	for _, bk := range order {
+		var cond map[string]any
+		if !slices.Contains(listed[bk], "*") {
+			cond = map[string]any{"StringLike": map[string]any{"s3:prefix": listed[bk]}}
+		}
+		allow(bucketListActions, []*string{b.bucket(bk).BucketArn()}, cond)
+	}
 	objects(objectWrite, a.Write)
 	objects(objectDelete, a.Delete)
 	objects(objectTagActions, a.Tag)

@@ -15,9 +15,8 @@ import (
 	"github.com/council/cfp/infra/wiring"
 )
 
-// ParkedEmailFilter matches the log line a sender writes when it gives up on an email
-// (`"msg":"email parked"` in its JSON log).
-var ParkedEmailFilter = awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String("email parked"))
+// ParkedEmailMessage is the msg of the JSON log line a sender writes when it gives up on an email.
+const ParkedEmailMessage = "email parked"
 
 // operations declares the alarm topic and the alarms: per function errors and throttles, parked
 // emails, API 5xx, and requests the WAF blocked.
@@ -65,7 +64,7 @@ func (b *build) operations() {
 		if f.spec.Access.SendMail {
 			awslogs.NewMetricFilter(f.scope, jsii.String("ParkedEmails"), &awslogs.MetricFilterProps{
 				LogGroup:        f.logs,
-				FilterPattern:   ParkedEmailFilter,
+				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ParkedEmailMessage)),
 				MetricNamespace: namespace,
 				MetricName:      jsii.String("ParkedEmails"),
 				MetricValue:     jsii.String("1"),

@@ -35,6 +35,12 @@ type StackProps struct {
 	PortalURL string
 	// ClientReferencePattern is the council's client reference format, a Go regular expression.
 	ClientReferencePattern string
+	// APIDomainName and APICertificateARN put the API on the council's own host name (an ACM
+	// certificate in the stack's region). The portal's session cookie is SameSite=Strict, so in
+	// production the API must be same-site with the portal: use a host under the portal's domain.
+	// Empty: the API is reached at its execute-api URL.
+	APIDomainName     string
+	APICertificateARN string
 	// StaffCIDRs are the staff networks allowed to open /review pages; empty: no allow-list.
 	StaffCIDRs []string
 	// AlarmEmail receives the alarm notifications; empty: the alarm topic has no subscriber.
@@ -62,10 +68,10 @@ type StackProps struct {
 const (
 	DefaultClientReferencePattern = `^[0-9]{6,10}$`
 	DefaultEvidenceRetentionDays  = 90
-	DefaultNoticeQuietPeriod      = 15 * time.Minute
-	DefaultNoticeMaxDelay         = 2 * time.Hour
+	DefaultNoticeQuietPeriod      = 10 * time.Minute
+	DefaultNoticeMaxDelay         = time.Hour
 	DefaultMailMaxPerSecond       = 10
-	DefaultRequestsPerIPPerHour   = 20
+	DefaultRequestsPerIPPerHour   = 60
 	DefaultThrottleRatePerSecond  = 50
 	DefaultThrottleBurst          = 100
 	DefaultRateLimitPer5Min       = 1000
@@ -120,6 +126,16 @@ func (p StackProps) Validate() error {
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)
 	}
+	if (p.APIDomainName == "") != (p.APICertificateARN == "") {
+		bad("API domain name and certificate: set both or neither")
+	} else if p.APIDomainName != "" {
+		if !hostName.MatchString(p.APIDomainName) {
+			bad("API domain name %q is not a host name", p.APIDomainName)
+		}
+		if !strings.HasPrefix(p.APICertificateARN, "arn:") || !strings.Contains(p.APICertificateARN, ":acm:") {
+			bad("API certificate %q is not an ACM certificate ARN", p.APICertificateARN)
+		}
+	}
 	if _, err := regexp.Compile(p.ClientReferencePattern); err != nil {
 		bad("client reference pattern: %v", err)
 	}
@@ -151,6 +167,8 @@ func (p StackProps) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+var hostName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
 func domainOf(address string) string {
 	return strings.ToLower(address[strings.LastIndex(address, "@")+1:])

@@ -58,10 +58,9 @@ type build struct {
 	apiURL    *string
 	webACL    awswafv2.CfnWebACL
 
-	fns          []*function // in wiring order
-	malwareRole  awsiam.Role
-	alarmTopic   awssns.Topic
-	suppressions []func() // cdk-nag suppressions that need the whole tree
+	fns         []*function // in wiring order
+	malwareRole awsiam.Role
+	alarmTopic  awssns.Topic
 }
 
 // function is one wiring entry's resources.

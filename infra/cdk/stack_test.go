@@ -32,8 +32,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	// jsii's banner about Node's age goes to stderr and must not fail anything.
-	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	QuietJSII()
 	code := m.Run()
 	if assetDir != "" {
 		os.RemoveAll(assetDir)
@@ -66,6 +65,8 @@ func testProps(assets string) StackProps {
 		MailDomain:            "council.example",
 		Reviewers:             []string{"client.finance@council.example", "cfs.lead@council.example"},
 		PortalURL:             "https://portal.council.example/app",
+		APIDomainName:         "api.council.example",
+		APICertificateARN:     "arn:aws:acm:eu-west-2:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
 		StaffCIDRs:            []string{"192.0.2.0/24", "198.51.100.7/32", "2001:db8::/32"},
 		AlarmEmail:            "ops@council.example",
 		EvidenceRetentionDays: 60,
@@ -291,8 +292,8 @@ func TestEveryWiringFunctionHasALambdaWithExactlyItsSettings(t *testing.T) {
 		if v, ok := env[string(wiring.TableName)]; ok && refOf(v) != tables[0].ID {
 			t.Errorf("%s: TABLE_NAME = %v; want the table", f.Name, v)
 		}
-		if v, ok := env[string(wiring.APIURL)]; ok && !strings.Contains(jsonOf(v), `/`+StageName) {
-			t.Errorf("%s: API_URL = %v; want the API's stage URL", f.Name, jsonOf(v))
+		if v, ok := env[string(wiring.APIURL)]; ok && v != "https://api.council.example" {
+			t.Errorf("%s: API_URL = %v; want the API's own domain", f.Name, jsonOf(v))
 		}
 		if v, ok := env[string(wiring.MailFrom)]; ok && v != "no-reply@mail.council.example" {
 			t.Errorf("%s: MAIL_FROM = %v", f.Name, v)
@@ -664,10 +665,23 @@ func TestFunctionRolesHoldOnlyWhatTheWiringGrants(t *testing.T) {
 			}
 		}
 		actions := map[string]bool{}
+		var listable []string
 		for _, st := range statementsOf(doc, role) {
 			for _, a := range strs(st["Action"]) {
 				actions[a] = true
+				if a == "s3:ListBucket" {
+					listable = append(listable, strs(jsonPath(st, "Condition", "StringLike", "s3:prefix"))...)
+				}
 			}
+		}
+		var readable []string
+		for _, p := range f.Access.Read {
+			readable = append(readable, p.Prefix+"*")
+		}
+		sort.Strings(listable)
+		sort.Strings(readable)
+		if !slices.Equal(listable, readable) {
+			t.Errorf("%s: may list keys under %v; want exactly its readable prefixes %v", f.Name, listable, readable)
 		}
 		a := f.Access
 		expect := map[string]bool{
@@ -878,13 +892,26 @@ func TestAlarmsCoverFunctionsMailAPIAndFirewall(t *testing.T) {
 	}
 }
 
-func TestOutputsTheAPIURL(t *testing.T) {
-	tmpl, _ := synth(t)
+func TestTheAPIIsServedAtTheCouncilsDomain(t *testing.T) {
+	tmpl, doc := synth(t)
 	check(t, "ApiUrl output", func() {
-		tmpl.HasOutput(jsii.String("ApiUrl"), &map[string]any{
-			"Value": assertions.Match_ObjectLike(&map[string]any{"Fn::Join": assertions.Match_AnyValue()}),
+		tmpl.HasOutput(jsii.String("ApiUrl"), &map[string]any{"Value": "https://api.council.example"})
+	})
+	check(t, "custom domain", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::DomainName"), &map[string]any{
+			"DomainName":             "api.council.example",
+			"SecurityPolicy":         "TLS_1_2",
+			"RegionalCertificateArn": testProps("").APICertificateARN,
 		})
 	})
+	stage := resources(doc, "AWS::ApiGateway::Stage")[0]
+	mappings := resources(doc, "AWS::ApiGateway::BasePathMapping")
+	if len(mappings) != 1 || refOf(mappings[0].Props["Stage"]) != stage.ID {
+		t.Errorf("base path mappings %s; want the domain mapped to stage %s", jsonOf(mappings), stage.ID)
+	}
+	if _, ok := doc["Outputs"].(map[string]any)["ApiDomainTarget"]; !ok {
+		t.Error("no output says where to point the API's DNS name")
+	}
 }
 
 // --- cdk-nag ---

@@ -2,12 +2,10 @@ package bucket
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Form is a presigned POST: the browser posts every field, then the file as "file", to URL.
@@ -50,18 +48,14 @@ func (b Bucket) UploadForm(ctx context.Context, key, contentType string, maxSize
 	return Form{URL: p.URL, Fields: fields, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
 }
 
-// Exists reports whether an object is there.
+// Exists reports whether an object is there. It lists rather than heads the object: the uploads
+// bucket denies reading an object that has no clean malware verdict yet, and listing reads no object.
 func (b Bucket) Exists(ctx context.Context, key string) (bool, error) {
-	_, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.Name, Key: &key})
-	var nf *types.NotFound
-	var nsk *types.NoSuchKey
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.As(err, &nf), errors.As(err, &nsk):
-		return false, nil
+	out, err := b.Client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.Name, Prefix: &key, MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return false, err
 	}
-	return false, err
+	return len(out.Contents) == 1 && aws.ToString(out.Contents[0].Key) == key, nil
 }
 
 // DownloadURL returns a presigned GET link valid for ttl, that makes browsers save the file as fileName.

@@ -29,6 +29,8 @@ var (
 	reviewers        = setting{"reviewers", "CFP_REVIEWERS"}
 	portalURL        = setting{"portalUrl", "CFP_PORTAL_URL"}
 	clientRefPattern = setting{"clientReferencePattern", "CFP_CLIENT_REFERENCE_PATTERN"}
+	apiDomain        = setting{"apiDomainName", "CFP_API_DOMAIN_NAME"}
+	apiCertificate   = setting{"apiCertificateArn", "CFP_API_CERTIFICATE_ARN"}
 	staffCIDRs       = setting{"staffCidrs", "CFP_STAFF_CIDRS"}
 	alarmEmail       = setting{"alarmEmail", "CFP_ALARM_EMAIL"}
 	evidenceDays     = setting{"evidenceRetentionDays", "CFP_EVIDENCE_RETENTION_DAYS"}
@@ -104,6 +106,8 @@ func configure(get func(setting) string, repoRoot string) (config, error) {
 		Reviewers:              list(required(reviewers)),
 		PortalURL:              required(portalURL),
 		ClientReferencePattern: get(clientRefPattern),
+		APIDomainName:          get(apiDomain),
+		APICertificateARN:      get(apiCertificate),
 		StaffCIDRs:             list(get(staffCIDRs)),
 		AlarmEmail:             required(alarmEmail),
 		EvidenceRetentionDays:  number(evidenceDays),
@@ -159,6 +163,7 @@ func repoRoot() string {
 }
 
 func main() {
+	cdk.QuietJSII()
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	get := func(s setting) string {

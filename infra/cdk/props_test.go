@@ -1,0 +1,170 @@
+package cdk
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/council/cfp/infra/wiring"
+)
+
+func TestValidPropsPassAndDefaultsAreFilledIn(t *testing.T) {
+	dir := fakeAssets(t)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := StackProps{
+		AssetRoot: dir, MailFrom: "no-reply@council.example", Reviewers: []string{"a@council.example"},
+		PortalURL: "https://portal.council.example",
+	}.WithDefaults()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("valid settings rejected: %v", err)
+	}
+	if p.MailDomain != "council.example" || p.ClientReferencePattern != DefaultClientReferencePattern ||
+		p.EvidenceRetentionDays != DefaultEvidenceRetentionDays || p.RequestsPerIPPerHour != DefaultRequestsPerIPPerHour {
+		t.Errorf("defaults not applied: %+v", p)
+	}
+}
+
+func TestInvalidPropsAreAllReportedWithTheirSetting(t *testing.T) {
+	p := StackProps{
+		AssetRoot:              t.TempDir(), // no bootstraps
+		MailFrom:               "Council <no-reply@council.example>",
+		Reviewers:              []string{"not-an-address"},
+		PortalURL:              "http://portal.council.example",
+		ClientReferencePattern: "([0-9]",
+		StaffCIDRs:             []string{"10.0.0.0/33"},
+		AlarmEmail:             "ops",
+		APIDomainName:          "api.council.example",
+	}.WithDefaults()
+	err := p.Validate()
+	if err == nil {
+		t.Fatal("invalid settings accepted")
+	}
+	for _, want := range []string{"sender address", "reviewer", "must use https", "client reference pattern",
+		"staff networks", "alarm email", "no bootstrap", "set both or neither"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestSenderMustBeAtTheSESIdentityDomain(t *testing.T) {
+	dir := fakeAssets(t)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	base := StackProps{AssetRoot: dir, Reviewers: []string{"a@council.example"}, PortalURL: "https://p.council.example"}
+	for from, ok := range map[string]bool{
+		"no-reply@council.example":      true,
+		"no-reply@mail.council.example": true,
+		"no-reply@evilcouncil.example":  false,
+		"no-reply@other.example":        false,
+	} {
+		p := base
+		p.MailFrom, p.MailDomain = from, "council.example"
+		if err := p.WithDefaults().Validate(); (err == nil) != ok {
+			t.Errorf("sender %s at council.example: err=%v; want ok=%v", from, err, ok)
+		}
+	}
+}
+
+func TestStaffNetworksSplitByFamilyAndRefuseEveryone(t *testing.T) {
+	v4, v6, err := splitCIDRs([]string{" 192.0.2.7/24", "2001:db8::1/48"})
+	if err != nil || strings.Join(v4, ",") != "192.0.2.0/24" || strings.Join(v6, ",") != "2001:db8::/48" {
+		t.Errorf("split = %v %v %v", v4, v6, err)
+	}
+	for _, bad := range []string{"0.0.0.0/0", "::/0", "192.0.2.1", "staff"} {
+		if _, _, err := splitCIDRs([]string{bad}); err == nil {
+			t.Errorf("%q accepted as a staff network", bad)
+		}
+	}
+}
+
+func TestWiringEventNamesMapToCDKEventTypes(t *testing.T) {
+	for name, want := range map[string]string{
+		wiring.ObjectCreated:       "OBJECT_CREATED",
+		wiring.ObjectTaggingPut:    "OBJECT_TAGGING_PUT",
+		"s3:ObjectRemoved:Delete":  "OBJECT_REMOVED_DELETE",
+		"s3:LifecycleExpiration:*": "LIFECYCLE_EXPIRATION",
+	} {
+		if got := string(s3EventType(name)); got != want {
+			t.Errorf("s3EventType(%q) = %q; want %q", name, got, want)
+		}
+	}
+}
+
+func TestReviewPatternMatchesOnlyReviewRoutes(t *testing.T) {
+	re := regexp.MustCompile(reviewPathPattern)
+	for path, want := range map[string]bool{
+		"/prod/review/abc":                 true,
+		"/prod/review":                     true,
+		"/review/abc/evidence/e1":          true,
+		"/prod/reviewers":                  false,
+		"/prod/access-requests/review":     false,
+		"/prod/clients/review/documents":   false,
+		"/prod/access-requests/x/review/y": false,
+	} {
+		if got := re.MatchString(path); got != want {
+			t.Errorf("%s: staff-only = %v; want %v", path, got, want)
+		}
+	}
+}
+
+func feedbackFunctions() (out []string) {
+	for _, f := range wiring.Functions {
+		if f.MailFeedback {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+func TestConstructIDs(t *testing.T) {
+	if got := constructID("publish-document"); got != "PublishDocument" {
+		t.Errorf("constructID = %q", got)
+	}
+}
+
+// With only the required settings: no staff allow-list (/review is open to the internet, behind
+// the rate limit and managed rules, as the README warns), the execute-api URL, no alarm email.
+func TestMinimalSettingsStillMakeACompleteStack(t *testing.T) {
+	dir := fakeAssets(t)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	full := testProps(dir)
+	p := StackProps{AssetRoot: dir, MailFrom: full.MailFrom, Reviewers: full.Reviewers, PortalURL: full.PortalURL}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := NewStack(app, "cfp-minimal", p)
+	tmpl := assertions.Template_FromStack(stack, nil)
+	check(t, "no IP sets", func() { tmpl.ResourceCountIs(jsii.String("AWS::WAFv2::IPSet"), jsii.Number(0)) })
+	check(t, "no custom domain", func() { tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::DomainName"), jsii.Number(0)) })
+	check(t, "no email subscription", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::SNS::Subscription"), jsii.Number(float64(len(feedbackFunctions()))))
+	})
+	check(t, "API_URL is the stage URL", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				string(wiring.APIURL): map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+					map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Api"))}, "/" + StageName,
+				})}},
+			})},
+		})
+	})
+	check(t, "ApiUrl output is the stage URL", func() {
+		tmpl.HasOutput(jsii.String("ApiUrl"), &map[string]any{"Value": assertions.Match_ObjectLike(&map[string]any{"Fn::Join": assertions.Match_AnyValue()})})
+	})
+	check(t, "cdk-nag finds nothing here either", func() {
+		if errs := *assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))); len(errs) > 0 {
+			t.Errorf("cdk-nag errors: %d, first %s", len(errs), *errs[0].Id)
+		}
+	})
+	check(t, "web ACL still has the rate limit and managed rules", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), &map[string]any{
+			"Rules": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{"Name": "rate-per-ip"}),
+				assertions.Match_ObjectLike(&map[string]any{"Name": "aws-common-rule-set"}),
+			}),
+		})
+	})
+}
