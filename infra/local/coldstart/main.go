@@ -1,0 +1,166 @@
+// Command coldstart measures every function's cold start behind the local Lambda Runtime API, beside
+// a hello-world aws-lambda-go binary built the same way in the same run, and reports the ratios
+// against the budget (1.5x). `make bench` runs it. Each function answers a cheap first event that
+// needs no AWS call (a refused or ignored request), so the numbers are start-up, not I/O; notify's
+// scheduled run reads an empty table in DynamoDB Local.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/runtimeapi"
+	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/local/stack"
+	"github.com/council/cfp/infra/wiring"
+)
+
+const budget = 1.5
+
+func main() {
+	runs := flag.Int("runs", 7, "cold starts per function")
+	flag.Parse()
+	if err := run(*runs); err != nil {
+		fmt.Fprintln(os.Stderr, "coldstart:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	name         string
+	init, invoke time.Duration // medians
+	size         int64
+}
+
+func run(runs int) error {
+	ctx := context.Background()
+	root, err := services.Root()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "coldstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	pkgs := map[string]string{"hello": "./infra/local/hello"}
+	for _, f := range wiring.Functions {
+		pkgs[f.Name] = "./" + f.Dir()
+	}
+	for name, pkg := range pkgs {
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, name), pkg)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %v\n%s", name, err, out)
+		}
+	}
+	ddb, err := services.StartDynamoDB(ctx, "", 0, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer ddb.Close()
+	settings := stack.Defaults()
+	settings[wiring.APIURL] = "http://127.0.0.1:3000"
+	if err := dynamo.CreateTable(ctx, ddb.URL(), settings[wiring.TableName]); err != nil {
+		return err
+	}
+	base := []string{
+		"AWS_REGION=" + stack.Region, "AWS_ACCESS_KEY_ID=" + stack.AccessKey, "AWS_SECRET_ACCESS_KEY=" + stack.SecretKey,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + ddb.URL(), "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	measure := func(name string, env []string, event []byte) (result, error) {
+		var inits, invokes []time.Duration
+		for i := 0; i < runs; i++ {
+			p := runtimeapi.NewPool(runtimeapi.Config{Name: name, Binary: filepath.Join(dir, name), Env: env, Timeout: 30 * time.Second, MaxInstances: 1})
+			start := time.Now()
+			_, err := p.Invoke(ctx, event)
+			total := time.Since(start)
+			st := p.Stats()
+			_ = p.Close()
+			if err != nil {
+				return result{}, fmt.Errorf("%s: %w", name, err)
+			}
+			if len(st.InitDurations) != 1 {
+				return result{}, fmt.Errorf("%s: expected one cold start, saw %d", name, len(st.InitDurations))
+			}
+			inits, invokes = append(inits, st.InitDurations[0]), append(invokes, total-st.InitDurations[0])
+		}
+		fi, _ := os.Stat(filepath.Join(dir, name))
+		return result{name, median(inits), median(invokes), fi.Size()}, nil
+	}
+	hello, err := measure("hello", base, []byte(`{}`))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Cold start behind the local Runtime API, median of %d runs (host binaries, -tags lambda.norpc, stripped):\n", runs)
+	fmt.Printf("  %-18s %10s %10s %12s %8s %8s\n", "function", "init", "1st invoke", "bytes", "x init", "x total")
+	row := func(r result, note string) {
+		fmt.Printf("  %-18s %10s %10s %12d %8.2f %8.2f %s\n", r.name, r.init.Round(10*time.Microsecond), r.invoke.Round(10*time.Microsecond), r.size,
+			ratio(r.init, hello.init), ratio(r.init+r.invoke, hello.init+hello.invoke), note)
+	}
+	row(hello, "")
+	over := 0
+	for _, f := range wiring.Functions {
+		env := append(append([]string{}, base...), kv(f.Environment(settings))...)
+		r, err := measure(f.Name, env, cheapEvent(f))
+		if err != nil {
+			return err
+		}
+		note := ""
+		if ratio(r.init+r.invoke, hello.init+hello.invoke) > budget {
+			note, over = "OVER BUDGET (1.5x)", over+1
+		}
+		row(r, note)
+	}
+	if over > 0 {
+		return fmt.Errorf("%d functions over the cold-start budget", over)
+	}
+	return nil
+}
+
+// cheapEvent is a first event the function answers without calling AWS (except notify's one Query).
+func cheapEvent(f wiring.Function) []byte {
+	var v any
+	switch {
+	case len(f.Routes) > 0:
+		r := f.Routes[0]
+		v = events.APIGatewayProxyRequest{Resource: r.Path, Path: r.Path, HTTPMethod: r.Method,
+			Headers:        map[string]string{"Origin": "https://elsewhere.example"}, // refused before any I/O
+			RequestContext: events.APIGatewayProxyRequestContext{RequestID: "cold", Identity: events.APIGatewayRequestIdentity{SourceIP: "127.0.0.1"}}}
+	case len(f.Notifications) > 0:
+		rec := events.S3EventRecord{EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: stack.Region, EventName: "ObjectCreated:Put"}
+		rec.S3.Bucket.Name, rec.S3.Object.Key = "elsewhere", "outside/any/prefix" // ignored: not a key the function handles
+		v = events.S3Event{Records: []events.S3EventRecord{rec}}
+	default:
+		v = events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Detail: json.RawMessage("{}")}
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func kv(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func median(d []time.Duration) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
