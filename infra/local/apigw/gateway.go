@@ -49,15 +49,26 @@ type gateway struct {
 	resources []*resource
 	logMu     sync.Mutex
 	log       io.Writer
+	cors      string // the one origin preflights are answered for ("" answers none)
 }
+
+// Option changes how the gateway behaves.
+type Option func(*gateway)
+
+// CORS answers CORS preflights (OPTIONS) for origin only, with credentials, as the AWS stack's
+// REST API does with its default preflight options.
+func CORS(origin string) Option { return func(g *gateway) { g.cors = origin } }
 
 // New returns the gateway for the routes, logging one line per request to log (nil discards). It
 // panics on a malformed or conflicting route, which is a wiring mistake.
-func New(routes []Route, log io.Writer) http.Handler {
+func New(routes []Route, log io.Writer, opts ...Option) http.Handler {
 	if log == nil {
 		log = io.Discard
 	}
 	g := &gateway{log: log}
+	for _, o := range opts {
+		o(g)
+	}
 	byPath := map[string]*resource{}
 	shapes := map[string]string{}
 	for _, rt := range routes {
@@ -115,6 +126,9 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 	fn := res.methods[r.Method]
 	if fn == nil {
 		fn = res.methods["ANY"]
+	}
+	if fn == nil && r.Method == http.MethodOptions && g.cors != "" {
+		return res.path, g.preflight(w, r, res)
 	}
 	if fn == nil {
 		w.Header().Set("Allow", res.allow)
@@ -305,4 +319,20 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// preflight answers a CORS preflight: the allowed origin and the resource's methods, or no CORS
+// headers at all for any other origin (the browser then refuses the real request).
+func (g *gateway) preflight(w http.ResponseWriter, r *http.Request, res *resource) int {
+	h := w.Header()
+	if r.Header.Get("Origin") == g.cors {
+		h.Set("Access-Control-Allow-Origin", g.cors)
+		h.Set("Access-Control-Allow-Credentials", "true")
+		h.Set("Access-Control-Allow-Methods", res.allow)
+		h.Set("Access-Control-Allow-Headers", "Content-Type,Authorization")
+		h.Set("Access-Control-Max-Age", "600")
+	}
+	h.Set("Vary", "Origin")
+	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent
 }

@@ -388,3 +388,20 @@ func TestConflictingRoutesAreRefused(t *testing.T) {
 		}()
 	}
 }
+
+func TestPreflightAnswersThePortalOnly(t *testing.T) {
+	h := New([]Route{{Method: "POST", Path: "/session", Fn: &fakeFn{}}}, nil, CORS("http://localhost:8080"))
+	for origin, want := range map[string]string{"http://localhost:8080": "http://localhost:8080", "https://evil.example": ""} {
+		r := httptest.NewRequest("OPTIONS", "/session", nil)
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("origin %s: %d %v", origin, w.Code, w.Header())
+		}
+		if want != "" && (w.Header().Get("Access-Control-Allow-Credentials") != "true" || !strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "POST")) {
+			t.Errorf("preflight headers %v", w.Header())
+		}
+	}
+}
