@@ -1,0 +1,57 @@
+// Command account serves the people who use the portal: registration from an approval email's
+// invitation, address verification, passwordless sign-in with a one-time code, sessions, and the
+// signed-in reads (the person's clients, a client's documents, who has access, audited downloads).
+//
+// Registration. POST /account/register takes the invitation token the notifier minted when it sent
+// the approval email; the token's recipient is the invited address, so nobody chooses which address
+// they register. One transaction uses the invitation (single use), writes the account unverified and
+// queues the verification email; POST /account/verify with that email's token activates it. A link
+// used twice, expired, or unknown gets its own clear answer (409, 410, 404).
+//
+// Sign-in codes. POST /session always answers 202, and never sooner than SignInFloor, so neither the
+// answer nor its timing says whether the address has an account. For an active account it stores a
+// fresh code's hash (bound to the address) with a per-address hourly limit, and sends the code
+// straight through SES from here rather than through the outbox: the code is wanted within seconds,
+// and going through the outbox would put it in the table in plaintext until the notifier ran. So the
+// code exists only in this invocation's memory and in the email. For an unverified account it queues
+// the verification email again instead (same limit), which is the way back for someone who lost it.
+// POST /session/verify counts the attempt before comparing (in constant time), so the sixth attempt
+// at a code is refused with 429 even when it is right; a wrong, expired, used or other address's code
+// is 401, one answer for all. Success starts the session in the same transaction that spends the code.
+//
+// Sessions. A 256-bit random token in the session cookie (web.SetSessionCookie: __Host-, Secure,
+// HttpOnly, SameSite=Strict, Path=/; INSECURE_COOKIES=true, set only by the local stack, drops
+// Secure and the prefix for plain HTTP). The table holds its hash. Each signed-in request reads and
+// slides the session in one conditional write (store.Session): idle 30 minutes, absolute 12 hours.
+// DELETE /session deletes it. Every signed-in answer is Cache-Control: no-store (shared/web).
+//
+// Authorisation happens on every read, at request time, from the grant (design decision 9): a
+// person sees a client only while they hold an active grant for it (not ended, not past its end
+// date). An unknown client, an unknown document and a client they have no grant for are the same
+// 404. No session, or one that has ended, is 401.
+//
+// Cost of a document list: the budget is three DynamoDB reads, the session (one conditional
+// UpdateItem that also slides it), the grant (one Query, store.GrantFor) and one page (one Query on
+// GSI1, or GSI2 with a type filter). Audit adds one PutItem, so a list is four DynamoDB requests in
+// all. That fourth cannot be folded into the others while the cookie is an opaque token: the audit
+// event names the person and the grant, which are known only after the session and grant reads, and
+// DynamoDB has no request that both reads a page and writes an item. BenchmarkDocumentList reports
+// reads and writes separately.
+//
+// Audit. Every document list and every download writes an audit event (who, client, document,
+// grant, time, source IP, user agent; store.AuditEvent) before anything is shown: when the event
+// cannot be written the answer is 503 and nothing is shown.
+//
+// Who has access. GET /clients/{clientReference}/grantees lists the active grants of a client (name,
+// relationship, since, end date), only to a signed-in person who holds an active grant with the
+// relationship "self" for that client; anyone else gets 404. It is a route of its own rather than a
+// field of /me so that /me stays one query whatever the number of clients.
+//
+// Cross-origin calls. The portal calls the API from its own origin with credentials. Every answer
+// here carries Access-Control-Allow-Origin for the portal's origin only, with
+// Access-Control-Allow-Credentials (web.AllowPortal). Preflight OPTIONS requests are answered by
+// API Gateway itself: the AWS stack declares the REST API's CORS preflight for the portal's origin
+// on every resource, which creates the OPTIONS methods; declaring OPTIONS routes in the wiring as
+// well would give those resources two OPTIONS methods. State-changing routes also check Origin and
+// the JSON content type themselves (web.CheckBrowser), so CORS is not what protects them.
+package main

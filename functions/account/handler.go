@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	cfpmail "github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// Accounts is what registration and verification need of the store.
+type Accounts interface {
+	Token(ctx context.Context, hash string, p cfpmail.Purpose) (store.Token, error)
+	Account(ctx context.Context, e access.Email) (store.Account, error)
+	Register(ctx context.Context, invitationHash string, a store.Account, verification cfpmail.Message) error
+	Activate(ctx context.Context, tokenHash string, e access.Email) error
+	ResendVerification(ctx context.Context, e access.Email, verification cfpmail.Message, limit store.Limit) error
+}
+
+// Sessions is what sign-in, sign-out and every signed-in route need of the store.
+type Sessions interface {
+	PutCode(ctx context.Context, e access.Email, hash string, limit store.Limit) error
+	TryCode(ctx context.Context, e access.Email) (store.Code, error)
+	StartSession(ctx context.Context, codeHash string, s store.Session) error
+	Session(ctx context.Context, hash string) (store.Session, error)
+	EndSession(ctx context.Context, hash string) error
+}
+
+// Portal is what the signed-in reads need of the store.
+type Portal interface {
+	GrantsOf(ctx context.Context, e access.Email) ([]store.Grant, error)
+	GrantFor(ctx context.Context, e access.Email, clientRef string) ([]store.Grant, error)
+	GranteesOf(ctx context.Context, clientRef string) ([]store.Grant, error)
+	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
+	PublishedDocument(ctx context.Context, id store.DocumentID) (store.Document, error)
+	Suppressed(ctx context.Context, e access.Email) (store.Suppression, bool, error)
+	Audit(ctx context.Context, e store.AuditEvent) error
+}
+
+// Mailer sends one rendered email now (the sign-in code; everything else goes through the outbox).
+type Mailer interface {
+	Send(ctx context.Context, to access.Email, r cfpmail.Rendered, idempotencyKey string) (string, error)
+}
+
+// Files gives short-lived download links to objects in the documents bucket.
+type Files interface {
+	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
+}
+
+// Handler serves the account, session and portal routes.
+type Handler struct {
+	Accounts Accounts
+	Sessions Sessions
+	Portal   Portal
+	Mailer   Mailer
+	Files    Files
+	Origin   string        // the portal's origin: the only one allowed to change state or read answers
+	Bases    cfpmail.Bases // link and portal URLs for emails
+	Insecure bool          // INSECURE_COOKIES: plain-HTTP local development only
+	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
+	// the address has an account (sending the code takes longer than doing nothing).
+	SignInFloor time.Duration
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
+	var resp web.Response
+	var p *web.Problem
+	switch r.HTTPMethod + " " + r.Resource {
+	case "POST /account/register":
+		resp, p = h.register(ctx, r, log)
+	case "POST /account/verify":
+		resp, p = h.verify(ctx, r, log)
+	case "POST /session":
+		resp, p = h.askForCode(ctx, r, log)
+	case "POST /session/verify":
+		resp, p = h.signIn(ctx, r, log)
+	case "DELETE /session":
+		resp, p = h.signOut(ctx, r, log)
+	case "GET /me":
+		resp, p = h.me(ctx, r, log)
+	case "GET /clients/{clientReference}/documents":
+		resp, p = h.documents(ctx, r, log)
+	case "GET /clients/{clientReference}/grantees":
+		resp, p = h.grantees(ctx, r, log)
+	case "GET /documents/{id}/download":
+		resp, p = h.download(ctx, r, log)
+	default:
+		p = web.NotFound()
+	}
+	if p != nil {
+		if p.Status >= 500 {
+			log.Error("request failed", "status", p.Status)
+		} else {
+			log.Info("request refused", "status", p.Status, "title", p.Title)
+		}
+		resp = p.Respond()
+		if p.Status == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
+			// The cookie is no good: let the browser forget it.
+			resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
+		}
+	} else {
+		log.Info("request served", "status", resp.StatusCode)
+	}
+	return web.AllowPortal(resp, h.Origin), nil
+}
+
+// signedIn returns the session the request's cookie belongs to, sliding its idle expiry.
+func (h Handler) signedIn(ctx context.Context, r web.Request, log *slog.Logger) (store.Session, *web.Problem) {
+	tok := web.SessionToken(r, h.Insecure)
+	if tok.Empty() {
+		return store.Session{}, signInFirst()
+	}
+	s, err := h.Sessions.Session(ctx, tok.Hash())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Session{}, signInFirst()
+	case err != nil:
+		log.Error("reading a session", "err", err)
+		return store.Session{}, web.Unavailable()
+	}
+	return s, nil
+}
+
+func signInFirst() *web.Problem {
+	return web.Unauthorized("Sign in to continue. If you were signed in, your session has ended.")
+}
+
+// activeGrant picks, of a person's grants for one client, the one access rests on now: an active
+// grant without an end date if there is one, else the one that ends last.
+func activeGrant(grants []store.Grant, now time.Time) (store.Grant, bool) {
+	var best store.Grant
+	found := false
+	for _, g := range grants {
+		if !g.Active(now) {
+			continue
+		}
+		if !found || best.EndsOn != "" && (g.EndsOn == "" || g.EndsOn > best.EndsOn) {
+			best, found = g, true
+		}
+	}
+	return best, found
+}
+
+// validEmail reports whether s is a plain address (no display name), as the request form checks it.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == strings.TrimSpace(s) && len(s) <= 254 &&
+		strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".")
+}
+
+func gone(detail string) *web.Problem {
+	return &web.Problem{Status: http.StatusGone, Title: "Link expired", Detail: detail}
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
+	"github.com/council/cfp/shared/web"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var bg = context.Background()
+
+const origin = "https://portal.council.example"
+
+// fakeMailer keeps what would have gone to SES.
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []sentMail
+}
+
+type sentMail struct {
+	To access.Email
+	mail.Rendered
+}
+
+func (f *fakeMailer) Send(_ context.Context, to access.Email, r mail.Rendered, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, sentMail{to, r})
+	return "ses-1", nil
+}
+
+func (f *fakeMailer) to(e access.Email) []sentMail {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []sentMail
+	for _, m := range f.sent {
+		if m.To == e {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var codeRE = regexp.MustCompile(`\b([0-9]{6})\b`)
+
+// lastCode is the code in the latest sign-in email to an address.
+func (f *fakeMailer) lastCode(t testing.TB, e access.Email) string {
+	t.Helper()
+	ms := f.to(e)
+	if len(ms) == 0 {
+		t.Fatalf("no email to %s", e)
+	}
+	m := codeRE.FindStringSubmatch(ms[len(ms)-1].Text)
+	if m == nil {
+		t.Fatalf("no code in %q", ms[len(ms)-1].Text)
+	}
+	return m[1]
+}
+
+// fakeFiles presigns nothing: it says what it was asked for.
+type fakeFiles struct{}
+
+func (fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Duration) (string, error) {
+	return "https://documents.example/" + key + "?name=" + name + "&ttl=" + ttl.String(), nil
+}
+
+// fixture is a handler over a fresh table, with a clock tests can move.
+type fixture struct {
+	h    Handler
+	s    *store.Store
+	mail *fakeMailer
+	at   time.Time
+	mu   sync.Mutex
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	s, _ := storetest.New(t)
+	return newFixtureOn(s)
+}
+
+// newFixtureOn is a fixture over a given store (the benchmark's, whose client counts requests).
+func newFixtureOn(s *store.Store) *fixture {
+	f := &fixture{mail: &fakeMailer{}, at: time.Now()}
+	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.at }
+	f.s = s.WithClock(clock)
+	f.h = Handler{
+		Accounts: f.s, Sessions: f.s, Portal: f.s, Mailer: f.mail, Files: fakeFiles{},
+		Origin: origin, Bases: mail.Bases{API: "https://api.council.example", Portal: origin},
+		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}
+	return f
+}
+
+// later moves the fixture's clock (handler and store) forward.
+func (f *fixture) later(d time.Duration) {
+	f.mu.Lock()
+	f.at = f.at.Add(d)
+	f.mu.Unlock()
+}
+
+// req builds the event API Gateway sends for a request from the portal in a browser: Origin and
+// a JSON content type on state changes, the cookie when there is one.
+func req(method, resource string, params map[string]string, body any, cookie string) web.Request {
+	path := resource
+	for k, v := range params {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	r := web.Request{
+		HTTPMethod: method, Resource: resource, Path: path, PathParameters: params,
+		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
+			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}},
+	}
+	if method != http.MethodGet {
+		r.Headers["Origin"] = origin
+	}
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r.Body = string(b)
+		r.Headers["Content-Type"] = "application/json"
+	}
+	if cookie != "" {
+		r.Headers["Cookie"] = cookie
+	}
+	return r
+}
+
+func (f *fixture) do(t testing.TB, r web.Request) web.Response {
+	t.Helper()
+	resp, err := f.h.Handle(bg, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Headers["Access-Control-Allow-Origin"] != origin || resp.Headers["Access-Control-Allow-Credentials"] != "true" {
+		t.Fatalf("%s %s: CORS headers %v", r.HTTPMethod, r.Resource, resp.Headers)
+	}
+	if resp.Headers["Cache-Control"] != "no-store" {
+		t.Fatalf("%s %s: Cache-Control %q", r.HTTPMethod, r.Resource, resp.Headers["Cache-Control"])
+	}
+	return resp
+}
+
+// invite stores an invitation token for an address as the notifier does when it sends the
+// approval email, and returns the token the email's link carries.
+func (f *fixture) invite(t testing.TB, e access.Email, ttl time.Duration) string {
+	t.Helper()
+	return f.link(t, mail.Invitation, "r-invited", e, ttl)
+}
+
+func (f *fixture) link(t testing.TB, p mail.Purpose, subject string, e access.Email, ttl time.Duration) string {
+	t.Helper()
+	tok := secret.New()
+	now := f.h.Now()
+	if err := f.s.PutToken(bg, store.Token{Hash: tok.Hash(), Purpose: p, Subject: subject, Email: e, IssuedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+		t.Fatal(err)
+	}
+	return tok.Reveal()
+}
+
+// account registers and verifies an address through the handler.
+func (f *fixture) account(t testing.TB, e access.Email, name string) {
+	t.Helper()
+	if resp := f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": f.invite(t, e, time.Hour), "name": name}, "")); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
+	}
+	v := f.link(t, mail.Verify, string(e), e, 24*time.Hour)
+	if resp := f.do(t, req("POST", "/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("verify: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// signIn asks for a code and enters it; it returns the Cookie header a browser would send next.
+func (f *fixture) signIn(t testing.TB, e access.Email) string {
+	t.Helper()
+	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
+	}
+	code := f.mail.lastCode(t, e)
+	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": code}, ""))
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
+	}
+	return cookieOf(t, resp)
+}
+
+// cookieOf turns a Set-Cookie answer into the Cookie header a browser sends back.
+func cookieOf(t testing.TB, resp web.Response) string {
+	t.Helper()
+	sc := resp.Headers["Set-Cookie"]
+	name, rest, ok := strings.Cut(sc, "=")
+	if !ok {
+		t.Fatalf("no cookie in %v", resp.Headers)
+	}
+	value, _, _ := strings.Cut(rest, ";")
+	return name + "=" + value
+}
+
+// grant makes an approved request (the grant) the way review does: the request ready for review,
+// then approved for a client reference.
+func (f *fixture) grant(t testing.TB, e access.Email, rel access.Relationship, ref, clientName, endsOn string) access.RequestID {
+	t.Helper()
+	r := access.Request{ID: access.NewRequestID(), Status: access.ReadyForReview, Requester: access.Requester{Name: "Grantee " + strings.Split(string(e), "@")[0], Email: e},
+		Relationship: rel, Client: access.Client{Name: clientName, DateOfBirth: "1940-01-01", Postcode: "SW1A 1AA"}, CreatedAt: f.h.Now()}
+	if err := f.s.CreateRequest(bg, r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Approve(bg, r.ID, store.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// documents publishes n documents for a client, one a day going back from 2026-06-30, types in turn.
+func (f *fixture) documents(t testing.TB, ref string, n int) []store.Document {
+	t.Helper()
+	types := []store.DocumentType{store.CareInvoice, store.AssessmentOutcome, store.DirectPaymentRemittance, store.DeferredPaymentStatement}
+	day := time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	docs := make([]store.Document, n)
+	for i := range docs {
+		id := store.DocumentID(fmt.Sprintf("d%sx%05d", ref, i))
+		docs[i] = store.Document{ID: id, ClientReference: ref, Type: types[i%len(types)], Title: fmt.Sprintf("Document %d", i),
+			DocumentDate: day.AddDate(0, 0, -i).Format("2006-01-02"), PublishedAt: day.Add(time.Hour), Size: int64(1000 + i),
+			Key: "published/" + ref + "/" + string(id) + ".pdf"}
+	}
+	if err := f.s.SeedDocuments(bg, docs...); err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+func decodeBody[T any](t testing.TB, resp web.Response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, resp.Body)
+	}
+	return v
+}

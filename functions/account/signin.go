@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// codeDigits is the length of a sign-in code. Six digits, five attempts per code and five codes per
+// address per hour allow at most 25 guesses an hour at one address, 1 in 40,000.
+const codeDigits = 6
+
+// perAddress bounds the emails that asking to sign in sends to one address in an hour: codes and
+// repeated verification emails together.
+var perAddress = store.Limit{Kind: "signin", Window: time.Hour, Max: 5}
+
+type askBody struct {
+	Email string `json:"email"`
+}
+
+// askForCode answers POST /session: always 202, never sooner than SignInFloor.
+func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	var in askBody
+	if p := web.DecodeJSON(r, &in); p != nil {
+		return web.Response{}, p
+	}
+	if !validEmail(in.Email) {
+		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
+	}
+	defer h.padFrom(ctx, time.Now())
+	if p := h.sendCode(ctx, access.NormaliseEmail(in.Email), log); p != nil {
+		return web.Response{}, p
+	}
+	return web.JSON(http.StatusAccepted, map[string]string{
+		"status": "accepted", "detail": "If there is an account for this address, we have sent a sign-in code to it.",
+	}), nil
+}
+
+// sendCode does what asking to sign in does for an address; nil whatever the address is, so the
+// answer is the same for every address.
+func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Logger) *web.Problem {
+	acct, err := h.Accounts.Account(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		log.Error("reading an account", "err", err)
+		return web.Unavailable()
+	}
+	limit := perAddress
+	limit.Key = string(email)
+	if acct.Status != store.AccountActive {
+		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), limit)
+		if err != nil && !errors.Is(err, store.ErrLimited) && !errors.Is(err, store.ErrConflict) {
+			log.Error("queueing a verification email", "err", err)
+			return web.Unavailable()
+		}
+		log.Info("sign-in asked for an unverified account", "verificationQueued", err == nil)
+		return nil
+	}
+	code := secret.NewCode(codeDigits)
+	switch err := h.Sessions.PutCode(ctx, email, code.HashWith(string(email)), limit); {
+	case errors.Is(err, store.ErrLimited):
+		log.Warn("sign-in codes for one address over the hourly limit")
+		return nil
+	case err != nil:
+		log.Error("storing a sign-in code", "err", err)
+		return web.Unavailable()
+	}
+	// The code goes straight to SES: it is never in the outbox, so never in the table in the clear.
+	msg := mail.Message{ID: access.NewID("m"), To: email, Template: mail.SignInCode, Data: map[string]string{"Code": code.Reveal()}}
+	rendered, err := mail.Render(msg, "", h.Bases)
+	if err != nil {
+		log.Error("rendering the sign-in email", "err", err)
+		return web.Unavailable()
+	}
+	if _, err := h.Mailer.Send(ctx, email, rendered, msg.ID); err != nil {
+		// SES error messages can name the address: log only the error's code.
+		log.Error("sending a sign-in code", "mail", msg.ID, "err", errorCode(err))
+		return web.Unavailable()
+	}
+	log.Info("sign-in code sent", "mail", msg.ID)
+	return nil
+}
+
+// padFrom waits until SignInFloor has passed since begun.
+func (h Handler) padFrom(ctx context.Context, begun time.Time) {
+	wait := time.Until(begun.Add(h.SignInFloor))
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// errorCode is an AWS error's code, without its message.
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
+		return op.Service() + " " + op.Operation() + ": no answer"
+	}
+	return "unknown"
+}
+
+type signInBody struct {
+	Email string `json:"email"`
+	Code  string `json:"code"`
+}
+
+func wrongCode() *web.Problem {
+	return web.Unauthorized("The code is not right, or it has expired. Check the latest email we sent you, or ask for a new code.")
+}
+
+// signIn answers POST /session/verify.
+func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	var in signInBody
+	if p := web.DecodeJSON(r, &in); p != nil {
+		return web.Response{}, p
+	}
+	if !validEmail(in.Email) {
+		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
+	}
+	email := access.NormaliseEmail(in.Email)
+	code := strings.Join(strings.Fields(in.Code), "") // "123 456" as people copy it
+	if !digits(code, codeDigits) {
+		return web.Response{}, wrongCode()
+	}
+	c, err := h.Sessions.TryCode(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return web.Response{}, wrongCode()
+	case err != nil:
+		log.Error("counting a sign-in attempt", "err", err)
+		return web.Response{}, web.Unavailable()
+	}
+	now := h.Now()
+	// The attempt is counted before anything is compared: the sixth is refused even when right.
+	switch {
+	case c.Used:
+		return web.Response{}, wrongCode()
+	case c.Attempts > store.CodeAttempts:
+		log.Warn("sign-in code tried too often")
+		return web.Response{}, &web.Problem{Status: http.StatusTooManyRequests, Title: "Too many attempts",
+			Detail: "This code has been tried too many times and no longer works. Ask for a new code."}
+	case !now.Before(c.ValidTo):
+		return web.Response{}, wrongCode()
+	case subtle.ConstantTimeCompare([]byte(secret.From(code).HashWith(string(email))), []byte(c.Hash)) != 1:
+		return web.Response{}, wrongCode()
+	}
+	acct, err := h.Accounts.Account(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound), err == nil && acct.Status != store.AccountActive:
+		return web.Response{}, wrongCode()
+	case err != nil:
+		log.Error("reading an account", "err", err)
+		return web.Response{}, web.Unavailable()
+	}
+	tok := secret.New()
+	sess := store.Session{Hash: tok.Hash(), Email: email, Name: acct.Name, CreatedAt: now, LastSeen: now}
+	switch err := h.Sessions.StartSession(ctx, c.Hash, sess); {
+	case errors.Is(err, store.ErrConflict):
+		return web.Response{}, wrongCode() // spent by a request a moment ago
+	case err != nil:
+		log.Error("starting a session", "err", err)
+		return web.Response{}, web.Unavailable()
+	}
+	log.Info("signed in")
+	resp := web.Empty(http.StatusNoContent)
+	resp.Headers["Set-Cookie"] = web.SetSessionCookie(tok, store.SessionMax, h.Insecure)
+	return resp, nil
+}
+
+func digits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// signOut answers DELETE /session: the session is deleted and the cookie cleared. Signing out
+// without a session, or twice, is not an error.
+func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	if tok := web.SessionToken(r, h.Insecure); !tok.Empty() {
+		if err := h.Sessions.EndSession(ctx, tok.Hash()); err != nil {
+			log.Error("ending a session", "err", err)
+			return web.Response{}, web.Unavailable()
+		}
+	}
+	log.Info("signed out")
+	resp := web.Empty(http.StatusNoContent)
+	resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
+	return resp, nil
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/store"
+)
+
+func askCode(t *testing.T, f *fixture, e access.Email) {
+	t.Helper()
+	resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+func enter(t *testing.T, f *fixture, e access.Email, code string) int {
+	t.Helper()
+	return f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": code}, "")).StatusCode
+}
+
+// wrong returns a code of the same length that is not code.
+func wrong(code string) string {
+	return fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
+	f := newFixture(t)
+	active, unverified, unknown := access.Email("ann@example.com"), access.Email("bob@example.com"), access.Email("nobody@example.com")
+	f.account(t, active, "Ann")
+	if resp := f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": f.invite(t, unverified, time.Hour), "name": "Bob"}, "")); resp.StatusCode != http.StatusAccepted {
+		t.Fatal(resp.Body)
+	}
+	var bodies []string
+	for _, e := range []access.Email{active, unverified, unknown, "ANN@Example.com"} {
+		resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", e, resp.StatusCode, resp.Body)
+		}
+		bodies = append(bodies, resp.Body)
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Fatalf("answers differ: %q and %q", bodies[0], b)
+		}
+	}
+	if n := len(f.mail.to(active)); n != 2 {
+		t.Fatalf("%d codes to the active account (addresses compare case-insensitively), want 2", n)
+	}
+	if len(f.mail.to(unverified))+len(f.mail.to(unknown)) != 0 {
+		t.Fatal("a code went to an address without an active account")
+	}
+	m := f.mail.to(active)[1]
+	if code := f.mail.lastCode(t, active); !strings.Contains(m.Subject, "sign-in code") || !strings.Contains(m.HTML, code) || !strings.Contains(m.Text, code) {
+		t.Fatalf("code email: %+v", m)
+	}
+	// The unverified account is sent its verification link again, through the outbox.
+	due, _ := f.s.DueMail(bg, 20)
+	verifications := 0
+	for _, q := range due {
+		if q.Template == mail.SignInCode || strings.Contains(fmt.Sprint(q.Data), f.mail.lastCode(t, active)) {
+			t.Fatal("a sign-in code is in the outbox, in the table")
+		}
+		if q.Template == mail.Verification && q.To == unverified {
+			verifications++
+		}
+	}
+	if verifications != 2 {
+		t.Fatalf("%d verification emails for the unverified account, want the registration's and a resend", verifications)
+	}
+	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("malformed address: %d", resp.StatusCode)
+	}
+}
+
+func TestCodesPerAddressPerHourAreBounded(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("cat@example.com")
+	f.account(t, e, "Cat")
+	for i := 0; i < perAddress.Max+2; i++ {
+		askCode(t, f, e)
+	}
+	if n := len(f.mail.to(e)); n != perAddress.Max {
+		t.Fatalf("%d codes sent in an hour, want %d", n, perAddress.Max)
+	}
+	f.later(time.Hour)
+	askCode(t, f, e)
+	if n := len(f.mail.to(e)); n != perAddress.Max+1 {
+		t.Fatalf("no code the next hour: %d", n)
+	}
+}
+
+func TestSignInWithTheCode(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("dan@example.com")
+	f.account(t, e, "Dan")
+	askCode(t, f, e)
+	code := f.mail.lastCode(t, e)
+	if enter(t, f, e, wrong(code)) != http.StatusUnauthorized {
+		t.Fatal("a wrong code was not 401")
+	}
+	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": "DAN@example.com", "code": code[:3] + " " + code[3:]}, ""))
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
+	}
+	sc := resp.Headers["Set-Cookie"]
+	for _, want := range []string{"__Host-session=", "; Path=/", "; HttpOnly", "; SameSite=Strict", "; Secure", "; Max-Age=43200"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %q", sc, want)
+		}
+	}
+	if strings.Contains(sc, "Domain") {
+		t.Errorf("a __Host- cookie has a Domain: %q", sc)
+	}
+	value := strings.TrimPrefix(strings.Split(sc, ";")[0], "__Host-session=")
+	if len(value) != 43 { // 32 random bytes, base64url without padding
+		t.Errorf("session token of %d characters", len(value))
+	}
+	me := f.do(t, req("GET", "/me", nil, nil, cookieOf(t, resp)))
+	if me.StatusCode != http.StatusOK || !strings.Contains(me.Body, `"name":"Dan"`) {
+		t.Fatalf("me: %d %s", me.StatusCode, me.Body)
+	}
+
+	// The code worked once.
+	if enter(t, f, e, code) != http.StatusUnauthorized {
+		t.Fatal("a used code worked again")
+	}
+}
+
+func TestTheSixthAttemptIsRefusedEvenWithTheRightCode(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("eve@example.com")
+	f.account(t, e, "Eve")
+	askCode(t, f, e)
+	code := f.mail.lastCode(t, e)
+	for i := 1; i <= store.CodeAttempts; i++ {
+		if got := enter(t, f, e, wrong(code)); got != http.StatusUnauthorized {
+			t.Fatalf("wrong attempt %d: %d", i, got)
+		}
+	}
+	if got := enter(t, f, e, code); got != http.StatusTooManyRequests {
+		t.Fatalf("sixth attempt with the right code: %d", got)
+	}
+	// A new code works.
+	askCode(t, f, e)
+	if got := enter(t, f, e, f.mail.lastCode(t, e)); got != http.StatusNoContent {
+		t.Fatalf("new code: %d", got)
+	}
+}
+
+func TestCodesThatMustNotWork(t *testing.T) {
+	f := newFixture(t)
+	a, b := access.Email("fay@example.com"), access.Email("gus@example.com")
+	f.account(t, a, "Fay")
+	f.account(t, b, "Gus")
+	askCode(t, f, a)
+	askCode(t, f, b)
+	codeA := f.mail.lastCode(t, a)
+	// A's code entered for B: bound to A's address, it is wrong for B.
+	if got := enter(t, f, b, codeA); got != http.StatusUnauthorized {
+		t.Fatalf("another address's code: %d", got)
+	}
+	// For an address with no code or no account, the same answer.
+	for _, e := range []access.Email{"nobody@example.com"} {
+		if got := enter(t, f, e, codeA); got != http.StatusUnauthorized {
+			t.Fatalf("no code: %d", got)
+		}
+	}
+	for _, bad := range []string{"", "12345", "1234567", "abcdef", "12345x"} {
+		if got := enter(t, f, a, bad); got != http.StatusUnauthorized {
+			t.Errorf("malformed code %q: %d", bad, got)
+		}
+	}
+	// After ten minutes the code has expired: 401, the same answer as a wrong one.
+	f.later(store.CodeTTL)
+	if got := enter(t, f, a, codeA); got != http.StatusUnauthorized {
+		t.Fatalf("expired code: %d", got)
+	}
+	// The right code in time still works for B after A's attempt on it.
+	f.later(-store.CodeTTL)
+	if got := enter(t, f, b, f.mail.lastCode(t, b)); got != http.StatusNoContent {
+		t.Fatalf("B's own code: %d", got)
+	}
+}
+
+func TestInsecureCookiesOnlyWhenSet(t *testing.T) {
+	f := newFixture(t)
+	f.h.Insecure = true
+	e := access.Email("hal@example.com")
+	f.account(t, e, "Hal")
+	askCode(t, f, e)
+	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": f.mail.lastCode(t, e)}, ""))
+	sc := resp.Headers["Set-Cookie"]
+	if !strings.HasPrefix(sc, "session=") || strings.Contains(sc, "Secure") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Strict") {
+		t.Fatalf("insecure cookie %q", sc)
+	}
+	if me := f.do(t, req("GET", "/me", nil, nil, cookieOf(t, resp))); me.StatusCode != http.StatusOK {
+		t.Fatalf("me with the insecure cookie: %d", me.StatusCode)
+	}
+	// The secure name is not read when insecure, and the other way round.
+	secureName := strings.Replace(cookieOf(t, resp), "session=", "__Host-session=", 1)
+	if me := f.do(t, req("GET", "/me", nil, nil, secureName)); me.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("me with the other cookie name: %d", me.StatusCode)
+	}
+}
+
+func TestSignOutEndsTheSession(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("ivy@example.com")
+	f.account(t, e, "Ivy")
+	cookie := f.signIn(t, e)
+	other := f.signIn(t, e) // a second device
+	resp := f.do(t, req("DELETE", "/session", nil, nil, cookie))
+	if resp.StatusCode != http.StatusNoContent || !strings.Contains(resp.Headers["Set-Cookie"], "Max-Age=0") {
+		t.Fatalf("sign out: %d %v", resp.StatusCode, resp.Headers)
+	}
+	me := f.do(t, req("GET", "/me", nil, nil, cookie))
+	if me.StatusCode != http.StatusUnauthorized || !strings.Contains(me.Headers["Set-Cookie"], "Max-Age=0") {
+		t.Fatalf("me after sign out: %d %v", me.StatusCode, me.Headers)
+	}
+	if me := f.do(t, req("GET", "/me", nil, nil, other)); me.StatusCode != http.StatusOK {
+		t.Fatalf("the other device's session: %d", me.StatusCode)
+	}
+	// Signing out again, or without a session, is fine.
+	if resp := f.do(t, req("DELETE", "/session", nil, nil, cookie)); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("second sign out: %d", resp.StatusCode)
+	}
+}
+
+func TestSessionsEndWhenIdleAndAtTheAbsoluteLimit(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("jo@example.com")
+	f.account(t, e, "Jo")
+	cookie := f.signIn(t, e)
+	for elapsed := time.Duration(0); elapsed < store.SessionMax-25*time.Minute; elapsed += 25 * time.Minute {
+		f.later(25 * time.Minute)
+		if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusOK {
+			t.Fatalf("busy session after %s: %d", elapsed, me.StatusCode)
+		}
+	}
+	f.later(25 * time.Minute)
+	if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("session past 12 hours: %d", me.StatusCode)
+	}
+	cookie = f.signIn(t, e)
+	f.later(store.SessionIdle)
+	if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("idle session: %d", me.StatusCode)
+	}
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/cfp/shared/access"
+)
+
+// Sign-in codes (ACCOUNT#<email> / CODE) and sessions (SESSION#<hash> / SESSION).
+//
+// An address has at most one live code: asking again replaces it. The table holds only the code's
+// hash bound to the address (secret.HashWith), so a stored hash is not a lookup table away from a
+// six-digit code, and a code sent to one address hashes differently for any other. Every attempt
+// is counted in the code item before the code is compared, so the attempt limit holds even against
+// attempts made at the same moment.
+//
+// A session is a random token in the person's cookie; the table holds its hash, so a copy of the
+// table signs nobody in. It lasts while it is used (idle expiry, sliding) up to an absolute limit;
+// signing out deletes it. DynamoDB TTL removes the item after the absolute limit.
+
+// The sign-in and session policy (design decision 6).
+const (
+	CodeTTL      = 10 * time.Minute // a code works for this long after it is sent
+	CodeAttempts = 5                // attempts per code; the next one is refused even with the right code
+	SessionIdle  = 30 * time.Minute // a session unused for this long has ended
+	SessionMax   = 12 * time.Hour   // a session ends this long after sign-in, however busy
+)
+
+// Code is an address's live sign-in code as stored.
+type Code struct {
+	Hash     string // secret.HashWith(address)
+	IssuedAt time.Time
+	ValidTo  time.Time
+	Attempts int // attempts made, this one included
+	Used     bool
+}
+
+type codeItem struct {
+	PK, SK    string
+	Kind      string // "code"
+	Hash      string
+	IssuedAt  int64
+	ValidTo   int64 // unix seconds: compared in conditions
+	Attempts  int
+	UsedAt    int64 `dynamodbav:",omitempty"`
+	ExpiresAt int64 // TTL
+}
+
+func codeKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "CODE"} }
+func sessionKey(hash string) key { return key{"SESSION#" + hash, "SESSION"} }
+
+// PutCode makes hash the address's live code (replacing any earlier one, attempts reset), valid for
+// CodeTTL, counted against limit in the same write. ErrLimited: too many codes; nothing was written.
+func (s *Store) PutCode(ctx context.Context, e access.Email, hash string, limit Limit) error {
+	now := s.now()
+	k := codeKey(e)
+	item, err := attributevalue.MarshalMap(codeItem{
+		PK: k.PK, SK: k.SK, Kind: "code", Hash: hash, IssuedAt: now.Unix(),
+		ValidTo: now.Add(CodeTTL).Unix(), ExpiresAt: now.Add(CodeTTL + time.Hour).Unix(),
+	})
+	if err != nil {
+		return wrap("put code", err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.limitUpdate(limit, now),
+		{Put: &types.Put{TableName: &s.table, Item: item}},
+	}})
+	if reasons := cancelReasons(err); reasons != nil && reasons[0] == "ConditionalCheckFailed" {
+		return ErrLimited
+	}
+	return wrap("put code", err)
+}
+
+// TryCode counts one attempt at the address's live code and returns the code as it now is (one
+// conditional write). Comparing is the caller's: Attempts above CodeAttempts means refuse.
+// ErrNotFound: the address has no code.
+func (s *Store) TryCode(ctx context.Context, e access.Email) (Code, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       codeKey(e).av(),
+		UpdateExpression:          aws.String("ADD Attempts :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num("1")},
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if conditionFailed(err) {
+		return Code{}, ErrNotFound
+	}
+	if err != nil {
+		return Code{}, wrap("try code", err)
+	}
+	var it codeItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return Code{}, wrap("try code", err)
+	}
+	return Code{Hash: it.Hash, IssuedAt: time.Unix(it.IssuedAt, 0), ValidTo: time.Unix(it.ValidTo, 0), Attempts: it.Attempts, Used: it.UsedAt != 0}, nil
+}
+
+// Session is a signed-in person's session. The name travels with it so that a signed-in request
+// needs no account read.
+type Session struct {
+	Hash      string // of the token in the cookie
+	Email     access.Email
+	Name      string
+	CreatedAt time.Time
+	LastSeen  time.Time
+}
+
+// EndsAt is when the session ends if it keeps being used.
+func (s Session) EndsAt() time.Time { return s.CreatedAt.Add(SessionMax) }
+
+type sessionItem struct {
+	PK, SK    string
+	Kind      string // "session"
+	Email     access.Email
+	Name      string
+	CreatedAt int64 // unix seconds: compared in conditions
+	LastSeen  int64
+	ExpiresAt int64 // TTL
+}
+
+// StartSession uses the code with hash codeHash and creates the session, in one transaction that
+// also checks the code is still the live, unused, unexpired one within its attempts, and that the
+// account is active. ErrConflict: any of those no longer holds; nothing was written.
+func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session) error {
+	now := s.now()
+	k := sessionKey(sess.Hash)
+	item, err := attributevalue.MarshalMap(sessionItem{
+		PK: k.PK, SK: k.SK, Kind: "session", Email: sess.Email, Name: sess.Name,
+		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
+		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
+	})
+	if err != nil {
+		return wrap("start session", err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      codeKey(sess.Email).av(),
+			UpdateExpression:         aws.String("SET UsedAt = :now"),
+			ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(UsedAt) AND #h = :hash AND ValidTo > :now AND Attempts <= :max"),
+			ExpressionAttributeNames: map[string]string{"#h": "Hash"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": unix(now), ":hash": str(codeHash), ":max": num(strconv.Itoa(CodeAttempts)),
+			},
+		}},
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: accountKey(sess.Email).av(),
+			ConditionExpression:       aws.String("#st = :active"),
+			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":active": str(string(AccountActive))},
+		}},
+		{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if reasons := cancelReasons(err); reasons != nil {
+		for _, r := range reasons {
+			if r == "ConditionalCheckFailed" {
+				return ErrConflict
+			}
+		}
+	}
+	return wrap("start session", err)
+}
+
+// Session returns the live session whose token has that hash, and slides its idle expiry, in one
+// conditional write: every signed-in request costs this one DynamoDB request to know who is asking.
+// ErrNotFound: unknown, signed out, idle for SessionIdle, or older than SessionMax (one answer for all).
+func (s *Store) Session(ctx context.Context, hash string) (Session, error) {
+	now := s.now()
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 sessionKey(hash).av(),
+		UpdateExpression:    aws.String("SET LastSeen = :now"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND LastSeen > :idle AND CreatedAt > :oldest"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now": unix(now), ":idle": unix(now.Add(-SessionIdle)), ":oldest": unix(now.Add(-SessionMax)),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if conditionFailed(err) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, wrap("session", err)
+	}
+	var it sessionItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return Session{}, wrap("session", err)
+	}
+	return Session{Hash: hash, Email: it.Email, Name: it.Name, CreatedAt: time.Unix(it.CreatedAt, 0), LastSeen: time.Unix(it.LastSeen, 0)}, nil
+}
+
+// EndSession signs a session out: the item is deleted, so its token works nowhere from now on.
+// Ending a session that is already gone is not an error.
+func (s *Store) EndSession(ctx context.Context, hash string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: sessionKey(hash).av()})
+	return wrap("end session", err)
+}
