@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit bench invoke fmt lint vet synth deploy
+.PHONY: help deps build run test test-unit bench bench-billing publish-sample invoke fmt lint vet synth deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -41,7 +41,14 @@ bench: deps build ## binary sizes against hello-world, and the Go benchmarks
 	  printf "  %-18s %10d %8s\n" $$f $$s $$(awk "BEGIN{printf \"%.2f\", $$s/$$hello}"); \
 	  if [ $$s -gt 12582912 ]; then echo "  $$f is over the 12 MiB budget"; over=1; fi; done; \
 	exit $$over
+	go run ./infra/local/coldstart
 	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
+
+bench-billing: deps ## the full billing run through the local stack: 12,000 documents, 4,000 clients, 5,000 grantees
+	CFP_BILLING_DOCS=12000 go test ./infra/local/billing -run '^$$' -bench BillingRun -benchtime 1x -count=1 -timeout 40m
+
+publish-sample: ## drop N sample PDFs into the running local stack's documents bucket: make publish-sample N=12000
+	go run ./infra/local/billing -n $(or $(N),12000)
 
 invoke: ## run one event against the running local stack: make invoke FN=notify EVENT=events/notify-schedule.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json"; exit 2; }

@@ -30,6 +30,11 @@ type Uploads interface {
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
+// Sessions resolves a signed-in requester's session cookie (store.Session: one conditional write).
+type Sessions interface {
+	Session(ctx context.Context, hash string) (store.Session, error)
+}
+
 // perEmail limits new requests per requester address.
 var perEmail = store.Limit{Kind: "request-email", Window: time.Hour, Max: 5}
 
@@ -39,10 +44,16 @@ const formTTL = time.Hour
 type Handler struct {
 	Requests Requests
 	Uploads  Uploads
-	Origin   string // the portal's origin: the only one allowed to change state
-	PerIP    int    // new requests per source address per hour
-	Now      func() time.Time
-	Log      *slog.Logger
+	Origin   string   // the portal's origin: the only one allowed to change state
+	PerIP    int      // new requests per source address per hour
+	Sessions Sessions // signed-in requesters; nil: every requester gives their details
+	Insecure bool     // INSECURE_COOKIES: the session cookie without its __Host- prefix (local only)
+	// Scans adds files and moves submitted requests on to review (evidence.go); Reviewers get the
+	// review emails.
+	Scans     Scans
+	Reviewers []access.Email
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
@@ -54,6 +65,8 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 		resp, p = h.create(ctx, r, log)
 	case "POST /access-requests/{id}/submit":
 		resp, p = h.submit(ctx, r, log)
+	case "POST /access-requests/{id}/evidence":
+		resp, p = h.addEvidence(ctx, r, log)
 	case "GET /access-requests/{id}":
 		resp, p = h.status(ctx, r)
 	default:
@@ -92,12 +105,19 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.Response{}, p
 	}
 	now := h.Now().UTC()
-	if errs := in.Validate(now, false); len(errs) > 0 {
+	signedIn, p := h.signedIn(ctx, r, in.Requester == nil, log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	if errs := in.Validate(now, signedIn != nil); len(errs) > 0 {
 		fe := make([]web.FieldError, len(errs))
 		for i, e := range errs {
 			fe[i] = web.FieldError(e)
 		}
 		return web.Response{}, web.Invalid(fe...)
+	}
+	if signedIn != nil {
+		in.Requester = signedIn // the account's name and verified address, not the body's
 	}
 	token := secret.New()
 	in.Requester.Email = access.NormaliseEmail(string(in.Requester.Email))
@@ -164,8 +184,17 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.Response{}, p
 	}
 	if req.Status != access.AwaitingEvidence && req.Status != access.MoreInfoRequested {
-		// Already submitted (or decided): submitting again changes nothing.
+		// Already submitted (or decided): submitting again changes nothing, except that a request
+		// still scanning is looked at again, in case its move to review was cut short.
+		if req.Status == access.Scanning {
+			if req.Status, p = h.promote(ctx, req.ID, log); p != nil {
+				return web.Response{}, p
+			}
+		}
 		return web.JSON(http.StatusAccepted, statusBody{req.ID, req.Status}), nil
+	}
+	if req.Round > 0 && len(current(req, ev)) == 0 {
+		return web.Response{}, web.Conflict("Add at least one new document before sending your request again.")
 	}
 	var missing, refused []string
 	for _, e := range current(req, ev) {
@@ -201,7 +230,11 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.Response{}, web.Unavailable()
 	}
 	log.Info("request submitted", "id", req.ID)
-	return web.JSON(http.StatusAccepted, statusBody{req.ID, access.Scanning}), nil
+	st, p := h.promote(ctx, req.ID, log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	return web.JSON(http.StatusAccepted, statusBody{req.ID, st}), nil
 }
 
 type evidenceStatus struct {
@@ -238,4 +271,25 @@ func current(req access.Request, ev []access.Evidence) []access.Evidence {
 		}
 	}
 	return out
+}
+
+// signedIn returns the requester of a signed-in request, from the session its cookie names; nil for
+// a request without a session cookie. A cookie whose session has ended is ignored when the body
+// gives the requester's details, and is 401 when it relies on the session (needSession).
+func (h Handler) signedIn(ctx context.Context, r web.Request, needSession bool, log *slog.Logger) (*access.Requester, *web.Problem) {
+	tok := web.SessionToken(r, h.Insecure)
+	if h.Sessions == nil || tok.Empty() {
+		return nil, nil
+	}
+	s, err := h.Sessions.Session(ctx, tok.Hash())
+	switch {
+	case errors.Is(err, store.ErrNotFound) && needSession:
+		return nil, web.Unauthorized("Your session has ended. Sign in again to make this request.")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		log.Error("reading a session", "err", err)
+		return nil, web.Unavailable()
+	}
+	return &access.Requester{Name: s.Name, Email: s.Email}, nil
 }

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/store"
@@ -19,15 +21,32 @@ import (
 
 func main() {
 	cfg := cloud.Config(context.Background())
+	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
+	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
 	h := Handler{
-		Requests: store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
-		Uploads:  bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),
-		Origin:   web.Origin(cloud.Env("PORTAL_URL")),
-		PerIP:    perIP(os.Getenv("REQUEST_LIMIT_PER_IP_HOUR")),
-		Now:      time.Now,
-		Log:      slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Requests:  st,
+		Sessions:  st,
+		Scans:     st,
+		Reviewers: reviewers(cloud.Env("REVIEWERS")),
+		Insecure:  insecure,
+		Uploads:   bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),
+		Origin:    web.Origin(cloud.Env("PORTAL_URL")),
+		PerIP:     perIP(os.Getenv("REQUEST_LIMIT_PER_IP_HOUR")),
+		Now:       time.Now,
+		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	lambda.Start(h.Handle)
+}
+
+// reviewers reads the comma-separated REVIEWERS setting.
+func reviewers(list string) []access.Email {
+	var out []access.Email
+	for _, a := range strings.Split(list, ",") {
+		if e := access.NormaliseEmail(a); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // perIP reads the per-address limit; 60 an hour unless configured.

@@ -101,6 +101,23 @@ if [ "$(cat "$NODE_DIR/node_modules/.cfp-stamp" 2>/dev/null)" != "$node_stamp" ]
 	say "installed aws-ses-v2-local in infra/local/node/node_modules"
 fi
 
+# --- Browser test of the staff review pages (issue 4) --------------------------------------------------
+# Debian's Chromium, driven headless by playwright-core with axe-core, both from infra/local/browser's
+# pinned lock file. `npm ci` again only when the lock file changed or node_modules went away.
+BROWSER_DIR="$ROOT/infra/local/browser"
+if [ ! -x /usr/bin/chromium ]; then
+	apt_install chromium
+	say "installed Chromium (Debian chromium)"
+fi
+browser_stamp="$(sum "$BROWSER_DIR/package-lock.json")"
+if [ "$(cat "$BROWSER_DIR/node_modules/.cfp-stamp" 2>/dev/null)" != "$browser_stamp" ]; then
+	(cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --ignore-scripts --silent >/dev/null 2>"$tmp/npm-browser.err") ||
+		fail "npm ci in infra/local/browser: $(tail -n 5 "$tmp/npm-browser.err")"
+	echo "$browser_stamp" >"$BROWSER_DIR/node_modules/.cfp-stamp"
+	say "installed playwright-core and axe-core in infra/local/browser/node_modules"
+fi
+# --- end of the browser test block ----------------------------------------------------------------------
+
 if [ "$installed" = 0 ]; then
 	echo "install.sh: local tools already installed"
 fi

@@ -92,11 +92,12 @@ var Functions = []Function{
 	{
 		Name:        "submit-request",
 		Description: "Access requests: create, upload forms, submit, status",
-		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit),
+		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit, Reviewers),
 		Routes: []Route{
 			{"POST", "/access-requests"},
 			{"GET", "/access-requests/{id}"},
 			{"POST", "/access-requests/{id}/submit"},
+			{"POST", "/access-requests/{id}/evidence"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true, Write: []BucketPrefix{{UploadsBucket, "evidence/"}}, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
@@ -124,7 +125,7 @@ var Functions = []Function{
 	{
 		Name:        "account",
 		Description: "Accounts, sign-in, sessions and the signed-in portal",
-		Settings:    with(DocumentsBucket, InsecureCookies),
+		Settings:    with(DocumentsBucket, InsecureCookies, MailConfigSet), // sends sign-in codes itself
 		Routes: []Route{
 			{"POST", "/account/register"},
 			{"POST", "/account/verify"},
@@ -142,7 +143,7 @@ var Functions = []Function{
 	{
 		Name:          "publish-document",
 		Description:   "Publishes documents the back office drops under inbound/",
-		Settings:      with(DocumentsBucket),
+		Settings:      with(DocumentsBucket, ClientRefFormat),
 		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
 		MemoryMB:      256, Timeout: 60 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true,

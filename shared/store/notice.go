@@ -60,11 +60,12 @@ func (s *Store) noticeAdd(e access.Email, now time.Time) types.TransactWriteItem
 
 // DueNotices returns up to limit pending notices that are due at now: their person has had no new
 // document for quiet, or their first document is maxDelay old. One Query on GSI1 (paged): a notice
-// can only be due once its first document is quiet old, so the key condition bounds the read and a
-// filter keeps the ones still receiving documents out.
+// can only be due once its first document is quiet (or maxDelay) old, so the key condition bounds
+// the read, and a filter leaves out the ones still receiving documents.
 func (s *Store) DueNotices(ctx context.Context, quiet, maxDelay time.Duration, limit int) ([]Notice, error) {
 	now := s.now()
 	quietCut, maxCut := stamp(now.Add(-quiet)), stamp(now.Add(-maxDelay))
+	firstCut := stamp(now.Add(-min(quiet, maxDelay))) // no notice whose first document is later can be due
 	var out []Notice
 	var start map[string]types.AttributeValue
 	for len(out) < limit {
@@ -74,7 +75,7 @@ func (s *Store) DueNotices(ctx context.Context, quiet, maxDelay time.Duration, l
 			KeyConditionExpression: aws.String("GSI1PK = :q AND GSI1SK <= :cut"),
 			FilterExpression:       aws.String("LastAt <= :quiet OR FirstAt <= :max"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":q": str(noticeQueue), ":cut": str(quietCut + "~"), ":quiet": str(quietCut), ":max": str(maxCut),
+				":q": str(noticeQueue), ":cut": str(firstCut + "~"), ":quiet": str(quietCut), ":max": str(maxCut),
 			},
 			ExclusiveStartKey: start,
 		})

@@ -42,7 +42,7 @@ type Approval struct {
 
 // Approve makes the request the access grant (design decision 4): Decision and status approved, out
 // of the review queue (GSI1 review keys replaced) and into the grant indexes (GSI1 person, GSI2 client).
-// The requester is emailed in the same write: "client added" when an account exists for the address,
+// The requester is emailed in the same write: "client added" when the address has an active account,
 // otherwise the approval with a registration link (an invitation token bound to the request, 14 days).
 // ErrConflict: the request is not ready for review (decided, withdrawn, expired, or someone else won).
 func (s *Store) Approve(ctx context.Context, id access.RequestID, a Approval) error {
@@ -71,8 +71,8 @@ func (s *Store) Approve(ctx context.Context, id access.RequestID, a Approval) er
 				"GSI1PK": personPK(r.Requester.Email), "GSI1SK": grantPersonSK(a.ClientReference, r.ID),
 				"GSI2PK": clientPK(a.ClientReference), "GSI2SK": grantClientSK(r.ID),
 			},
-			// The account read is part of the condition: if an account appears or goes between the
-			// read and the write, the write fails and is made again with the right email.
+			// The account read is part of the condition: if an account is activated or goes between
+			// the read and the write, the write fails and is made again with the right email.
 			account: &reviewAccount{email: r.Requester.Email, exists: hasAccount},
 			mail:    []mail.Message{msg},
 		}, nil
@@ -166,7 +166,7 @@ type reviewChange struct {
 	mail      []mail.Message
 }
 
-// reviewAccount makes a write depend on whether an account exists for an address.
+// reviewAccount makes a write depend on whether an address has an active account.
 type reviewAccount struct {
 	email  access.Email
 	exists bool
@@ -177,8 +177,8 @@ type reviewAccount struct {
 const reviewAttempts = 3
 
 // review reads the request, checks that its status is one of from, and writes the change conditioned
-// on the status and the version it read. A failed condition is retried on a fresh read while the
-// status still allows the action; otherwise it is ErrConflict.
+// on the status and the version it read. A write that lost to another is retried on a fresh read
+// while the status still allows the action; otherwise it is ErrConflict.
 func (s *Store) review(ctx context.Context, id access.RequestID, from []access.Status, change func(access.Request, time.Time) (reviewChange, error)) error {
 	for attempt := 0; attempt < reviewAttempts; attempt++ {
 		it, err := s.reviewRead(ctx, id)
@@ -201,12 +201,15 @@ func (s *Store) review(ctx context.Context, id access.RequestID, from []access.S
 		if cancelReasons(err) == nil {
 			return wrap("review", err)
 		}
-		failed := false
+		// A failed condition, or another transaction on the same item at the same moment (which
+		// DynamoDB cancels as TransactionConflict rather than letting both through): read again.
+		// The fresh read then shows the other reviewer's decision, or lets a note go in.
+		again := false
 		for _, code := range cancelReasons(err) {
-			failed = failed || code == "ConditionalCheckFailed"
+			again = again || code == "ConditionalCheckFailed" || code == "TransactionConflict"
 		}
-		if !failed {
-			return wrap("review", err) // throttled or a transaction conflict: the caller says "try again"
+		if !again {
+			return wrap("review", err) // throttled or failed: the caller says "nothing was changed, try again"
 		}
 	}
 	return ErrConflict
@@ -277,12 +280,14 @@ func (s *Store) reviewWrite(it requestItem, c reviewChange, now time.Time) ([]ty
 		ExpressionAttributeValues: values,
 	}}}
 	if a := c.account; a != nil {
-		check := "attribute_not_exists(PK)"
+		check := "attribute_not_exists(PK) OR #st <> :active"
 		if a.exists {
-			check = "attribute_exists(PK)"
+			check = "#st = :active"
 		}
 		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: reviewAccountKey(a.email).av(), ConditionExpression: aws.String(check),
+			TableName: &s.table, Key: accountKey(a.email).av(), ConditionExpression: aws.String(check),
+			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":active": str(string(AccountActive))},
 		}})
 	}
 	for _, m := range c.mail {
@@ -291,19 +296,14 @@ func (s *Store) reviewWrite(it requestItem, c reviewChange, now time.Time) ([]ty
 	return items, nil
 }
 
-// reviewAccountKey is the account item's key (written by the accounts code; see doc.go).
-func reviewAccountKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
-
-// reviewHasAccount reports whether an account item exists for the address.
+// reviewHasAccount reports whether the address has an active account. An unverified one does not
+// count: its holder cannot sign in, so they are invited to register again (which replaces it).
 func (s *Store) reviewHasAccount(ctx context.Context, e access.Email) (bool, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: reviewAccountKey(e).av(), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String("PK"),
-	})
-	if err != nil {
-		return false, wrap("account check", err)
+	a, err := s.Account(ctx, e)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
 	}
-	return out.Item != nil, nil
+	return err == nil && a.Status == AccountActive, err
 }
 
 // reviewRead reads the request item alone, consistently.

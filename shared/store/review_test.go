@@ -113,20 +113,30 @@ func TestApproveMakesTheRequestTheGrantAndInvitesTheRequester(t *testing.T) {
 func TestApproveTellsAnAccountHolderTheClientWasAdded(t *testing.T) {
 	c := context.Background()
 	s, table := storetest.New(t)
-	_, err := dynamo.Client(storetest.URL(t)).PutItem(c, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "ACCOUNT#holder@example.com"}, "SK": &types.AttributeValueMemberS{Value: "ACCOUNT"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := reviewReady(t, s, "holder@example.com")
-	if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); err != nil {
-		t.Fatal(err)
+	// An active account is told the client was added; an unverified one cannot sign in, so it is invited again.
+	for addr, status := range map[string]string{"holder@example.com": "active", "halfway@example.com": "unverified"} {
+		_, err := dynamo.Client(storetest.URL(t)).PutItem(c, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "ACCOUNT#" + addr}, "SK": &types.AttributeValueMemberS{Value: "ACCOUNT"},
+			"Kind": &types.AttributeValueMemberS{Value: "account"}, "Status": &types.AttributeValueMemberS{Value: status},
+			"Account": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"Email": &types.AttributeValueMemberS{Value: addr}, "Status": &types.AttributeValueMemberS{Value: status},
+			}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := reviewReady(t, s, access.Email(addr))
+		if err := s.Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mails := queued(t, s)
-	added := mails[mail.ApprovedAccount]
-	if len(mails) != 1 || len(added) != 1 || added[0].Link != nil || added[0].To != "holder@example.com" {
-		t.Fatalf("emails: %+v", mails)
+	added, invited := mails[mail.ApprovedAccount], mails[mail.Approved]
+	if len(added) != 1 || added[0].Link != nil || added[0].To != "holder@example.com" {
+		t.Fatalf("client-added emails: %+v", added)
+	}
+	if len(invited) != 1 || invited[0].Link == nil || invited[0].To != "halfway@example.com" {
+		t.Fatalf("invitations: %+v", invited)
 	}
 }
 
@@ -311,5 +321,38 @@ func TestDecisionsOnWithdrawnOrUnknownRequestsAreRefused(t *testing.T) {
 	}
 	if got := reread(t, s, r.ID); got.Decision != nil || len(got.Notes) != 0 {
 		t.Fatalf("a refused decision changed the request: %+v", got)
+	}
+}
+
+// flakyDB cancels the first n transactions as DynamoDB does when another transaction touches the
+// same item at that moment, then lets them through.
+type flakyDB struct {
+	*dynamodb.Client
+	n int
+}
+
+func (f *flakyDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if f.n > 0 {
+		f.n--
+		code := "TransactionConflict"
+		return nil, &types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: &code}}}
+	}
+	return f.Client.TransactWriteItems(ctx, in, o...)
+}
+
+func TestADecisionThatMeetsAnotherTransactionIsMadeOnAFreshRead(t *testing.T) {
+	c := context.Background()
+	plain, table := storetest.New(t)
+	r := reviewReady(t, plain, "conflict@example.com")
+	flaky := &flakyDB{Client: dynamo.Client(storetest.URL(t)), n: 1}
+	if err := store.New(flaky, table).Approve(c, r.ID, store.Approval{By: reviewer, ClientReference: "1234567"}); err != nil {
+		t.Fatalf("approve after a transaction conflict: %v", err)
+	}
+	if got := reread(t, plain, r.ID); got.Status != access.Approved {
+		t.Fatalf("status %s", got.Status)
+	}
+	// Once decided, another decision is a conflict, not a failure.
+	if err := store.New(flaky, table).Reject(c, r.ID, reviewer, "x"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("reject after approval with a transaction conflict: %v", err)
 	}
 }

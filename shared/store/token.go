@@ -46,6 +46,9 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 	if err != nil {
 		return wrap("put token", err)
 	}
+	// omitempty does not omit a zero time.Time; an unused token must have no UsedAt at all, or
+	// useTokenUpdate's attribute_not_exists(UsedAt) refuses it.
+	delete(item, "UsedAt")
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	return wrap("put token", err)
 }

@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	stk, err = stack.Start(ctx, stack.Config{Root: root, Log: logFile, Schedule: time.Second})
+	stk, err = stack.Start(ctx, stack.Config{Root: root, Log: logFile, Schedule: time.Second, Faults: true})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the local stack:", err)
@@ -128,12 +128,18 @@ func (b browser) call(t *testing.T, method, path string, body any, headers ...st
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
+	var sent []byte
+	if rd != nil {
+		sent, _ = io.ReadAll(rd)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
 	resp, err := b.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	checkContract(t, req, sent, resp, out)
 	return resp, out
 }
 

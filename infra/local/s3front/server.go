@@ -78,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, objects: objects{s3bolt.New(db)}, tags: tags}
+	s := &Server{cfg: cfg, db: db, objects: objects{Backend: s3bolt.New(db), db: db}, tags: tags}
 	s.queue = newDispatcher(cfg.Notify)
 	s.fake = gofakes3.New(s.objects, gofakes3.WithLogger(errLogger{s})).Server()
 	for _, b := range cfg.Buckets {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/textproto"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
 	bolt "go.etcd.io/bbolt"
+	"gopkg.in/mgo.v2/bson"
 )
 
 // openBolt opens a bolt file, failing instead of waiting forever when another
@@ -28,6 +30,64 @@ func openBolt(path string) (*bolt.DB, error) {
 // objects wraps the s3bolt backend to keep object metadata as S3 does.
 type objects struct {
 	*s3bolt.Backend
+	db *bolt.DB // the backend's file, for reads that copy their bytes (GetObject)
+}
+
+// boltObject is s3bolt's stored object (its schema in gofakes3 v1.2.0).
+type boltObject struct {
+	Name         string
+	Metadata     map[string]string
+	LastModified time.Time
+	Size         int64
+	Contents     []byte
+	Hash         []byte
+}
+
+// GetObject reads an object within one bolt read transaction and copies its bytes out of it.
+// s3bolt's own GetObject decodes straight from bolt's memory map and returns slices of it after
+// the transaction ends: a later write may reuse those pages or remap the file, and a read still
+// streaming then returns another object's bytes or crashes the process ("unexpected fault
+// address"), which a billing run's thousands of writes make happen.
+func (o objects) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	var obj boltObject
+	err := o.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return gofakes3.BucketNotFound(bucket)
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return gofakes3.KeyNotFound(key)
+		}
+		if err := bson.Unmarshal(v, &obj); err != nil {
+			return fmt.Errorf("s3front: could not read object %q/%q: %w", bucket, key, err)
+		}
+		obj.Contents, obj.Hash = bytes.Clone(obj.Contents), bytes.Clone(obj.Hash)
+		obj.Metadata = maps.Clone(obj.Metadata)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := rng.Range(obj.Size)
+	if err != nil {
+		return nil, err
+	}
+	data := obj.Contents
+	if r != nil {
+		data = data[r.Start : r.Start+r.Length]
+	}
+	return &gofakes3.Object{Name: key, Metadata: obj.Metadata, Size: obj.Size, Contents: io.NopCloser(bytes.NewReader(data)), Range: r, Hash: obj.Hash}, nil
+}
+
+// HeadObject is GetObject without the body (s3bolt's would call its own GetObject).
+func (o objects) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	obj, err := o.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	obj.Contents = io.NopCloser(bytes.NewReader(nil))
+	return obj, nil
 }
 
 // PutObject stores only real object metadata (gofakes3 would keep every

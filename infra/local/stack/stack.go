@@ -21,11 +21,13 @@ import (
 
 	"github.com/council/cfp/infra/local/apigw"
 	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/faults"
 	"github.com/council/cfp/infra/local/guardduty"
 	"github.com/council/cfp/infra/local/runtimeapi"
 	"github.com/council/cfp/infra/local/s3front"
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/web"
 )
 
 // Credentials and region every local process uses; no AWS account is involved.
@@ -47,7 +49,16 @@ type Config struct {
 	Settings map[wiring.Setting]string // overrides of Defaults
 	Schedule time.Duration             // how often scheduled functions run
 	Log      io.Writer
+	// Faults puts a counting, fault-injecting proxy (infra/local/faults) between the functions and
+	// each of DynamoDB, S3 and SES; Stack.Faults reaches them. Tests and benchmarks use it to make a
+	// service fail a share of calls and to count AWS requests. The URLs in Stack stay the services'
+	// own, so what a test reads or arranges directly is neither counted nor failed.
+	Faults bool
 }
+
+// Proxies are the fault proxies in front of the services as the functions reach them (all nil
+// unless Config.Faults).
+type Proxies struct{ DynamoDB, S3, SES *faults.Proxy }
 
 // Defaults are the local values of every setting. API_URL is filled in from where the API listens.
 func Defaults() map[wiring.Setting]string {
@@ -72,6 +83,7 @@ func Defaults() map[wiring.Setting]string {
 type Stack struct {
 	APIURL, LambdaURL, S3URL, MailboxURL, DynamoURL, DataDir string
 	Settings                                                 map[wiring.Setting]string
+	Faults                                                   Proxies
 
 	pools    map[string]*runtimeapi.Pool
 	s3       *s3front.Server
@@ -153,6 +165,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		clamdAddr = "tcp:" + clamd.Addr
 	}
 
+	if cfg.Faults {
+		if err := st.startFaults(); err != nil {
+			return nil, err
+		}
+	}
 	env := st.environment()
 	for _, f := range wiring.Functions {
 		st.pools[f.Name] = runtimeapi.NewPool(runtimeapi.Config{
@@ -177,7 +194,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Fn: st.pools[f.Name]})
 		}
 	}
-	st.serve(apiL, apigw.New(routes, st.log))
+	st.serve(apiL, apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL]))))
 	st.serve(s3L, st.s3)
 	st.serve(lambdaL, http.HandlerFunc(st.invokeAPI))
 
@@ -204,9 +221,9 @@ func (st *Stack) environment() func(wiring.Function) []string {
 			"PATH=" + os.Getenv("PATH"),
 			"AWS_REGION=" + Region, "AWS_DEFAULT_REGION=" + Region,
 			"AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey,
-			"AWS_ENDPOINT_URL_DYNAMODB=" + st.DynamoURL,
-			"AWS_ENDPOINT_URL_S3=" + st.S3URL,
-			"AWS_ENDPOINT_URL_SESV2=" + st.MailboxURL,
+			"AWS_ENDPOINT_URL_DYNAMODB=" + via(st.Faults.DynamoDB, st.DynamoURL),
+			"AWS_ENDPOINT_URL_S3=" + via(st.Faults.S3, st.S3URL),
+			"AWS_ENDPOINT_URL_SESV2=" + via(st.Faults.SES, st.MailboxURL),
 			"AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
 			"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
 			"AWS_EC2_METADATA_DISABLED=true",
@@ -216,6 +233,27 @@ func (st *Stack) environment() func(wiring.Function) []string {
 		}
 		return env
 	}
+}
+
+// startFaults starts a fault proxy in front of each service.
+func (st *Stack) startFaults() (err error) {
+	for _, p := range []struct {
+		proxy  **faults.Proxy
+		target string
+	}{{&st.Faults.DynamoDB, st.DynamoURL}, {&st.Faults.S3, st.S3URL}, {&st.Faults.SES, st.MailboxURL}} {
+		if *p.proxy, err = faults.Start(p.target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// via is the URL a function reaches a service at: the fault proxy's when there is one.
+func via(p *faults.Proxy, url string) string {
+	if p != nil {
+		return p.URL()
+	}
+	return url
 }
 
 // notify delivers an S3 event notification as S3 would: to every function subscribed to the bucket,
@@ -322,6 +360,11 @@ func (st *Stack) Close() error {
 	}
 	for _, p := range st.pools {
 		_ = p.Close()
+	}
+	for _, p := range []*faults.Proxy{st.Faults.DynamoDB, st.Faults.S3, st.Faults.SES} {
+		if p != nil {
+			_ = p.Close()
+		}
 	}
 	if st.s3 != nil {
 		_ = st.s3.Close()

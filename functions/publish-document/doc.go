@@ -1,0 +1,45 @@
+// Command publish-document publishes the documents the back office drops under inbound/ in the
+// documents bucket (contract: "Publishing documents"). It runs on each ObjectCreated event and
+// handles every record of it.
+//
+// For each object it reads the metadata and the first bytes in one ranged GetObject, and checks:
+// client-reference (the council's format, CLIENT_REFERENCE_PATTERN), document-type (one of the four),
+// document-date (YYYY-MM-DD, a real date), title (present, at most 200 characters), and that the
+// bytes start with the PDF signature "%PDF-".
+//
+//   - A bad object is copied to rejected/<the rest of its key> with the reasons in its metadata
+//     (x-amz-meta-rejection-reason), logged ("document rejected", reasons only), and deleted from
+//     inbound/. No table item is written: nobody ever sees it.
+//   - A good object becomes document <id>, the id derived from the object's identity (bucket, key,
+//     ETag: store.NewDocumentID): it is copied to published/<client reference>/<id>.pdf (only this
+//     function may write published/, so the back office cannot overwrite it by accident), then ONE
+//     transaction writes the document item (conditional: a repeat of the same object changes
+//     nothing) and adds the document to the pending new-documents notice of every active grantee of
+//     the client (store.PublishDocument), and last the inbound object is deleted.
+//
+// A repeated event, or the same bytes written again under the same key, gives the same id: the
+// conditional write fails and no second notice is added, so it is published and announced once. An
+// event for an object that is gone (already handled) or that has been replaced since (its own event
+// handles the new one) is skipped. A failure part-way leaves the inbound object in place and the
+// event fails, so Lambda's retries finish the job; every step is safe to repeat.
+//
+// Unknown client reference. The council has no client register the portal can read, and documents
+// often arrive before anyone has been granted access to a client (the issue: "published, nobody
+// notified; a person granted access later sees them"). So a client reference is known when it is in
+// the council's format (the same pattern staff approval checks). Requiring an existing grant would
+// reject exactly those early documents.
+//
+// AWS requests per publication (published document, client's grantees on one page, no retries):
+//
+//	S3        GetObject (ranged, metadata + 5 bytes) 1, CopyObject 1, DeleteObject 1   = 3
+//	DynamoDB  Query GSI2 (grantees of the client) 1, TransactWriteItems 1              = 2
+//
+// so 5 requests, whatever the number of grantees (up to 99 in the one transaction; the transaction's
+// write units are 2 per item: 2 × (1 + grantees)). A rejected object costs 3 S3 requests (GetObject,
+// CopyObject, DeleteObject) and no DynamoDB request; an empty object one more (HeadObject, as a
+// ranged read of nothing fails). A TransactionConflict with a concurrent publication for the same
+// person is retried by the store (at most 5 more). The notices are turned into emails by notify.
+//
+// The logs hold document ids, ETags, types and counts: never a key, a client reference, a title or
+// an address, which are personal data.
+package main

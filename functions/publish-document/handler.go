@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"mime"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/store"
+)
+
+// Inbound is what the handler reads of a dropped object.
+type Inbound struct {
+	ETag        string // without quotes
+	Size        int64
+	ContentType string
+	Metadata    map[string]string // user metadata as S3 returns it: lower-case names, values as sent
+	Head        []byte            // the first bytes (at most the length asked for)
+}
+
+// Errors of Objects the handler acts on.
+var (
+	ErrGone    = errors.New("the object is not there")            // already handled
+	ErrChanged = errors.New("the object was replaced since read") // its own event handles it
+)
+
+// Objects is what the handler needs of the documents bucket.
+type Objects interface {
+	// Read returns an object's metadata and its first n bytes. ErrGone when there is no object.
+	Read(ctx context.Context, key string, n int64) (Inbound, error)
+	// Copy copies the object at from, if its ETag is still etag (else ErrChanged), to to, with
+	// the given metadata and content type.
+	Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error
+	// Delete deletes the object if its ETag is still etag (a replaced object is left alone).
+	Delete(ctx context.Context, key, etag string) error
+}
+
+// Documents is what the handler needs of the store.
+type Documents interface {
+	GranteesOf(ctx context.Context, clientRef string) ([]store.Grant, error)
+	PublishDocument(ctx context.Context, d store.Document, recipients []access.Email) error
+}
+
+// Key prefixes in the documents bucket.
+const (
+	inbound   = "inbound/"
+	published = "published/"
+	rejected  = "rejected/"
+)
+
+const (
+	pdfMagic    = "%PDF-"
+	maxTitle    = 200
+	reasonField = "rejection-reason"
+)
+
+// Handler publishes dropped documents.
+type Handler struct {
+	Objects   Objects
+	Documents Documents
+	Bucket    string         // the documents bucket; events of any other are ignored
+	ClientRef *regexp.Regexp // the council's client reference format
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// Handle handles every record of an S3 event. A record that fails (AWS unavailable) does not stop
+// the others; the event then fails as a whole, and Lambda's retry repeats only what is unfinished,
+// every step being idempotent.
+func (h Handler) Handle(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for i, rec := range ev.Records {
+		if err := h.record(ctx, rec); err != nil {
+			h.Log.Error("record not handled, the event will be retried", "record", i, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (h Handler) record(ctx context.Context, rec events.S3EventRecord) error {
+	obj := rec.S3.Object
+	key := obj.URLDecodedKey // aws-lambda-go decodes Key ('+' and %XX) when it reads the event
+	if key == "" {
+		key, _ = url.QueryUnescape(obj.Key)
+	}
+	etag := strings.Trim(obj.ETag, `"`)
+	log := h.Log.With("etag", etag, "sequencer", obj.Sequencer)
+	switch {
+	case !strings.HasPrefix(rec.EventName, "ObjectCreated:"):
+		log.Info("event ignored: not an object creation", "event", rec.EventName)
+		return nil
+	case rec.S3.Bucket.Name != h.Bucket:
+		log.Warn("event ignored: not the documents bucket")
+		return nil
+	case !strings.HasPrefix(key, inbound) || strings.HasSuffix(key, "/"):
+		log.Info("event ignored: not a document under inbound/")
+		return nil
+	}
+
+	in, err := h.Objects.Read(ctx, key, int64(len(pdfMagic)))
+	if errors.Is(err, ErrGone) {
+		log.Info("object already handled")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if in.ETag != etag {
+		log.Info("object replaced since the event; its own event handles it")
+		return nil
+	}
+	doc, reasons := h.check(rec.S3.Bucket.Name, key, in)
+	if len(reasons) > 0 {
+		return h.reject(ctx, key, in, reasons, log)
+	}
+	return h.publish(ctx, key, in, doc, log.With("document", doc.ID))
+}
+
+// check validates an object's metadata and bytes, returning the document it makes or the reasons
+// it is refused (every one of them, so the back office can fix them all at once).
+func (h Handler) check(bucket, key string, in Inbound) (store.Document, []string) {
+	var reasons []string
+	field := func(name string) string {
+		v := strings.TrimSpace(decodeWords(in.Metadata[name]))
+		if v == "" {
+			reasons = append(reasons, name+" is missing")
+		}
+		return v
+	}
+	ref, typ, date, title := field("client-reference"), field("document-type"), field("document-date"), field("title")
+	if ref != "" && !h.ClientRef.MatchString(ref) {
+		reasons = append(reasons, "unknown client reference (not in the council's format)")
+	}
+	if typ != "" && !store.DocumentTypes[store.DocumentType(typ)] {
+		reasons = append(reasons, "document-type is not one of "+strings.Join(typeNames(), ", "))
+	}
+	if date != "" {
+		if _, err := time.Parse("2006-01-02", date); err != nil {
+			reasons = append(reasons, "document-date is not a date written YYYY-MM-DD")
+		}
+	}
+	if n := utf8.RuneCountInString(title); n > maxTitle || !utf8.ValidString(title) {
+		reasons = append(reasons, fmt.Sprintf("title is not text of at most %d characters", maxTitle))
+	}
+	if !bytes.HasPrefix(in.Head, []byte(pdfMagic)) {
+		reasons = append(reasons, "not a PDF")
+	}
+	if len(reasons) > 0 {
+		return store.Document{}, reasons
+	}
+	id := store.NewDocumentID(bucket, key, in.ETag)
+	return store.Document{
+		ID: id, ClientReference: ref, Type: store.DocumentType(typ), Title: title, DocumentDate: date,
+		PublishedAt: h.Now().UTC(), Size: in.Size, Key: published + ref + "/" + string(id) + ".pdf",
+	}, nil
+}
+
+// reject moves a bad object under rejected/, the reasons in its metadata.
+func (h Handler) reject(ctx context.Context, key string, in Inbound, reasons []string, log *slog.Logger) error {
+	meta := maps.Clone(in.Metadata)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	meta[reasonField] = strings.Join(reasons, "; ")
+	err := h.Objects.Copy(ctx, key, rejected+strings.TrimPrefix(key, inbound), in.ETag, meta, in.ContentType)
+	if errors.Is(err, ErrChanged) {
+		log.Info("object replaced since the event; its own event handles it")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.Objects.Delete(ctx, key, in.ETag); err != nil {
+		return err
+	}
+	log.Warn("document rejected", "reasons", reasons, "size", in.Size)
+	return nil
+}
+
+// publish copies the document to where the portal reads it, records it with its notices in one
+// transaction, and only then removes it from inbound/.
+func (h Handler) publish(ctx context.Context, key string, in Inbound, d store.Document, log *slog.Logger) error {
+	meta := map[string]string{
+		"document-id": string(d.ID), "client-reference": d.ClientReference,
+		"document-type": string(d.Type), "document-date": d.DocumentDate,
+	}
+	err := h.Objects.Copy(ctx, key, d.Key, in.ETag, meta, "application/pdf")
+	if errors.Is(err, ErrChanged) {
+		log.Info("object replaced since the event; its own event handles it")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	grants, err := h.Documents.GranteesOf(ctx, d.ClientReference)
+	if err != nil {
+		return err
+	}
+	now := h.Now()
+	var to []access.Email
+	for _, g := range grants {
+		if g.Active(now) {
+			to = append(to, g.Email)
+		}
+	}
+	switch err := h.Documents.PublishDocument(ctx, d, to); {
+	case errors.Is(err, store.ErrConflict):
+		log.Info("document already published")
+	case err != nil:
+		return err
+	default:
+		log.Info("document published", "type", d.Type, "size", d.Size, "grantees", len(to))
+	}
+	return h.Objects.Delete(ctx, key, in.ETag)
+}
+
+// decodeWords decodes an RFC 2047 encoded metadata value (S3 returns non-ASCII values so); any
+// other value is returned as it is.
+func decodeWords(v string) string {
+	if !strings.Contains(v, "=?") {
+		return v
+	}
+	dec := new(mime.WordDecoder)
+	if s, err := dec.DecodeHeader(v); err == nil {
+		return s
+	}
+	return v
+}
+
+func typeNames() []string {
+	return []string{string(store.AssessmentOutcome), string(store.DirectPaymentRemittance), string(store.DeferredPaymentStatement), string(store.CareInvoice)}
+}

@@ -1,0 +1,44 @@
+// Command scan-upload checks each evidence upload and records the malware verdict. It is
+// triggered by the uploads bucket's event notifications under evidence/: on ObjectCreated it
+// checks the file's size, declared type, real type (magic bytes) and, for PDFs, active content and
+// encryption (package scan), reading the object in bounded ranges; on ObjectTagging:Put it reads
+// GuardDuty Malware Protection's verdict tag. It records the evidence status (package store),
+// deletes refused files from the bucket, queues the email asking for a new upload, and moves a
+// submitted request whose files are all clean on to review.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/store"
+)
+
+func main() {
+	cfg := cloud.Config(context.Background())
+	h := Handler{
+		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
+		S3:        cloud.S3(cfg),
+		Bucket:    cloud.Env("UPLOADS_BUCKET"),
+		Reviewers: reviewers(cloud.Env("REVIEWERS")),
+		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	}
+	lambda.Start(h.Handle)
+}
+
+// reviewers reads the comma-separated REVIEWERS setting.
+func reviewers(list string) []access.Email {
+	var out []access.Email
+	for _, a := range strings.Split(list, ",") {
+		if e := access.NormaliseEmail(a); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

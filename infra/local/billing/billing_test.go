@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/local/stack"
+	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/store"
+)
+
+func TestSamplePDFsAreWellFormed(t *testing.T) {
+	pdf := samplePDF([]string{"Care invoice", "Client reference: 8001000001", "Amount (GBP) 12.34 \\ done"})
+	if !bytes.HasPrefix(pdf, []byte("%PDF-1.4\n")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
+		t.Fatal("no PDF header or trailer")
+	}
+	// Every cross-reference entry points at the start of its object, and startxref at the table.
+	xref := bytes.LastIndex(pdf, []byte("\nxref\n")) + 1
+	m := regexp.MustCompile(`startxref\n(\d+)\n`).FindSubmatch(pdf)
+	if at, _ := strconv.Atoi(string(m[1])); at != xref {
+		t.Fatalf("startxref %d, table at %d", at, xref)
+	}
+	entries := regexp.MustCompile(`(\d{10}) 00000 n `).FindAllSubmatch(pdf[xref:], -1)
+	if len(entries) != 5 {
+		t.Fatalf("%d objects in the table", len(entries))
+	}
+	for i, e := range entries {
+		off, _ := strconv.Atoi(string(e[1]))
+		if !bytes.HasPrefix(pdf[off:], []byte(fmt.Sprintf("%d 0 obj", i+1))) {
+			t.Errorf("entry %d points at %q", i+1, pdf[off:off+10])
+		}
+	}
+	if !bytes.Contains(pdf, []byte(`Amount \(GBP\) 12.34 \\ done`)) {
+		t.Error("text is not escaped")
+	}
+}
+
+func TestPlanSpreadsDocumentsAndGranteesAndKnowsWhatToExpect(t *testing.T) {
+	p := NewPlan(Size{Docs: 1200, Clients: 400, Grantees: 500, Bad: 0.01}, rand.New(rand.NewPCG(1, 2)))
+	refs := map[string]int{}
+	for _, d := range p.Docs {
+		refs[d.Ref]++
+		if d.Bad == "" && !bytes.HasPrefix(d.Body, []byte("%PDF-")) {
+			t.Fatal("a good document is not a PDF")
+		}
+		if !strings.HasPrefix(d.Key, "inbound/billing-"+p.Run+"/"+d.Ref+"/") {
+			t.Fatalf("key %s", d.Key)
+		}
+	}
+	if len(refs) != 400 || refs[p.Docs[0].Ref] != 3 {
+		t.Fatalf("%d clients, %d documents for the first", len(refs), refs[p.Docs[0].Ref])
+	}
+	if ok, _ := regexp.MatchString(`^[0-9]{6,10}$`, p.Docs[0].Ref); !ok {
+		t.Fatalf("client reference %s is not in the council's format", p.Docs[0].Ref)
+	}
+	// A client's documents are dropped together.
+	for i := 1; i < len(p.Docs); i++ {
+		if p.Docs[i].Ref != p.Docs[i-1].Ref && refs[p.Docs[i-1].Ref] != 3 {
+			t.Fatalf("client %s's documents are not together", p.Docs[i-1].Ref)
+		}
+	}
+	// Every 100th document is spoilt: one of three for 12 clients, who still have good ones.
+	e := p.Expected()
+	if e.Rejected != 12 || e.Published != 1188 || e.Notified != 500 {
+		t.Fatalf("expected %+v", e)
+	}
+}
+
+func TestProgressWritesPlainLinesWhenNotATerminal(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out, "publishing", 200)
+	for i := 1; i <= 200; i++ {
+		p.set(i)
+	}
+	p.finish()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 11 || !strings.HasPrefix(lines[0], "publishing: 0/200 (0%)") || !strings.HasPrefix(lines[10], "publishing: 200/200 (100%)") {
+		t.Fatalf("%q", lines)
+	}
+	if strings.Contains(out.String(), "\r") {
+		t.Fatal("a bar was drawn into a file")
+	}
+}
+
+// BenchmarkBillingRun publishes a billing run through a local stack of its own (real function
+// binaries, DynamoDB Local, the S3 front, the SES mailbox), with the fault proxies counting every
+// request the functions make. The size comes from CFP_BILLING_DOCS (default 1,200 documents, so
+// `make bench` stays short; `make bench-billing` sets 12,000), with a third as many clients and
+// 1.25 grantees per client (12,000 / 4,000 / 5,000 at full size). It reports wall time, documents
+// per second, DynamoDB and S3 requests per document, emails sent (which must equal the distinct
+// grantees with new documents) and the estimated AWS request cost (prices.go).
+func BenchmarkBillingRun(b *testing.B) {
+	docs := 1200
+	if v := os.Getenv("CFP_BILLING_DOCS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 3 {
+			b.Fatalf("CFP_BILLING_DOCS=%q is not a number of documents (at least 3)", v)
+		}
+		docs = n
+	}
+	sz := Size{Docs: docs, Clients: docs / 3, Grantees: docs / 3 * 5 / 4, Bad: 0.002}
+	root, err := services.Root()
+	if err != nil {
+		b.Fatal(err)
+	}
+	logPath := filepath.Join(root, ".local", "logs", "bench-billing.log")
+	_ = os.MkdirAll(filepath.Dir(logPath), 0o755)
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	ctx := context.Background()
+	st, err := stack.Start(ctx, stack.Config{Root: root, Log: logFile, Schedule: time.Second, Faults: true, Settings: map[wiring.Setting]string{
+		// A short quiet period, and a send rate of a production SES account after its limit increase.
+		wiring.NoticeQuiet: "10s", wiring.NoticeMaxDelay: "10m", wiring.MailRate: "200",
+	}})
+	if err != nil {
+		b.Fatalf("starting the local stack: %v (log: %s)", err, logPath)
+	}
+	defer st.Close()
+	var m meter
+	st.Faults.DynamoDB.Inspect(m.observe)
+	tg := Target{
+		S3: localS3(st.S3URL), Store: store.New(dynamo.Client(st.DynamoURL), st.Settings[wiring.TableName]),
+		Mailbox: services.Mailbox{URL: st.MailboxURL}, Bucket: st.Settings[wiring.DocumentsBucket],
+		Out: os.Stderr, Wait: 20 * time.Minute, Workers: 16, Backlog: 40,
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		plan := NewPlan(sz, rand.New(rand.NewPCG(uint64(i), 7)))
+		if err := tg.Seed(ctx, plan); err != nil {
+			b.Fatal(err)
+		}
+		st.Faults.DynamoDB.Reset()
+		st.Faults.S3.Reset()
+		m = meter{}
+		b.StartTimer()
+		r, err := tg.Run(ctx, plan)
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("%v (log: %s)", err, logPath)
+		}
+		ddb, s3ops := st.Faults.DynamoDB.Counts(), st.Faults.S3.Counts()
+		w, rd := m.units()
+		cost := estimate(w, rd, s3ops, r.Uploaded, r.Emails)
+		// Written out directly: a benchmark's log keeps only its first lines.
+		fmt.Fprintf(os.Stderr, "\nbilling run of %d documents, %d clients, %d grantees:\n", sz.Docs, sz.Clients, sz.Grantees)
+		report(os.Stderr, r, ddb, s3ops, w, rd, cost)
+		if r.Published != r.Expected.Published || r.Rejected != r.Expected.Rejected || r.Notified != r.Expected.Notified || r.Emails != r.Notified {
+			b.Fatalf("the run did not come out as expected: %+v", r)
+		}
+		elapsed := r.Uploading + r.Processing
+		b.ReportMetric(float64(r.Uploaded)/elapsed.Seconds(), "docs/s")
+		b.ReportMetric(float64(sum(ddb))/float64(r.Uploaded), "ddb-req/doc")
+		b.ReportMetric(float64(sum(s3ops))/float64(r.Uploaded), "s3-req/doc")
+		b.ReportMetric(float64(r.Emails), "emails")
+		b.ReportMetric((elapsed + r.Mailing).Seconds(), "wall-s")
+		b.ReportMetric(cost.Total(), "usd")
+		b.StartTimer()
+	}
+}

@@ -1,0 +1,540 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+)
+
+// The staff review, end to end: a person submits a request and uploads its evidence, the uploads are
+// scanned, the Client Finance team receives "ready for review" with a link, and a reviewer works from
+// that link. Every email is read from the SES mailbox.
+
+// reviewClient is a reviewer's browser: it follows no redirects, so tests see each 303 and 302.
+var reviewClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
+
+// reviewTeam is the first address on the reviewers' list: where "ready for review" emails go.
+func reviewTeam() string {
+	return strings.TrimSpace(strings.Split(stk.Settings[wiring.Reviewers], ",")[0])
+}
+
+// reviewSubmit makes a request with the given body, uploads a clean PDF for each declared file, and
+// submits it, as the portal does.
+func reviewSubmit(t *testing.T, body map[string]any) Created {
+	t.Helper()
+	b := newBrowser()
+	resp, out := b.call(t, "POST", "/access-requests", body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, out)
+	}
+	c := decode[Created](t, out)
+	for _, u := range c.Uploads {
+		if code, out := upload(t, u, "evidence.pdf", "application/pdf", minimalPDF()); code != http.StatusNoContent {
+			t.Fatalf("upload: %d %s", code, out)
+		}
+	}
+	if resp, out := b.call(t, "POST", "/access-requests/"+c.ID+"/submit", nil, "Authorization", "Bearer "+c.ContinuationToken); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", resp.StatusCode, out)
+	}
+	return c
+}
+
+var reviewLinkRE = regexp.MustCompile(`https?://[^\s"<>]+/review/[A-Za-z0-9_-]+`)
+
+// reviewLink waits for the n-th (1-based) "ready for review" email about a request to the team and
+// returns the link in it.
+func reviewLink(t *testing.T, id string, n int) string {
+	t.Helper()
+	var link string
+	eventually(t, 90*time.Second, "review email "+strconv.Itoa(n)+" about "+id, func() bool {
+		var found []string
+		for _, m := range mailTo(t, reviewTeam()) {
+			if strings.Contains(m.Subject, "ready for review") && strings.Contains(m.Text, id) {
+				found = append(found, reviewLinkRE.FindString(m.Text))
+			}
+		}
+		if len(found) >= n {
+			link = found[n-1]
+			return true
+		}
+		return false
+	})
+	if link == "" || !strings.HasPrefix(link, stk.APIURL+"/review/") {
+		t.Fatalf("the review email has no review link on the API: %q", link)
+	}
+	return link
+}
+
+// reviewReady takes a new deputy's request through the real path to the reviewer's link.
+func reviewReady(t *testing.T) (email, id, link string) {
+	t.Helper()
+	email = uniqueEmail(t)
+	c := reviewSubmit(t, requestBody(email, pdfFile("order.pdf", len(minimalPDF()))))
+	return email, c.ID, reviewLink(t, c.ID, 1)
+}
+
+func reviewGet(t *testing.T, link string) (*http.Response, string) {
+	t.Helper()
+	resp, err := reviewClient.Get(link)
+	if err != nil {
+		t.Fatalf("GET review link: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func reviewPost(t *testing.T, link string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, err := reviewClient.PostForm(link, form)
+	if err != nil {
+		t.Fatalf("POST review link: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var formKeyRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// reviewForm opens the review page and returns a form carrying its anti-forgery field.
+func reviewForm(t *testing.T, link string, kv ...string) url.Values {
+	t.Helper()
+	resp, page := reviewGet(t, link)
+	m := formKeyRE.FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("review page: %d, anti-forgery field found: %v", resp.StatusCode, m != nil)
+	}
+	v := url.Values{"csrf": {m[1]}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// reviewAct posts a form and expects the 303 back to the page, which it then opens.
+func reviewAct(t *testing.T, link string, kv ...string) string {
+	t.Helper()
+	resp, body := reviewPost(t, link, reviewForm(t, link, kv...))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%v: %d %.400s", kv, resp.StatusCode, body)
+	}
+	loc, err := resp.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), link) {
+		t.Fatalf("303 to %v (%v), want the review page", loc, err)
+	}
+	resp, page := reviewGet(t, loc.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page after %v: %d", kv, resp.StatusCode)
+	}
+	return page
+}
+
+func reviewRequest(t *testing.T, id string) access.Request {
+	t.Helper()
+	r, _, err := db.Request(context.Background(), access.RequestID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReviewApproveEndToEnd(t *testing.T) {
+	email, id, link := reviewReady(t)
+	if st := reviewRequest(t, id).Status; st != access.ReadyForReview {
+		t.Fatalf("status before review: %s", st)
+	}
+
+	resp, page := reviewGet(t, link)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("review page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	h := resp.Header
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") ||
+		h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("security headers: %v", h)
+	}
+	for _, want := range []string{"Dee Puty", "Cli Ent", email, "order.pdf", "Ready for review"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("review page lacks %q", want)
+		}
+	}
+
+	// The clean evidence opens through a short-lived presigned link to the very file uploaded.
+	ev := regexp.MustCompile(`href="(\./[^"]+/evidence/[^"]+)"`).FindStringSubmatch(page)
+	if ev == nil {
+		t.Fatal("no evidence link on the page")
+	}
+	evURL, _ := url.Parse(link)
+	evURL = evURL.ResolveReference(&url.URL{Path: ev[1]})
+	resp, _ = reviewGet(t, evURL.String())
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("evidence: %d", resp.StatusCode)
+	}
+	signed := resp.Header.Get("Location")
+	u, _ := url.Parse(signed)
+	if secs, err := strconv.Atoi(u.Query().Get("X-Amz-Expires")); err != nil || secs <= 0 || secs > 300 {
+		t.Errorf("the evidence link is not a presigned URL valid for at most 5 minutes: %s", signed)
+	}
+	file, err := http.Get(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(file.Body)
+	file.Body.Close()
+	if file.StatusCode != http.StatusOK || string(got) != string(minimalPDF()) {
+		t.Fatalf("evidence download: %d, %d bytes", file.StatusCode, len(got))
+	}
+
+	page = reviewAct(t, link, "action", "record_security_check", "note", "Phoned 01632 960001; identity confirmed.")
+	if !strings.Contains(page, "Security check recorded") || !strings.Contains(page, "Security check: Phoned 01632 960001; identity confirmed.") {
+		t.Error("the page does not show the recorded security check")
+	}
+	page = reviewAct(t, link, "action", "approve", "clientReference", "1234567", "accessEndsOn", "2099-12-31")
+	if !strings.Contains(page, "Request approved") || !strings.Contains(page, "Approved by "+reviewTeam()) || !strings.Contains(page, "31 December 2099") {
+		t.Errorf("the page after approving does not show the outcome: %.2000s", page)
+	}
+
+	// The request is the grant, recording who approved it.
+	r := reviewRequest(t, id)
+	if r.Status != access.Approved || r.Decision == nil || string(r.Decision.By) != reviewTeam() || r.Decision.ClientReference != "1234567" ||
+		r.Decision.AccessEndsOn != "2099-12-31" || len(r.Notes) != 2 || r.Notes[0].Kind != "security_check" {
+		t.Fatalf("approved request: %+v %+v", r.Decision, r.Notes)
+	}
+	grants, err := db.GrantsOf(context.Background(), access.Email(email))
+	if err != nil || len(grants) != 1 || grants[0].ClientReference != "1234567" || !grants[0].Active(time.Now()) {
+		t.Fatalf("grants: %+v %v", grants, err)
+	}
+
+	// The requester has no account: the email carries the registration link, whose invitation token
+	// is bound to the request and to their address.
+	m := waitMail(t, email, "Your request for access was approved")
+	reg := regexp.MustCompile(regexp.QuoteMeta(stk.Settings[wiring.PortalURL]) + `/register\?invitation=([A-Za-z0-9_%-]+)`).FindStringSubmatch(m.Text)
+	if reg == nil {
+		t.Fatalf("no registration link in the approval email: %s", m.Text)
+	}
+	raw, _ := url.QueryUnescape(reg[1])
+	inv, err := db.Token(context.Background(), secret.From(raw).Hash(), mail.Invitation)
+	if err != nil || inv.Subject != id || string(inv.Email) != email || time.Until(inv.ExpiresAt) < 13*24*time.Hour {
+		t.Fatalf("invitation token: %+v %v", inv, err)
+	}
+
+	// A second decision on the decided request is refused, naming who decided.
+	resp, body := reviewPost(t, link, reviewForm(t, link, "action", "reject", "reason", "Too late"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, reviewTeam()) || !strings.Contains(body, "already been decided") {
+		t.Fatalf("second decision: %d %.1000s", resp.StatusCode, body)
+	}
+	if r := reviewRequest(t, id); r.Status != access.Approved || len(r.Notes) != 2 {
+		t.Fatal("a refused decision changed the request")
+	}
+}
+
+func TestReviewRejectEndToEnd(t *testing.T) {
+	email, id, link := reviewReady(t)
+	// Leaving the reason out re-renders the page with the error, and changes nothing.
+	resp, body := reviewPost(t, link, reviewForm(t, link, "action", "reject", "reason", " "))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "There is a problem") || !strings.Contains(body, `href="#reason"`) {
+		t.Fatalf("reject without a reason: %d", resp.StatusCode)
+	}
+	if reviewRequest(t, id).Status != access.ReadyForReview {
+		t.Fatal("an invalid form changed the request")
+	}
+	reviewAct(t, link, "action", "reject", "reason", "The court order names someone else.")
+	m := waitMail(t, email, "Your request for access was not approved")
+	if !strings.Contains(m.Text, "The court order names someone else.") || !strings.Contains(m.Text, id) {
+		t.Fatalf("rejection email: %s", m.Text)
+	}
+	r := reviewRequest(t, id)
+	if r.Status != access.Rejected || string(r.Decision.By) != reviewTeam() {
+		t.Fatalf("rejected request: %+v", r.Decision)
+	}
+	if g, _ := db.GrantsOf(context.Background(), access.Email(email)); len(g) != 0 {
+		t.Fatal("a rejected request gives access")
+	}
+}
+
+func TestReviewEndAccess(t *testing.T) {
+	email, id, link := reviewReady(t)
+	reviewAct(t, link, "action", "approve", "clientReference", "2345678")
+	if g, _ := db.GranteesOf(context.Background(), "2345678"); len(g) != 1 {
+		t.Fatalf("grantees before: %+v", g)
+	}
+	// The form as the page shows it, kept to send again below.
+	end := reviewForm(t, link, "action", "end_access", "endReason", "deputyship_ended")
+	if resp, body := reviewPost(t, link, end); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end access: %d %.500s", resp.StatusCode, body)
+	}
+	if _, page := reviewGet(t, link); !strings.Contains(page, "Access ended by "+reviewTeam()) || strings.Contains(page, `value="end_access"`) {
+		t.Errorf("the page does not show the ended access")
+	}
+	// The grant stops working at once: no reader can find it.
+	if g, _ := db.GrantsOf(context.Background(), access.Email(email)); len(g) != 0 {
+		t.Fatalf("the ended grant is still found for the person: %+v", g)
+	}
+	if g, _ := db.GranteesOf(context.Background(), "2345678"); len(g) != 0 {
+		t.Fatalf("the ended grant is still found for the client: %+v", g)
+	}
+	m := waitMail(t, email, "Your access to a client's documents has ended")
+	if !strings.Contains(m.Text, "The deputyship has ended") {
+		t.Errorf("access-ended email: %s", m.Text)
+	}
+	r := reviewRequest(t, id)
+	if r.Decision.EndedAt.IsZero() || string(r.Decision.EndedBy) != reviewTeam() || r.Decision.EndReason != "The deputyship has ended" {
+		t.Fatalf("ended decision: %+v", r.Decision)
+	}
+	// Ending twice (the same form sent again) is refused, saying who ended it.
+	if resp, body := reviewPost(t, link, end); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Access has already ended") {
+		t.Fatalf("ending twice: %d %.500s", resp.StatusCode, body)
+	}
+}
+
+// Two reviewers deciding the same request at once: exactly one decision is made, the other reviewer
+// is told who decided, and the requester gets one email.
+func TestReviewConcurrentDecisions(t *testing.T) {
+	const rounds = 10
+	type ready struct{ email, id, link string }
+	var all []ready
+	for i := 0; i < rounds; i++ {
+		email := uniqueEmail(t)
+		c := reviewSubmit(t, requestBody(email, pdfFile("order.pdf", len(minimalPDF()))))
+		all = append(all, ready{email: email, id: c.ID})
+	}
+	for i := range all {
+		all[i].link = reviewLink(t, all[i].id, 1)
+	}
+	for _, r := range all {
+		forms := []url.Values{
+			reviewForm(t, r.link, "action", "approve", "clientReference", "3456789"),
+			reviewForm(t, r.link, "action", "reject", "reason", "Not enough evidence."),
+		}
+		codes := make([]int, len(forms))
+		bodies := make([]string, len(forms))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range forms {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				resp, err := reviewClient.PostForm(r.link, forms[i])
+				if err != nil {
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				codes[i], bodies[i] = resp.StatusCode, string(b)
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		won, lost := -1, -1
+		for i, c := range codes {
+			switch c {
+			case http.StatusSeeOther:
+				won = i
+			case http.StatusConflict:
+				lost = i
+			}
+		}
+		if won < 0 || lost < 0 {
+			t.Fatalf("racing decisions answered %v, want one 303 and one 409", codes)
+		}
+		if !strings.Contains(bodies[lost], reviewTeam()) || !strings.Contains(bodies[lost], "already been decided") {
+			t.Errorf("the 409 page does not say who decided: %.600s", bodies[lost])
+		}
+		want := []access.Status{access.Approved, access.Rejected}[won]
+		if got := reviewRequest(t, r.id); got.Status != want || len(got.Notes) != 1 {
+			t.Fatalf("after the race: %s with %d history entries, want %s with 1", got.Status, len(got.Notes), want)
+		}
+	}
+	// Each requester gets exactly one outcome email.
+	for _, r := range all {
+		eventually(t, 60*time.Second, "the outcome email", func() bool { return len(mailTo(t, r.email)) >= 2 })
+		var outcomes int
+		for _, m := range mailTo(t, r.email) {
+			if strings.Contains(m.Subject, "approved") || strings.Contains(m.Subject, "not approved") {
+				outcomes++
+			}
+		}
+		if outcomes != 1 {
+			t.Errorf("%d outcome emails for one request", outcomes)
+		}
+	}
+}
+
+// Links and forms that must not work: each gets its page, and none changes anything.
+func TestReviewBadLinksAndForms(t *testing.T) {
+	email, id, link := reviewReady(t)
+	_, otherID, otherLink := reviewReady(t)
+	before := reviewRequest(t, id)
+	ctx := context.Background()
+
+	// An expired link for this very request and reviewer.
+	expired := secret.New()
+	past := time.Now().Add(-time.Minute)
+	if err := db.PutToken(ctx, store.Token{Hash: expired.Hash(), Purpose: mail.Review, Subject: id, Email: access.Email(reviewTeam()),
+		IssuedAt: past.Add(-7 * 24 * time.Hour), ExpiresAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	expiredLink := stk.APIURL + "/review/" + expired.Reveal()
+	if resp, body := reviewGet(t, expiredLink); resp.StatusCode != http.StatusGone || !strings.Contains(body, "expired") {
+		t.Errorf("expired link: %d", resp.StatusCode)
+	}
+	form := reviewForm(t, link, "action", "approve", "clientReference", "1234567")
+	expiredForm := url.Values{"csrf": {""}, "action": {"approve"}, "clientReference": {"1234567"}}
+	if resp, _ := reviewPost(t, expiredLink, expiredForm); resp.StatusCode != http.StatusGone {
+		t.Errorf("POST to an expired link: %d", resp.StatusCode)
+	}
+
+	// A tampered link: one character changed, one dropped, one added.
+	tok := strings.TrimPrefix(link, stk.APIURL+"/review/")
+	flip := "A"
+	if tok[0] == 'A' {
+		flip = "B"
+	}
+	for _, bad := range []string{flip + tok[1:], tok[1:], tok + "x", strings.ToUpper(tok)} {
+		if bad == tok {
+			continue
+		}
+		if resp, _ := reviewGet(t, stk.APIURL+"/review/"+bad); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("tampered link: %d", resp.StatusCode)
+		}
+		if resp, _ := reviewPost(t, stk.APIURL+"/review/"+bad, form); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("POST to a tampered link: %d", resp.StatusCode)
+		}
+	}
+
+	// A token of another purpose (an invitation for this request) does not open the review.
+	inv := secret.New()
+	if err := db.PutToken(ctx, store.Token{Hash: inv.Hash(), Purpose: mail.Invitation, Subject: id, Email: access.Email(reviewTeam()),
+		IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := reviewGet(t, stk.APIURL+"/review/"+inv.Reveal()); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an invitation token opened a review: %d", resp.StatusCode)
+	}
+
+	// The other request's link cannot reach this request's evidence, and its form key does not work here.
+	_, page := reviewGet(t, link)
+	evID := regexp.MustCompile(`/evidence/([a-z0-9]+)"`).FindStringSubmatch(page)
+	if evID == nil {
+		t.Fatal("no evidence link")
+	}
+	if resp, _ := reviewGet(t, otherLink+"/evidence/"+evID[1]); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another request's evidence through this link: %d", resp.StatusCode)
+	}
+	otherForm := reviewForm(t, otherLink, "action", "approve", "clientReference", "1234567")
+	if resp, _ := reviewPost(t, link, otherForm); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("another page's anti-forgery field: %d", resp.StatusCode)
+	}
+
+	// Without the anti-forgery field, or with a wrong one, nothing is decided.
+	for name, csrf := range map[string][]string{"missing": nil, "empty": {""}, "wrong": {"x" + form.Get("csrf")[1:]}} {
+		f := url.Values{"action": {"approve"}, "clientReference": {"1234567"}}
+		if csrf != nil {
+			f["csrf"] = csrf
+		}
+		if resp, body := reviewPost(t, link, f); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Nothing was changed") {
+			t.Errorf("%s anti-forgery field: %d", name, resp.StatusCode)
+		}
+	}
+
+	// Nothing above changed either request, and the requester got no outcome email.
+	if after := reviewRequest(t, id); !reflect.DeepEqual(after, before) {
+		t.Fatalf("refused links changed the request:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if r := reviewRequest(t, otherID); r.Status != access.ReadyForReview {
+		t.Fatalf("the other request changed: %s", r.Status)
+	}
+	// The good form still works afterwards; once its email has arrived, anything the refused posts
+	// had queued would have arrived before it (the outbox sends oldest first).
+	if resp, _ := reviewPost(t, link, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the real form: %d", resp.StatusCode)
+	}
+	waitMail(t, email, "was approved")
+	if n := len(mailTo(t, email)); n != 2 {
+		t.Errorf("%d emails to the requester, want 2 (received, approved)", n)
+	}
+}
+
+// Email scanners open links: opening the page and the evidence, many times, changes nothing.
+func TestReviewGetChangesNothing(t *testing.T) {
+	email, id, link := reviewReady(t)
+	before := reviewRequest(t, id)
+	for i := 0; i < 3; i++ {
+		resp, page := reviewGet(t, link)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET: %d", resp.StatusCode)
+		}
+		if ev := regexp.MustCompile(`/evidence/([a-z0-9]+)"`).FindStringSubmatch(page); ev != nil {
+			reviewGet(t, link+"/evidence/"+ev[1])
+		}
+		// A GET with a decision in its query string is still only a read.
+		reviewGet(t, link+"?action=approve&clientReference=1234567&done=approve")
+	}
+	if after := reviewRequest(t, id); !reflect.DeepEqual(after, before) {
+		t.Fatalf("GET changed the request:\nbefore %+v\nafter  %+v", before, after)
+	}
+	// The outbox sends oldest first: once the outcome of a real decision has arrived, anything a GET
+	// had queued would have arrived before it.
+	reviewAct(t, link, "action", "reject", "reason", "Test")
+	waitMail(t, email, "was not approved")
+	if n := len(mailTo(t, email)); n != 2 {
+		t.Errorf("%d emails to the requester, want 2 (received, rejected)", n)
+	}
+}
+
+// Everything the requester typed is shown as text, never as markup.
+func TestReviewEscapesRequesterFields(t *testing.T) {
+	const evil = "<script>alert(1)</script>"
+	email := uniqueEmail(t)
+	body := map[string]any{
+		"requester":     map[string]any{"name": evil, "email": email, "phone": "01632 960001"},
+		"relationship":  "attorney_lpa",
+		"client":        map[string]any{"name": evil, "dateOfBirth": "1941-03-04", "postcode": "SW1A 1AA"},
+		"evidence":      []map[string]any{{"fileName": `<img src=x onerror=alert(1)>.pdf`, "contentType": "application/pdf", "size": len(minimalPDF())}},
+		"lpaAccessCode": "V-ABCD-EFGH-JKLM",
+		"donorSurname":  evil,
+	}
+	c := reviewSubmit(t, body)
+	link := reviewLink(t, c.ID, 1)
+	resp, page := reviewGet(t, link)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("review page: %d", resp.StatusCode)
+	}
+	if strings.Contains(page, "<script") || strings.Contains(page, "<img src=x") {
+		t.Fatal("requester-supplied markup is in the page unescaped")
+	}
+	if n := strings.Count(page, "&lt;script&gt;alert(1)&lt;/script&gt;"); n < 3 {
+		t.Errorf("the name, client name and donor surname are not all shown as text (%d found)", n)
+	}
+	if !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;.pdf") || !strings.Contains(page, "V-ABCD-EFGH-JKLM") ||
+		!strings.Contains(page, "https://www.gov.uk/view-lasting-power-of-attorney") {
+		t.Error("the file name, the LPA access code or the View an LPA address is missing")
+	}
+	// The reviewer's own text comes back escaped too, in the history and in the error state.
+	page = reviewAct(t, link, "action", "record_security_check", "note", evil)
+	if strings.Contains(page, "<script") || !strings.Contains(page, "Security check: &lt;script&gt;") {
+		t.Error("the security note is not escaped")
+	}
+	_, page = reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", evil))
+	if strings.Contains(page, "<script") {
+		t.Error("a re-rendered form value is not escaped")
+	}
+}
