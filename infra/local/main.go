@@ -52,7 +52,7 @@ func main() {
 	}
 	fmt.Printf(`
 Client Finance Portal: local stack running
-  API              %s
+  API              %s      (its OpenAPI description at %s/openapi.yaml)
   Mailbox          %s      (browser; JSON at %s/store)
   S3               %s      (buckets %s, %s)
   DynamoDB Local   %s      (table %s)
@@ -60,7 +60,7 @@ Client Finance Portal: local stack running
   Portal origin    %s
   Data directory   %s
 Press Ctrl-C to stop.
-`, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
+`, st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
 		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.Settings[wiring.PortalURL], st.DataDir)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\nStopping...")

@@ -27,6 +27,7 @@ import (
 	"github.com/council/cfp/infra/local/s3front"
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/contract"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -194,7 +195,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Fn: st.pools[f.Name]})
 		}
 	}
-	st.serve(apiL, apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL]))))
+	gateway := apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL])))
+	st.serve(apiL, withContract(gateway))
 	st.serve(s3L, st.s3)
 	st.serve(lambdaL, http.HandlerFunc(st.invokeAPI))
 
@@ -415,4 +417,17 @@ func Build(ctx context.Context, root, dir string) (map[string]string, error) {
 		return nil, fmt.Errorf("building the functions: %v\n%s", err, out)
 	}
 	return bins, nil
+}
+
+// withContract serves the API's OpenAPI description at /openapi.yaml beside the API, for people and
+// tools working against the local stack (API Gateway itself serves only the routes).
+func withContract(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.yaml" && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(contract.Spec)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
