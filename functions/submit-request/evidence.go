@@ -43,7 +43,7 @@ func (h Handler) addEvidence(ctx context.Context, r web.Request, log *slog.Logge
 	if p := web.CheckBrowser(r, h.Origin); p != nil {
 		return web.Response{}, p
 	}
-	req, ev, p := h.loadForEvidence(ctx, r, log)
+	req, ev, p := h.load(ctx, r, log)
 	if p != nil {
 		return web.Response{}, p
 	}
@@ -98,9 +98,10 @@ func (h Handler) addEvidence(ctx context.Context, r web.Request, log *slog.Logge
 	return web.JSON(http.StatusCreated, added{ID: req.ID, Status: req.Status, Uploads: uploads}), nil
 }
 
-// loadForEvidence returns the request to the holder of its continuation token, or of an unexpired
-// "more information" link token issued for this request. Anything else is the same 404.
-func (h Handler) loadForEvidence(ctx context.Context, r web.Request, log *slog.Logger) (access.Request, []access.Evidence, *web.Problem) {
+// load returns the request to the holder of its continuation token, or of an unexpired "more
+// information" link token issued for this request (the person may have only the email's link).
+// An unknown id and any other token get the same 404.
+func (h Handler) load(ctx context.Context, r web.Request, log *slog.Logger) (access.Request, []access.Evidence, *web.Problem) {
 	tok := secret.From(web.Bearer(r))
 	id := access.RequestID(r.PathParameters["id"])
 	req, ev, err := h.Requests.Request(ctx, id)
@@ -112,7 +113,7 @@ func (h Handler) loadForEvidence(ctx context.Context, r web.Request, log *slog.L
 		return req, nil, web.Unavailable()
 	case tok.Matches(req.ContinuationHash):
 		return req, ev, nil
-	case tok.Empty():
+	case tok.Empty(), h.Scans == nil:
 		return req, nil, web.NotFound()
 	}
 	link, err := h.Scans.Token(ctx, tok.Hash(), mail.MoreInfo)

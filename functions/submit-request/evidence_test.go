@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/aws/aws-lambda-go/events"
 	"net/http"
 	"strings"
 	"testing"
@@ -270,5 +271,27 @@ func TestSubmittingAgainAfterMoreInformationNeedsANewFile(t *testing.T) {
 func TestReviewersSetting(t *testing.T) {
 	if got := reviewers("a@x.example, B@X.example,,"); len(got) != 2 || got[1] != "b@x.example" {
 		t.Fatalf("%v", got)
+	}
+}
+
+// Someone who has only the "more information" email can finish: add files, submit, see the status.
+func TestTheMoreInformationLinkAlsoSubmitsAndShowsStatus(t *testing.T) {
+	fx := newEvFixture(t, access.MoreInfoRequested, access.Clean)
+	r := fx.m.reqs[fx.id]
+	r.Round = 1
+	fx.m.reqs[fx.id] = r
+	link := secret.New()
+	fx.s.tokens[link.Hash()] = store.Token{Purpose: mail.MoreInfo, Subject: string(fx.id), ExpiresAt: linkNow.Add(time.Hour)}
+	fx.token = link.Reveal()
+	if code, body := fx.add(t, fx.token, onePNG); code != http.StatusCreated {
+		t.Fatalf("add: %d %s", code, body)
+	}
+	if code, body := fx.submit(t); code != http.StatusAccepted {
+		t.Fatalf("submit with the link: %d %s", code, body)
+	}
+	resp, _ := fx.h.Handle(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/access-requests/{id}",
+		PathParameters: map[string]string{"id": string(fx.id)}, Headers: map[string]string{"Authorization": "Bearer " + fx.token}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status with the link: %d %s", resp.StatusCode, resp.Body)
 	}
 }

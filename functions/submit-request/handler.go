@@ -68,7 +68,7 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 	case "POST /access-requests/{id}/evidence":
 		resp, p = h.addEvidence(ctx, r, log)
 	case "GET /access-requests/{id}":
-		resp, p = h.status(ctx, r)
+		resp, p = h.status(ctx, r, log)
 	default:
 		p = web.NotFound()
 	}
@@ -78,10 +78,10 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 		} else {
 			log.Info("request refused", "status", p.Status, "title", p.Title)
 		}
-		return p.Respond(), nil
+		return web.AllowPortal(p.Respond(), h.Origin), nil
 	}
 	log.Info("request served", "status", resp.StatusCode)
-	return resp, nil
+	return web.AllowPortal(resp, h.Origin), nil
 }
 
 type createdUpload struct {
@@ -153,23 +153,6 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads}), nil
 }
 
-// load returns the request only to the holder of its continuation token: an unknown id and a wrong
-// token get the same 404.
-func (h Handler) load(ctx context.Context, r web.Request) (access.Request, []access.Evidence, *web.Problem) {
-	token := secret.From(web.Bearer(r))
-	req, ev, err := h.Requests.Request(ctx, access.RequestID(r.PathParameters["id"]))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return req, nil, web.NotFound()
-	case err != nil:
-		h.Log.Error("reading a request", "err", err)
-		return req, nil, web.Unavailable()
-	case !token.Matches(req.ContinuationHash):
-		return req, nil, web.NotFound()
-	}
-	return req, ev, nil
-}
-
 type statusBody struct {
 	ID     access.RequestID `json:"id"`
 	Status access.Status    `json:"status"`
@@ -179,7 +162,7 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if p := web.CheckBrowser(r, h.Origin); p != nil {
 		return web.Response{}, p
 	}
-	req, ev, p := h.load(ctx, r)
+	req, ev, p := h.load(ctx, r, log)
 	if p != nil {
 		return web.Response{}, p
 	}
@@ -221,7 +204,7 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 	switch err := h.Requests.MoveRequest(ctx, req.ID, req.Status, access.Scanning); {
 	case errors.Is(err, store.ErrConflict):
 		// A second submit raced this one: answer with where the request is now.
-		if req, _, p = h.load(ctx, r); p != nil {
+		if req, _, p = h.load(ctx, r, log); p != nil {
 			return web.Response{}, p
 		}
 		return web.JSON(http.StatusAccepted, statusBody{req.ID, req.Status}), nil
@@ -244,8 +227,8 @@ type evidenceStatus struct {
 	Reason     string                `json:"reason,omitempty"`
 }
 
-func (h Handler) status(ctx context.Context, r web.Request) (web.Response, *web.Problem) {
-	req, ev, p := h.load(ctx, r)
+func (h Handler) status(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	req, ev, p := h.load(ctx, r, log)
 	if p != nil {
 		return web.Response{}, p
 	}

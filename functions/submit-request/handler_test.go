@@ -169,3 +169,11 @@ func BenchmarkCreateRequest(b *testing.B) {
 		}
 	}
 }
+
+// The portal, and only the portal, can read the answers cross-origin.
+func TestAnswersCarryCORSForThePortalOnly(t *testing.T) {
+	resp, _ := newHandler(newMemory(), false).Handle(context.Background(), post("/access-requests", "", body, nil))
+	if resp.Headers["Access-Control-Allow-Origin"] != "http://localhost:8080" || resp.Headers["Access-Control-Allow-Credentials"] != "true" {
+		t.Fatalf("%v", resp.Headers)
+	}
+}
