@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -28,7 +29,7 @@ func main() {
 		Accounts:    st,
 		Sessions:    st,
 		Portal:      st,
-		Mailer:      mail.Sender{SES: cloud.SES(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
+		Mailer:      ses.Sender{SES: ses.Client(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
 		Files:       bucket.New(cloud.S3(cfg), cloud.Env("DOCUMENTS_BUCKET")),
 		Origin:      web.Origin(portal),
 		Bases:       mail.Bases{API: cloud.Env("API_URL"), Portal: portal},

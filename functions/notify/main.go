@@ -16,6 +16,7 @@ import (
 
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -27,7 +28,7 @@ func main() {
 		Outbox:   s,
 		Notices:  s,
 		Feedback: s,
-		Sender:   mail.Sender{SES: cloud.SES(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
+		Sender:   ses.Sender{SES: ses.Client(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
 		Bases:    mail.Bases{API: cloud.Env("API_URL"), Portal: cloud.Env("PORTAL_URL")},
 		PerSec:   rate,
 		Quiet:    duration("NOTICE_QUIET_PERIOD", 10*time.Minute),

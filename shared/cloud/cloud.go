@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 )
 
 // Config loads the default AWS configuration (environment, then the Lambda role).
@@ -29,8 +28,6 @@ func S3(cfg aws.Config) *s3.Client {
 	pathStyle, _ := strconv.ParseBool(os.Getenv("S3_PATH_STYLE"))
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
 }
-
-func SES(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(cfg) }
 
 // Env returns a required setting, or stops the function's start-up with a clear message.
 func Env(name string) string {

@@ -1,4 +1,4 @@
-package mail
+package ses
 
 import (
 	"context"
@@ -8,23 +8,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
 )
 
-// SES is the part of the SES v2 API that sending uses; *sesv2.Client satisfies it.
-type SES interface {
+// API is the part of the SES v2 API that sending uses; *sesv2.Client satisfies it.
+type API interface {
 	SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
 // Sender sends rendered emails through SES from one address.
 type Sender struct {
-	SES       SES
+	SES       API
 	From      string
 	ConfigSet string // bounces and complaints come back through it; "" locally
 }
 
 // Send sends one email and returns SES's message id. idempotencyKey is set as a header so a
 // duplicate that slips through the at-least-once window can be recognised by the recipient's client.
-func (s Sender) Send(ctx context.Context, to access.Email, r Rendered, idempotencyKey string) (string, error) {
+func (s Sender) Send(ctx context.Context, to access.Email, r mail.Rendered, idempotencyKey string) (string, error) {
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
 		Destination:      &types.Destination{ToAddresses: []string{string(to)}},
@@ -46,3 +47,6 @@ func (s Sender) Send(ctx context.Context, to access.Email, r Rendered, idempoten
 	}
 	return aws.ToString(out.MessageId), nil
 }
+
+// Client builds the SES v2 client from the function's AWS configuration (once, at start-up).
+func Client(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(cfg) }
