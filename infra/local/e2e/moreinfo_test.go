@@ -64,4 +64,3 @@ func TestReviewMoreInformationRound(t *testing.T) {
 		t.Fatalf("status: %d %s", resp.StatusCode, body)
 	}
 }
-
