@@ -23,7 +23,7 @@ import (
 func main() {
 	cfg := cloud.Config(context.Background())
 	h := Handler{
-		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
+		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
 		S3:        cloud.S3(cfg),
 		Bucket:    cloud.Env("UPLOADS_BUCKET"),
 		Reviewers: reviewers(cloud.Env("REVIEWERS")),

@@ -21,7 +21,7 @@ import (
 
 func main() {
 	cfg := cloud.Config(context.Background())
-	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
+	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS"))
 	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
 	h := Handler{
 		Requests:  st,

@@ -110,6 +110,8 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strconv.Itoa(p.MailMaxPerSecond))
 	case wiring.IPRequestLimit:
 		return jsii.String(strconv.Itoa(p.RequestsPerIPPerHour))
+	case wiring.ReviewLinkDays:
+		return jsii.String(strconv.Itoa(p.ReviewLinkDays))
 	}
 	panic(fmt.Sprintf("cdk: wiring setting %s has no value in the AWS stack", s))
 }

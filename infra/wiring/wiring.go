@@ -26,6 +26,8 @@ const (
 	// IPRequestLimit is how many new access requests one source address may make in an hour
 	// (shared addresses such as libraries make more than one person's worth).
 	IPRequestLimit Setting = "REQUEST_LIMIT_PER_IP_HOUR"
+	// ReviewLinkDays is how many days a reviewer's link works (7 unless set).
+	ReviewLinkDays Setting = "REVIEW_LINK_DAYS"
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Setting = "S3_PATH_STYLE"
 )
@@ -92,7 +94,7 @@ var Functions = []Function{
 	{
 		Name:        "submit-request",
 		Description: "Access requests: create, upload forms, submit, status",
-		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit, Reviewers),
+		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit, ReviewLinkDays, Reviewers),
 		Routes: []Route{
 			{"POST", "/access-requests"},
 			{"GET", "/access-requests/{id}"},
@@ -105,7 +107,7 @@ var Functions = []Function{
 	{
 		Name:          "scan-upload",
 		Description:   "Checks each evidence upload and records the malware verdict",
-		Settings:      with(UploadsBucket, Reviewers),
+		Settings:      with(UploadsBucket, Reviewers, ReviewLinkDays),
 		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
 		MemoryMB:      512, Timeout: 60 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}}},

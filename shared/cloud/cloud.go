@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -36,4 +37,13 @@ func Env(name string) string {
 		panic("cloud: setting " + name + " is not set")
 	}
 	return v
+}
+
+// Days reads an optional setting given in whole days; 0 when it is unset or not a positive number.
+func Days(name string) time.Duration {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * 24 * time.Hour
 }

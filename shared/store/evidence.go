@@ -34,7 +34,7 @@ import (
 // request as a record (with its reason, hash and verdict).
 const ReplacedRound = -1
 
-// ReviewLinkTTL is how long a reviewer's link works.
+// ReviewLinkTTL is how long a reviewer's link works unless the deployment sets REVIEW_LINK_DAYS.
 const ReviewLinkTTL = 7 * 24 * time.Hour
 
 // Check is the outcome of the content checks of one version of an evidence object.
@@ -348,9 +348,9 @@ func (s *Store) PromoteIfReady(ctx context.Context, id access.RequestID, reviewe
 				},
 			}})
 		}
-		data := map[string]string{"Reference": string(id), "Relationship": relationshipNames[req.Request.Relationship], "Days": "7"}
+		data := map[string]string{"Reference": string(id), "Relationship": relationshipNames[req.Request.Relationship], "Days": strconv.Itoa(int(s.reviewLinks.Hours() / 24))}
 		for _, to := range reviewers {
-			m := mail.New(to, mail.ReadyForReview, data).WithLink(mail.Review, string(id), ReviewLinkTTL)
+			m := mail.New(to, mail.ReadyForReview, data).WithLink(mail.Review, string(id), s.reviewLinks)
 			items = append(items, s.mailPut(m, now))
 		}
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})

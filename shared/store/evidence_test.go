@@ -341,3 +341,17 @@ func TestReplacingARefusedFileLetsTheRequestThrough(t *testing.T) {
 		t.Fatalf("all current files clean: %s", st)
 	}
 }
+
+func TestReviewLinksLastAsLongAsTheDeploymentSays(t *testing.T) {
+	s, _ := storetest.New(t)
+	s = s.WithReviewLinks(3 * 24 * time.Hour)
+	r, _ := withEvidence(t, s, access.Scanning, 0)
+	if st, err := s.PromoteIfReady(ctx, r.ID, reviewers); err != nil || st != access.ReadyForReview {
+		t.Fatalf("%s %v", st, err)
+	}
+	for _, m := range reviewMail(t, s, r.ID) {
+		if m.Link.TTL != 3*24*time.Hour || m.Data["Days"] != "3" {
+			t.Errorf("link %+v, days %q", m.Link, m.Data["Days"])
+		}
+	}
+}

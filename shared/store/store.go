@@ -22,13 +22,25 @@ type DB interface {
 
 // Store is the single table.
 type Store struct {
-	db    DB
-	table string
-	now   func() time.Time
+	db          DB
+	table       string
+	now         func() time.Time
+	reviewLinks time.Duration // how long a reviewer's link works
 }
 
 // New returns the store over a table.
-func New(db DB, table string) *Store { return &Store{db: db, table: table, now: time.Now} }
+func New(db DB, table string) *Store {
+	return &Store{db: db, table: table, now: time.Now, reviewLinks: ReviewLinkTTL}
+}
+
+// WithReviewLinks returns a copy of the store whose review links work for d (the deployment's setting).
+func (s *Store) WithReviewLinks(d time.Duration) *Store {
+	c := *s
+	if d > 0 {
+		c.reviewLinks = d
+	}
+	return &c
+}
 
 // WithClock returns a copy of the store that reads the time from now (tests of expiry).
 func (s *Store) WithClock(now func() time.Time) *Store { c := *s; c.now = now; return &c }

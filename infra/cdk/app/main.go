@@ -38,6 +38,7 @@ var (
 	noticeMaxDelay   = setting{"noticeMaxDelay", "CFP_NOTICE_MAX_DELAY"}
 	mailRate         = setting{"mailMaxPerSecond", "CFP_MAIL_MAX_PER_SECOND"}
 	requestLimit     = setting{"requestLimitPerIpHour", "CFP_REQUEST_LIMIT_PER_IP_HOUR"}
+	reviewLinkDays   = setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	rateLimit        = setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
 )
 
@@ -115,6 +116,7 @@ func configure(get func(setting) string, repoRoot string) (config, error) {
 		NoticeMaxDelay:         duration(noticeMaxDelay),
 		MailMaxPerSecond:       number(mailRate),
 		RequestsPerIPPerHour:   number(requestLimit),
+		ReviewLinkDays:         number(reviewLinkDays),
 		RateLimitPer5Min:       number(rateLimit),
 	}
 	if p.AssetRoot == "" {

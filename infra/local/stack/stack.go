@@ -77,6 +77,7 @@ func Defaults() map[wiring.Setting]string {
 		wiring.MailRate:        "50",
 		wiring.S3PathStyle:     "true",
 		wiring.IPRequestLimit:  "10000", // every local request comes from 127.0.0.1
+		wiring.ReviewLinkDays:  "7",
 	}
 }
 
