@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit bench bench-billing publish-sample fuzz invoke fmt lint vet synth deploy
+.PHONY: help deps build run test test-unit bench bench-billing publish-sample fuzz load invoke fmt lint vet synth deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench-billing: deps ## the full billing run through the local stack: 12,000 docu
 
 publish-sample: ## drop N sample PDFs into the running local stack's documents bucket: make publish-sample N=12000
 	go run ./infra/local/billing -n $(or $(N),12000)
+
+load: deps ## a bounded load test on loopback: sign-in codes, document lists, access requests, rate limits
+	go run ./infra/local/load -n $(or $(N),200) -c $(or $(C),8)
 
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 20s); make test runs their seed corpora
 	FUZZTIME=$(or $(FUZZTIME),20s) bash infra/local/fuzz.sh
