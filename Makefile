@@ -32,7 +32,7 @@ test: deps lint build ## everything: unit, store (DynamoDB Local), end-to-end (l
 test-unit: ## only the tests that need no local services
 	go test -count=1 ./shared/access/... ./shared/secret/... ./shared/mail/... ./infra/wiring/...
 
-bench: deps build ## binary sizes against hello-world, and the Go benchmarks
+bench: deps build ## binary sizes, the Go benchmarks, then cold starts against a hello-world (exits 1 on a budget overrun)
 	@echo "Stripped linux/arm64 binaries ($(GOFLAGS_LAMBDA)), budget 12 MiB each:"
 	@hello=$$(stat -c %s $(BUILD)/hello/bootstrap); over=0; \
 	printf "  %-18s %10s %8s\n" function bytes "x hello"; \
@@ -41,8 +41,8 @@ bench: deps build ## binary sizes against hello-world, and the Go benchmarks
 	  printf "  %-18s %10d %8s\n" $$f $$s $$(awk "BEGIN{printf \"%.2f\", $$s/$$hello}"); \
 	  if [ $$s -gt 12582912 ]; then echo "  $$f is over the 12 MiB budget"; over=1; fi; done; \
 	exit $$over
-	go run ./infra/local/coldstart
 	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
+	go run ./infra/local/coldstart
 
 bench-billing: deps ## the full billing run through the local stack: 12,000 documents, 4,000 clients, 5,000 grantees
 	CFP_BILLING_DOCS=12000 go test ./infra/local/billing -run '^$$' -bench BillingRun -benchtime 1x -count=1 -timeout 40m
