@@ -97,19 +97,10 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 	default:
 		p = web.NotFound()
 	}
-	if p != nil {
-		if p.Status >= 500 {
-			log.Error("request failed", "status", p.Status)
-		} else {
-			log.Info("request refused", "status", p.Status, "title", p.Title)
-		}
-		resp = p.Respond()
-		if p.Status == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
-			// The cookie is no good: let the browser forget it.
-			resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
-		}
-	} else {
-		log.Info("request served", "status", resp.StatusCode)
+	resp = web.Answer(log, resp, p)
+	if p != nil && p.Status == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
+		// The cookie is no good: let the browser forget it.
+		resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
 	}
 	return web.AllowPortal(resp, h.Origin), nil
 }

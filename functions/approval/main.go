@@ -37,10 +37,8 @@ func main() {
 // reviewers reads the comma-separated list of the Client Finance team's addresses.
 func reviewers(v string) map[access.Email]bool {
 	out := map[access.Email]bool{}
-	for _, a := range strings.Split(v, ",") {
-		if e := access.NormaliseEmail(a); e != "" {
-			out[e] = true
-		}
+	for _, e := range access.EmailList(v) {
+		out[e] = true
 	}
 	return out
 }

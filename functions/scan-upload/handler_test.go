@@ -388,13 +388,6 @@ func TestAWSFailureFailsTheEventAndChangesNothing(t *testing.T) {
 	}
 }
 
-func TestReviewers(t *testing.T) {
-	got := reviewers(" A@Council.example, ,b@council.example")
-	if len(got) != 2 || got[0] != "a@council.example" || got[1] != "b@council.example" {
-		t.Fatalf("%v", got)
-	}
-}
-
 // bigPDF is a valid PDF of about size bytes: mostly image data, as a scanned document is.
 func bigPDF(size int) []byte {
 	var b bytes.Buffer

@@ -11,7 +11,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -26,19 +25,8 @@ func main() {
 		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
 		S3:        cloud.S3(cfg),
 		Bucket:    cloud.Env("UPLOADS_BUCKET"),
-		Reviewers: reviewers(cloud.Env("REVIEWERS")),
+		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	lambda.Start(h.Handle)
-}
-
-// reviewers reads the comma-separated REVIEWERS setting.
-func reviewers(list string) []access.Email {
-	var out []access.Email
-	for _, a := range strings.Split(list, ",") {
-		if e := access.NormaliseEmail(a); e != "" {
-			out = append(out, e)
-		}
-	}
-	return out
 }

@@ -268,12 +268,6 @@ func TestSubmittingAgainAfterMoreInformationNeedsANewFile(t *testing.T) {
 	}
 }
 
-func TestReviewersSetting(t *testing.T) {
-	if got := reviewers("a@x.example, B@X.example,,"); len(got) != 2 || got[1] != "b@x.example" {
-		t.Fatalf("%v", got)
-	}
-}
-
 // Someone who has only the "more information" email can finish: add files, submit, see the status.
 func TestTheMoreInformationLinkAlsoSubmitsAndShowsStatus(t *testing.T) {
 	fx := newEvFixture(t, access.MoreInfoRequested, access.Clean)

@@ -72,16 +72,7 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 	default:
 		p = web.NotFound()
 	}
-	if p != nil {
-		if p.Status >= 500 {
-			log.Error("request failed", "status", p.Status)
-		} else {
-			log.Info("request refused", "status", p.Status, "title", p.Title)
-		}
-		return web.AllowPortal(p.Respond(), h.Origin), nil
-	}
-	log.Info("request served", "status", resp.StatusCode)
-	return web.AllowPortal(resp, h.Origin), nil
+	return web.AllowPortal(web.Answer(log, resp, p), h.Origin), nil
 }
 
 type createdUpload struct {

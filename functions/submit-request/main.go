@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -27,7 +26,7 @@ func main() {
 		Requests:  st,
 		Sessions:  st,
 		Scans:     st,
-		Reviewers: reviewers(cloud.Env("REVIEWERS")),
+		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
 		Insecure:  insecure,
 		Uploads:   bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),
 		Origin:    web.Origin(cloud.Env("PORTAL_URL")),
@@ -36,17 +35,6 @@ func main() {
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	lambda.Start(h.Handle)
-}
-
-// reviewers reads the comma-separated REVIEWERS setting.
-func reviewers(list string) []access.Email {
-	var out []access.Email
-	for _, a := range strings.Split(list, ",") {
-		if e := access.NormaliseEmail(a); e != "" {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // perIP reads the per-address limit; 60 an hour unless configured.

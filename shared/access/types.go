@@ -34,6 +34,18 @@ func NormaliseEmail(s string) Email { return Email(strings.ToLower(strings.TrimS
 
 func (e Email) LogValue() slog.Value { return slog.StringValue("[email]") }
 
+// EmailList reads a comma-separated list of addresses (a setting such as REVIEWERS), normalised,
+// empty entries dropped.
+func EmailList(list string) []Email {
+	var out []Email
+	for _, a := range strings.Split(list, ",") {
+		if e := NormaliseEmail(a); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Relationship is how the requester stands to the client.
 type Relationship string
 

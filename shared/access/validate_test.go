@@ -100,3 +100,10 @@ func TestEvidenceKeys(t *testing.T) {
 		t.Fatal("normalise")
 	}
 }
+
+func TestEmailList(t *testing.T) {
+	got := EmailList(" A@Council.example, ,b@council.example,,")
+	if len(got) != 2 || got[0] != "a@council.example" || got[1] != "b@council.example" {
+		t.Fatalf("%v", got)
+	}
+}

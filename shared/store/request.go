@@ -105,47 +105,15 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 
 // Request returns a request with its evidence (every round), read consistently.
 func (s *Store) Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error) {
-	var (
-		req   access.Request
-		found bool
-		ev    []access.Evidence
-		start map[string]types.AttributeValue
-	)
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(requestKey(id).PK)},
-			ConsistentRead:            aws.Bool(true),
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return req, nil, wrap("request", err)
-		}
-		for _, item := range out.Items {
-			switch sk := item["SK"].(*types.AttributeValueMemberS).Value; {
-			case sk == "REQ":
-				var it requestItem
-				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-					return req, nil, wrap("request", err)
-				}
-				req, found = it.Request, true
-			case len(sk) > len(evidencePre) && sk[:len(evidencePre)] == evidencePre:
-				var it evidenceItem
-				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-					return req, nil, wrap("request", err)
-				}
-				ev = append(ev, it.Evidence)
-			}
-		}
-		if start = out.LastEvaluatedKey; start == nil {
-			break
-		}
+	req, items, err := s.partition(ctx, id)
+	if err != nil {
+		return access.Request{}, nil, err
 	}
-	if !found {
-		return req, nil, ErrNotFound
+	ev := make([]access.Evidence, len(items))
+	for i, it := range items {
+		ev[i] = it.Evidence
 	}
-	return req, ev, nil
+	return req.Request, ev, nil
 }
 
 // MoveRequest changes a request's status from one to another in one conditional write, together with

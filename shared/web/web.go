@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -199,4 +200,19 @@ func Bearer(r Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
+}
+
+// Answer logs how a request ended (never its content) and returns what to send: the problem's
+// answer when there is a problem, else resp.
+func Answer(log *slog.Logger, resp Response, p *Problem) Response {
+	switch {
+	case p == nil:
+		log.Info("request served", "status", resp.StatusCode)
+		return resp
+	case p.Status >= 500:
+		log.Error("request failed", "status", p.Status)
+	default:
+		log.Info("request refused", "status", p.Status, "title", p.Title)
+	}
+	return p.Respond()
 }
