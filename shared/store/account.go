@@ -51,18 +51,8 @@ var ErrLinkUsed = errors.New("store: the link was already used or has expired")
 
 // Account returns the account of an address (read consistently). ErrNotFound: there is none.
 func (s *Store) Account(ctx context.Context, e access.Email) (Account, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: accountKey(e).av(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return Account{}, wrap("account", err)
-	}
-	if out.Item == nil {
-		return Account{}, ErrNotFound
-	}
-	var it accountItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return Account{}, wrap("account", err)
-	}
-	return it.Account, nil
+	it, err := get[accountItem](ctx, s, accountKey(e), "account")
+	return it.Account, err
 }
 
 // Register uses an invitation: in one transaction it marks the invitation used, writes the account

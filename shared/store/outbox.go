@@ -175,14 +175,6 @@ func (s *Store) MailParked(ctx context.Context, q Queued, reason string) error {
 
 // MailStatus returns a queued email's status ("queued", "sent", "parked") and attempts, for tests and support.
 func (s *Store) MailStatus(ctx context.Context, id MailID) (status string, attempts int, err error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: mailKey(id).av(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return "", 0, wrap("mail status", err)
-	}
-	if out.Item == nil {
-		return "", 0, ErrNotFound
-	}
-	var it mailItem
-	err = attributevalue.UnmarshalMap(out.Item, &it)
-	return it.Status, it.Attempts, wrap("mail status", err)
+	it, err := get[mailItem](ctx, s, mailKey(id), "mail status")
+	return it.Status, it.Attempts, err
 }

@@ -118,16 +118,6 @@ func dedupe(emails []access.Email) []access.Email {
 
 // PublishedDocument returns a document by id, read consistently.
 func (s *Store) PublishedDocument(ctx context.Context, id DocumentID) (Document, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: documentKey(id).av(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return Document{}, wrap("published document", err)
-	}
-	if out.Item == nil {
-		return Document{}, ErrNotFound
-	}
-	var it documentItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return Document{}, wrap("published document", err)
-	}
-	return it.Document, nil
+	it, err := get[documentItem](ctx, s, documentKey(id), "published document")
+	return it.Document, err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -78,4 +80,17 @@ func wrap(op string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// get reads one item consistently into an item type; ErrNotFound when there is none.
+func get[T any](ctx context.Context, s *Store, k key, op string) (T, error) {
+	var it T
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k.av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return it, wrap(op, err)
+	}
+	if out.Item == nil {
+		return it, ErrNotFound
+	}
+	return it, wrap(op, attributevalue.UnmarshalMap(out.Item, &it))
 }

@@ -56,16 +56,9 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 // Token returns the token with that hash, for that purpose. A token of another purpose is
 // ErrNotFound, like an unknown one. Expiry is the caller's to judge (a 410 page needs to know).
 func (s *Store) Token(ctx context.Context, hash string, p mail.Purpose) (Token, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: tokenKey(hash).av(), ConsistentRead: aws.Bool(true)})
+	it, err := get[tokenItem](ctx, s, tokenKey(hash), "token")
 	if err != nil {
-		return Token{}, wrap("token", err)
-	}
-	var it tokenItem
-	if out.Item == nil {
-		return Token{}, ErrNotFound
-	}
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return Token{}, wrap("token", err)
+		return Token{}, err
 	}
 	if it.Purpose != p {
 		return Token{}, ErrNotFound
