@@ -5,52 +5,188 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 )
 
-// noEvidence is a store that knows no evidence and must never be written to.
-type noEvidence struct{ t *testing.T }
+// The fuzz targets run the handler over in-memory fakes: a bucket holding two evidence uploads the
+// store knows (one with a key that needs URL-encoding) and bystander objects that no event may touch.
+var (
+	known      = []access.Evidence{{ID: "e1", RequestID: "r1", File: pdfFile}, {ID: "e+é", RequestID: "r 1", File: pdfFile}}
+	bystanders = []string{"inbound/x.pdf", "evidence/r1/e1/more", "evidence/r1", "evidence/r9/e9", "published/r1/e1"}
+)
 
-func (n noEvidence) Evidence(context.Context, access.RequestID, access.EvidenceID) (access.Evidence, store.Scan, error) {
-	return access.Evidence{}, store.Scan{}, store.ErrNotFound
-}
-func (n noEvidence) RecordCheck(context.Context, access.RequestID, access.EvidenceID, store.Check) (access.Evidence, store.Scan, error) {
-	n.t.Fatal("recorded a check for unknown evidence")
-	return access.Evidence{}, store.Scan{}, nil
-}
-func (n noEvidence) RecordVerdict(context.Context, access.RequestID, access.EvidenceID, store.Verdict) (access.Evidence, store.Scan, error) {
-	n.t.Fatal("recorded a verdict for unknown evidence")
-	return access.Evidence{}, store.Scan{}, nil
-}
-func (n noEvidence) PromoteIfReady(context.Context, access.RequestID, []access.Email) (access.Status, error) {
-	n.t.Fatal("promoted a request from an unknown event")
-	return "", nil
+// keyedS3 is the fake bucket, recording the key of every call.
+type keyedS3 struct {
+	*fakeS3
+	keys []string
 }
 
-// FuzzEvent: any S3 event body, with any keys, is handled without panic; records for keys outside
-// evidence/<request>/<evidence>, for other buckets, for missing objects or unknown evidence are
-// ignored without error and change nothing.
+func (k *keyedS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	k.keys = append(k.keys, aws.ToString(in.Key))
+	return k.fakeS3.HeadObject(ctx, in, o...)
+}
+func (k *keyedS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	k.keys = append(k.keys, aws.ToString(in.Key))
+	return k.fakeS3.GetObject(ctx, in, o...)
+}
+func (k *keyedS3) GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingInput, o ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
+	k.keys = append(k.keys, aws.ToString(in.Key))
+	return k.fakeS3.GetObjectTagging(ctx, in, o...)
+}
+func (k *keyedS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, o ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	k.keys = append(k.keys, aws.ToString(in.Key))
+	return k.fakeS3.DeleteObject(ctx, in, o...)
+}
+
+// knownEvidence is a store that knows the evidence in known, keeps its facts as the real store
+// does in outline, and records the key of every evidence it is asked about.
+type knownEvidence struct {
+	ev    map[string]*access.Evidence
+	scans map[string]*store.Scan
+	keys  []string
+}
+
+func newKnownEvidence() *knownEvidence {
+	k := &knownEvidence{ev: map[string]*access.Evidence{}, scans: map[string]*store.Scan{}}
+	for _, e := range known {
+		e.Status = access.EvScanning
+		k.ev[e.Key()], k.scans[e.Key()] = &e, &store.Scan{}
+	}
+	return k
+}
+
+func (k *knownEvidence) find(r access.RequestID, e access.EvidenceID) (*access.Evidence, *store.Scan, error) {
+	key := access.EvidenceKey(r, e)
+	k.keys = append(k.keys, key)
+	if k.ev[key] == nil {
+		return nil, nil, store.ErrNotFound
+	}
+	return k.ev[key], k.scans[key], nil
+}
+
+func (k *knownEvidence) Evidence(_ context.Context, r access.RequestID, e access.EvidenceID) (access.Evidence, store.Scan, error) {
+	ev, sc, err := k.find(r, e)
+	if err != nil {
+		return access.Evidence{}, store.Scan{}, err
+	}
+	return *ev, *sc, nil
+}
+
+func (k *knownEvidence) RecordCheck(_ context.Context, r access.RequestID, e access.EvidenceID, c store.Check) (access.Evidence, store.Scan, error) {
+	ev, sc, err := k.find(r, e)
+	if err != nil {
+		return access.Evidence{}, store.Scan{}, err
+	}
+	sc.ETag, sc.Checked, sc.SHA256, sc.Problem = c.ETag, true, c.SHA256, c.Problem
+	ev.Status = sc.Status()
+	return *ev, *sc, nil
+}
+
+func (k *knownEvidence) RecordVerdict(_ context.Context, r access.RequestID, e access.EvidenceID, v store.Verdict) (access.Evidence, store.Scan, error) {
+	ev, sc, err := k.find(r, e)
+	if err != nil {
+		return access.Evidence{}, store.Scan{}, err
+	}
+	sc.Outcome, sc.Verdict, sc.VerdictReason = v.Outcome, v.Value, v.Reason
+	ev.Status = sc.Status()
+	return *ev, *sc, nil
+}
+
+func (k *knownEvidence) PromoteIfReady(_ context.Context, r access.RequestID, _ []access.Email) (access.Status, error) {
+	k.keys = append(k.keys, "request "+string(r))
+	return access.ReadyForReview, nil
+}
+
+// handleAnyEvent runs one event through the handler and checks what every event must respect: no
+// error (nothing failed), S3 and the store are asked only about evidence keys named by a record of
+// this bucket that the function handles, and no object but a refused upload is ever deleted.
+func handleAnyEvent(t *testing.T, ev Event) {
+	t.Helper()
+	bucket := &keyedS3{fakeS3: newFakeS3()}
+	for _, e := range known {
+		bucket.put(e.Key(), "application/pdf", cleanPDF)
+		bucket.tag(e.Key(), "NO_THREATS_FOUND")
+	}
+	for _, k := range bystanders {
+		bucket.put(k, "application/pdf", cleanPDF)
+	}
+	db := newKnownEvidence()
+	h := Handler{Evidence: db, S3: bucket, Bucket: "uploads", Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if err := h.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("an event failed: %v", err)
+	}
+
+	named := map[string]bool{} // the evidence keys the event may act on
+	for _, rec := range ev.Records {
+		key, err := url.QueryUnescape(rec.S3.Object.Key)
+		_, _, ok := access.ParseEvidenceKey(key)
+		if err == nil && ok && rec.S3.Bucket.Name == "uploads" &&
+			(strings.HasPrefix(rec.EventName, "ObjectCreated:") || rec.EventName == "ObjectTagging:Put") {
+			named[key], named["request "+strings.Split(key, "/")[1]] = true, true
+		}
+	}
+	for _, k := range slices.Concat(bucket.keys, db.keys) {
+		if !named[k] {
+			t.Fatalf("the handler acted on %q, which no record of the event names", k)
+		}
+	}
+	for _, k := range slices.Concat(bystanders, []string{known[0].Key(), known[1].Key()}) {
+		if !bucket.exists(k) {
+			t.Fatalf("%q was deleted", k) // a clean upload is never removed, a bystander never touched
+		}
+	}
+}
+
+// FuzzEvent: any S3 event body the function can be invoked with is handled without panic or error.
+// Records for other buckets, other events, keys outside evidence/<request>/<evidence>, missing
+// objects or unknown evidence are ignored and touch nothing.
 func FuzzEvent(f *testing.F) {
-	f.Add(`{"Records":[{"eventName":"ObjectCreated:Post","s3":{"bucket":{"name":"cfp-uploads"},"object":{"key":"evidence/r1/e1","eTag":"x"}}}]}`)
-	f.Add(`{"Records":[{"eventName":"ObjectTagging:Put","s3":{"bucket":{"name":"cfp-uploads"},"object":{"key":"evidence/r+1/%C3%A9"}}}]}`)
-	f.Add(`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"other"},"object":{"key":"evidence/r/e"}}},{"eventName":"x","s3":{"object":{"key":"%zz"}}}]}`)
-	f.Add(`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"cfp-uploads"},"object":{"key":"inbound%2F..%2Fevidence%2Fr%2Fe"}}}]}`)
+	for _, body := range []string{
+		`{"Records":[{"eventName":"ObjectCreated:Post","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r1/e1","eTag":"x"}}}]}`,
+		`{"Records":[{"eventName":"ObjectCreated:Post","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r1/e1"}}},{"eventName":"ObjectTagging:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r1/e1"}}}]}`,
+		`{"Records":[{"eventName":"ObjectTagging:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r+1/e%2B%C3%A9"}}}]}`,
+		`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"other"},"object":{"key":"evidence/r1/e1"}}},{"eventName":"x","s3":{"object":{"key":"%zz"}}}]}`,
+		`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"inbound%2F..%2Fevidence%2Fr1%2Fe1"}}}]}`,
+		`{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r1/e1"}}}]}`,
+		`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r9/e9"}}},{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r1/e1/more"}}}]}`,
+		`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"uploads"},"object":{"key":"evidence/r2/e2"}}}]}`,
+		`{"Records":[null,{},{"s3":null}]}`,
+		`{"Records":null}`,
+		`{}`,
+	} {
+		f.Add(body)
+	}
 	f.Fuzz(func(t *testing.T, body string) {
 		var ev Event
 		if json.Unmarshal([]byte(body), &ev) != nil {
-			return
+			return // the Lambda runtime refuses what is not JSON of this shape before the handler runs
 		}
-		s3 := newFakeS3()
-		s3.put("evidence/r1/e1", "application/pdf", []byte("%PDF-1.4\n%%EOF\n"))
-		h := Handler{Evidence: noEvidence{t}, S3: s3, Bucket: "cfp-uploads", Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-		if err := h.Handle(context.Background(), ev); err != nil {
-			t.Fatalf("%s: %v", body, err)
+		handleAnyEvent(t, ev)
+	})
+}
+
+// FuzzKey: any object key, as an event carries it (URL-encoded) in a created or tagged record, is
+// acted on only when it decodes to evidence/<request>/<evidence>.
+func FuzzKey(f *testing.F) {
+	for _, k := range []string{"evidence/r1/e1", "evidence%2Fr1%2Fe1", "evidence/r+1/e%2B%C3%A9", "evidence/r 1/e+é", "evidence/r1/e1/",
+		"evidence//e1", "evidence/r1/e1%00", "evidence/r1/e1%2Fmore", "inbound/x.pdf", "%zz", "../evidence/r1/e1", "EVIDENCE/r1/e1", ""} {
+		f.Add(k, true)
+	}
+	f.Fuzz(func(t *testing.T, key string, tagged bool) {
+		var rec Record
+		rec.EventName, rec.S3.Bucket.Name, rec.S3.Object.Key = "ObjectCreated:Post", "uploads", key
+		if tagged {
+			rec.EventName = "ObjectTagging:Put"
 		}
-		if !s3.exists("evidence/r1/e1") {
-			t.Fatal("an event about unknown evidence deleted an object")
-		}
+		handleAnyEvent(t, Event{Records: []Record{rec}})
 	})
 }

@@ -22,8 +22,9 @@
 //     without endstream; an object stream that does not inflate), object streams compressed other
 //     than with FlateDecode without predictors, or inflating to more than a fixed budget (a
 //     decompression bomb), or an object hidden where a sequential reading does not see it (an
-//     "n g obj" or "endobj" inside a comment, string or stream body, which is how a scanner that
-//     reads front to back is made to miss an object a reader finds through the xref table).
+//     "n g obj" or "endobj" inside a comment, string or stream body, or after an array or
+//     dictionary left open, which is how a scanner that reads front to back is made to miss an
+//     object a reader finds through the xref table).
 //
 // How the PDF is read: one sequential pass over the file, as tokens. Names are compared after
 // decoding #xx escapes (/J#61vaScript is /JavaScript). Comments, strings and stream bodies are

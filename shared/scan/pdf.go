@@ -295,6 +295,8 @@ func (l *lexer) run() error {
 			if w, err = l.readWord(c); err == nil {
 				if l.file && len(l.stack) == 0 && l.over == 0 && string(w) == "stream" {
 					err = l.stream()
+				} else if l.file && (len(l.stack) > 0 || l.over > 0) && (string(w) == "obj" || string(w) == "endobj") {
+					l.unclosed()
 				} else {
 					l.token(wordKind(w), w)
 				}
@@ -498,6 +500,15 @@ func (l *lexer) close() {
 			l.root = l.root[:0]
 		}
 	}
+}
+
+// unclosed handles an object header or end met inside an array or dictionary: an object left
+// open. Read on, the following objects would be seen as nested values and an object stream among
+// them never decoded, while a reader finds each object at its offset. The file is damaged, and the
+// sweep resumes at file level so that what follows is still checked.
+func (l *lexer) unclosed() {
+	l.doc.add(damaged)
+	l.stack, l.over, l.root, l.ready = l.stack[:0], 0, l.root[:0], false
 }
 
 // readName reads a name after its slash, decoding #xx escapes. Names longer than any we look for

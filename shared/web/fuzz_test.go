@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/shared/secret"
 )
 
 // FuzzDecodeJSON: any body gets either a decoded value or a problem with a 4xx status; nothing panics.
@@ -39,6 +41,32 @@ func FuzzBearer(f *testing.F) {
 		tok := Bearer(events.APIGatewayProxyRequest{Headers: map[string]string{"authorization": h}})
 		if tok != "" && !(len(h) > 7 && strings.EqualFold(h[:7], "bearer ") && tok == strings.TrimSpace(h[7:])) {
 			t.Fatalf("token %q from %q", tok, h)
+		}
+	})
+}
+
+// FuzzSessionToken: any Cookie header yields at most a value it carries under the session cookie's
+// exact name, so a "session" cookie (which a sibling host can set) is never read as "__Host-session";
+// a well-formed session cookie among others is found.
+func FuzzSessionToken(f *testing.F) {
+	f.Add("__Host-session=abc", false)
+	f.Add("session=abc; __Host-session=", false)
+	f.Add("a=b; session=abc", true)
+	f.Add(`__Host-session="abc"; x`, false)
+	f.Add("__host-session=abc;;;=;", false)
+	f.Add("__Host-session=a b; __Host-session=c", false)
+	tok := secret.New()
+	f.Fuzz(func(t *testing.T, h string, insecure bool) {
+		name := SessionCookieName(insecure)
+		got := SessionToken(Request{Headers: map[string]string{"cookie": h}}, insecure)
+		if !got.Empty() && (!strings.Contains(h, name+"=") || !strings.Contains(h, got.Reveal())) {
+			t.Fatalf("%q from %q", got.Reveal(), h)
+		}
+		// Our own cookie after whatever else the browser sends is found, unless an earlier pair
+		// already carries a value under the same name.
+		got = SessionToken(Request{MultiValueHeaders: map[string][]string{"Cookie": {h + "; " + name + "=" + tok.Reveal()}}}, insecure)
+		if got.Reveal() != tok.Reveal() && !strings.Contains(h, name+"=") {
+			t.Fatalf("the session cookie after %q was not found: %q", h, got.Reveal())
 		}
 	})
 }

@@ -1,0 +1,17 @@
+// Command load is a bounded load test of the local stack on loopback (`make load`).
+//
+// It owns the scenarios and their checks: sign-in code requests (answers padded to at least
+// 800 ms, so their throughput is bounded by concurrency), document lists by people signed in
+// through the real API, and access-request submissions from distinct addresses; then the rate
+// limits: the sixth request from one email within the hour, the sixth attempt at a sign-in code,
+// the sixth code emailed to one address, and (on a stack it started itself, where it sets the
+// limit) new requests from one source address. Each scenario sends a fixed number of requests at
+// a fixed concurrency and starts no new request after its time bound; the whole run has a
+// deadline. It prints requests, throughput, latency percentiles, status counts and errors per
+// scenario, and exits 1 on anything unexpected: a 5xx, a 429 where none belongs, a missing 429 (or
+// Retry-After) where one must come, or a transport error.
+//
+// By default it starts its own stack (infra/local/stack) on free loopback ports with a throw-away
+// data directory; with -api it targets one already running (`make run`), reaching its mailbox and
+// DynamoDB to sign people in and seed their grants and documents. Every address must be loopback.
+package main
