@@ -72,6 +72,8 @@ type Handler struct {
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	ctx, cancel := web.InTime(ctx)
+	defer cancel()
 	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
 	var resp web.Response
 	var p *web.Problem

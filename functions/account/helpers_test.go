@@ -33,6 +33,7 @@ const origin = "https://portal.council.example"
 type fakeMailer struct {
 	mu   sync.Mutex
 	sent []sentMail
+	fail error // what SES answers instead, when set
 }
 
 type sentMail struct {
@@ -43,6 +44,9 @@ type sentMail struct {
 func (f *fakeMailer) Send(_ context.Context, to access.Email, r mail.Rendered, _ string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return "", f.fail
+	}
 	f.sent = append(f.sent, sentMail{to, r})
 	return "ses-1", nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 const signInFloor = 800 * time.Millisecond
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
 	portal := cloud.Env("PORTAL_URL")
 	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))

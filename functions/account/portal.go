@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,9 +20,6 @@ const (
 	downloadTTL = 60 * time.Second // the contract's limit for a download link
 	maxUA       = 256              // user agent characters kept in an audit event
 )
-
-// clientRefRE is what a client reference can look like; anything else cannot be one and is 404.
-var clientRefRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,20}$`)
 
 type meClient struct {
 	ClientReference string              `json:"clientReference"`
@@ -85,7 +81,7 @@ func endsOn(g store.Grant) *string {
 
 // grantFor returns the person's active grant for a client, or the 404 that unknown clients get too.
 func (h Handler) grantFor(ctx context.Context, s store.Session, ref string, log *slog.Logger) (store.Grant, *web.Problem) {
-	if !clientRefRE.MatchString(ref) {
+	if !access.IsClientReference(ref) {
 		return store.Grant{}, web.NotFound()
 	}
 	grants, err := h.Portal.GrantFor(ctx, s.Email, ref)
@@ -197,7 +193,7 @@ func (h Handler) grantees(ctx context.Context, r web.Request, log *slog.Logger) 
 		return web.Response{}, p
 	}
 	ref := r.PathParameters["clientReference"]
-	if !clientRefRE.MatchString(ref) {
+	if !access.IsClientReference(ref) {
 		return web.Response{}, web.NotFound()
 	}
 	mine, err := h.Portal.GrantFor(ctx, s.Email, ref)

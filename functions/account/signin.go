@@ -52,7 +52,10 @@ func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger
 }
 
 // sendCode does what asking to sign in does for an address; nil whatever the address is, so the
-// answer is the same for every address.
+// answer is the same for every address. Only the account's lookup, which every address makes, can
+// answer "try again": a failure after it (the code's write, the verification's queueing, SES) is
+// met only by an existing account, so it is logged and answered as for any address, or an outage
+// would tell who has an account. The person who gets no code asks again.
 func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Logger) *web.Problem {
 	acct, err := h.Accounts.Account(ctx, email)
 	switch {
@@ -68,7 +71,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), limit)
 		if err != nil && !errors.Is(err, store.ErrLimited) && !errors.Is(err, store.ErrConflict) {
 			log.Error("queueing a verification email", "err", err)
-			return web.Unavailable()
+			return nil
 		}
 		log.Info("sign-in asked for an unverified account", "verificationQueued", err == nil)
 		return nil
@@ -80,19 +83,19 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	case err != nil:
 		log.Error("storing a sign-in code", "err", err)
-		return web.Unavailable()
+		return nil
 	}
 	// The code goes straight to SES: it is never in the outbox, so never in the table in the clear.
 	msg := mail.Message{ID: access.NewID("m"), To: email, Template: mail.SignInCode, Data: map[string]string{"Code": code.Reveal()}}
 	rendered, err := mail.Render(msg, "", h.Bases)
 	if err != nil {
 		log.Error("rendering the sign-in email", "err", err)
-		return web.Unavailable()
+		return nil
 	}
 	if _, err := h.Mailer.Send(ctx, email, rendered, msg.ID); err != nil {
 		// SES error messages can name the address: log only the error's code.
 		log.Error("sending a sign-in code", "mail", msg.ID, "err", errorCode(err))
-		return web.Unavailable()
+		return nil
 	}
 	log.Info("sign-in code sent", "mail", msg.ID)
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,6 +85,27 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	}
 	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed address: %d", resp.StatusCode)
+	}
+}
+
+// While SES fails, only an existing account's code meets the failure: the answer must not differ
+// from an unknown address's, or an outage would tell who has an account here.
+func TestWhileSESFailsTheAnswerStillDoesNotTellWhoHasAnAccount(t *testing.T) {
+	f := newFixture(t)
+	active := access.Email("ann@example.com")
+	f.account(t, active, "Ann")
+	f.mail.fail = errors.New("ThrottlingException: Maximum sending rate exceeded")
+	var answers []string
+	for _, e := range []access.Email{active, "nobody@example.com"} {
+		resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+		answers = append(answers, fmt.Sprint(resp.StatusCode, resp.Body))
+	}
+	if answers[0] != answers[1] || !strings.HasPrefix(answers[0], "202") {
+		t.Fatalf("answers differ while SES fails: %q and %q", answers[0], answers[1])
+	}
+	f.mail.fail = nil // SES is back: asking again sends the code
+	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(active)}, "")); resp.StatusCode != http.StatusAccepted || len(f.mail.to(active)) != 1 {
+		t.Fatalf("asking again after SES came back: %d, %d codes", resp.StatusCode, len(f.mail.to(active)))
 	}
 }
 

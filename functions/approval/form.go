@@ -3,11 +3,11 @@ package main
 import (
 	"mime"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -43,10 +43,6 @@ type input struct {
 }
 
 const maxText = 2000
-
-// safeRef keeps a client reference to characters that cannot break the grant's index keys ("#" is
-// their separator), whatever format the council configures.
-var safeRef = regexp.MustCompile(`^[A-Za-z0-9-]{1,20}$`)
 
 // parseForm reads an application/x-www-form-urlencoded body.
 func parseForm(r web.Request) (url.Values, bool) {
@@ -85,7 +81,8 @@ func (h Handler) validate(f url.Values) (input, []fieldError) {
 		switch {
 		case in.clientRef == "":
 			bad("clientReference", "Enter the client reference")
-		case !safeRef.MatchString(in.clientRef) || !h.ClientRef.MatchString(in.clientRef):
+		// Whatever format the council configures, a reference must not break the grant's index keys.
+		case !access.IsClientReference(in.clientRef) || !h.ClientRef.MatchString(in.clientRef):
 			bad("clientReference", "Enter the client reference in the council's format, for example 1234567")
 		}
 		if raw := strings.TrimSpace(f.Get("accessEndsOn")); raw != "" {

@@ -204,7 +204,7 @@ func TestBadLinksGetTheirPages(t *testing.T) {
 		t.Fatalf("a bad link changed something: %v", f.calls)
 	}
 	f.readErr = errors.New("throttled")
-	if resp := get(h, goodToken); resp.StatusCode != 503 || !strings.Contains(resp.Body, "Nothing was changed") {
+	if resp := get(h, goodToken); resp.StatusCode != 503 || !strings.Contains(resp.Body, "Try again in a moment") {
 		t.Errorf("store failure: %d", resp.StatusCode)
 	}
 }

@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"regexp"
@@ -22,7 +21,7 @@ import (
 )
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	h := Handler{
 		Reviews:   store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
 		Files:     bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),

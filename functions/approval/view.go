@@ -101,7 +101,7 @@ func expiredPage() view {
 }
 
 func unavailablePage() view {
-	return messagePage("Sorry, there is a problem with the service", "Nothing was changed. Try again in a moment.", "")
+	return messagePage("Sorry, there is a problem with the service", "Try again in a moment. If you had sent a decision or a note, open the link again first to see whether it was recorded.", "")
 }
 
 // conflictPage is the 409 page: it says who decided and when.

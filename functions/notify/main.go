@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 )
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	rate, _ := strconv.ParseFloat(os.Getenv("MAIL_MAX_PER_SECOND"), 64)
 	s := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
 	h := Handler{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"regexp"
@@ -18,7 +17,7 @@ import (
 const defaultClientRef = `^[0-9]{6,10}$`
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	bucket := cloud.Env("DOCUMENTS_BUCKET")
 	pattern := os.Getenv("CLIENT_REFERENCE_PATTERN")
 	if pattern == "" {

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -20,7 +19,7 @@ import (
 )
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	h := Handler{
 		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
 		S3:        cloud.S3(cfg),

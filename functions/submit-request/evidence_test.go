@@ -249,6 +249,31 @@ func TestSubmitMovesARequestWithCleanFilesToReview(t *testing.T) {
 	}
 }
 
+// A submit whose move was made but whose answer was lost must not leave a request with every file
+// clean waiting in scanning: the person is told where it is, and reviewers get it now.
+func TestASubmitWhoseAnswerIsLostStillReachesReview(t *testing.T) {
+	fx := newEvFixture(t, access.AwaitingEvidence, access.Clean)
+	fx.s.promoted = access.ReadyForReview
+	fx.m.moveAnswer, fx.m.moveMade = errors.New("connection reset after the write"), true
+	if code, body := fx.submit(t); code != http.StatusAccepted || !strings.Contains(body, `"ready_for_review"`) {
+		t.Fatalf("answer lost: %d %s", code, body)
+	}
+	if st := fx.m.reqs[fx.id].Status; st != access.ReadyForReview {
+		t.Fatalf("request left %s", st)
+	}
+
+	// Not made (throttled): the request stays as it was, and the person is asked to try again.
+	fx = newEvFixture(t, access.AwaitingEvidence, access.Clean)
+	fx.s.promoted = access.ReadyForReview
+	fx.m.moveAnswer = errors.New("ThrottlingException")
+	if code, body := fx.submit(t); code != http.StatusServiceUnavailable || strings.Contains(body, "Throttl") {
+		t.Fatalf("throttled: %d %s", code, body)
+	}
+	if st := fx.m.reqs[fx.id].Status; st != access.AwaitingEvidence {
+		t.Fatalf("a move that was not made changed the request to %s", st)
+	}
+}
+
 func TestSubmittingAgainAfterMoreInformationNeedsANewFile(t *testing.T) {
 	fx := newEvFixture(t, access.MoreInfoRequested, access.Clean)
 	r := fx.m.reqs[fx.id]

@@ -57,6 +57,8 @@ type Handler struct {
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	ctx, cancel := web.InTime(ctx)
+	defer cancel()
 	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
 	var p *web.Problem
 	var resp web.Response
@@ -201,6 +203,13 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.JSON(http.StatusAccepted, statusBody{req.ID, req.Status}), nil
 	case err != nil:
 		log.Error("submitting a request", "err", err)
+		// The move may have been made and only its answer lost. Look again, as a second submit
+		// would, so that a request whose files are all clean does not wait in scanning for a
+		// second submit that may never come.
+		if st, p := h.promote(ctx, req.ID, log); p == nil && st != req.Status {
+			log.Info("request submitted (its first answer was lost)", "id", req.ID)
+			return web.JSON(http.StatusAccepted, statusBody{req.ID, st}), nil
+		}
 		return web.Response{}, web.Unavailable()
 	}
 	log.Info("request submitted", "id", req.ID)

@@ -29,6 +29,10 @@ type memory struct {
 	ev    map[access.RequestID][]access.Evidence
 	mails []mail.Message
 	fail  error
+	// moveAnswer, when set, is what a move answers after it was made or not: a lost answer
+	// (made), or a throttle (not made).
+	moveAnswer error
+	moveMade   bool
 }
 
 func newMemory() *memory {
@@ -57,9 +61,12 @@ func (m *memory) MoveRequest(_ context.Context, id access.RequestID, from, to ac
 	if r.Status != from {
 		return store.ErrConflict
 	}
+	if m.moveAnswer != nil && !m.moveMade {
+		return m.moveAnswer
+	}
 	r.Status = to
 	m.reqs[id] = r
-	return nil
+	return m.moveAnswer
 }
 
 // presignOnly is a real bucket whose presigning runs locally (it never calls S3), plus a fixed answer for Exists.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"strconv"
@@ -19,7 +18,7 @@ import (
 )
 
 func main() {
-	cfg := cloud.Config(context.Background())
+	cfg := cloud.Config()
 	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS"))
 	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
 	h := Handler{

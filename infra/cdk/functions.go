@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -238,9 +240,35 @@ func s3EventType(name string) awss3.EventType {
 	return awss3.EventType(sb.String())
 }
 
-// notifications subscribes functions to bucket events exactly as the wiring says.
+// FailedEventDays is how long an event that could not be handled is kept for an operator to send
+// again (SQS's longest).
+const FailedEventDays = 14
+
+// notifications subscribes functions to bucket events exactly as the wiring says. S3 invokes them
+// asynchronously: Lambda retries a failed event twice, and an event that still fails (DynamoDB or
+// S3 down for longer than the retries) would be dropped. So it goes to the failed-events queue
+// instead, which raises an alarm, and an operator sends it again once the fault has cleared
+// (README-deploy.md): no upload is left unscanned and no document unpublished without anyone knowing.
 func (b *build) notifications() {
+	var failed awssqs.Queue
 	for _, f := range b.fns {
+		if len(f.spec.Notifications) == 0 {
+			continue
+		}
+		if failed == nil {
+			failed = awssqs.NewQueue(b.stack, jsii.String("FailedEvents"), &awssqs.QueueProps{
+				Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+				EnforceSSL:        jsii.Bool(true),
+				RetentionPeriod:   awscdk.Duration_Days(jsii.Number(FailedEventDays)),
+				VisibilityTimeout: awscdk.Duration_Minutes(jsii.Number(5)),
+			})
+			b.failedEvents = failed
+		}
+		f.fn.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+			OnFailure:     awslambdadestinations.NewSqsDestination(failed),
+		})
 		for _, n := range f.spec.Notifications {
 			var filters []*awss3.NotificationKeyFilter
 			if n.Prefix != "" {

@@ -73,6 +73,14 @@ func (b *build) nag() {
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
 	}, jsii.Bool(true))
 
+	if b.failedEvents != nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(b.failedEvents, &[]*cdknag.NagPackSuppression{
+			suppress("AwsSolutions-SQS3",
+				"This queue is itself the dead-letter destination of the S3-triggered functions' asynchronous "+
+					"invocations; nothing consumes it, an alarm fires on any message, and an operator sends them again"),
+		}, jsii.Bool(true))
+	}
+
 	// CDK's bucket notification handler (one per stack) always attaches the basic execution policy.
 	for _, child := range *b.stack.Node().Children() {
 		if strings.HasPrefix(*child.(constructs.IConstruct).Node().Id(), "BucketNotificationsHandler") {

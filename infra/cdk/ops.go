@@ -19,7 +19,7 @@ import (
 const ParkedEmailMessage = "email parked"
 
 // operations declares the alarm topic and the alarms: per function errors and throttles, parked
-// emails, API 5xx, and requests the WAF blocked.
+// emails, failed S3 events, API 5xx, and requests the WAF blocked.
 func (b *build) operations() {
 	b.alarmTopic = b.topic("Alarms", "Client Finance Portal alarms")
 	// The topic has its own policy (TLS only), which replaces SNS's default one: CloudWatch needs
@@ -77,6 +77,11 @@ func (b *build) operations() {
 			Namespace: namespace, MetricName: jsii.String("ParkedEmails"), Period: fiveMinutes, Statistic: jsii.String("Sum"),
 		}), 1, "emails parked after failed delivery")
 	}
+	if b.failedEvents != nil {
+		alarm(b.stack, "FailedEventsAlarm", b.failedEvents.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+			Period: fiveMinutes, Statistic: jsii.String("Maximum"),
+		}), 1, "S3 events a function could not handle (send them again: README-deploy.md)")
+	}
 	alarm(b.stack, "Api5xxAlarm", b.api.MetricServerError(sum), 1, "API 5xx responses")
 	alarm(b.stack, "WafBlockedAlarm", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:  jsii.String("AWS/WAFV2"),
@@ -101,6 +106,9 @@ func (b *build) outputs() {
 	out("DocumentsBucketName", b.bucket(wiring.DocumentsBucket).BucketName(), "Back office drops PDFs under inbound/ here")
 	out("UploadsBucketName", b.bucket(wiring.UploadsBucket).BucketName(), "Evidence uploads, scanned by GuardDuty")
 	out("TableName", b.table.TableName(), "The single DynamoDB table")
+	if b.failedEvents != nil {
+		out("FailedEventsQueueUrl", b.failedEvents.QueueUrl(), "S3 events a function could not handle, to send again")
+	}
 	for i, r := range *b.identity.DkimRecords() {
 		out(fmt.Sprintf("DkimRecord%dName", i+1), r.Name, "CNAME to publish for SES DKIM")
 		out(fmt.Sprintf("DkimRecord%dValue", i+1), r.Value, "CNAME target for SES DKIM")

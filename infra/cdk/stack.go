@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -61,6 +62,8 @@ type build struct {
 	fns         []*function // in wiring order
 	malwareRole awsiam.Role
 	alarmTopic  awssns.Topic
+	// failedEvents keeps the S3 events a function could not handle after Lambda's retries.
+	failedEvents awssqs.Queue
 }
 
 // function is one wiring entry's resources.

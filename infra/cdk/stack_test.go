@@ -622,6 +622,56 @@ func TestEveryNotificationIsConfiguredExactlyAsWired(t *testing.T) {
 	}
 }
 
+// An S3 event a function still cannot handle after Lambda's retries is kept, not dropped: it goes
+// to one encrypted, TLS-only queue that keeps it as long as SQS can, and a message there raises an alarm.
+func TestEventsThatStillFailAreKeptAndRaiseAnAlarm(t *testing.T) {
+	_, doc := synth(t)
+	queues := resources(doc, "AWS::SQS::Queue")
+	if len(queues) != 1 {
+		t.Fatalf("%d queues, want the one failed-events queue", len(queues))
+	}
+	q := queues[0]
+	if q.Props["SqsManagedSseEnabled"] != true || q.Props["MessageRetentionPeriod"] != float64(FailedEventDays*24*3600) {
+		t.Errorf("failed-events queue: %s", jsonOf(q.Props))
+	}
+	tlsOnly := false
+	for _, p := range resources(doc, "AWS::SQS::QueuePolicy") {
+		if mentions(p.Props["Queues"], q.ID) && strings.Contains(jsonOf(p.Props), `"aws:SecureTransport":"false"`) {
+			tlsOnly = true
+		}
+	}
+	if !tlsOnly {
+		t.Error("the failed-events queue accepts requests without TLS")
+	}
+	configs := map[string]resource{}
+	for _, c := range resources(doc, "AWS::Lambda::EventInvokeConfig") {
+		configs[refOf(c.Props["FunctionName"])] = c
+	}
+	for _, f := range wiring.Functions {
+		if len(f.Notifications) == 0 {
+			continue
+		}
+		c, ok := configs[lambdaOf(t, doc, f.Name).ID]
+		if !ok {
+			t.Errorf("%s: S3 invokes it, but a failed event is dropped (no async invoke configuration)", f.Name)
+			continue
+		}
+		if !mentions(jsonPath(c.Props, "DestinationConfig", "OnFailure", "Destination"), q.ID) || c.Props["MaximumRetryAttempts"] != float64(2) {
+			t.Errorf("%s: failed events do not go to the queue after 2 retries: %s", f.Name, jsonOf(c.Props))
+		}
+	}
+	alarmed := false
+	for _, a := range resources(doc, "AWS::CloudWatch::Alarm") {
+		if a.Props["MetricName"] == "ApproximateNumberOfMessagesVisible" && strings.Contains(jsonOf(a.Props["Dimensions"]), q.ID) &&
+			a.Props["Threshold"] == float64(1) && len(asList(a.Props["AlarmActions"])) == 1 {
+			alarmed = true
+		}
+	}
+	if !alarmed {
+		t.Error("no alarm when a failed event is waiting")
+	}
+}
+
 // --- least privilege ---
 
 func TestNoIdentityPolicyGrantsWildcardActions(t *testing.T) {

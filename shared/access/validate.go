@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -37,15 +38,28 @@ type NewRequest struct {
 // HealthAndWelfare is the relationship people most often ask for that gives no access.
 const HealthAndWelfare = "attorney_health_welfare"
 
+// The patterns are compiled on first use, not at start-up: most functions that import this package
+// never validate a new request, and compiling them would lengthen every one of their cold starts.
 var (
-	postcodeRE   = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$`)
-	lpaCodeRE    = regexp.MustCompile(`^V-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$`)
-	phoneRE      = regexp.MustCompile(`^\+?[0-9 ()-]{7,20}$`)
-	clientRefRE  = regexp.MustCompile(`^[A-Za-z0-9-]{1,20}$`)
-	fileNameBad  = regexp.MustCompile(`[\x00-\x1f\x7f/\\]`)
+	postcodeRE  = pattern(`^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$`)
+	lpaCodeRE   = pattern(`^V-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$`)
+	phoneRE     = pattern(`^\+?[0-9 ()-]{7,20}$`)
+	clientRefRE = pattern(`^[A-Za-z0-9-]{1,20}$`)
+	fileNameBad = pattern(`[\x00-\x1f\x7f/\\]`)
+)
+
+const (
 	dateLayout   = "2006-01-02"
 	maxNameRunes = 100
 )
+
+func pattern(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// IsClientReference reports whether ref has the shape of any client reference (letters, digits and
+// hyphens, at most 20); the council's own format is checked where it is configured.
+func IsClientReference(ref string) bool { return clientRefRE().MatchString(ref) }
 
 // Validate checks every field and returns one FieldError per bad field (nil when all is well).
 // signedIn says whether the requester comes from the session rather than the body.
@@ -65,7 +79,7 @@ func (n *NewRequest) Validate(now time.Time, signedIn bool) []FieldError {
 		if a, err := mail.ParseAddress(raw); err != nil || a.Address != strings.TrimSpace(raw) || len(raw) > 254 || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".") {
 			bad("requester.email", "must be an email address, like name@example.com")
 		}
-		if n.Requester.Phone != "" && !phoneRE.MatchString(n.Requester.Phone) {
+		if n.Requester.Phone != "" && !phoneRE().MatchString(n.Requester.Phone) {
 			bad("requester.phone", "must be a telephone number, like 01632 960 001")
 		}
 	}
@@ -87,10 +101,10 @@ func (n *NewRequest) Validate(now time.Time, signedIn bool) []FieldError {
 	} else if dob.Before(now.AddDate(-130, 0, 0)) {
 		bad("client.dateOfBirth", "must be a real date of birth")
 	}
-	if pc := NormalisePostcode(n.Client.Postcode); !postcodeRE.MatchString(pc) {
+	if pc := NormalisePostcode(n.Client.Postcode); !postcodeRE().MatchString(pc) {
 		bad("client.postcode", "must be a UK postcode, like SW1A 1AA")
 	}
-	if r := n.Client.ClientReference; r != "" && !clientRefRE.MatchString(r) {
+	if r := n.Client.ClientReference; r != "" && !clientRefRE().MatchString(r) {
 		bad("client.clientReference", "must be letters, digits or hyphens, at most 20")
 	}
 
@@ -99,7 +113,7 @@ func (n *NewRequest) Validate(now time.Time, signedIn bool) []FieldError {
 	}
 	for i, f := range n.Evidence {
 		p := "evidence[" + strconv.Itoa(i) + "]"
-		if f.FileName == "" || utf8.RuneCountInString(f.FileName) > 200 || fileNameBad.MatchString(f.FileName) || !utf8.ValidString(f.FileName) {
+		if f.FileName == "" || utf8.RuneCountInString(f.FileName) > 200 || fileNameBad().MatchString(f.FileName) || !utf8.ValidString(f.FileName) {
 			bad(p+".fileName", "must be a file name of at most 200 characters")
 		}
 		if !AllowedTypes[f.ContentType] {
@@ -117,7 +131,7 @@ func (n *NewRequest) Validate(now time.Time, signedIn bool) []FieldError {
 		if n.Relationship != AttorneyLPA {
 			bad("lpaAccessCode", "is only for attorneys under a property and financial affairs LPA")
 		} else {
-			if !lpaCodeRE.MatchString(strings.ToUpper(n.LPAAccessCode)) {
+			if !lpaCodeRE().MatchString(strings.ToUpper(n.LPAAccessCode)) {
 				bad("lpaAccessCode", "must look like V-XXXX-XXXX-XXXX")
 			}
 			checkName(bad, "donorSurname", n.DonorSurname)

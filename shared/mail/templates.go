@@ -5,6 +5,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The service's name as people see it in emails.
@@ -72,8 +73,8 @@ var templates = map[Template]content{
 // Rendered is an email ready for SES.
 type Rendered struct{ Subject, Text, HTML string }
 
-// field is a placeholder in a paragraph: {{.Name}}.
-var field = regexp.MustCompile(`\{\{\.([A-Za-z]+)\}\}`)
+// field is a placeholder in a paragraph: {{.Name}}. Compiled on first use, not in every cold start.
+var field = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\.([A-Za-z]+)\}\}`) })
 
 // Render fills a template. link is the minted link's URL ("" when the message has none).
 // Unknown templates and missing fields are errors: an email with a hole in it is not sent.
@@ -94,8 +95,8 @@ func Render(m Message, link string, bases Bases) (Rendered, error) {
 	for _, p := range c.paragraphs {
 		var missing string
 		fill := func(escape func(string) string) string {
-			return field.ReplaceAllStringFunc(p, func(ph string) string {
-				name := field.FindStringSubmatch(ph)[1]
+			return field().ReplaceAllStringFunc(p, func(ph string) string {
+				name := field().FindStringSubmatch(ph)[1]
 				v, ok := data[name]
 				if !ok || (v == "" && name == "Link") {
 					missing = name

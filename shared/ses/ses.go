@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
 )
 
@@ -48,5 +49,8 @@ func (s Sender) Send(ctx context.Context, to access.Email, r mail.Rendered, idem
 	return aws.ToString(out.MessageId), nil
 }
 
-// Client builds the SES v2 client from the function's AWS configuration (once, at start-up).
-func Client(cfg aws.Config) *sesv2.Client { return sesv2.NewFromConfig(cfg) }
+// Client builds the SES v2 client from the function's AWS configuration (once, at start-up), with
+// the longer silence limit of a call that is not safe to repeat.
+func Client(cfg aws.Config) *sesv2.Client {
+	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.HTTPClient = cloud.HTTPClient(cloud.SendSilence) })
+}

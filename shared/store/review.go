@@ -209,7 +209,7 @@ func (s *Store) review(ctx context.Context, id access.RequestID, from []access.S
 			again = again || code == "ConditionalCheckFailed" || code == "TransactionConflict"
 		}
 		if !again {
-			return wrap("review", err) // throttled or failed: the caller says "nothing was changed, try again"
+			return wrap("review", err) // throttled or failed: the caller says "try again"
 		}
 	}
 	return ErrConflict

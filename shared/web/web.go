@@ -127,9 +127,11 @@ func TooMany(retryAfter int) *Problem {
 	return &Problem{Status: http.StatusTooManyRequests, Title: "Too many requests", Detail: "Try again later.", RetryAfter: retryAfter}
 }
 
-// Unavailable is the answer when an AWS dependency failed or throttled: nothing was changed.
+// Unavailable is the answer when an AWS dependency failed or throttled. It does not promise that
+// nothing was changed: a write's answer can be lost after the write was made.
 func Unavailable() *Problem {
-	return &Problem{Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: "Nothing was changed. Please try again in a moment.", RetryAfter: 5}
+	return &Problem{Status: http.StatusServiceUnavailable, Title: "Service unavailable", RetryAfter: 5,
+		Detail: "Please try again in a moment. If you were making a change, reload first to see whether it was saved."}
 }
 
 // Respond answers a problem.

@@ -133,7 +133,7 @@ func BenchmarkBillingRun(b *testing.B) {
 	var m meter
 	st.Faults.DynamoDB.Inspect(m.observe)
 	tg := Target{
-		S3: localS3(st.S3URL), Store: store.New(dynamo.Client(st.DynamoURL), st.Settings[wiring.TableName]),
+		S3: stack.S3Client(st.S3URL), Store: store.New(dynamo.Client(st.DynamoURL), st.Settings[wiring.TableName]),
 		Mailbox: services.Mailbox{URL: st.MailboxURL}, Bucket: st.Settings[wiring.DocumentsBucket],
 		Out: os.Stderr, Wait: 20 * time.Minute, Workers: 16, Backlog: 40,
 	}

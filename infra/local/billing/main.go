@@ -21,10 +21,6 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/council/cfp/infra/local/dynamo"
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/stack"
@@ -62,7 +58,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	tg := Target{
-		S3:      localS3(*s3URL),
+		S3:      stack.S3Client(*s3URL),
 		Store:   store.New(dynamo.Client(*ddbURL), *table),
 		Mailbox: services.Mailbox{URL: *mailURL},
 		Bucket:  *bucket, Out: os.Stdout, Wait: *wait, Workers: *workers, Backlog: *backlog,
@@ -84,16 +80,6 @@ func main() {
 		fmt.Printf("note: %d people got more than one email: some of their documents were published further apart than\n"+
 			"the quiet period (NOTICE_QUIET_PERIOD); a smaller -backlog keeps publication closer to the drops\n", r.Emails-r.Notified)
 	}
-}
-
-// localS3 is an S3 client for the local stack: path-style, its dummy credentials, no checksum framing.
-func localS3(url string) *s3.Client {
-	return s3.New(s3.Options{
-		Region: stack.Region, BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials:                credentials.NewStaticCredentialsProvider(stack.AccessKey, stack.SecretKey, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
 }
 
 func fail(err error) {

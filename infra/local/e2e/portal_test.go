@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/council/cfp/infra/local/stack"
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
@@ -337,7 +338,7 @@ func TestPortalJourney(t *testing.T) {
 	}
 	got, _ := io.ReadAll(file.Body)
 	file.Body.Close()
-	stored, err := publishS3().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(doc.Key)})
+	stored, err := stack.S3Client(stk.S3URL).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(doc.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}

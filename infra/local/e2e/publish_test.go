@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/council/cfp/infra/local/faults"
@@ -32,15 +31,6 @@ import (
 // metadata, straight to S3 (not through the fault proxy, so what the test arranges is never failed).
 
 const newDocumentsSubject = "You have new documents to view"
-
-func publishS3() *s3.Client {
-	return s3.New(s3.Options{
-		Region: stack.Region, BaseEndpoint: aws.String(stk.S3URL), UsePathStyle: true,
-		Credentials:                credentials.NewStaticCredentialsProvider(stack.AccessKey, stack.SecretKey, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
-}
 
 func publishBucket() string { return stk.Settings[wiring.DocumentsBucket] }
 
@@ -59,7 +49,7 @@ func publishPDF(n int) []byte {
 // publishPut writes an object as the back office does and returns its ETag.
 func publishPut(t *testing.T, key string, body []byte, meta map[string]string) string {
 	t.Helper()
-	out, err := publishS3().PutObject(context.Background(), &s3.PutObjectInput{
+	out, err := stack.S3Client(stk.S3URL).PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String(publishBucket()), Key: aws.String(key), Body: bytes.NewReader(body), Metadata: meta, ContentType: aws.String("application/pdf"),
 	})
 	if err != nil {
@@ -93,7 +83,7 @@ func publishWait(t *testing.T, key, etag string) store.Document {
 
 // publishObject reads an object's metadata, or reports that there is none.
 func publishObject(key string) (map[string]string, bool) {
-	out, err := publishS3().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(key)})
+	out, err := stack.S3Client(stk.S3URL).HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(key)})
 	if err != nil {
 		return nil, false
 	}
@@ -145,7 +135,7 @@ func TestPublishWithAndWithoutGrantees(t *testing.T) {
 	if b.ClientReference != withoutRef {
 		t.Fatalf("published %+v", b)
 	}
-	out, err := publishS3().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(a.Key)})
+	out, err := stack.S3Client(stk.S3URL).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(publishBucket()), Key: aws.String(a.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}

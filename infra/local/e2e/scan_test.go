@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -40,15 +39,6 @@ import (
 // object-created event, odd keys, deleted objects) are sent to the same binary with stack.Invoke.
 
 const uploadProblemSubject = "Please upload your document again"
-
-func scanS3() *s3.Client {
-	return s3.New(s3.Options{
-		Region: stack.Region, BaseEndpoint: aws.String(stk.S3URL), UsePathStyle: true,
-		Credentials:                credentials.NewStaticCredentialsProvider(stack.AccessKey, stack.SecretKey, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
-}
 
 func scanBucket() string { return stk.Settings[wiring.UploadsBucket] }
 
@@ -150,7 +140,7 @@ func scanEvidence(t *testing.T, r access.RequestID, e access.EvidenceID) access.
 
 func scanExists(t *testing.T, key string) bool {
 	t.Helper()
-	_, err := scanS3().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(scanBucket()), Key: &key})
+	_, err := stack.S3Client(stk.S3URL).HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(scanBucket()), Key: &key})
 	return err == nil
 }
 
@@ -233,7 +223,7 @@ func TestScanUploadsEndToEnd(t *testing.T) {
 // emits the same event a form upload does.
 func scanPut(t *testing.T, key, contentType string, body []byte) string {
 	t.Helper()
-	out, err := scanS3().PutObject(context.Background(), &s3.PutObjectInput{
+	out, err := stack.S3Client(stk.S3URL).PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String(scanBucket()), Key: &key, ContentType: &contentType, Body: bytes.NewReader(body),
 	})
 	if err != nil {
@@ -384,7 +374,7 @@ func TestScanEventOrderDuplicatesAndOddKeys(t *testing.T) {
 	}
 
 	// A deleted object: its late events are ignored and change nothing.
-	if _, err := scanS3().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(scanBucket()), Key: &key}); err != nil {
+	if _, err := stack.S3Client(stk.S3URL).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(scanBucket()), Key: &key}); err != nil {
 		t.Fatal(err)
 	}
 	scanInvoke(t, "ObjectCreated:Post", scanEncode(key), etag)

@@ -8,4 +8,11 @@
 // A failed request never reaches the service, as when AWS throttles: the caller may safely retry.
 // Failures are spread evenly and deterministically (share 0.25 fails exactly every fourth matching
 // request), so a test's outcome does not depend on luck.
+//
+// Two kinds of fault are about time and about what a caller cannot know. A Delay stalls a request
+// (the caller's own timeout usually ends it first: a time-out). A fault let Through reaches the
+// service, which acts on it, and only then is its answer lost or delayed: the write was made but
+// the caller was told it failed, or was never told (Stall, LostAnswer, LateAnswer). A rule can be
+// scoped to requests containing given strings (Rule.Contains: an id, an address), so one test's
+// fault meets only its own requests and not those of the other functions running beside it.
 package faults

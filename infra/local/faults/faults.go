@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
@@ -20,6 +21,14 @@ type Fault struct {
 	Status int
 	Header map[string]string
 	Body   string
+	// Delay holds the request this long before it is answered, or until Heal (or the next Fail),
+	// or until the caller gives up, whichever comes first: a stalled service. A caller whose own
+	// deadline comes first never gets an answer.
+	Delay time.Duration
+	// Through lets the request reach the service before the fault applies, so the service acts on
+	// it: the caller then gets the fault's answer in place of the service's (a lost answer), or,
+	// with Status 0, the service's own answer after Delay (a late one).
+	Through bool
 }
 
 // Answers as the AWS services give them, in the shapes the SDK parses, so its retryer and error
@@ -44,12 +53,48 @@ var (
 	}, Body: `{"message":"Internal server error"}`}
 )
 
+// Stall is a service that takes d to answer and then fails with a server error; a caller with a
+// deadline sooner than d times out first. The request never reaches the service.
+func Stall(d time.Duration) Fault {
+	f := ServerError
+	f.Delay = d
+	return f
+}
+
+// LostAnswer is a request the service carries out but whose answer is lost on the way back: the
+// caller gets a server error (which SDKs retry) although the write, say, has been made.
+func LostAnswer() Fault {
+	f := ServerError
+	f.Through = true
+	return f
+}
+
+// LateAnswer is a request the service carries out at once, whose answer reaches the caller d
+// later, or never if the caller gives up first (an answer that outlives the caller's timeout).
+func LateAnswer(d time.Duration) Fault { return Fault{Delay: d, Through: true} }
+
 // Rule says which requests to fail: a Share (0 to 1) of those whose Operation matches ("" for
-// every request), answered with Fault.
+// every request) and whose path, query and body contain every string of Contains, answered
+// with Fault. Contains scopes a fault to one test's own requests (a request id, an address, a
+// status) among those of the other functions working beside it.
 type Rule struct {
 	Operation string
+	Contains  []string
 	Share     float64
 	Fault     Fault
+}
+
+func (r *Rule) matches(op string) bool { return r.Operation == "" || r.Operation == op }
+
+// holds reports whether every string of Contains is in the request's target (path and query) or
+// in its body.
+func (r *Rule) holds(target string, body []byte) bool {
+	for _, s := range r.Contains {
+		if !strings.Contains(target, s) && !bytes.Contains(body, []byte(s)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Exchange is one passed-through request and its answer, for an Inspect function.
@@ -67,6 +112,7 @@ type Proxy struct {
 
 	mu       sync.Mutex
 	rule     *Rule
+	release  chan struct{} // closed when the rule ends: requests it holds are let go
 	matched  int
 	passed   map[string]int
 	failed   map[string]int
@@ -84,7 +130,7 @@ func Start(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
-	p := &Proxy{url: "http://" + l.Addr().String(), passed: map[string]int{}, failed: map[string]int{}}
+	p := &Proxy{url: "http://" + l.Addr().String(), passed: map[string]int{}, failed: map[string]int{}, release: make(chan struct{})}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(to)
@@ -106,6 +152,7 @@ func (p *Proxy) URL() string { return p.url }
 func (p *Proxy) Close() error {
 	var err error
 	p.shutdown.Do(func() {
+		p.Heal() // let held requests go, so that shutting down does not wait for them
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = p.srv.Shutdown(ctx)
@@ -113,18 +160,28 @@ func (p *Proxy) Close() error {
 	return err
 }
 
-// Fail starts failing requests by the rule (replacing any earlier rule).
+// Fail starts failing requests by the rule (replacing any earlier rule, and letting go the
+// requests that one holds).
 func (p *Proxy) Fail(r Rule) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.endRule()
 	p.rule, p.matched = &r, 0
 }
 
-// Heal stops failing requests.
+// Heal stops failing requests. Requests held by a Delay are let go at once and answered as their
+// fault says (a stalled request with its error, a late answer with the service's answer).
 func (p *Proxy) Heal() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.endRule()
 	p.rule = nil
+}
+
+// endRule lets go the requests the current rule holds; p.mu is held.
+func (p *Proxy) endRule() {
+	close(p.release)
+	p.release = make(chan struct{})
 }
 
 // Counts returns how many requests of each operation were passed through to the service.
@@ -168,46 +225,93 @@ type pending struct {
 func (p *Proxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := Operation(r)
-		if f, fail := p.decide(op); fail {
-			for k, v := range f.Header {
-				w.Header().Set(k, v)
-			}
-			w.Header().Set("X-Amzn-RequestId", "faults-injected")
-			w.WriteHeader(f.Status)
-			_, _ = io.WriteString(w, f.Body)
-			return
-		}
 		p.mu.Lock()
 		inspecting := p.inspect != nil
+		needBody := inspecting || p.rule != nil && p.rule.matches(op) && len(p.rule.Contains) > 0
 		p.mu.Unlock()
-		if inspecting && r.Body != nil {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
+		var body []byte
+		if needBody && r.Body != nil {
+			var err error
+			if body, err = io.ReadAll(r.Body); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		f, fail, release := p.decide(op, r.URL.RequestURI(), body)
+		if inspecting {
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, pending{op, body}))
 		}
-		next.ServeHTTP(w, r)
+		switch {
+		case !fail:
+			next.ServeHTTP(w, r)
+		case !f.Through:
+			if hold(r.Context(), f.Delay, release) {
+				writeFault(w, f)
+			}
+		default:
+			// The service gets the whole request even if the caller gives up meanwhile, as a
+			// service that has started on a request finishes it.
+			answer := httptest.NewRecorder()
+			next.ServeHTTP(answer, r.WithContext(context.WithoutCancel(r.Context())))
+			if !hold(r.Context(), f.Delay, release) {
+				return // the caller has gone: the answer is lost
+			}
+			if f.Status != 0 {
+				writeFault(w, f)
+				return
+			}
+			for k, v := range answer.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(answer.Code)
+			_, _ = w.Write(answer.Body.Bytes())
+		}
 	})
 }
 
-// decide counts the request and says whether the rule fails it. Failures are spread evenly: the
-// n-th matching request fails when floor(n*share) steps up.
-func (p *Proxy) decide(op string) (Fault, bool) {
+// hold waits d, or until release is closed, and reports whether the caller is still there.
+func hold(ctx context.Context, d time.Duration, release <-chan struct{}) bool {
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	return ctx.Err() == nil
+}
+
+func writeFault(w http.ResponseWriter, f Fault) {
+	for k, v := range f.Header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("X-Amzn-RequestId", "faults-injected")
+	w.WriteHeader(f.Status)
+	_, _ = io.WriteString(w, f.Body)
+}
+
+// decide counts the request and says whether the rule fails it, and what lets it go if the fault
+// holds it. Failures are spread evenly: the n-th matching request fails when floor(n*share) steps
+// up. A request let through to the service (Fault.Through) counts as passed and as failed.
+func (p *Proxy) decide(op, target string, body []byte) (Fault, bool, <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if r := p.rule; r != nil && (r.Operation == "" || r.Operation == op) {
+	if r := p.rule; r != nil && r.matches(op) && r.holds(target, body) {
 		p.matched++
 		n := float64(p.matched)
 		if math.Floor(n*r.Share) > math.Floor((n-1)*r.Share) {
 			p.failed[op]++
-			return r.Fault, true
+			if r.Fault.Through {
+				p.passed[op]++
+			}
+			return r.Fault, true, p.release
 		}
 	}
 	p.passed[op]++
-	return Fault{}, false
+	return Fault{}, false, nil
 }
 
 func (p *Proxy) observe(resp *http.Response) error {
