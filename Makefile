@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit bench bench-billing publish-sample fuzz load invoke fmt lint vet synth deploy
+.PHONY: help deps build run test test-unit bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ invoke: ## run one event against the running local stack: make invoke FN=notify 
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json"; exit 2; }
 	@curl -sS --fail-with-body -X POST --data-binary @$(EVENT) \
 	  http://$${CFP_LAMBDA_ADDR:-127.0.0.1:3001}/2015-03-31/functions/$(FN)/invocations; echo
+
+redrive: ## send again the S3 events the running local stack kept after Lambda's retries (as the AWS failed-events queue)
+	@curl -sS --fail-with-body http://$${CFP_LAMBDA_ADDR:-127.0.0.1:3001}/failed-events; echo
+	@curl -sS --fail-with-body -X POST http://$${CFP_LAMBDA_ADDR:-127.0.0.1:3001}/failed-events/redrive; echo
 
 CDK := .local/cdk-cli/node_modules/.bin/cdk
 $(CDK): infra/cdk/package.json infra/cdk/package-lock.json

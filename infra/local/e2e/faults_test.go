@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -343,6 +344,76 @@ func TestFaultPublicationAnswersLost(t *testing.T) {
 		if sent < 1 || sent != queued {
 			t.Errorf("a grantee got %d new-documents emails for %d queued: each must arrive exactly once", sent, queued)
 		}
+	}
+}
+
+// Publication through a fault longer than Lambda's retries: S3 fails every read of the dropped
+// document, so the event fails three times. It is kept, as the AWS stack's failed-events queue
+// keeps it, not lost; the document waits in inbound/. Sent again once S3 is back, it is published
+// once, with its new-documents email queued once, and nothing stays kept.
+func TestFaultPublicationEventKeptThroughALongFaultAndSentAgain(t *testing.T) {
+	ref := publishClient()
+	grantee := publishGrant(t, ref)
+	key := "inbound/long-fault-" + ref + "/invoice.pdf"
+	reads := faultInject(t, stk.Faults.S3, faults.Rule{Operation: "GetObject", Contains: []string{"/" + key}, Share: 1, Fault: faults.ServerError})
+	etag := publishPut(t, key, publishPDF(1), publishMeta(ref))
+
+	failed := func() []stack.FailedEvent {
+		resp, err := http.Get(stk.LambdaURL + "/failed-events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var evs []stack.FailedEvent
+		if err := json.NewDecoder(resp.Body).Decode(&evs); err != nil {
+			t.Fatal(err)
+		}
+		var mine []stack.FailedEvent
+		for _, ev := range evs {
+			if strings.Contains(string(ev.RequestPayload), ref) {
+				mine = append(mine, ev)
+			}
+		}
+		return mine
+	}
+	eventually(t, 90*time.Second, "the event kept after Lambda's retries", func() bool { return len(failed()) == 1 })
+	if ev := failed()[0]; ev.RequestContext.Function != "publish-document" || ev.RequestContext.ApproximateInvokeCount != 3 {
+		t.Fatalf("kept event: %+v", ev.RequestContext)
+	}
+	if reads() < 3 {
+		t.Fatalf("%d reads failed: the test did not exercise the fault", reads())
+	}
+	if _, there := publishObject(key); !there {
+		t.Fatal("the document left inbound/ although it was never published")
+	}
+	stk.Faults.S3.Heal()
+
+	redrive := func() int {
+		resp, err := http.Post(stk.LambdaURL+"/failed-events/redrive", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Sent int }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Sent
+	}
+	if n := redrive(); n < 1 {
+		t.Fatalf("sent %d events again", n)
+	}
+	eventually(t, 60*time.Second, key+" gone from inbound/", func() bool { _, there := publishObject(key); return !there })
+	publishSettle(t)
+	page, err := db.Documents(context.Background(), ref, "", "", 50)
+	if err != nil || len(page.Documents) != 1 || page.Documents[0].ID != store.NewDocumentID(publishBucket(), key, etag) {
+		t.Fatalf("documents for the client: %+v %v, want the one dropped", page.Documents, err)
+	}
+	if sent, queued := publishMails(t, grantee), faultQueued(t, grantee, mail.NewDocuments); sent != 1 || queued != 1 {
+		t.Fatalf("%d new-documents emails sent, %d queued; want 1 and 1", sent, queued)
+	}
+	if len(failed()) != 0 {
+		t.Fatal("the event is still kept after it was handled")
 	}
 }
 

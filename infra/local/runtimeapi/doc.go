@@ -25,7 +25,8 @@
 //     (Runtime.ExitError, or the error it posted to /init/error);
 //   - request and response payloads are limited to 6 MiB, as for synchronous invocations;
 //   - asynchronous invocations are retried twice on any error, as Lambda does by default, with a short
-//     delay instead of Lambda's minutes.
+//     delay instead of Lambda's minutes; an event that still fails goes to Config.OnFailure, as to
+//     an on-failure destination.
 //
 // Processes are started in their own process group and killed as a group, so Close leaves nothing
 // running. Unix only (process groups).

@@ -32,6 +32,9 @@ type Config struct {
 	MaxInstances int           // Lambda's concurrency; 0 means 10
 	Log          io.Writer     // function stdout/stderr, each line prefixed "[name] "; nil discards
 	RetryDelay   time.Duration // before an async retry, doubled for the second; 0 means 1 s
+	// OnFailure receives an asynchronous event that still failed after the retries, as Lambda's
+	// on-failure destination does; nil: the failure is only logged, and the event is gone.
+	OnFailure func(payload []byte, attempts int, err error)
 }
 
 // Stats is what a cold-start benchmark needs.
@@ -123,7 +126,7 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 
 // InvokeAsync is Lambda's asynchronous invocation (S3 notifications, the schedule): it returns at
 // once; on any error the event is tried again, twice, after RetryDelay and twice that. The final
-// failure is logged.
+// failure is logged and given to Config.OnFailure.
 func (p *Pool) InvokeAsync(payload []byte) {
 	payload = append([]byte(nil), payload...) // the caller may reuse its slice
 	p.mu.Lock()
@@ -151,6 +154,9 @@ func (p *Pool) InvokeAsync(payload []byte) {
 			delay *= 2
 		}
 		p.logf("asynchronous invocation failed after %d attempt(s): %v", attempt, err)
+		if p.cfg.OnFailure != nil && !errors.Is(err, ErrClosed) {
+			p.cfg.OnFailure(payload, attempt, err)
+		}
 	}()
 }
 

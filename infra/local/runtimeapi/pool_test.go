@@ -371,7 +371,17 @@ func TestMaxInstancesMakesInvocationsWait(t *testing.T) {
 }
 
 func TestAsyncInvocationIsRetriedTwiceOnError(t *testing.T) {
-	p, logs := newPool(t, Config{RetryDelay: 10 * time.Millisecond})
+	type kept struct {
+		payload  string
+		attempts int
+	}
+	var mu sync.Mutex
+	var failures []kept
+	p, logs := newPool(t, Config{RetryDelay: 10 * time.Millisecond, OnFailure: func(payload []byte, attempts int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		failures = append(failures, kept{string(payload), attempts})
+	}})
 	failing := filepath.Join(t.TempDir(), "failing")
 	working := filepath.Join(t.TempDir(), "working")
 	ev, _ := json.Marshal(map[string]any{"action": "record", "file": failing, "message": "downstream unavailable"})
@@ -395,6 +405,10 @@ func TestAsyncInvocationIsRetriedTwiceOnError(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "asynchronous invocation failed after 3 attempt(s)") {
 		t.Errorf("final failure not logged:\n%s", logs)
+	}
+	// The failing event is handed on, whole, as to an on-failure destination; the working one is not.
+	if len(failures) != 1 || failures[0].attempts != 3 || !strings.Contains(failures[0].payload, "downstream unavailable") {
+		t.Errorf("kept after the retries: %+v, want the failing event once, after 3 attempts", failures)
 	}
 }
 

@@ -95,6 +95,7 @@ type Stack struct {
 	tickers  sync.WaitGroup
 	log      io.Writer
 	tmp      string
+	failed   failedEvents
 }
 
 // Start builds every function for this machine and starts everything. On error, whatever had
@@ -174,9 +175,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	env := st.environment()
 	for _, f := range wiring.Functions {
-		st.pools[f.Name] = runtimeapi.NewPool(runtimeapi.Config{
-			Name: f.Name, Binary: bins[f.Name], Env: env(f), Timeout: f.Timeout, MemoryMB: f.MemoryMB, Log: st.log,
-		})
+		pc := runtimeapi.Config{Name: f.Name, Binary: bins[f.Name], Env: env(f), Timeout: f.Timeout, MemoryMB: f.MemoryMB, Log: st.log}
+		if len(f.Notifications) > 0 { // S3 invokes it asynchronously: as in AWS, an event that still fails is kept
+			pc.OnFailure = st.failed.keeper(f.Name)
+		}
+		st.pools[f.Name] = runtimeapi.NewPool(pc)
 	}
 
 	buckets := []string{st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket]}
@@ -199,7 +202,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	gateway := apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL])))
 	st.serve(apiL, withContract(gateway))
 	st.serve(s3L, st.s3)
-	st.serve(lambdaL, http.HandlerFunc(st.invokeAPI))
+	lambdaAPI := http.NewServeMux()
+	lambdaAPI.HandleFunc("/2015-03-31/functions/", st.invokeAPI)
+	lambdaAPI.HandleFunc("GET /failed-events", st.listFailed)
+	lambdaAPI.HandleFunc("POST /failed-events/redrive", st.redriveFailed)
+	st.serve(lambdaL, lambdaAPI)
 
 	every := cfg.Schedule
 	if every == 0 {
