@@ -22,6 +22,8 @@ type Requests interface {
 	CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, msgs []mail.Message, limits ...store.Limit) error
 	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
 	MoveRequest(ctx context.Context, id access.RequestID, from, to access.Status, msgs ...mail.Message) error
+	Claim(ctx context.Context, keyHash, fingerprint string, id access.RequestID) (access.RequestID, error)
+	ReissueContinuation(ctx context.Context, id access.RequestID, hash string) error
 }
 
 // Uploads is what the handler needs of the uploads bucket.
@@ -115,8 +117,15 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 	token := secret.New()
 	in.Requester.Email = access.NormaliseEmail(string(in.Requester.Email))
 	in.Client.Postcode = access.NormalisePostcode(in.Client.Postcode)
+	id, answered, p := h.claim(ctx, r, in.Requester.Email, access.NewRequestID(), log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	if answered != nil { // sent again with the key of a request already made
+		return *answered, nil
+	}
 	req := access.Request{
-		ID: access.NewRequestID(), Status: access.AwaitingEvidence, Requester: *in.Requester,
+		ID: id, Status: access.AwaitingEvidence, Requester: *in.Requester,
 		Relationship: in.Relationship, Client: in.Client, LPAAccessCode: in.LPAAccessCode, DonorSurname: in.DonorSurname,
 		CreatedAt: now, UpdatedAt: now, ContinuationHash: token.Hash(),
 	}

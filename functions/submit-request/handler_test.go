@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -33,6 +35,8 @@ type memory struct {
 	// (made), or a throttle (not made).
 	moveAnswer error
 	moveMade   bool
+	createLost bool // a create is made, but its answer is lost
+	once       map[string][2]string
 }
 
 func newMemory() *memory {
@@ -45,6 +49,34 @@ func (m *memory) CreateRequest(_ context.Context, r access.Request, ev []access.
 	}
 	m.reqs[r.ID], m.ev[r.ID] = r, ev
 	m.mails = append(m.mails, msgs...)
+	if m.createLost {
+		return errors.New("connection reset after the write")
+	}
+	return nil
+}
+
+func (m *memory) Claim(_ context.Context, keyHash, fingerprint string, id access.RequestID) (access.RequestID, error) {
+	if m.once == nil {
+		m.once = map[string][2]string{}
+	}
+	first, ok := m.once[keyHash]
+	if !ok {
+		m.once[keyHash] = [2]string{string(id), fingerprint}
+		return id, nil
+	}
+	if first[1] != fingerprint {
+		return "", store.ErrConflict
+	}
+	return access.RequestID(first[0]), nil
+}
+
+func (m *memory) ReissueContinuation(_ context.Context, id access.RequestID, hash string) error {
+	r, ok := m.reqs[id]
+	if !ok || r.Status != access.AwaitingEvidence {
+		return store.ErrConflict
+	}
+	r.ContinuationHash = hash
+	m.reqs[id] = r
 	return nil
 }
 
@@ -182,5 +214,80 @@ func TestAnswersCarryCORSForThePortalOnly(t *testing.T) {
 	resp, _ := newHandler(newMemory(), false).Handle(context.Background(), post("/access-requests", "", body, nil))
 	if resp.Headers["Access-Control-Allow-Origin"] != "http://localhost:8080" || resp.Headers["Access-Control-Allow-Credentials"] != "true" {
 		t.Fatalf("%v", resp.Headers)
+	}
+}
+
+// A create whose answer was lost, sent again with the same Idempotency-Key, gets the request the
+// first sending made (with a new token that works, and the old one no longer does), not a second
+// request with a second "received" email.
+func TestACreateSentAgainWithItsKeyMakesOneRequest(t *testing.T) {
+	m := newMemory()
+	h := newHandler(m, false)
+	key := map[string]string{"Idempotency-Key": "3f1e7c2a-5b7d-4c1e-9a53-1d2f8b6e0c4a"}
+	m.createLost = true
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("answer lost: %d %s", resp.StatusCode, resp.Body)
+	}
+	m.createLost = false
+	var firstHash string // of the token whose answer was lost
+	for _, r := range m.reqs {
+		firstHash = r.ContinuationHash
+	}
+	resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key))
+	var c created
+	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("sent again: %d %s", resp.StatusCode, resp.Body)
+	}
+	if len(m.reqs) != 1 || len(m.mails) != 1 {
+		t.Fatalf("%d requests and %d emails, want 1 and 1", len(m.reqs), len(m.mails))
+	}
+	r, ok := m.reqs[c.ID]
+	if !ok || len(c.Uploads) != 1 || c.Uploads[0].EvidenceID != m.ev[c.ID][0].ID {
+		t.Fatalf("answer %+v does not describe the request made", c)
+	}
+	if !secret.From(c.ContinuationToken).Matches(r.ContinuationHash) || r.ContinuationHash == firstHash {
+		t.Fatal("the new continuation token does not replace the lost one")
+	}
+
+	// The same key with another body is refused, and makes nothing.
+	other := strings.Replace(body, "Dee", "Someone Else", 1)
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", other, key)); resp.StatusCode != http.StatusUnprocessableEntity || len(m.reqs) != 1 {
+		t.Fatalf("other body: %d %s, %d requests", resp.StatusCode, resp.Body, len(m.reqs))
+	}
+	// Once submitted, the key cannot hand out a new token.
+	r.Status = access.Scanning
+	m.reqs[c.ID] = r
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, string(c.ID)) {
+		t.Fatalf("after submit: %d %s", resp.StatusCode, resp.Body)
+	}
+	// Without a key, each create is a new request, as before; a malformed key is refused.
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, nil)); resp.StatusCode != http.StatusCreated || len(m.reqs) != 2 {
+		t.Fatalf("without a key: %d, %d requests", resp.StatusCode, len(m.reqs))
+	}
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, map[string]string{"Idempotency-Key": "short"})); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("malformed key: %d", resp.StatusCode)
+	}
+}
+
+// A key claimed by a sending that then failed before making anything (throttled) makes its
+// request when sent again, under the id it claimed.
+func TestAKeyWhoseFirstSendingMadeNothingMakesItsRequestWhenSentAgain(t *testing.T) {
+	m := newMemory()
+	h := newHandler(m, false)
+	key := map[string]string{"Idempotency-Key": "b0c9a8e7-d6f5-4e3d-8c2b-1a0f9e8d7c6b"}
+	m.fail = errors.New("ThrottlingException")
+	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable || len(m.reqs) != 0 {
+		t.Fatalf("throttled: %d, %d requests", resp.StatusCode, len(m.reqs))
+	}
+	m.fail = nil
+	resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key))
+	var c created
+	_ = json.Unmarshal([]byte(resp.Body), &c)
+	claimed := ""
+	for _, v := range m.once {
+		claimed = v[0]
+	}
+	if resp.StatusCode != http.StatusCreated || string(c.ID) != claimed || len(m.reqs) != 1 || len(m.mails) != 1 {
+		t.Fatalf("sent again: %d %s (claimed %s), %d requests", resp.StatusCode, resp.Body, claimed, len(m.reqs))
 	}
 }

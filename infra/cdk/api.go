@@ -60,7 +60,7 @@ func (b *build) restAPI() {
 		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
 			AllowOrigins:     jsii.Strings(origin),
 			AllowMethods:     jsii.Strings(methods...),
-			AllowHeaders:     jsii.Strings("Content-Type", "Authorization"),
+			AllowHeaders:     jsii.Strings(wiring.RequestHeaders...),
 			AllowCredentials: jsii.Bool(true),
 			MaxAge:           awscdk.Duration_Minutes(jsii.Number(10)),
 		},

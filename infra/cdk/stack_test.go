@@ -419,6 +419,9 @@ func TestCORSAllowsOnlyThePortal(t *testing.T) {
 		if !strings.Contains(s, `'https://portal.council.example'`) || strings.Contains(s, `'*'`) {
 			t.Errorf("%s answers CORS with %s; want the portal origin only", key, s)
 		}
+		if !strings.Contains(s, strings.Join(wiring.RequestHeaders, ",")) {
+			t.Errorf("%s does not allow the portal's request headers %v: %s", key, wiring.RequestHeaders, s)
+		}
 	}
 	for _, b := range resources(doc, "AWS::S3::Bucket") {
 		for _, rule := range asList(jsonPath(b.Props, "CorsConfiguration", "CorsRules")) {

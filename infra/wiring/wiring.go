@@ -41,6 +41,10 @@ const (
 // Bucket names a bucket by the setting that holds its name.
 type Bucket = Setting
 
+// RequestHeaders are the headers the portal may send across origins beyond the simple ones, which
+// a CORS preflight allows: the JSON body's type, a continuation token, and a create's idempotency key.
+var RequestHeaders = []string{"Content-Type", "Authorization", "Idempotency-Key"}
+
 // Route is an API Gateway REST route. Path parameters are written {name}.
 type Route struct {
 	Method string

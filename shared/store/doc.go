@@ -19,6 +19,7 @@
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
+//	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
 // Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as

@@ -22,6 +22,7 @@ func evidenceKey(r access.RequestID, e access.EvidenceID) key {
 }
 func mailKey(id MailID) key                 { return key{"MAIL#" + string(id), "MAIL"} }
 func tokenKey(hash string) key              { return key{"TOKEN#" + hash, "TOKEN"} }
+func onceKey(hash string) key               { return key{"ONCE#" + hash, "ONCE"} }
 func rateKey(kind, hash, window string) key { return key{"RATE#" + kind + "#" + hash, window} }
 
 // Partition and index key values shared by several entities.

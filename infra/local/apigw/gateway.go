@@ -50,6 +50,7 @@ type gateway struct {
 	logMu     sync.Mutex
 	log       io.Writer
 	cors      string // the one origin preflights are answered for ("" answers none)
+	headers   string // the request headers preflights allow
 }
 
 // Option changes how the gateway behaves.
@@ -57,7 +58,9 @@ type Option func(*gateway)
 
 // CORS answers CORS preflights (OPTIONS) for origin only, with credentials, as the AWS stack's
 // REST API does with its default preflight options.
-func CORS(origin string) Option { return func(g *gateway) { g.cors = origin } }
+func CORS(origin string, headers ...string) Option {
+	return func(g *gateway) { g.cors, g.headers = origin, strings.Join(headers, ",") }
+}
 
 // New returns the gateway for the routes, logging one line per request to log (nil discards). It
 // panics on a malformed or conflicting route, which is a wiring mistake.
@@ -329,7 +332,7 @@ func (g *gateway) preflight(w http.ResponseWriter, r *http.Request, res *resourc
 		h.Set("Access-Control-Allow-Origin", g.cors)
 		h.Set("Access-Control-Allow-Credentials", "true")
 		h.Set("Access-Control-Allow-Methods", res.allow)
-		h.Set("Access-Control-Allow-Headers", "Content-Type,Authorization")
+		h.Set("Access-Control-Allow-Headers", g.headers)
 		h.Set("Access-Control-Max-Age", "600")
 	}
 	h.Set("Vary", "Origin")

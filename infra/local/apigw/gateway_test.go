@@ -390,7 +390,7 @@ func TestConflictingRoutesAreRefused(t *testing.T) {
 }
 
 func TestPreflightAnswersThePortalOnly(t *testing.T) {
-	h := New([]Route{{Method: "POST", Path: "/session", Fn: &fakeFn{}}}, nil, CORS("http://localhost:8080"))
+	h := New([]Route{{Method: "POST", Path: "/session", Fn: &fakeFn{}}}, nil, CORS("http://localhost:8080", "Content-Type", "Idempotency-Key"))
 	for origin, want := range map[string]string{"http://localhost:8080": "http://localhost:8080", "https://evil.example": ""} {
 		r := httptest.NewRequest("OPTIONS", "/session", nil)
 		r.Header.Set("Origin", origin)
@@ -400,7 +400,8 @@ func TestPreflightAnswersThePortalOnly(t *testing.T) {
 		if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != want {
 			t.Errorf("origin %s: %d %v", origin, w.Code, w.Header())
 		}
-		if want != "" && (w.Header().Get("Access-Control-Allow-Credentials") != "true" || !strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "POST")) {
+		if want != "" && (w.Header().Get("Access-Control-Allow-Credentials") != "true" || !strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "POST") ||
+			w.Header().Get("Access-Control-Allow-Headers") != "Content-Type,Idempotency-Key") {
 			t.Errorf("preflight headers %v", w.Header())
 		}
 	}

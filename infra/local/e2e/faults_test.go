@@ -21,6 +21,7 @@ import (
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -131,6 +132,51 @@ func TestFaultSubmissionTimesOutWhileDynamoDBStalls(t *testing.T) {
 	}
 	if n := faultQueued(t, access.Email(email), mail.RequestReceived); n != 1 {
 		t.Fatalf("%d received emails queued, want 1", n)
+	}
+}
+
+// Submission: the new request is made, but the answer is lost, so the portal has neither its id
+// nor its token. It sends the same form again with the same Idempotency-Key, as after any 503, and
+// gets that request back with a new token that works: one request, one "received" email.
+func TestFaultCreateAnswerLostThenSentAgainWithItsKey(t *testing.T) {
+	email := uniqueEmail(t)
+	body := requestBody(email, pdfFile("order.pdf", len(minimalPDF())))
+	key := secret.New().Reveal() // random, URL-safe, as the portal makes one per form
+	lost := faultInject(t, stk.Faults.DynamoDB, faults.Rule{
+		Operation: "TransactWriteItems", Contains: []string{email}, Share: 1, Fault: faults.LostAnswer(),
+	})
+	b := newBrowser()
+	resp, out := b.call(t, "POST", "/access-requests", body, "Idempotency-Key", key)
+	if resp.StatusCode != http.StatusServiceUnavailable || faultLeaks(string(out)) {
+		t.Fatalf("with the answer lost: %d %s", resp.StatusCode, out)
+	}
+	if lost() < 1 {
+		t.Fatal("no answer was lost: the test did not exercise the fault")
+	}
+	stk.Faults.DynamoDB.Heal()
+
+	resp, out = b.call(t, "POST", "/access-requests", body, "Idempotency-Key", key)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("sent again: %d %s", resp.StatusCode, out)
+	}
+	c := decode[Created](t, out)
+	if code, out := upload(t, c.Uploads[0], "order.pdf", "application/pdf", minimalPDF()); code != http.StatusNoContent {
+		t.Fatalf("upload with the form sent again: %d %s", code, out)
+	}
+	if resp, out := b.call(t, "POST", "/access-requests/"+c.ID+"/submit", nil, "Authorization", "Bearer "+c.ContinuationToken); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("submit with the new token: %d %s", resp.StatusCode, out)
+	}
+	waitMail(t, email, "We have received your request")
+	publishSettle(t)
+	if n := countSubject(t, email, "We have received your request"); n != 1 {
+		t.Fatalf("%d received emails, want 1: sending again must not make a second request", n)
+	}
+	if n := faultQueued(t, access.Email(email), mail.RequestReceived); n != 1 {
+		t.Fatalf("%d received emails queued, want 1", n)
+	}
+	// Sent a third time, now that it is submitted: no new token, and still one request.
+	if resp, out := b.call(t, "POST", "/access-requests", body, "Idempotency-Key", key); resp.StatusCode != http.StatusConflict || !strings.Contains(string(out), c.ID) {
+		t.Fatalf("after submit: %d %s", resp.StatusCode, out)
 	}
 }
 

@@ -199,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Fn: st.pools[f.Name]})
 		}
 	}
-	gateway := apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL])))
+	gateway := apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL]), wiring.RequestHeaders...))
 	st.serve(apiL, withContract(gateway))
 	st.serve(s3L, st.s3)
 	lambdaAPI := http.NewServeMux()
