@@ -76,16 +76,10 @@ func (h Handler) addEvidence(ctx context.Context, r web.Request, log *slog.Logge
 	if kept+len(in.Evidence) > access.MaxFiles {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "evidence", Message: "at most 5 files: this request already has " + strconv.Itoa(kept)})
 	}
-	items := make([]access.Evidence, len(in.Evidence))
-	uploads := make([]createdUpload, len(in.Evidence))
-	for i, f := range in.Evidence {
-		items[i] = access.Evidence{ID: access.NewEvidenceID(), RequestID: req.ID, File: f, Status: access.AwaitingUpload, Round: req.Round, UpdatedAt: now}
-		form, err := h.Uploads.UploadForm(ctx, items[i].Key(), f.ContentType, access.MaxFileSize, formTTL)
-		if err != nil {
-			log.Error("presigning an upload form", "err", err)
-			return web.Response{}, web.Unavailable()
-		}
-		uploads[i] = createdUpload{EvidenceID: items[i].ID, Form: form}
+	items := newEvidence(req, in.Evidence, now)
+	uploads, p := h.uploadForms(ctx, items, log)
+	if p != nil {
+		return web.Response{}, p
 	}
 	switch err := h.Scans.AddEvidence(ctx, req, items, replace); {
 	case errors.Is(err, store.ErrConflict):

@@ -84,6 +84,29 @@ type createdUpload struct {
 	bucket.Form
 }
 
+// newEvidence declares files for the request's current round, each awaiting its upload.
+func newEvidence(req access.Request, files []access.File, now time.Time) []access.Evidence {
+	ev := make([]access.Evidence, len(files))
+	for i, f := range files {
+		ev[i] = access.Evidence{ID: access.NewEvidenceID(), RequestID: req.ID, File: f, Status: access.AwaitingUpload, Round: req.Round, UpdatedAt: now}
+	}
+	return ev
+}
+
+// uploadForms presigns one upload form per evidence file, for its own key, type and size limit.
+func (h Handler) uploadForms(ctx context.Context, ev []access.Evidence, log *slog.Logger) ([]createdUpload, *web.Problem) {
+	uploads := make([]createdUpload, len(ev))
+	for i, e := range ev {
+		form, err := h.Uploads.UploadForm(ctx, e.Key(), e.File.ContentType, access.MaxFileSize, formTTL)
+		if err != nil {
+			log.Error("presigning an upload form", "err", err)
+			return nil, web.Unavailable()
+		}
+		uploads[i] = createdUpload{EvidenceID: e.ID, Form: form}
+	}
+	return uploads, nil
+}
+
 type created struct {
 	ID                access.RequestID `json:"id"`
 	Status            access.Status    `json:"status"`
@@ -129,16 +152,10 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		Relationship: in.Relationship, Client: in.Client, LPAAccessCode: in.LPAAccessCode, DonorSurname: in.DonorSurname,
 		CreatedAt: now, UpdatedAt: now, ContinuationHash: token.Hash(),
 	}
-	evidence := make([]access.Evidence, len(in.Evidence))
-	uploads := make([]createdUpload, len(in.Evidence))
-	for i, f := range in.Evidence {
-		evidence[i] = access.Evidence{ID: access.NewEvidenceID(), RequestID: req.ID, File: f, Status: access.AwaitingUpload, UpdatedAt: now}
-		form, err := h.Uploads.UploadForm(ctx, evidence[i].Key(), f.ContentType, access.MaxFileSize, formTTL)
-		if err != nil {
-			log.Error("presigning an upload form", "err", err)
-			return web.Response{}, web.Unavailable()
-		}
-		uploads[i] = createdUpload{EvidenceID: evidence[i].ID, Form: form}
+	evidence := newEvidence(req, in.Evidence, now)
+	uploads, p := h.uploadForms(ctx, evidence, log)
+	if p != nil {
+		return web.Response{}, p
 	}
 	received := mail.New(req.Requester.Email, mail.RequestReceived, map[string]string{"Reference": string(req.ID)})
 	email := perEmail

@@ -82,14 +82,9 @@ func (h Handler) again(ctx context.Context, id access.RequestID, log *slog.Logge
 		log.Error("reissuing a continuation token", "err", err)
 		return nil, web.Unavailable()
 	}
-	uploads := []createdUpload{}
-	for _, e := range current(req, ev) {
-		form, err := h.Uploads.UploadForm(ctx, e.Key(), e.File.ContentType, access.MaxFileSize, formTTL)
-		if err != nil {
-			log.Error("presigning an upload form", "err", err)
-			return nil, web.Unavailable()
-		}
-		uploads = append(uploads, createdUpload{EvidenceID: e.ID, Form: form})
+	uploads, p := h.uploadForms(ctx, current(req, ev), log)
+	if p != nil {
+		return nil, p
 	}
 	log.Info("request sent again: the first answer was lost", "id", id)
 	resp := web.JSON(http.StatusCreated, created{ID: id, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads})
