@@ -47,7 +47,8 @@ func (b *build) nag() {
 		suppress("AwsSolutions-IAM5",
 			"GuardDuty creates and names its EventBridge rule itself with this documented prefix; the statement is "+
 				"further limited to rules managed by malware-protection-plan.guardduty.amazonaws.com",
-			"Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/"+guardDutyRulePrefix+"*"),
+			"Resource::arn:"+envPart(b.stack.Partition(), "AWS::Partition")+":events:"+envPart(b.stack.Region(), "AWS::Region")+":"+
+				envPart(b.stack.Account(), "AWS::AccountId")+":rule/"+guardDutyRulePrefix+"*"),
 		suppress("AwsSolutions-IAM5",
 			"GuardDuty must read and tag every new object of the uploads bucket (and only that bucket) to scan it; "+
 				"this is the role policy GuardDuty documents for Malware Protection for S3",
@@ -98,6 +99,16 @@ func (b *build) nag() {
 func (b *build) objectsFinding(bucket awss3.Bucket, prefix string) string {
 	cfn := bucket.Node().DefaultChild().(awscdk.CfnElement)
 	return fmt.Sprintf("Resource::<%s.Arn>/%s*", *b.stack.GetLogicalId(cfn), prefix)
+}
+
+// envPart is how cdk-nag writes a part of the stack's environment in a finding: the pseudo parameter
+// while the stack is environment-agnostic (make synth), the value itself once the CDK CLI pins the
+// stack to an account and region (make deploy with credentials).
+func envPart(v *string, pseudo string) string {
+	if *awscdk.Token_IsUnresolved(v) {
+		return "<" + pseudo + ">"
+	}
+	return *v
 }
 
 func suppress(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {

@@ -136,8 +136,13 @@ func (p StackProps) Validate() error {
 		if !hostName.MatchString(p.APIDomainName) {
 			bad("API domain name %q is not a host name", p.APIDomainName)
 		}
-		if !strings.HasPrefix(p.APICertificateARN, "arn:") || !strings.Contains(p.APICertificateARN, ":acm:") {
+		if region, ok := certificateRegion(p.APICertificateARN); !ok {
 			bad("API certificate %q is not an ACM certificate ARN", p.APICertificateARN)
+		} else if p.Env != nil && p.Env.Region != nil && !*awscdk.Token_IsUnresolved(p.Env.Region) && region != *p.Env.Region {
+			// A regional API Gateway domain takes a certificate from its own region only; CloudFormation
+			// would fail half-way through the deployment.
+			bad("API certificate %q is in %s, not in the stack's region %s: a regional API domain needs a certificate in its own region",
+				p.APICertificateARN, region, *p.Env.Region)
 		}
 	}
 	if _, err := regexp.Compile(p.ClientReferencePattern); err != nil {
@@ -170,6 +175,16 @@ func (p StackProps) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// certificateRegion reads the region of an ACM certificate ARN
+// (arn:<partition>:acm:<region>:<account>:certificate/<id>).
+func certificateRegion(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "acm" || parts[3] == "" || !strings.HasPrefix(parts[5], "certificate/") {
+		return "", false
+	}
+	return parts[3], true
 }
 
 var hostName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)

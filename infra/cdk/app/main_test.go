@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -100,5 +102,111 @@ func TestBadValuesAreRejectedWithTheirName(t *testing.T) {
 	}
 	if _, err := configure(from(map[setting]string{portalURL: "http://x.example"}), repo(t)); err == nil || !strings.Contains(err.Error(), "https") {
 		t.Errorf("plain-HTTP portal accepted: %v", err)
+	}
+}
+
+// synthAsDeploy runs the app as the CDK CLI does for `make deploy` with credentials present: the
+// CLI sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION, so the stack is pinned to an environment and
+// every ARN carries the real region and account. It fails on any error the synthesis recorded
+// (cdk-nag's among them), which is what makes the CLI abort the deployment.
+func synthAsDeploy(t *testing.T, settings map[string]string) {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command("go", "run", ".")
+	cmd.Env = append(os.Environ(),
+		"CDK_DEFAULT_ACCOUNT=111122223333", "CDK_DEFAULT_REGION=eu-west-2", "CDK_OUTDIR="+out,
+		"CFP_ASSET_ROOT="+filepath.Join(repo(t), ".local", "build"), "CFP_STRICT=true")
+	for k, v := range settings {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("synthesis failed: %v\n%s", err, b)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type metadata map[string][]struct {
+		Type string
+		Data any
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Environment            string
+			Metadata               metadata
+			AdditionalMetadataFile string
+		}
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	stack, ok := manifest.Artifacts["cfp"]
+	if !ok {
+		t.Fatalf("no stack cfp in the cloud assembly: %s", raw)
+	}
+	if stack.Environment != "aws://111122223333/eu-west-2" {
+		t.Errorf("stack environment %q; want it pinned to the deploy account and region", stack.Environment)
+	}
+	// The cloud assembly keeps a stack's metadata (cdk-nag's findings among it) in a file of its own.
+	all := stack.Metadata
+	if f := stack.AdditionalMetadataFile; f != "" {
+		raw, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &all); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(all) == 0 {
+		t.Fatal("the stack has no metadata at all: where did cdk-nag's findings go?")
+	}
+	for path, entries := range all {
+		for _, e := range entries {
+			if e.Type == "aws:cdk:error" {
+				t.Errorf("%s: %v", path, e.Data)
+			}
+		}
+	}
+}
+
+func TestDeploySynthesisWithAccountAndRegion(t *testing.T) {
+	synthAsDeploy(t, map[string]string{
+		"CFP_MAIL_FROM": "no-reply@portal.council.example", "CFP_REVIEWERS": "client.finance@council.example",
+		"CFP_PORTAL_URL": "https://portal.council.example", "CFP_ALARM_EMAIL": "ops@council.example",
+	})
+}
+
+func TestDeploySynthesisWithEveryOptionalSetting(t *testing.T) {
+	synthAsDeploy(t, map[string]string{
+		"CFP_MAIL_FROM": "no-reply@portal.council.example", "CFP_MAIL_DOMAIN": "council.example",
+		"CFP_REVIEWERS":  "client.finance@council.example,cfs.lead@council.example",
+		"CFP_PORTAL_URL": "https://portal.council.example", "CFP_ALARM_EMAIL": "ops@council.example",
+		"CFP_CLIENT_REFERENCE_PATTERN": `^C[0-9]{7}$`,
+		"CFP_API_DOMAIN_NAME":          "portal.council.example",
+		"CFP_API_CERTIFICATE_ARN":      "arn:aws:acm:eu-west-2:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+		"CFP_STAFF_CIDRS":              "192.0.2.0/24,2001:db8::/32",
+		"CFP_EVIDENCE_RETENTION_DAYS":  "30", "CFP_NOTICE_QUIET_PERIOD": "5m", "CFP_NOTICE_MAX_DELAY": "1h",
+		"CFP_MAIL_MAX_PER_SECOND": "14", "CFP_REQUEST_LIMIT_PER_IP_HOUR": "40", "CFP_REVIEW_LINK_DAYS": "5",
+		"CFP_RATE_LIMIT_PER_5_MIN": "500",
+	})
+}
+
+func TestCertificateFromAnotherRegionIsRefused(t *testing.T) {
+	t.Setenv("CDK_DEFAULT_ACCOUNT", "111122223333")
+	t.Setenv("CDK_DEFAULT_REGION", "eu-west-2")
+	_, err := configure(from(map[setting]string{
+		apiDomain:      "portal.council.example",
+		apiCertificate: "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+	}), repo(t))
+	if err == nil || !strings.Contains(err.Error(), "us-east-1") || !strings.Contains(err.Error(), "eu-west-2") {
+		t.Errorf("a certificate from us-east-1 for a stack in eu-west-2: %v", err)
+	}
+	t.Setenv("CDK_DEFAULT_REGION", "us-east-1")
+	if _, err := configure(from(map[setting]string{
+		apiDomain:      "portal.council.example",
+		apiCertificate: "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+	}), repo(t)); err != nil {
+		t.Errorf("a certificate in the stack's own region refused: %v", err)
 	}
 }
