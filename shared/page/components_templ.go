@@ -90,8 +90,8 @@ type Field struct {
 	Type         string // "text" unless set: "email", "tel"
 	Autocomplete string // "name", "email", "tel", "postal-code", "bday-day"...
 	Width        int    // characters: 2, 3, 4, 5, 10, 20 or 30 (govuk-input--width-N); 0 is full width
-	Spellcheck   bool
-	Numeric      bool // inputmode="numeric" (GOV.UK asks for a text input, never type=number)
+	Spellcheck   bool   // off unless set: the journey asks for names, addresses, emails and codes
+	Numeric      bool   // inputmode="numeric" (GOV.UK asks for a text input, never type=number)
 }
 
 func (f Field) name() string {

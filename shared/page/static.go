@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -20,6 +19,16 @@ const AssetPrefix = "/assets/"
 
 //go:embed static
 var static embed.FS
+
+// types are written out rather than read from the system's mime tables, which differ between
+// this machine and Lambda's base image.
+var types = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".js":  "text/javascript; charset=utf-8",
+	".svg": "image/svg+xml",
+	".png": "image/png",
+	".ico": "image/x-icon",
+}
 
 type asset struct {
 	body        string
@@ -57,9 +66,9 @@ func add(name, body string) {
 		ext = ".min.js"
 	}
 	h := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-	typ := mime.TypeByExtension(path.Ext(name))
+	typ := types[path.Ext(name)]
 	if typ == "" {
-		typ = "application/octet-stream"
+		panic("page: no content type for static file " + name)
 	}
 	assets[h] = asset{body, typ}
 	hashed[name] = AssetPrefix + h
@@ -95,8 +104,7 @@ func Static(r web.Request) web.Response {
 	resp := web.Response{StatusCode: http.StatusOK, Headers: h}
 	if r.HTTPMethod == http.MethodGet {
 		resp.Body = a.body
-		if !strings.HasPrefix(a.contentType, "text/") && !strings.Contains(a.contentType, "javascript") &&
-			!strings.Contains(a.contentType, "svg") {
+		if a.contentType == "image/png" || a.contentType == "image/x-icon" {
 			resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(a.body)), true
 		}
 	}
