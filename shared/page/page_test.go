@@ -63,7 +63,7 @@ func samplePage(errs Errors) templ.Component {
 			{Key: "Reference", Value: []string{"CFP-7K3M-9Q2X"}},
 		}),
 		with(Panel("Request received"), templ.Raw("Your reference<br><strong>CFP-7K3M-9Q2X</strong>")),
-		with(NotificationBanner(Banner{Success: true}), text("p", "govuk-notification-banner__heading", "File uploaded: lpa.pdf")),
+		with(NotificationBanner(Banner{Success: true, TitleID: "uploaded-title"}), text("p", "govuk-notification-banner__heading", "File uploaded: lpa.pdf")),
 		Button(Action{Text: "Start now", Href: "/request/relationship", Start: true}),
 	)
 }
@@ -108,6 +108,13 @@ func TestErrorStateMarkup(t *testing.T) {
 		if !strings.Contains(body, `id="`+l[1]+`-error"`) || !strings.Contains(body, l[1]+`-error"`) {
 			t.Errorf("#%s has no error message of its own", l[1])
 		}
+	}
+	seen := map[string]bool{}
+	for _, id := range regexp.MustCompile(` id="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+		if seen[id[1]] {
+			t.Errorf("id %q is on two elements", id[1])
+		}
+		seen[id[1]] = true
 	}
 	for _, want := range []string{
 		`class="govuk-form-group govuk-form-group--error"`,
