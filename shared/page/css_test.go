@@ -2,22 +2,61 @@ package page
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-var update = flag.Bool("update", false, "write what the pinned packages compile into static/ (make css)")
+var update = flag.Bool("update", false, "write what the pinned packages build into static/ (make css)")
 
-// The committed stylesheet and bundle are what the pinned packages make from assets/: a rebuild
-// with npm and sass gives the same bytes. `make css` (this test with -update) writes them.
+// static/ is what the pinned packages make from assets/: a rebuild with npm and sass gives the
+// same files under the same names. `make css` (this test with -update) writes them.
 func TestStylesheetIsCurrent(t *testing.T) {
 	start := time.Now()
-	dir := installAssets(t)
+	built := buildStatic(t, installAssets(t))
+	if *update {
+		old, _ := filepath.Glob("static/*")
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, b := range built {
+			if err := os.WriteFile(filepath.Join("static", name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	committed, _ := filepath.Glob("static/*")
+	for i := range committed {
+		committed[i] = filepath.Base(committed[i])
+	}
+	var want []string
+	for name, b := range built {
+		want = append(want, name)
+		got, err := os.ReadFile(filepath.Join("static", name))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("shared/page/static/%s is not what the pinned packages build from assets/: run `make css` and commit static/", name)
+		}
+	}
+	slices.Sort(want)
+	if !slices.Equal(committed, want) {
+		t.Errorf("shared/page/static holds %v, the build makes %v: run `make css` and commit static/", committed, want)
+	}
+	t.Logf("rebuilt in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// buildStatic compiles the stylesheet and names each file by its content.
+func buildStatic(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
 	scss, err := os.ReadFile("assets/portal.scss")
 	if err != nil {
 		t.Fatal(err)
@@ -34,29 +73,14 @@ func TestStylesheetIsCurrent(t *testing.T) {
 	} else if len(bytes.TrimSpace(msg)) > 0 {
 		t.Errorf("sass warned (fix assets/portal.scss):\n%s", msg)
 	}
-	built := map[string]string{
-		"portal.css":            out,
-		"govuk-frontend.min.js": filepath.Join(dir, "node_modules", "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"),
-	}
-	for name, from := range built {
-		want, err := os.ReadFile(from)
+	read := func(name string) []byte {
+		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		committed := filepath.Join("static", name)
-		if *update {
-			if err := os.WriteFile(committed, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(committed)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("shared/page/%s is not what the pinned packages build from assets/ (%d bytes committed, %d built): run `make css` and commit it",
-				committed, len(got), len(want))
-		}
+		return b
 	}
-	css, _ := os.ReadFile(out)
+	css := read(out)
 	for _, banned := range []string{"GDS Transport", "@font-face", "woff"} {
 		if bytes.Contains(css, []byte(banned)) {
 			t.Errorf("the stylesheet holds %q: the GOV.UK font must not be used", banned)
@@ -65,7 +89,40 @@ func TestStylesheetIsCurrent(t *testing.T) {
 	if !bytes.Contains(bytes.ToLower(css), []byte(themeColour)) {
 		t.Errorf("the stylesheet does not use the brand colour %s that the layout's theme-color names", themeColour)
 	}
-	t.Logf("rebuilt in %s", time.Since(start).Round(time.Millisecond))
+
+	files := map[string][]byte{}
+	js := hashName("govuk-frontend.min.js", read(filepath.Join(dir, "node_modules", "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js")), files)
+	// govuk-frontend's bundle is a module that only exports; init.js starts it, naming it by its
+	// hashed address.
+	hashName("init.js", []byte(`import { initAll } from "`+AssetPrefix+js+"\";\ninitAll();\n"), files)
+	hashName("portal.css", css, files)
+	hashName("favicon.svg", read("assets/favicon.svg"), files)
+	return files
+}
+
+// hashName files b under name with its hash after the first dot: portal.3f2a9c1b0d4e.css.
+func hashName(name string, b []byte, files map[string][]byte) string {
+	sum := sha256.Sum256(b)
+	base, ext, _ := strings.Cut(name, ".")
+	h := base + "." + hex.EncodeToString(sum[:6]) + "." + ext
+	files[h] = b
+	return h
+}
+
+// Each committed file's name carries its own content's hash, so a year-long cache never keeps old
+// bytes under a current name (this needs no npm).
+func TestStaticNamesAreHashes(t *testing.T) {
+	names, _ := filepath.Glob("static/*")
+	if len(names) != 4 {
+		t.Errorf("static/ holds %v", names)
+	}
+	for _, n := range names {
+		b, _ := os.ReadFile(n)
+		files := map[string][]byte{}
+		if h := hashName(plainName(filepath.Base(n)), b, files); h != filepath.Base(n) {
+			t.Errorf("%s: its content's name is %s", n, h)
+		}
+	}
 }
 
 // installAssets installs the pinned packages into <repo>/.local/portal-assets, outside the module

@@ -4,9 +4,9 @@
 //
 // Look. The stylesheet is GOV.UK Frontend compiled with Arial and the council's colours: a council
 // may use GOV.UK Frontend but not the GOV.UK brand (crown, GDS Transport). assets/ holds the
-// pinned npm packages and the Sass source; static/ holds what they compile to, committed so a
-// clone builds without npm. `make css` rebuilds it and TestStylesheetIsCurrent fails when the
-// committed file is not what the pinned packages compile.
+// pinned npm packages, the Sass source and the favicon; static/ holds what they build to, committed
+// so a clone builds without npm. `make css` rebuilds it and TestStylesheetIsCurrent fails when the
+// committed files are not what the pinned packages build.
 //
 // Headers. Respond gives each answer a fresh nonce for the layout's one inline script; styles and
 // scripts otherwise come only from this site, pages cannot be framed, the referrer is never sent
@@ -20,6 +20,7 @@
 // field expires, so a page left open for a day is asked again. Signed rather than stored: a page
 // view writes nothing, and the handlers' Origin check stays the first line.
 //
-// Static files are served by Static under content-hashed names (Asset gives the address), so a
-// browser keeps them for a year and a new release is fetched at once.
+// Static files are served by Static under content-hashed names that `make css` gives them (Asset
+// gives the address), so a browser keeps them for a year, a new release is fetched at once, and a
+// cold start hashes nothing.
 package page

@@ -3,6 +3,7 @@ package page
 import (
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -202,8 +203,10 @@ func writeDemo(t *testing.T, name, body string) {
 	if err := os.MkdirAll(filepath.Join(dir, "assets"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, a := range assets {
-		if err := os.WriteFile(filepath.Join(dir, "assets", name), []byte(a.body), 0o644); err != nil {
+	files, _ := fs.ReadDir(static, "static")
+	for _, f := range files {
+		b, _ := static.ReadFile("static/" + f.Name())
+		if err := os.WriteFile(filepath.Join(dir, "assets", f.Name()), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -86,7 +86,8 @@ func TestStatic(t *testing.T) {
 	if !strings.Contains(js.Body, `from "`+Asset("govuk-frontend.min.js")+`"`) || !strings.Contains(js.Headers["Content-Type"], "javascript") {
 		t.Errorf("init.js: %v %s", js.Headers, js.Body)
 	}
-	for _, p := range []string{"/assets/portal.css", "/assets/portal.000000000000.css", "/assets/../doc.go", "/portal.css", "/assets/"} {
+	for _, p := range []string{"/assets/portal.css", "/assets/portal.000000000000.css", "/assets/../doc.go", "/assets/../static/" + css[len("/assets/"):],
+		"/portal.css", "/assets/", "/assets/.", "/assets/..", "/static" + css} {
 		if r := Static(web.Request{HTTPMethod: http.MethodGet, Path: p}); r.StatusCode != 404 || r.Headers["Cache-Control"] != "no-store" {
 			t.Errorf("GET %s: %d %v", p, r.StatusCode, r.Headers)
 		}
