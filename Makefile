@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth deploy
+.PHONY: help deps build run test test-unit css bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: deps lint build ## everything: unit, store (DynamoDB Local), end-to-end (l
 
 test-unit: ## only the tests that need no local services
 	go test -count=1 ./shared/access/... ./shared/secret/... ./shared/mail/... ./infra/wiring/...
+
+css: ## rebuild the portal's stylesheet and GOV.UK Frontend bundle (shared/page/static) from the pinned npm packages
+	go test -count=1 ./shared/page -run '^TestStylesheetIsCurrent$$' -update
 
 bench: deps build ## binary sizes, the Go benchmarks, then cold starts against a hello-world (exits 1 on a budget overrun)
 	@echo "Stripped linux/arm64 binaries ($(GOFLAGS_LAMBDA)), budget 12 MiB each:"
