@@ -187,7 +187,9 @@ func FuzzKey(f *testing.F) {
 		"inboundx.pdf", "INBOUND/y.pdf", "published/1234567/old.pdf", "rejected/old.pdf", "evidence/r1/e1", "%zz", "inbound/../other/x.pdf", ""} {
 		f.Add(k, true)
 	}
+	f.Add("\xbf", true)
 	f.Fuzz(func(t *testing.T, key string, rightETag bool) {
+		key = strings.ToValidUTF8(key, "\uFFFD") // as JSON carries it: S3 sends UTF-8 only
 		decoded, err := url.QueryUnescape(key)
 		etag := ""
 		if o, ok := inboundDoc[decoded]; ok && rightETag && err == nil {
