@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -111,4 +112,29 @@ func TestOnlyABodyWithoutRecordsIsRefused(t *testing.T) {
 			t.Errorf("%s: %v", body, err)
 		}
 	}
+}
+
+// FuzzKey: a record's key is decoded as a form value once; a key that does not decode makes a
+// record Each skips, never an event that fails.
+func FuzzKey(f *testing.F) {
+	for _, k := range []string{"Happy%20Face.jpg", "a+b%2Bc", "%zz", "%", "evidence/r1/e1", "%C3%A9", "\xbf", "\x8e\x94", ""} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		key = strings.ToValidUTF8(key, "\uFFFD") // as JSON carries it: S3 sends UTF-8 only
+		body, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"s3": map[string]any{"object": map[string]any{"key": key}}}}})
+		var ev Event
+		if err := json.Unmarshal(body, &ev); err != nil || len(ev.Records) != 1 {
+			t.Fatalf("%v", err)
+		}
+		want, err := url.QueryUnescape(key)
+		if r := ev.Records[0]; (err != nil) != (r.bad != nil) || r.Key != want && err == nil {
+			t.Fatalf("%q read as %+v; want %q (%v)", key, r, want, err)
+		}
+		calls := 0
+		err = ev.Each(context.Background(), slog.New(slog.DiscardHandler), func(context.Context, Record) error { calls++; return nil })
+		if err != nil || (calls == 1) != (ev.Records[0].bad == nil) {
+			t.Fatalf("each: %v, %d calls", err, calls)
+		}
+	})
 }
