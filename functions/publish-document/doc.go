@@ -21,7 +21,9 @@
 // conditional write fails and no second notice is added, so it is published and announced once. An
 // event for an object that is gone (already handled) or that has been replaced since (its own event
 // handles the new one) is skipped. A failure part-way leaves the inbound object in place and the
-// event fails, so Lambda's retries finish the job; every step is safe to repeat.
+// event fails, so Lambda's retries finish the job; every step is safe to repeat. A record that
+// cannot be read (a key that is not URL-encoded) is logged and skipped, and does not fail the
+// event, which no retry could mend (the rule of bucket.Event.Each).
 //
 // Unknown client reference. The council has no client register the portal can read, and documents
 // often arrive before anyone has been granted access to a client (the issue: "published, nobody

@@ -8,41 +8,26 @@ import (
 	"log/slog"
 	"maps"
 	"mime"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
 )
 
 // Inbound is what the handler reads of a dropped object.
 type Inbound struct {
-	ETag        string // without quotes
-	Size        int64
-	ContentType string
-	Metadata    map[string]string // user metadata as S3 returns it: lower-case names, values as sent
-	Head        []byte            // the first bytes (at most the length asked for)
+	bucket.Object
+	Head []byte // the first bytes (at most the length asked for)
 }
 
-// Errors of Objects the handler acts on.
-var (
-	ErrGone    = errors.New("the object is not there")            // already handled
-	ErrChanged = errors.New("the object was replaced since read") // its own event handles it
-)
-
-// Objects is what the handler needs of the documents bucket.
+// Objects is what the handler needs of the documents bucket (a bucket.Bucket).
 type Objects interface {
-	// Read returns an object's metadata and its first n bytes. ErrGone when there is no object.
-	Read(ctx context.Context, key string, n int64) (Inbound, error)
-	// Copy copies the object at from, if its ETag is still etag (else ErrChanged), to to, with
-	// the given metadata and content type.
+	Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error)
 	Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error
-	// Delete deletes the object if its ETag is still etag (a replaced object is left alone).
 	Delete(ctx context.Context, key, etag string) error
 }
 
@@ -75,33 +60,21 @@ type Handler struct {
 	Log       *slog.Logger
 }
 
-// Handle handles every record of an S3 event. A record that fails (AWS unavailable) does not stop
-// the others; the event then fails as a whole, and Lambda's retry repeats only what is unfinished,
-// every step being idempotent.
-func (h Handler) Handle(ctx context.Context, ev events.S3Event) error {
-	var errs []error
-	for i, rec := range ev.Records {
-		if err := h.record(ctx, rec); err != nil {
-			h.Log.Error("record not handled, the event will be retried", "record", i, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+// Handle handles every record of an S3 event, as bucket.Event.Each says: a record that fails (AWS
+// unavailable) does not stop the others and fails the event, so Lambda retries it; every step
+// being idempotent, the retry repeats only what is unfinished.
+func (h Handler) Handle(ctx context.Context, ev bucket.Event) error {
+	return ev.Each(ctx, h.Log, h.record)
 }
 
-func (h Handler) record(ctx context.Context, rec events.S3EventRecord) error {
-	obj := rec.S3.Object
-	key := obj.URLDecodedKey // aws-lambda-go decodes Key ('+' and %XX) when it reads the event
-	if key == "" {
-		key, _ = url.QueryUnescape(obj.Key)
-	}
-	etag := strings.Trim(obj.ETag, `"`)
-	log := h.Log.With("etag", etag, "sequencer", obj.Sequencer)
+func (h Handler) record(ctx context.Context, rec bucket.Record) error {
+	key, etag := rec.Key, rec.ETag
+	log := h.Log.With("etag", etag, "sequencer", rec.Sequencer)
 	switch {
-	case !strings.HasPrefix(rec.EventName, "ObjectCreated:"):
-		log.Info("event ignored: not an object creation", "event", rec.EventName)
+	case !rec.Created():
+		log.Info("event ignored: not an object creation", "event", rec.Name)
 		return nil
-	case rec.S3.Bucket.Name != h.Bucket:
+	case rec.Bucket != h.Bucket:
 		log.Warn("event ignored: not the documents bucket")
 		return nil
 	case !strings.HasPrefix(key, inbound) || strings.HasSuffix(key, "/"):
@@ -109,19 +82,21 @@ func (h Handler) record(ctx context.Context, rec events.S3EventRecord) error {
 		return nil
 	}
 
-	in, err := h.Objects.Read(ctx, key, int64(len(pdfMagic)))
-	if errors.Is(err, ErrGone) {
+	head := make([]byte, len(pdfMagic))
+	obj, n, err := h.Objects.Read(ctx, key, "", 0, head)
+	if errors.Is(err, bucket.ErrGone) {
 		log.Info("object already handled")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	in := Inbound{Object: obj, Head: head[:n]}
 	if in.ETag != etag {
 		log.Info("object replaced since the event; its own event handles it")
 		return nil
 	}
-	doc, reasons := h.check(rec.S3.Bucket.Name, key, in)
+	doc, reasons := h.check(rec.Bucket, key, in)
 	if len(reasons) > 0 {
 		return h.reject(ctx, key, in, reasons, log)
 	}
@@ -175,14 +150,14 @@ func (h Handler) reject(ctx context.Context, key string, in Inbound, reasons []s
 	}
 	meta[reasonField] = strings.Join(reasons, "; ")
 	err := h.Objects.Copy(ctx, key, rejected+strings.TrimPrefix(key, inbound), in.ETag, meta, in.ContentType)
-	if errors.Is(err, ErrChanged) {
+	if errors.Is(err, bucket.ErrChanged) {
 		log.Info("object replaced since the event; its own event handles it")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.Objects.Delete(ctx, key, in.ETag); err != nil {
+	if err := h.remove(ctx, key, in.ETag); err != nil {
 		return err
 	}
 	log.Warn("document rejected", "reasons", reasons, "size", in.Size)
@@ -197,7 +172,7 @@ func (h Handler) publish(ctx context.Context, key string, in Inbound, d store.Do
 		"document-type": string(d.Type), "document-date": d.DocumentDate,
 	}
 	err := h.Objects.Copy(ctx, key, d.Key, in.ETag, meta, "application/pdf")
-	if errors.Is(err, ErrChanged) {
+	if errors.Is(err, bucket.ErrChanged) {
 		log.Info("object replaced since the event; its own event handles it")
 		return nil
 	}
@@ -223,7 +198,16 @@ func (h Handler) publish(ctx context.Context, key string, in Inbound, d store.Do
 	default:
 		log.Info("document published", "type", d.Type, "size", d.Size, "grantees", len(to))
 	}
-	return h.Objects.Delete(ctx, key, in.ETag)
+	return h.remove(ctx, key, in.ETag)
+}
+
+// remove deletes the inbound object unless it has been replaced: the replacement's own event
+// handles it.
+func (h Handler) remove(ctx context.Context, key, etag string) error {
+	if err := h.Objects.Delete(ctx, key, etag); err != nil && !errors.Is(err, bucket.ErrChanged) {
+		return err
+	}
+	return nil
 }
 
 // decodeWords decodes an RFC 2047 encoded metadata value (S3 returns non-ASCII values so); any

@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -17,13 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
 )
 
-const bucket = "cfp-documents"
+const docsBucket = "cfp-documents"
 
 var ctx = context.Background()
 
@@ -42,17 +41,21 @@ type fakeBucket struct {
 	failOn  string // an operation that fails as if S3 were unavailable
 }
 
-func (b *fakeBucket) Read(_ context.Context, key string, n int64) (Inbound, error) {
+func (b *fakeBucket) Read(_ context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failOn == "read" {
-		return Inbound{}, errors.New("S3 unavailable")
+		return bucket.Object{}, 0, errors.New("S3 unavailable")
 	}
 	o, ok := b.objects[key]
 	if !ok {
-		return Inbound{}, ErrGone
+		return bucket.Object{}, 0, bucket.ErrGone
 	}
-	return Inbound{ETag: o.etag(), Size: int64(len(o.body)), ContentType: o.contentType, Metadata: maps.Clone(o.meta), Head: o.body[:min(int(n), len(o.body))]}, nil
+	if etag != "" && o.etag() != etag {
+		return bucket.Object{}, 0, bucket.ErrChanged
+	}
+	n := copy(p, o.body[min(int(off), len(o.body)):])
+	return bucket.Object{ETag: o.etag(), Size: int64(len(o.body)), ContentType: o.contentType, Metadata: maps.Clone(o.meta)}, n, nil
 }
 
 func (b *fakeBucket) Copy(_ context.Context, from, to, etag string, meta map[string]string, ct string) error {
@@ -63,10 +66,10 @@ func (b *fakeBucket) Copy(_ context.Context, from, to, etag string, meta map[str
 	}
 	o, ok := b.objects[from]
 	if !ok {
-		return ErrGone
+		return bucket.ErrGone
 	}
 	if o.etag() != etag {
-		return ErrChanged
+		return bucket.ErrChanged
 	}
 	b.objects[to] = object{body: o.body, meta: maps.Clone(meta), contentType: ct}
 	return nil
@@ -75,13 +78,15 @@ func (b *fakeBucket) Copy(_ context.Context, from, to, etag string, meta map[str
 func (b *fakeBucket) Delete(_ context.Context, key, etag string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if o, ok := b.objects[key]; ok && o.etag() == etag {
-		delete(b.objects, key)
+	o, ok := b.objects[key]
+	if ok && o.etag() != etag {
+		return bucket.ErrChanged
 	}
+	delete(b.objects, key)
 	return nil
 }
 
-func (b *fakeBucket) put(key string, o object) events.S3EventRecord {
+func (b *fakeBucket) put(key string, o object) bucket.Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.objects[key] = o
@@ -100,18 +105,9 @@ func (b *fakeBucket) under(prefix string) map[string]object {
 	return out
 }
 
-// record is an S3 event record as S3 sends it: the key URL-encoded, decoded by aws-lambda-go.
-func record(key, etag string, size int64) events.S3EventRecord {
-	enc := strings.Split(key, "/")
-	for i, p := range enc {
-		enc[i] = url.QueryEscape(p)
-	}
-	return events.S3EventRecord{
-		EventSource: "aws:s3", EventName: "ObjectCreated:Put",
-		S3: events.S3Entity{Bucket: events.S3Bucket{Name: bucket}, Object: events.S3Object{
-			Key: strings.Join(enc, "/"), URLDecodedKey: key, Size: size, ETag: etag,
-		}},
-	}
+// record is an S3 event record of an object created in the documents bucket, its key decoded.
+func record(key, etag string, size int64) bucket.Record {
+	return bucket.Record{Name: "ObjectCreated:Put", Bucket: docsBucket, Key: key, ETag: etag, Size: size}
 }
 
 // fakeDocs is the store: grants by client, published documents, and notices counted per person.
@@ -157,7 +153,7 @@ func newFixture() fixture {
 	d := &fakeDocs{grants: map[string][]store.Grant{}, docs: map[store.DocumentID]store.Document{}, notices: map[access.Email]int{}}
 	var logs bytes.Buffer
 	h := Handler{
-		Objects: b, Documents: d, Bucket: bucket, ClientRef: regexp.MustCompile(`^[0-9]{6,10}$`),
+		Objects: b, Documents: d, Bucket: docsBucket, ClientRef: regexp.MustCompile(`^[0-9]{6,10}$`),
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) },
 		Log: slog.New(slog.NewJSONHandler(&logs, nil)),
 	}
@@ -170,7 +166,7 @@ func goodMeta() map[string]string {
 	return map[string]string{"client-reference": "1234567", "document-type": "care_invoice", "document-date": "2026-10-31", "title": "Care invoice, 4 weeks to 31 October 2026"}
 }
 
-func event(recs ...events.S3EventRecord) events.S3Event { return events.S3Event{Records: recs} }
+func event(recs ...bucket.Record) bucket.Event { return bucket.Event{Records: recs} }
 
 func TestAGoodDocumentIsPublishedAndEachActiveGranteeNoticed(t *testing.T) {
 	f := newFixture()
@@ -182,7 +178,7 @@ func TestAGoodDocumentIsPublishedAndEachActiveGranteeNoticed(t *testing.T) {
 	if err := f.h.Handle(ctx, event(rec)); err != nil {
 		t.Fatal(err)
 	}
-	id := store.NewDocumentID(bucket, "inbound/run 7/Smith & Co+invoice.pdf", rec.S3.Object.ETag)
+	id := store.NewDocumentID(docsBucket, "inbound/run 7/Smith & Co+invoice.pdf", rec.ETag)
 	doc, ok := f.d.docs[id]
 	if !ok {
 		t.Fatalf("not published; logs: %s", f.logs)
@@ -341,16 +337,42 @@ func TestEveryRecordIsHandledAndAFailureRetriesTheEvent(t *testing.T) {
 	}
 }
 
+// One record that cannot be read (its key is not URL-encoded) is skipped; the others are handled
+// and the event succeeds, as a retry could not mend it.
+func TestABadRecordIsSkippedAndTheOthersHandled(t *testing.T) {
+	f := newFixture()
+	a := f.b.put("inbound/a b.pdf", object{body: pdf, meta: goodMeta()})
+	bad := f.b.put("inbound/c.pdf", object{body: []byte("text"), meta: goodMeta()})
+	body := fmt.Sprintf(`{"Records":[
+		{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%[1]q},"object":{"key":"inbound/a+b.pdf","eTag":%[2]q}}},
+		{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%[1]q},"object":{"key":"inbound/%%zz.pdf","eTag":%[2]q}}},
+		{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%[1]q},"object":{"key":"inbound/c.pdf","eTag":%[3]q,"size":"12"}}},
+		{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%[1]q},"object":{"key":"inbound/c.pdf","eTag":%[3]q}}}]}`, docsBucket, a.ETag, bad.ETag)
+	var ev bucket.Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.h.Handle(ctx, ev); err != nil {
+		t.Fatalf("a bad record failed the event: %v", err)
+	}
+	if len(f.d.docs) != 1 || len(f.b.under("inbound/")) != 0 || len(f.b.under("rejected/")) != 1 {
+		t.Fatalf("docs %d objects %v", len(f.d.docs), keys(f.b.objects))
+	}
+	if n := strings.Count(f.logs.String(), "record skipped: it cannot be read"); n != 2 || strings.Contains(f.logs.String(), "zz") {
+		t.Fatalf("%d bad records logged, or the key logged: %s", n, f.logs)
+	}
+}
+
 func TestEventsOutsideInboundAreIgnored(t *testing.T) {
 	f := newFixture()
-	recs := []events.S3EventRecord{
+	recs := []bucket.Record{
 		f.b.put("published/1234567/x.pdf", object{body: pdf, meta: goodMeta()}),
 		f.b.put("inbound/", object{}),
 		f.b.put("inbound/a.pdf", object{body: pdf, meta: goodMeta()}),
 	}
-	recs[2].S3.Bucket.Name = "someone-elses"
+	recs[2].Bucket = "someone-elses"
 	removed := record("inbound/b.pdf", "", 0)
-	removed.EventName = "ObjectRemoved:Delete"
+	removed.Name = "ObjectRemoved:Delete"
 	if err := f.h.Handle(ctx, event(append(recs, removed)...)); err != nil {
 		t.Fatal(err)
 	}
@@ -386,11 +408,11 @@ func TestTheSampleEventDecodesAndAMissingObjectIsAlreadyHandled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ev events.S3Event
+	var ev bucket.Event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if k := ev.Records[0].S3.Object.URLDecodedKey; k != "inbound/billing-2026-11-02/1234567/Care invoice 4 weeks to 2026-11-01.pdf" {
+	if k := ev.Records[0].Key; k != "inbound/billing-2026-11-02/1234567/Care invoice 4 weeks to 2026-11-01.pdf" {
 		t.Fatalf("key %q", k)
 	}
 	f := newFixture()

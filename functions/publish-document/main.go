@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/store"
 )
@@ -18,15 +19,15 @@ const defaultClientRef = `^[0-9]{6,10}$`
 
 func main() {
 	cfg := cloud.Config()
-	bucket := cloud.Env("DOCUMENTS_BUCKET")
+	docs := cloud.Env("DOCUMENTS_BUCKET")
 	pattern := os.Getenv("CLIENT_REFERENCE_PATTERN")
 	if pattern == "" {
 		pattern = defaultClientRef
 	}
 	h := Handler{
-		Objects:   bucketObjects{s3: cloud.S3(cfg), bucket: bucket},
+		Objects:   bucket.New(cloud.S3(cfg), docs),
 		Documents: store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
-		Bucket:    bucket,
+		Bucket:    docs,
 		ClientRef: regexp.MustCompile(pattern), // a bad pattern stops start-up with a clear message
 		Now:       time.Now,
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),

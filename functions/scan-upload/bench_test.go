@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 )
 
 // allocated runs f once with the garbage collector off and returns the bytes it allocated: an
@@ -20,12 +21,12 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-func checker(tb testing.TB) (Handler, object, string) {
+func checker(tb testing.TB) (Handler, bucket.Object, string) {
 	s3 := newFakeS3()
 	key := "evidence/rbench/ebench"
 	data := bigPDF(access.MaxFileSize)
 	etag := s3.put(key, "application/pdf", data)
-	return Handler{S3: s3, Bucket: bucket}, object{etag: etag, size: int64(len(data)), contentType: "application/pdf"}, key
+	return Handler{Objects: s3, Bucket: uploads}, bucket.Object{ETag: etag, Size: int64(len(data)), ContentType: "application/pdf"}, key
 }
 
 func TestTheFunctionNeverHoldsAFileTwice(t *testing.T) {
@@ -37,7 +38,7 @@ func TestTheFunctionNeverHoldsAFileTwice(t *testing.T) {
 	}
 	// Two ranged-read blocks and the scanner's buffers: a fraction of the file, whatever its size.
 	if peak > 2*blockSize+1<<20 {
-		t.Fatalf("checking a %d-byte object allocated %d bytes", obj.size, peak)
+		t.Fatalf("checking a %d-byte object allocated %d bytes", obj.Size, peak)
 	}
 }
 
@@ -46,8 +47,8 @@ func TestTheFunctionNeverHoldsAFileTwice(t *testing.T) {
 // validation allocates with the garbage collector off (an upper bound of its peak heap).
 func BenchmarkValidate10MiBPDF(b *testing.B) {
 	h, obj, key := checker(b)
-	s3 := h.S3.(*fakeS3)
-	b.SetBytes(obj.size)
+	s3 := h.Objects.(*fakeS3)
+	b.SetBytes(obj.Size)
 	b.ReportAllocs()
 	s3.gets = 0
 	b.ResetTimer()
@@ -59,5 +60,5 @@ func BenchmarkValidate10MiBPDF(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(s3.gets)/float64(b.N), "gets/op")
 	b.ReportMetric(float64(allocated(func() { _, _ = h.check(ctx, key, obj, "application/pdf") })), "peak-heap-B")
-	b.ReportMetric(float64(obj.size), "file-B")
+	b.ReportMetric(float64(obj.Size), "file-B")
 }

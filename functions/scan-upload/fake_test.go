@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
-	"io"
+	"encoding/json"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/council/cfp/shared/bucket"
 )
 
-// fakeS3 is an in-memory bucket that answers like S3: ranged GETs, If-Match, tags, 404s.
+// fakeS3 is an in-memory uploads bucket that answers as bucket.Bucket does: ranged reads of one
+// version, tags, ErrGone and ErrChanged.
 type fakeS3 struct {
 	mu       sync.Mutex
 	objects  map[string]*fakeObject
@@ -56,66 +54,81 @@ func (f *fakeS3) exists(key string) bool {
 
 func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: code} }
 
-func (f *fakeS3) find(key *string, ifMatch *string, missing string) (*fakeObject, error) {
+// find returns the object at key if it is version etag (any version when etag is empty).
+func (f *fakeS3) find(key, etag string) (*fakeObject, error) {
 	if f.fail != nil {
 		return nil, f.fail
 	}
-	o := f.objects[aws.ToString(key)]
+	o := f.objects[key]
 	if o == nil {
-		return nil, apiErr(missing)
+		return nil, bucket.ErrGone
 	}
-	if ifMatch != nil && *ifMatch != `"`+o.etag+`"` {
-		return nil, apiErr("PreconditionFailed")
+	if etag != "" && etag != o.etag {
+		return nil, bucket.ErrChanged
 	}
 	return o, nil
 }
 
-func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.find(in.Key, in.IfMatch, "NotFound")
-	if err != nil {
-		return nil, err
-	}
-	return &s3.HeadObjectOutput{ETag: aws.String(`"` + o.etag + `"`), ContentLength: aws.Int64(int64(len(o.data))), ContentType: aws.String(o.contentType)}, nil
+func (o *fakeObject) head() bucket.Object {
+	return bucket.Object{ETag: o.etag, Size: int64(len(o.data)), ContentType: o.contentType}
 }
 
-func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (f *fakeS3) Head(_ context.Context, key string) (bucket.Object, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	o, err := f.find(in.Key, in.IfMatch, "NoSuchKey")
+	o, err := f.find(key, "")
 	if err != nil {
-		return nil, err
+		return bucket.Object{}, err
+	}
+	return o.head(), nil
+}
+
+func (f *fakeS3) Read(_ context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, err := f.find(key, etag)
+	if err != nil {
+		return bucket.Object{}, 0, err
 	}
 	f.gets++
-	var from, to int64
-	if _, err := fmt.Sscanf(aws.ToString(in.Range), "bytes=%d-%d", &from, &to); err != nil || to >= int64(len(o.data)) || from > to {
-		return nil, apiErr("InvalidRange")
-	}
-	f.maxRange = max(f.maxRange, to-from+1)
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(o.data[from : to+1]))}, nil
+	f.maxRange = max(f.maxRange, int64(len(p)))
+	return o.head(), copy(p, o.data[min(off, int64(len(o.data))):]), nil
 }
 
-func (f *fakeS3) GetObjectTagging(_ context.Context, in *s3.GetObjectTaggingInput, _ ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
+func (f *fakeS3) Tags(_ context.Context, key, etag string) (map[string]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	o, err := f.find(in.Key, nil, "NoSuchKey")
+	o, err := f.find(key, etag)
 	if err != nil {
 		return nil, err
 	}
-	out := &s3.GetObjectTaggingOutput{}
-	for k, v := range o.tags {
-		out.TagSet = append(out.TagSet, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	return out, nil
+	return o.tags, nil
 }
 
-func (f *fakeS3) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+func (f *fakeS3) Delete(_ context.Context, key, etag string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.fail != nil {
-		return nil, f.fail
+	_, err := f.find(key, etag)
+	if err == bucket.ErrGone {
+		return nil
 	}
-	delete(f.objects, aws.ToString(in.Key))
-	return &s3.DeleteObjectOutput{}, nil
+	if err != nil {
+		return err
+	}
+	delete(f.objects, key)
+	return nil
+}
+
+// record is one record of an S3 event as S3 sends it (the key URL-encoded), read as the function
+// reads it: a key that does not decode makes a record the event skips.
+func record(name, bucketName, encodedKey, etag string) bucket.Record {
+	body, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"eventName": name, "s3": map[string]any{
+		"bucket": map[string]any{"name": bucketName},
+		"object": map[string]any{"key": encodedKey, "eTag": etag, "sequencer": "0055AED6DCD90281E5"},
+	}}}})
+	var ev bucket.Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		panic(err)
+	}
+	return ev.Records[0]
 }

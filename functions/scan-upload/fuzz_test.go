@@ -10,10 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -30,21 +28,21 @@ type keyedS3 struct {
 	keys []string
 }
 
-func (k *keyedS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	k.keys = append(k.keys, aws.ToString(in.Key))
-	return k.fakeS3.HeadObject(ctx, in, o...)
+func (k *keyedS3) Head(ctx context.Context, key string) (bucket.Object, error) {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Head(ctx, key)
 }
-func (k *keyedS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	k.keys = append(k.keys, aws.ToString(in.Key))
-	return k.fakeS3.GetObject(ctx, in, o...)
+func (k *keyedS3) Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Read(ctx, key, etag, off, p)
 }
-func (k *keyedS3) GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingInput, o ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
-	k.keys = append(k.keys, aws.ToString(in.Key))
-	return k.fakeS3.GetObjectTagging(ctx, in, o...)
+func (k *keyedS3) Tags(ctx context.Context, key, etag string) (map[string]string, error) {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Tags(ctx, key, etag)
 }
-func (k *keyedS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, o ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
-	k.keys = append(k.keys, aws.ToString(in.Key))
-	return k.fakeS3.DeleteObject(ctx, in, o...)
+func (k *keyedS3) Delete(ctx context.Context, key, etag string) error {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Delete(ctx, key, etag)
 }
 
 // knownEvidence is a store that knows the evidence in known, keeps its facts as the real store
@@ -109,38 +107,38 @@ func (k *knownEvidence) PromoteIfReady(_ context.Context, r access.RequestID, _ 
 // handleAnyEvent runs one event through the handler and checks what every event must respect: no
 // error (nothing failed), S3 and the store are asked only about evidence keys named by a record of
 // this bucket that the function handles, and no object but a refused upload is ever deleted.
-func handleAnyEvent(t *testing.T, ev Event) {
+func handleAnyEvent(t *testing.T, ev bucket.Event) {
 	t.Helper()
-	bucket := &keyedS3{fakeS3: newFakeS3()}
+	objs := &keyedS3{fakeS3: newFakeS3()}
 	for _, e := range known {
-		bucket.put(e.Key(), "application/pdf", cleanPDF)
-		bucket.tag(e.Key(), "NO_THREATS_FOUND")
+		objs.put(e.Key(), "application/pdf", cleanPDF)
+		objs.tag(e.Key(), "NO_THREATS_FOUND")
 	}
 	for _, k := range bystanders {
-		bucket.put(k, "application/pdf", cleanPDF)
+		objs.put(k, "application/pdf", cleanPDF)
 	}
 	db := newKnownEvidence()
-	h := Handler{Evidence: db, S3: bucket, Bucket: "uploads", Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	h := Handler{Evidence: db, Objects: objs, Bucket: "uploads", Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	if err := h.Handle(context.Background(), ev); err != nil {
 		t.Fatalf("an event failed: %v", err)
 	}
 
 	named := map[string]bool{} // the evidence keys the event may act on
 	for _, rec := range ev.Records {
-		key, err := url.QueryUnescape(rec.S3.Object.Key)
+		key := rec.Key // empty in a record whose key does not decode
 		_, _, ok := access.ParseEvidenceKey(key)
-		if err == nil && ok && rec.S3.Bucket.Name == "uploads" &&
-			(strings.HasPrefix(rec.EventName, "ObjectCreated:") || rec.EventName == "ObjectTagging:Put") {
+		if ok && rec.Bucket == "uploads" &&
+			(strings.HasPrefix(rec.Name, "ObjectCreated:") || rec.Name == "ObjectTagging:Put") {
 			named[key], named["request "+strings.Split(key, "/")[1]] = true, true
 		}
 	}
-	for _, k := range slices.Concat(bucket.keys, db.keys) {
+	for _, k := range slices.Concat(objs.keys, db.keys) {
 		if !named[k] {
 			t.Fatalf("the handler acted on %q, which no record of the event names", k)
 		}
 	}
 	for _, k := range slices.Concat(bystanders, []string{known[0].Key(), known[1].Key()}) {
-		if !bucket.exists(k) {
+		if !objs.exists(k) {
 			t.Fatalf("%q was deleted", k) // a clean upload is never removed, a bystander never touched
 		}
 	}
@@ -166,7 +164,7 @@ func FuzzEvent(f *testing.F) {
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		var ev Event
+		var ev bucket.Event
 		if json.Unmarshal([]byte(body), &ev) != nil {
 			return // the Lambda runtime refuses what is not JSON of this shape before the handler runs
 		}
@@ -178,15 +176,19 @@ func FuzzEvent(f *testing.F) {
 // acted on only when it decodes to evidence/<request>/<evidence>.
 func FuzzKey(f *testing.F) {
 	for _, k := range []string{"evidence/r1/e1", "evidence%2Fr1%2Fe1", "evidence/r+1/e%2B%C3%A9", "evidence/r 1/e+é", "evidence/r1/e1/",
-		"evidence//e1", "evidence/r1/e1%00", "evidence/r1/e1%2Fmore", "inbound/x.pdf", "%zz", "../evidence/r1/e1", "EVIDENCE/r1/e1", ""} {
+		"evidence//e1", "evidence/r1/e1%00", "evidence/r1/e1%2Fmore", "inbound/x.pdf", "%zz", "\xc3", "../evidence/r1/e1", "EVIDENCE/r1/e1", ""} {
 		f.Add(k, true)
 	}
 	f.Fuzz(func(t *testing.T, key string, tagged bool) {
-		var rec Record
-		rec.EventName, rec.S3.Bucket.Name, rec.S3.Object.Key = "ObjectCreated:Post", "uploads", key
+		name := "ObjectCreated:Post"
 		if tagged {
-			rec.EventName = "ObjectTagging:Put"
+			name = "ObjectTagging:Put"
 		}
-		handleAnyEvent(t, Event{Records: []Record{rec}})
+		key = strings.ToValidUTF8(key, "\uFFFD") // as JSON carries it: S3 sends UTF-8 only
+		rec := record(name, "uploads", key, "")
+		if want, err := url.QueryUnescape(key); err == nil && rec.Key != want {
+			t.Fatalf("%q decoded as %q, want %q", key, rec.Key, want)
+		}
+		handleAnyEvent(t, bucket.Event{Records: []bucket.Record{rec}})
 	})
 }

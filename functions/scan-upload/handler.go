@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/url"
-	"strings"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/scan"
 	"github.com/council/cfp/shared/store"
 )
@@ -20,69 +19,47 @@ type Evidence interface {
 	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers []access.Email) (access.Status, error)
 }
 
+// Objects is what the handler needs of the uploads bucket (a bucket.Bucket).
+type Objects interface {
+	Head(ctx context.Context, key string) (bucket.Object, error)
+	Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error)
+	Tags(ctx context.Context, key, etag string) (map[string]string, error)
+	Delete(ctx context.Context, key, etag string) error
+}
+
 // Handler handles S3 event notifications from the uploads bucket.
 type Handler struct {
 	Evidence  Evidence
-	S3        S3
-	Bucket    string
+	Objects   Objects
+	Bucket    string // the uploads bucket; events of any other are ignored
 	Reviewers []access.Email
 	Log       *slog.Logger
 }
 
-// Event is an S3 event notification, with only what the handler reads. (aws-lambda-go's
-// events.S3Event decodes keys while unmarshalling and so fails the whole event on one bad key.)
-type Event struct {
-	Records []Record `json:"Records"`
+// Handle handles every record, as bucket.Event.Each says. Each step is idempotent, so when one
+// record fails the whole event is returned as failed and Lambda's retry does again only what is
+// left to do.
+func (h Handler) Handle(ctx context.Context, ev bucket.Event) error {
+	return ev.Each(ctx, h.Log, h.record)
 }
 
-// Record is one record of an S3 event notification.
-type Record struct {
-	EventName string `json:"eventName"`
-	S3        struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
-		Object struct {
-			Key       string `json:"key"` // URL-encoded as in a form: '+' is a space
-			ETag      string `json:"eTag"`
-			Sequencer string `json:"sequencer"`
-		} `json:"object"`
-	} `json:"s3"`
-}
-
-// Handle handles every record. Each step is idempotent, so when one record fails the whole event
-// is returned as failed and Lambda's retry does again only what is left to do.
-func (h Handler) Handle(ctx context.Context, ev Event) error {
-	var errs []error
-	for _, rec := range ev.Records {
-		if err := h.record(ctx, rec); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (h Handler) record(ctx context.Context, rec Record) error {
-	log := h.Log.With("event", rec.EventName, "sequencer", rec.S3.Object.Sequencer)
-	key, err := url.QueryUnescape(rec.S3.Object.Key)
-	if err != nil {
-		log.Warn("ignored: the key is not URL-encoded")
-		return nil
-	}
+func (h Handler) record(ctx context.Context, rec bucket.Record) error {
+	log := h.Log.With("event", rec.Name, "sequencer", rec.Sequencer)
+	key := rec.Key
 	reqID, evID, ok := access.ParseEvidenceKey(key)
-	if rec.S3.Bucket.Name != h.Bucket || !ok {
+	if rec.Bucket != h.Bucket || !ok {
 		log.Warn("ignored: not an evidence upload of this bucket (evidence/<request>/<evidence>)")
 		return nil
 	}
 	log = log.With("request", reqID, "evidence", evID)
-	created, tagged := strings.HasPrefix(rec.EventName, "ObjectCreated:"), rec.EventName == "ObjectTagging:Put"
+	created, tagged := rec.Created(), rec.Name == "ObjectTagging:Put"
 	if !created && !tagged {
 		log.Info("ignored: not an event this function handles")
 		return nil
 	}
 
-	obj, err := h.head(ctx, key)
-	if errors.Is(err, errGone) {
+	obj, err := h.Objects.Head(ctx, key)
+	if errors.Is(err, bucket.ErrGone) {
 		log.Info("ignored: the object no longer exists")
 		return nil
 	}
@@ -90,7 +67,7 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 		log.Error("reading the object's head", "err", err)
 		return err
 	}
-	if e := unquote(rec.S3.Object.ETag); e != "" && e != obj.etag {
+	if rec.ETag != "" && rec.ETag != obj.ETag {
 		log.Info("ignored: the event is about an earlier version of the object")
 		return nil
 	}
@@ -106,9 +83,9 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 
 	// The checks run on whichever event comes first for this version: a verdict may arrive
 	// before the object-created event, and is recorded only once the checks are.
-	if !facts.Checked || facts.ETag != obj.etag {
+	if !facts.Checked || facts.ETag != obj.ETag {
 		res, err := h.check(ctx, key, obj, ev.File.ContentType)
-		if errors.Is(err, errGone) || errors.Is(err, errReplaced) {
+		if gone(err) {
 			log.Info("ignored: " + err.Error())
 			return nil
 		}
@@ -116,7 +93,7 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 			log.Error("checking the object", "err", err)
 			return err
 		}
-		c := store.Check{ETag: obj.etag, SHA256: res.SHA256}
+		c := store.Check{ETag: obj.ETag, SHA256: res.SHA256}
 		if res.Problem != nil {
 			c.Problem = res.Problem.Reason
 			log = log.With("problem", res.Problem.Code)
@@ -128,15 +105,8 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 	}
 
 	if tagged {
-		tags, err := h.tags(ctx, key)
-		if err == nil {
-			// The tags read must be this version's: a replacement has its own events.
-			var again object
-			if again, err = h.head(ctx, key); err == nil && again.etag != obj.etag {
-				err = errReplaced
-			}
-		}
-		if errors.Is(err, errGone) || errors.Is(err, errReplaced) {
+		tags, err := h.Objects.Tags(ctx, key, obj.ETag) // this version's: a replacement has its own events
+		if gone(err) {
 			log.Info("ignored: " + err.Error())
 			return nil
 		}
@@ -147,18 +117,22 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 		value, ok := tags[scan.StatusTag]
 		outcome, reason := scan.Verdict(value, ok)
 		log = log.With("verdict", value)
-		if ev, facts, err = h.Evidence.RecordVerdict(ctx, reqID, evID, store.Verdict{ETag: obj.etag, Outcome: outcome, Value: value, Reason: reason}); err != nil {
+		if ev, facts, err = h.Evidence.RecordVerdict(ctx, reqID, evID, store.Verdict{ETag: obj.ETag, Outcome: outcome, Value: value, Reason: reason}); err != nil {
 			log.Error("recording the verdict", "err", err)
 			return err
 		}
 	}
 
 	if facts.Remove() {
-		if err := h.remove(ctx, key); err != nil {
+		switch err := h.Objects.Delete(ctx, key, obj.ETag); {
+		case errors.Is(err, bucket.ErrChanged):
+			log.Info("refused object replaced since: the replacement's own events handle it")
+		case err != nil:
 			log.Error("deleting a refused object", "err", err)
 			return err
+		default:
+			log.Info("refused object deleted from the bucket")
 		}
-		log.Info("refused object deleted from the bucket")
 	}
 	log = log.With("status", ev.Status)
 	if ev.Status == access.Clean {
@@ -175,10 +149,16 @@ func (h Handler) record(ctx context.Context, rec Record) error {
 
 // check runs the content checks over bounded ranged reads of one version of the object. The
 // object must be what the requester declared, and stored as that type.
-func (h Handler) check(ctx context.Context, key string, obj object, declared string) (scan.Result, error) {
+func (h Handler) check(ctx context.Context, key string, obj bucket.Object, declared string) (scan.Result, error) {
 	types := []string{declared}
-	if obj.contentType != declared {
-		types = append(types, obj.contentType)
+	if obj.ContentType != declared {
+		types = append(types, obj.ContentType)
 	}
-	return scan.Check(h.reader(ctx, key, obj), obj.size, types...)
+	return scan.Check(h.reader(ctx, key, obj), obj.Size, types...)
+}
+
+// gone reports whether err means the record is no longer about what is in the bucket: the object
+// was deleted or replaced since, and the replacement has its own events.
+func gone(err error) bool {
+	return errors.Is(err, bucket.ErrGone) || errors.Is(err, bucket.ErrChanged)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/store/storetest"
@@ -21,7 +22,7 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-const bucket = "uploads"
+const uploads = "uploads"
 
 var ctx = context.Background()
 
@@ -36,7 +37,7 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	db, _ := storetest.New(t)
 	fx := &fixture{t: t, db: db, s3: newFakeS3(), logs: &bytes.Buffer{}}
-	fx.h = Handler{Evidence: db, S3: fx.s3, Bucket: bucket, Reviewers: []access.Email{"rev1@council.example", "rev2@council.example"},
+	fx.h = Handler{Evidence: db, Objects: fx.s3, Bucket: uploads, Reviewers: []access.Email{"rev1@council.example", "rev2@council.example"},
 		Log: slog.New(slog.NewJSONHandler(fx.logs, nil))}
 	return fx
 }
@@ -69,24 +70,17 @@ func eventKey(key string) string {
 	return strings.Join(parts, "/")
 }
 
-func record(name, bucketName, encodedKey, etag string) Record {
-	var r Record
-	r.EventName, r.S3.Bucket.Name, r.S3.Object.Key, r.S3.Object.ETag = name, bucketName, encodedKey, etag
-	r.S3.Object.Sequencer = "0055AED6DCD90281E5"
-	return r
+func created(e access.Evidence, etag string) bucket.Record {
+	return record("ObjectCreated:Post", uploads, eventKey(e.Key()), etag)
 }
 
-func created(e access.Evidence, etag string) Record {
-	return record("ObjectCreated:Post", bucket, eventKey(e.Key()), etag)
+func tagged(e access.Evidence, etag string) bucket.Record {
+	return record("ObjectTagging:Put", uploads, eventKey(e.Key()), etag)
 }
 
-func tagged(e access.Evidence, etag string) Record {
-	return record("ObjectTagging:Put", bucket, eventKey(e.Key()), etag)
-}
-
-func (fx *fixture) handle(recs ...Record) {
+func (fx *fixture) handle(recs ...bucket.Record) {
 	fx.t.Helper()
-	if err := fx.h.Handle(ctx, Event{Records: recs}); err != nil {
+	if err := fx.h.Handle(ctx, bucket.Event{Records: recs}); err != nil {
 		fx.t.Fatalf("Handle: %v", err)
 	}
 }
@@ -161,11 +155,11 @@ func TestCleanFileMovesTheRequestToReview(t *testing.T) {
 
 func TestEventsInAnyOrderEndTheSame(t *testing.T) {
 	for _, verdict := range []string{"NO_THREATS_FOUND", "THREATS_FOUND", "FAILED"} {
-		orders := map[string]func(c, g Record) []Record{
-			"in order":           func(c, g Record) []Record { return []Record{c, g} },
-			"verdict first":      func(c, g Record) []Record { return []Record{g, c} },
-			"each twice":         func(c, g Record) []Record { return []Record{c, c, g, g} },
-			"verdict twice last": func(c, g Record) []Record { return []Record{g, c, g} },
+		orders := map[string]func(c, g bucket.Record) []bucket.Record{
+			"in order":           func(c, g bucket.Record) []bucket.Record { return []bucket.Record{c, g} },
+			"verdict first":      func(c, g bucket.Record) []bucket.Record { return []bucket.Record{g, c} },
+			"each twice":         func(c, g bucket.Record) []bucket.Record { return []bucket.Record{c, c, g, g} },
+			"verdict twice last": func(c, g bucket.Record) []bucket.Record { return []bucket.Record{g, c, g} },
 		}
 		for name, order := range orders {
 			fx := setup(t)
@@ -254,7 +248,7 @@ func TestKeysAreURLDecoded(t *testing.T) {
 			fmt.Fprintf(&enc, "%%%02X", c)
 		}
 	}
-	fx.handle(record("ObjectCreated:Put", bucket, enc.String(), etag))
+	fx.handle(record("ObjectCreated:Put", uploads, enc.String(), etag))
 	if fx.status(ev[0]).Status != access.EvScanning {
 		t.Fatal("an encoded key was not decoded")
 	}
@@ -265,7 +259,7 @@ func TestKeysAreURLDecoded(t *testing.T) {
 		t.Fatalf("encoding %q", eventKey(odd))
 	}
 	gets := fx.s3.gets
-	fx.handle(record("ObjectCreated:Put", bucket, eventKey(odd), ""))
+	fx.handle(record("ObjectCreated:Put", uploads, eventKey(odd), ""))
 	if !strings.Contains(fx.logs.String(), "no such evidence") || fx.s3.gets != gets {
 		t.Fatalf("an unknown evidence key was not ignored as such: %s", fx.logs.String())
 	}
@@ -278,11 +272,11 @@ func TestEventsToIgnore(t *testing.T) {
 	fx.s3.put("other/x.pdf", "application/pdf", cleanPDF)
 	fx.handle(
 		record("ObjectCreated:Put", "another-bucket", eventKey(ev[0].Key()), etag),
-		record("ObjectCreated:Put", bucket, "other/x.pdf", ""),
-		record("ObjectCreated:Put", bucket, "evidence/"+string(ev[0].RequestID), ""),
-		record("ObjectCreated:Put", bucket, "evidence/r/e/extra", ""),
-		record("ObjectCreated:Put", bucket, "evidence/%zz/e", ""),
-		record("ObjectRemoved:Delete", bucket, eventKey(ev[0].Key()), etag),
+		record("ObjectCreated:Put", uploads, "other/x.pdf", ""),
+		record("ObjectCreated:Put", uploads, "evidence/"+string(ev[0].RequestID), ""),
+		record("ObjectCreated:Put", uploads, "evidence/r/e/extra", ""),
+		record("ObjectCreated:Put", uploads, "evidence/%zz/e", ""),
+		record("ObjectRemoved:Delete", uploads, eventKey(ev[0].Key()), etag),
 		created(ev[0], "an-earlier-version"),
 		created(ev[1], ""), // deleted (or never uploaded): the object does not exist
 		tagged(ev[1], ""),
@@ -291,6 +285,24 @@ func TestEventsToIgnore(t *testing.T) {
 		if got := fx.status(e); got.Status != access.AwaitingUpload {
 			t.Fatalf("an ignored event changed the evidence: %s", got.Status)
 		}
+	}
+}
+
+// One record that cannot be read among good ones: it is skipped, the others are handled, and the
+// event succeeds (a retry could not mend it).
+func TestABadRecordIsSkippedAndTheOthersHandled(t *testing.T) {
+	fx := setup(t)
+	_, ev := fx.request(access.Scanning, pdfFile, pdfFile)
+	e1 := fx.s3.put(ev[0].Key(), "application/pdf", cleanPDF)
+	e2 := fx.s3.put(ev[1].Key(), "application/pdf", cleanPDF)
+	fx.handle(created(ev[0], e1), record("ObjectCreated:Put", uploads, "evidence/%zz/e", ""), created(ev[1], e2))
+	for _, e := range ev {
+		if got := fx.status(e); got.Status != access.EvScanning {
+			t.Fatalf("a good record beside a bad one was not handled: %s", got.Status)
+		}
+	}
+	if !strings.Contains(fx.logs.String(), "record skipped: it cannot be read") {
+		t.Fatalf("the bad record was not logged: %s", fx.logs)
 	}
 }
 
@@ -360,8 +372,8 @@ func TestObjectReplacedWhileBeingReadIsLeftToItsOwnEvent(t *testing.T) {
 	etag := fx.s3.put(ev[0].Key(), "application/pdf", cleanPDF)
 	fx.s3.put(ev[0].Key(), "application/pdf", jsPDF) // the replacement lands after the HEAD below
 	h := fx.h
-	obj := object{etag: etag, size: int64(len(cleanPDF)), contentType: "application/pdf"}
-	if _, err := h.check(ctx, ev[0].Key(), obj, "application/pdf"); err != errReplaced {
+	obj := bucket.Object{ETag: etag, Size: int64(len(cleanPDF)), ContentType: "application/pdf"}
+	if _, err := h.check(ctx, ev[0].Key(), obj, "application/pdf"); err != bucket.ErrChanged {
 		t.Fatalf("reading a replaced object: %v", err)
 	}
 	fx.handle(created(ev[0], etag)) // the old version's event: stale
@@ -375,7 +387,7 @@ func TestAWSFailureFailsTheEventAndChangesNothing(t *testing.T) {
 	_, ev := fx.request(access.Scanning, pdfFile)
 	etag := fx.s3.put(ev[0].Key(), "application/pdf", cleanPDF)
 	fx.s3.fail = apiErr("InternalError")
-	if err := fx.h.Handle(ctx, Event{Records: []Record{created(ev[0], etag)}}); err == nil {
+	if err := fx.h.Handle(ctx, bucket.Event{Records: []bucket.Record{created(ev[0], etag)}}); err == nil {
 		t.Fatal("an S3 failure was swallowed: Lambda would not retry")
 	}
 	if fx.status(ev[0]).Status != access.AwaitingUpload {
@@ -417,16 +429,15 @@ func TestSampleEventsAreHandled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ev Event
+		var ev bucket.Event
 		if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) != 1 {
 			t.Fatalf("%s: %v", name, err)
 		}
 		rec := ev.Records[0]
-		key, _ := url.QueryUnescape(rec.S3.Object.Key)
-		if _, _, ok := access.ParseEvidenceKey(key); !ok || rec.S3.Object.ETag == "" {
+		if _, _, ok := access.ParseEvidenceKey(rec.Key); !ok || rec.ETag == "" {
 			t.Fatalf("%s: not an evidence event: %+v", name, rec)
 		}
-		fx.h.Bucket = rec.S3.Bucket.Name
+		fx.h.Bucket = rec.Bucket
 		if err := fx.h.Handle(ctx, ev); err != nil { // no such object here: logged and ignored
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -14,16 +14,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/store"
 )
 
 func main() {
 	cfg := cloud.Config()
+	uploads := cloud.Env("UPLOADS_BUCKET")
 	h := Handler{
 		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
-		S3:        cloud.S3(cfg),
-		Bucket:    cloud.Env("UPLOADS_BUCKET"),
+		Objects:   bucket.New(cloud.S3(cfg), uploads),
+		Bucket:    uploads,
 		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}

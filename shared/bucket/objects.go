@@ -1,0 +1,182 @@
+package bucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// The two answers that mean an event is no longer about what is in the bucket: the functions skip
+// such a record rather than fail it, as a retry would find the same.
+var (
+	ErrGone    = errors.New("the object is not there")                    // deleted, or never written
+	ErrChanged = errors.New("the object was replaced by another version") // its ETag no longer matches
+)
+
+// Object is what S3 says of one version of an object.
+type Object struct {
+	ETag        string // without quotes, as events carry it
+	Size        int64  // the whole object's, also after a ranged read
+	ContentType string
+	Metadata    map[string]string // user metadata as S3 returns it: lower-case names, values as sent
+}
+
+// Head returns what S3 says of the object at key; ErrGone when there is none.
+func (b Bucket) Head(ctx context.Context, key string) (Object, error) {
+	return b.head(ctx, key, "")
+}
+
+func (b Bucket) head(ctx context.Context, key, etag string) (Object, error) {
+	out, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag)})
+	if err != nil {
+		return Object{}, classify("reading the object's head", err)
+	}
+	return Object{ETag: unquote(aws.ToString(out.ETag)), Size: aws.ToInt64(out.ContentLength),
+		ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, nil
+}
+
+// Read reads the object's bytes from off into p in one ranged GET, and returns what S3 says of the
+// object with the number of bytes read. It reads fewer than len(p) bytes only where the object
+// ends. With etag set it reads that version only (ErrChanged for any other); ErrGone when there is
+// no object. An object that ends before off, as an empty one does, gives its head and no bytes: S3
+// refuses such a range, so that costs one HEAD more.
+func (b Bucket) Read(ctx context.Context, key, etag string, off int64, p []byte) (Object, int, error) {
+	if len(p) == 0 {
+		o, err := b.head(ctx, key, etag)
+		return o, 0, err
+	}
+	out, err := b.Client.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag),
+		Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
+	})
+	if code(err) == "InvalidRange" || status(err) == http.StatusRequestedRangeNotSatisfiable {
+		o, err := b.head(ctx, key, etag)
+		return o, 0, err
+	}
+	if err != nil {
+		return Object{}, 0, classify("reading the object", err)
+	}
+	defer out.Body.Close()
+	n, err := io.ReadFull(out.Body, p)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Object{}, n, fmt.Errorf("reading the object: %w", err)
+	}
+	size := aws.ToInt64(out.ContentLength)
+	if r := aws.ToString(out.ContentRange); r != "" { // "bytes 0-4/12345": the whole size is after the slash
+		if i := strings.LastIndexByte(r, '/'); i >= 0 {
+			if total, err := strconv.ParseInt(r[i+1:], 10, 64); err == nil {
+				size = total
+			}
+		}
+	}
+	return Object{ETag: unquote(aws.ToString(out.ETag)), Size: size, ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, n, nil
+}
+
+// Tags returns the tags of version etag of the object: ErrChanged when the object is another
+// version by the time they are read, ErrGone when there is none. S3 reads tags of whatever version
+// is current, so the object's head is read after them: the same ETag then means they were etag's.
+func (b Bucket) Tags(ctx context.Context, key, etag string) (map[string]string, error) {
+	out, err := b.Client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &b.Name, Key: &key})
+	if err != nil {
+		return nil, classify("reading the object's tags", err)
+	}
+	now, err := b.Head(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if now.ETag != etag {
+		return nil, ErrChanged
+	}
+	tags := make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
+
+// Copy copies version etag of the object at from to to, within the bucket, with the given metadata
+// in place of the source's and, when set, contentType. ErrChanged when from is another version by
+// then, ErrGone when there is no object at from.
+func (b Bucket) Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error {
+	in := &s3.CopyObjectInput{
+		Bucket: &b.Name, Key: &to, CopySource: aws.String(copySource(b.Name, from)),
+		CopySourceIfMatch: ifMatch(etag), MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta,
+	}
+	if contentType != "" {
+		in.ContentType = &contentType
+	}
+	_, err := b.Client.CopyObject(ctx, in)
+	return classify("copying the object", err)
+}
+
+// Delete deletes the object at key if it is still version etag (any version when etag is empty):
+// ErrChanged when it is another. An object already gone is deleted: nil.
+func (b Bucket) Delete(ctx context.Context, key, etag string) error {
+	_, err := b.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag)})
+	if err = classify("deleting the object", err); errors.Is(err, ErrGone) {
+		return nil
+	}
+	return err
+}
+
+func ifMatch(etag string) *string {
+	if etag == "" {
+		return nil
+	}
+	return aws.String(`"` + etag + `"`)
+}
+
+func unquote(etag string) string { return strings.Trim(etag, `"`) }
+
+// copySource is x-amz-copy-source: bucket/key, each key segment URL-encoded (spaces as %20, a plus
+// as %2B, so S3 cannot read either as the other).
+func copySource(bucket, key string) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(url.QueryEscape(p), "+", "%20")
+	}
+	return bucket + "/" + strings.Join(parts, "/")
+}
+
+// classify maps S3's answers for a missing or replaced object onto ErrGone and ErrChanged, and
+// says what was being done in any other error.
+func classify(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	switch c := code(err); {
+	case errors.As(err, &nsk), errors.As(err, &nf), c == "NoSuchKey", c == "NotFound", status(err) == http.StatusNotFound:
+		return ErrGone
+	case c == "PreconditionFailed", status(err) == http.StatusPreconditionFailed:
+		return ErrChanged
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func code(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+func status(err error) int {
+	var re interface{ HTTPStatusCode() int } // the SDK's and smithy's response errors alike
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
