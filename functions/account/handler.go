@@ -71,36 +71,24 @@ type Handler struct {
 	Log         *slog.Logger
 }
 
-func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
-	ctx, cancel := web.InTime(ctx)
-	defer cancel()
-	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
-	var resp web.Response
-	var p *web.Problem
-	switch r.HTTPMethod + " " + r.Resource {
-	case "POST /account/register":
-		resp, p = h.register(ctx, r, log)
-	case "POST /account/verify":
-		resp, p = h.verify(ctx, r, log)
-	case "POST /session":
-		resp, p = h.askForCode(ctx, r, log)
-	case "POST /session/verify":
-		resp, p = h.signIn(ctx, r, log)
-	case "DELETE /session":
-		resp, p = h.signOut(ctx, r, log)
-	case "GET /me":
-		resp, p = h.me(ctx, r, log)
-	case "GET /clients/{clientReference}/documents":
-		resp, p = h.documents(ctx, r, log)
-	case "GET /clients/{clientReference}/grantees":
-		resp, p = h.grantees(ctx, r, log)
-	case "GET /documents/{id}/download":
-		resp, p = h.download(ctx, r, log)
-	default:
-		p = web.NotFound()
+// routes is the function's route table: its keys are the wiring's routes (routes_test.go).
+func (h Handler) routes() web.Routes {
+	return web.Routes{
+		"POST /account/register":                   h.register,
+		"POST /account/verify":                     h.verify,
+		"POST /session":                            h.askForCode,
+		"POST /session/verify":                     h.signIn,
+		"DELETE /session":                          h.signOut,
+		"GET /me":                                  h.me,
+		"GET /clients/{clientReference}/documents": h.documents,
+		"GET /clients/{clientReference}/grantees":  h.grantees,
+		"GET /documents/{id}/download":             h.download,
 	}
-	resp = web.Answer(log, resp, p)
-	if p != nil && p.Status == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	resp := h.routes().Serve(ctx, r, h.Log)
+	if resp.StatusCode == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
 		// The cookie is no good: let the browser forget it.
 		resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
 	}

@@ -51,24 +51,26 @@ type Handler struct {
 	Log       *slog.Logger
 }
 
-func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
-	ctx, cancel := web.InTime(ctx)
-	defer cancel()
-	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
-	var resp web.Response
-	switch r.HTTPMethod + " " + r.Resource {
-	case "GET /review/{token}":
-		resp = h.show(ctx, r, log)
-	case "POST /review/{token}":
-		resp = h.decide(ctx, r, log)
-	case "GET /review/{token}/evidence/{evidenceId}":
-		resp = h.evidence(ctx, r, log)
-	default:
-		resp = render(http.StatusNotFound, notFoundPage())
+// routes is the function's route table: its keys are the wiring's routes (routes_test.go).
+func (h Handler) routes() web.Routes {
+	return web.Routes{
+		"GET /review/{token}":                       pageRoute(h.show),
+		"POST /review/{token}":                      pageRoute(h.decide),
+		"GET /review/{token}/evidence/{evidenceId}": pageRoute(h.evidence),
 	}
-	// Never the token, the reviewer's address or anything the requester wrote: only what happened.
-	log.Info("review served", "status", resp.StatusCode)
-	return resp, nil
+}
+
+// pageRoute makes a web.Route of a review route, whose every answer is a page or a redirect, never
+// a problem. The log says only how it ended: never the token, the reviewer's address or anything
+// the requester wrote.
+func pageRoute(serve func(context.Context, web.Request, *slog.Logger) web.Response) web.Route {
+	return func(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+		return serve(ctx, r, log), nil
+	}
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	return h.routes().Serve(ctx, r, h.Log), nil
 }
 
 // review is an opened review link: the token's holder and the request it was issued for.

@@ -58,25 +58,18 @@ type Handler struct {
 	Log       *slog.Logger
 }
 
-func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
-	ctx, cancel := web.InTime(ctx)
-	defer cancel()
-	log := h.Log.With("requestId", r.RequestContext.RequestID, "route", r.HTTPMethod+" "+r.Resource)
-	var p *web.Problem
-	var resp web.Response
-	switch r.HTTPMethod + " " + r.Resource {
-	case "POST /access-requests":
-		resp, p = h.create(ctx, r, log)
-	case "POST /access-requests/{id}/submit":
-		resp, p = h.submit(ctx, r, log)
-	case "POST /access-requests/{id}/evidence":
-		resp, p = h.addEvidence(ctx, r, log)
-	case "GET /access-requests/{id}":
-		resp, p = h.status(ctx, r, log)
-	default:
-		p = web.NotFound()
+// routes is the function's route table: its keys are the wiring's routes (routes_test.go).
+func (h Handler) routes() web.Routes {
+	return web.Routes{
+		"POST /access-requests":               h.create,
+		"POST /access-requests/{id}/submit":   h.submit,
+		"POST /access-requests/{id}/evidence": h.addEvidence,
+		"GET /access-requests/{id}":           h.status,
 	}
-	return web.AllowPortal(web.Answer(log, resp, p), h.Origin), nil
+}
+
+func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
+	return web.AllowPortal(h.routes().Serve(ctx, r, h.Log), h.Origin), nil
 }
 
 type createdUpload struct {

@@ -51,6 +51,15 @@ type Route struct {
 	Path   string
 }
 
+// RouteKeys are the function's routes as "METHOD /path/{param}", the keys of its route table.
+func (f Function) RouteKeys() []string {
+	keys := make([]string, len(f.Routes))
+	for i, r := range f.Routes {
+		keys[i] = r.Method + " " + r.Path
+	}
+	return keys
+}
+
 // Notification subscribes a function to a bucket's events under a key prefix.
 type Notification struct {
 	Bucket Bucket

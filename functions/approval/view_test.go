@@ -6,30 +6,6 @@ import (
 	"time"
 )
 
-func TestFillEscapesTextAndKeepsOnlyItsOwnMarkup(t *testing.T) {
-	fragments["t"] = nil
-	parseFragments(`{{define "t"}}<p title="{{A}}">{{A}}</p>{{{B}}}{{end}}`, fragments)
-	defer delete(fragments, "t")
-	got := fill("t", "A", `"><script>x</script>&'`, "B", html("<b>ok</b>"))
-	if want := `<p title="&#34;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;">&#34;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;</p><b>ok</b>`; string(got) != want {
-		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-	for name, kv := range map[string][]any{
-		"text into a markup hole": {"A", "x", "B", "<b>"},
-		"markup into a text hole": {"A", html("<b>"), "B", html("")},
-		"a missing value":         {"A", "x"},
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			fill("t", kv...)
-		}()
-	}
-}
-
 func TestEveryPageIsWhole(t *testing.T) {
 	h, f, _ := setup()
 	pages := []string{get(h, goodToken).Body, get(h, "nope").Body, post(h, goodToken, signed("action", "approve")).Body}
