@@ -13,19 +13,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 )
 
 func main() {
-	cfg := cloud.Config()
+	cfg, env := cloud.Config(), setting.Env()
 	h := Handler{
-		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
-		S3:        cloud.S3(cfg),
-		Bucket:    cloud.Env("UPLOADS_BUCKET"),
-		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
+		Evidence:  store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)).WithReviewLinks(env.Days(setting.ReviewLinkDays)),
+		S3:        cloud.S3(cfg, env.Bool(setting.S3PathStyle)),
+		Bucket:    env.Required(setting.UploadsBucket),
+		Reviewers: env.Emails(setting.Reviewers),
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	env.Check()
 	lambda.Start(h.Handle)
 }
