@@ -3,6 +3,7 @@ package setting
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -106,7 +107,7 @@ func (r *Reader) Float(n Name) float64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f > 0) || f > 1e9 {
+	if err != nil || !(f > 0) || math.IsInf(f, 1) {
 		r.fail(n, "is %q; want a number above 0", v)
 		return 0
 	}

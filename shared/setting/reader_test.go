@@ -67,6 +67,9 @@ func TestEveryBadSettingIsNamedTogether(t *testing.T) {
 	r.Pattern(ClientRefFormat)
 	r.Emails(Reviewers)
 	r.Days(ReviewLinkDays)
+	if inf := env(map[string]string{"MAIL_MAX_PER_SECOND": "Inf"}); inf.Float(MailRate) != 0 || inf.Err() == nil {
+		t.Error("an infinite rate was accepted")
+	}
 	err := r.Err()
 	if err == nil {
 		t.Fatal("no error")
