@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -12,6 +11,7 @@ import (
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/ses"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -20,22 +20,20 @@ import (
 const signInFloor = 800 * time.Millisecond
 
 func main() {
-	cfg := cloud.Config()
-	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
-	portal := cloud.Env("PORTAL_URL")
-	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
+	cfg, env := cloud.Config(), setting.Env()
+	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
+	portal := env.Required(setting.PortalURL)
 	h := Handler{
-		Accounts:    st,
-		Sessions:    st,
-		Portal:      st,
-		Mailer:      ses.Sender{SES: ses.Client(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
-		Files:       bucket.New(cloud.S3(cfg), cloud.Env("DOCUMENTS_BUCKET")),
+		Accounts: st, Sessions: st, Portal: st,
+		Mailer:      ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
+		Files:       bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
 		Origin:      web.Origin(portal),
-		Bases:       mail.Bases{API: cloud.Env("API_URL"), Portal: portal},
-		Insecure:    insecure,
+		Bases:       mail.Bases{API: env.Required(setting.APIURL), Portal: portal},
+		Insecure:    env.Bool(setting.InsecureCookies),
 		SignInFloor: signInFloor,
 		Now:         time.Now,
 		Log:         slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	env.Check()
 	lambda.Start(h.Handle)
 }

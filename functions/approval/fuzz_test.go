@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -33,7 +34,7 @@ func FuzzReviewForm(f *testing.F) {
 	f.Add("action=end_access&endReason=nope")
 	f.Add("action=approve&action=reject&reason=x")
 	f.Add("%zz&&==")
-	h := Handler{ClientRef: clientRefPattern(""), Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }}
+	h := Handler{ClientRef: setting.From(nil).Pattern(setting.ClientRefFormat), Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }}
 	f.Fuzz(func(t *testing.T, body string) {
 		form, err := url.ParseQuery(body)
 		if err != nil {

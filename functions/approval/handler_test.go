@@ -23,6 +23,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -101,8 +102,8 @@ func setup() (Handler, *fakeReviews, *fakeFiles) {
 	}}
 	f.tokens[secret.From(goodToken).Hash()] = store.Token{Purpose: mail.Review, Subject: "r1", Email: teamAddr, ExpiresAt: now.Add(time.Hour)}
 	files := &fakeFiles{}
-	h := Handler{Reviews: f, Files: files, Reviewers: reviewers("Client.Finance@council.example, other@council.example"),
-		ClientRef: clientRefPattern(""), Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := Handler{Reviews: f, Files: files, Reviewers: map[access.Email]bool{"client.finance@council.example": true, "other@council.example": true},
+		ClientRef: setting.From(nil).Pattern(setting.ClientRefFormat), Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return h, f, files
 }
 

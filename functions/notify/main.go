@@ -8,7 +8,6 @@ package main
 import (
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,38 +15,23 @@ import (
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/ses"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 )
 
 func main() {
-	cfg := cloud.Config()
-	rate, _ := strconv.ParseFloat(os.Getenv("MAIL_MAX_PER_SECOND"), 64)
-	s := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
+	cfg, env := cloud.Config(), setting.Env()
+	s := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
-		Outbox:   s,
-		Notices:  s,
-		Feedback: s,
-		Sender:   ses.Sender{SES: ses.Client(cfg), From: cloud.Env("MAIL_FROM"), ConfigSet: os.Getenv("SES_CONFIGURATION_SET")},
-		Bases:    mail.Bases{API: cloud.Env("API_URL"), Portal: cloud.Env("PORTAL_URL")},
-		PerSec:   rate,
-		Quiet:    duration("NOTICE_QUIET_PERIOD", 10*time.Minute),
-		MaxDelay: duration("NOTICE_MAX_DELAY", time.Hour),
+		Outbox: s, Notices: s, Feedback: s,
+		Sender:   ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
+		Bases:    mail.Bases{API: env.Required(setting.APIURL), Portal: env.Required(setting.PortalURL)},
+		PerSec:   env.Float(setting.MailRate),
+		Quiet:    env.Duration(setting.NoticeQuiet),
+		MaxDelay: env.Duration(setting.NoticeMaxDelay),
 		Now:      time.Now,
 		Log:      slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	env.Check()
 	lambda.Start(h.Handle)
-}
-
-// duration reads a Go duration setting ("10m", "3s"), or def when unset. A value that does not
-// parse stops start-up with a clear message rather than silently using the default.
-func duration(name string, def time.Duration) time.Duration {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		panic("notify: setting " + name + " is not a duration: " + v)
-	}
-	return d
 }

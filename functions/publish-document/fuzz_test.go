@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -29,7 +29,7 @@ func FuzzMetadata(f *testing.F) {
 	f.Add("1234567890", "direct_payment_remittance", "0000-01-01", strings.Repeat("é", 201), "%PDF-1.4")
 	f.Add("12345678901", "care_invoice", "2026-11-01T00:00:00Z", "=?x-unknown?q?a?=", "%PDF-1.4")
 	f.Add("123456\n", "care_invoice", "+2026-11-01", "=?utf-8?b?", "%PDF-1.4")
-	h := Handler{ClientRef: regexp.MustCompile(defaultClientRef), Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }}
+	h := Handler{ClientRef: setting.From(nil).Pattern(setting.ClientRefFormat), Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) }}
 	f.Fuzz(func(t *testing.T, ref, typ, date, title, head string) {
 		in := Inbound{Object: bucket.Object{Metadata: map[string]string{"client-reference": ref, "document-type": typ, "document-date": date, "title": title},
 			ETag: "e", Size: int64(len(head))}, Head: []byte(head)}

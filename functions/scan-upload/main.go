@@ -13,21 +13,22 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 )
 
 func main() {
-	cfg := cloud.Config()
-	uploads := cloud.Env("UPLOADS_BUCKET")
+	cfg, env := cloud.Config(), setting.Env()
+	uploads := env.Required(setting.UploadsBucket)
 	h := Handler{
-		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
-		Objects:   bucket.New(cloud.S3(cfg), uploads),
+		Evidence:  store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)).WithReviewLinks(env.Days(setting.ReviewLinkDays)),
+		Objects:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), uploads),
 		Bucket:    uploads,
-		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
+		Reviewers: env.Emails(setting.Reviewers),
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	env.Check()
 	lambda.Start(h.Handle)
 }

@@ -5,41 +5,30 @@ package main
 import (
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
 func main() {
-	cfg := cloud.Config()
-	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS"))
-	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
+	cfg, env := cloud.Config(), setting.Env()
+	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)).WithReviewLinks(env.Days(setting.ReviewLinkDays))
 	h := Handler{
-		Requests:  st,
-		Sessions:  st,
-		Scans:     st,
-		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
-		Insecure:  insecure,
-		Uploads:   bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),
-		Origin:    web.Origin(cloud.Env("PORTAL_URL")),
-		PerIP:     perIP(os.Getenv("REQUEST_LIMIT_PER_IP_HOUR")),
+		Requests: st, Sessions: st, Scans: st,
+		Reviewers: env.Emails(setting.Reviewers),
+		Insecure:  env.Bool(setting.InsecureCookies),
+		Uploads:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
+		Origin:    web.Origin(env.Required(setting.PortalURL)),
+		PerIP:     env.Int(setting.IPRequestLimit),
 		Now:       time.Now,
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	env.Check()
 	lambda.Start(h.Handle)
-}
-
-// perIP reads the per-address limit; 60 an hour unless configured.
-func perIP(v string) int {
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return n
-	}
-	return 60
 }

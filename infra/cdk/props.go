@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/setting"
 )
 
 // StackProps is everything a council engineer sets for one deployment. Zero values of the optional
@@ -33,7 +34,8 @@ type StackProps struct {
 	Reviewers []string
 	// PortalURL is the portal frontend (PORTAL_URL); its origin is the only CORS origin allowed.
 	PortalURL string
-	// ClientReferencePattern is the council's client reference format, a Go regular expression.
+	// ClientReferencePattern is the council's client reference format, a Go regular expression
+	// that must match the whole reference (the functions anchor it).
 	ClientReferencePattern string
 	// APIDomainName and APICertificateARN put the API on the council's own host name (an ACM
 	// certificate in the stack's region). The portal's session cookie is SameSite=Strict, so in
@@ -66,15 +68,16 @@ type StackProps struct {
 	WAFBlockedAlarmThreshold int
 }
 
-// Defaults for the optional settings.
+// Defaults for the optional settings. Those the functions read are shared/setting's, so that a
+// function left without a value behaves as the stack's default says.
 const (
-	DefaultClientReferencePattern = `^[0-9]{6,10}$`
+	DefaultClientReferencePattern = setting.DefaultClientRefFormat
 	DefaultEvidenceRetentionDays  = 90
-	DefaultNoticeQuietPeriod      = 10 * time.Minute
-	DefaultNoticeMaxDelay         = time.Hour
-	DefaultMailMaxPerSecond       = 10
-	DefaultRequestsPerIPPerHour   = 60
-	DefaultReviewLinkDays         = 7
+	DefaultNoticeQuietPeriod      = setting.DefaultNoticeQuiet
+	DefaultNoticeMaxDelay         = setting.DefaultNoticeMaxDelay
+	DefaultMailMaxPerSecond       = setting.DefaultMailRate
+	DefaultRequestsPerIPPerHour   = setting.DefaultIPRequestLimit
+	DefaultReviewLinkDays         = setting.DefaultReviewLinkDays
 	DefaultThrottleRatePerSecond  = 50
 	DefaultThrottleBurst          = 100
 	DefaultRateLimitPer5Min       = 1000
@@ -145,7 +148,7 @@ func (p StackProps) Validate() error {
 				p.APICertificateARN, region, *p.Env.Region)
 		}
 	}
-	if _, err := regexp.Compile(p.ClientReferencePattern); err != nil {
+	if _, err := setting.Anchor(p.ClientReferencePattern); err != nil {
 		bad("client reference pattern: %v", err)
 	}
 	if _, _, err := splitCIDRs(p.StaffCIDRs); err != nil {

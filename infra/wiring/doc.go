@@ -1,5 +1,6 @@
 // Package wiring is the one description of how the system is put together: every function, the
 // settings it reads from its environment, and what triggers it (API routes, bucket notifications,
 // the schedule, SES feedback). infra/local and infra/cdk both read it, so the laptop stack and the
-// AWS stack cannot drift apart. It holds no values: each stack supplies the value of every Setting.
+// AWS stack cannot drift apart. It holds no values: each stack supplies the value of every Setting,
+// and a setting a stack leaves unset takes the one default shared/setting declares.
 package wiring

@@ -1,35 +1,33 @@
 package wiring
 
-import "time"
+import (
+	"time"
 
-// Setting is a deployment setting. Its name is the environment variable a function reads it from.
-type Setting string
+	"github.com/council/cfp/shared/setting"
+)
 
-// The settings. Each stack (local, AWS) gives every one a value.
+// Setting is a deployment setting: the environment variable a function reads it from. Its name and
+// default are declared in shared/setting, which the functions read them through.
+type Setting = setting.Name
+
+// The settings (see shared/setting for what each one is).
 const (
-	TableName       Setting = "TABLE_NAME"       // the single DynamoDB table
-	UploadsBucket   Setting = "UPLOADS_BUCKET"   // evidence uploads (presigned POST)
-	DocumentsBucket Setting = "DOCUMENTS_BUCKET" // back-office drops under inbound/, published under published/
-	MailFrom        Setting = "MAIL_FROM"        // verified SES sender
-	Reviewers       Setting = "REVIEWERS"        // comma-separated Client Finance team addresses
-	PortalURL       Setting = "PORTAL_URL"       // the portal frontend; also the only allowed Origin
-	APIURL          Setting = "API_URL"          // the API's public base URL (review links)
-	ClientRefFormat Setting = "CLIENT_REFERENCE_PATTERN"
-	MailConfigSet   Setting = "SES_CONFIGURATION_SET" // bounces and complaints come back through it
-	// InsecureCookies drops Secure and the __Host- prefix for plain-HTTP development. Only the local
-	// stack sets it; the AWS stack never does.
-	InsecureCookies Setting = "INSECURE_COOKIES"
-	// NoticeQuiet and NoticeMaxDelay shape new-document notices (Go durations).
-	NoticeQuiet    Setting = "NOTICE_QUIET_PERIOD"
-	NoticeMaxDelay Setting = "NOTICE_MAX_DELAY"
-	MailRate       Setting = "MAIL_MAX_PER_SECOND"
-	// IPRequestLimit is how many new access requests one source address may make in an hour
-	// (shared addresses such as libraries make more than one person's worth).
-	IPRequestLimit Setting = "REQUEST_LIMIT_PER_IP_HOUR"
-	// ReviewLinkDays is how many days a reviewer's link works (7 unless set).
-	ReviewLinkDays Setting = "REVIEW_LINK_DAYS"
-	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
-	S3PathStyle Setting = "S3_PATH_STYLE"
+	TableName       = setting.TableName
+	UploadsBucket   = setting.UploadsBucket
+	DocumentsBucket = setting.DocumentsBucket
+	MailFrom        = setting.MailFrom
+	Reviewers       = setting.Reviewers
+	PortalURL       = setting.PortalURL
+	APIURL          = setting.APIURL
+	ClientRefFormat = setting.ClientRefFormat
+	MailConfigSet   = setting.MailConfigSet
+	InsecureCookies = setting.InsecureCookies // only the local stack sets it
+	NoticeQuiet     = setting.NoticeQuiet
+	NoticeMaxDelay  = setting.NoticeMaxDelay
+	MailRate        = setting.MailRate
+	IPRequestLimit  = setting.IPRequestLimit
+	ReviewLinkDays  = setting.ReviewLinkDays
+	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
 )
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
@@ -98,16 +96,15 @@ type Function struct {
 // Dir is the function's source directory, relative to the repository root.
 func (f Function) Dir() string { return "functions/" + f.Name }
 
-var common = []Setting{TableName, MailFrom, PortalURL, APIURL, S3PathStyle}
-
-func with(extra ...Setting) []Setting { return append(append([]Setting{}, common...), extra...) }
+// Every function keeps its records in the table.
+func with(extra ...Setting) []Setting { return append([]Setting{TableName}, extra...) }
 
 // Functions is the system.
 var Functions = []Function{
 	{
 		Name:        "submit-request",
 		Description: "Access requests: create, upload forms, submit, status",
-		Settings:    with(UploadsBucket, InsecureCookies, IPRequestLimit, ReviewLinkDays, Reviewers),
+		Settings:    with(UploadsBucket, S3PathStyle, PortalURL, InsecureCookies, IPRequestLimit, ReviewLinkDays, Reviewers),
 		Routes: []Route{
 			{"POST", "/access-requests"},
 			{"GET", "/access-requests/{id}"},
@@ -120,7 +117,7 @@ var Functions = []Function{
 	{
 		Name:          "scan-upload",
 		Description:   "Checks each evidence upload and records the malware verdict",
-		Settings:      with(UploadsBucket, Reviewers, ReviewLinkDays),
+		Settings:      with(UploadsBucket, S3PathStyle, Reviewers, ReviewLinkDays),
 		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
 		MemoryMB:      512, Timeout: 60 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}}},
@@ -128,7 +125,7 @@ var Functions = []Function{
 	{
 		Name:        "approval",
 		Description: "Staff review pages and decisions",
-		Settings:    with(UploadsBucket, Reviewers, ClientRefFormat),
+		Settings:    with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat),
 		Routes: []Route{
 			{"GET", "/review/{token}"},
 			{"POST", "/review/{token}"},
@@ -140,7 +137,7 @@ var Functions = []Function{
 	{
 		Name:        "account",
 		Description: "Accounts, sign-in, sessions and the signed-in portal",
-		Settings:    with(DocumentsBucket, InsecureCookies, MailConfigSet), // sends sign-in codes itself
+		Settings:    with(DocumentsBucket, S3PathStyle, PortalURL, APIURL, InsecureCookies, MailFrom, MailConfigSet), // sends sign-in codes itself
 		Routes: []Route{
 			{"POST", "/account/register"},
 			{"POST", "/account/verify"},
@@ -158,7 +155,7 @@ var Functions = []Function{
 	{
 		Name:          "publish-document",
 		Description:   "Publishes documents the back office drops under inbound/",
-		Settings:      with(DocumentsBucket, ClientRefFormat),
+		Settings:      with(DocumentsBucket, S3PathStyle, ClientRefFormat),
 		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
 		MemoryMB:      256, Timeout: 60 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true,
@@ -169,7 +166,7 @@ var Functions = []Function{
 	{
 		Name:         "notify",
 		Description:  "Sends queued emails and new-document notices; handles SES feedback",
-		Settings:     with(MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
+		Settings:     with(PortalURL, APIURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
 		Schedule:     time.Minute,
 		MailFeedback: true,
 		MemoryMB:     256, Timeout: 5 * time.Minute,
@@ -188,7 +185,8 @@ func Find(name string) (Function, bool) {
 }
 
 // Environment returns the function's environment from a stack's setting values: exactly the
-// settings the function reads, no more. A setting with no value is left out.
+// settings the function reads, no more. A setting with no value is left out, and the function
+// takes its default (Setting.Default).
 func (f Function) Environment(values map[Setting]string) map[string]string {
 	env := map[string]string{}
 	for _, s := range f.Settings {

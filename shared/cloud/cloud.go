@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,25 +78,7 @@ func (endpoints) GetServiceBaseEndpoint(_ context.Context, serviceID string) (st
 
 func DynamoDB(cfg aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) }
 
-func S3(cfg aws.Config) *s3.Client {
-	pathStyle, _ := strconv.ParseBool(os.Getenv("S3_PATH_STYLE"))
+// S3 is an S3 client; pathStyle addresses buckets by path, as local servers need (setting.S3PathStyle).
+func S3(cfg aws.Config, pathStyle bool) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
-}
-
-// Env returns a required setting, or stops the function's start-up with a clear message.
-func Env(name string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		panic("cloud: setting " + name + " is not set")
-	}
-	return v
-}
-
-// Days reads an optional setting given in whole days; 0 when it is unset or not a positive number.
-func Days(name string) time.Duration {
-	n, err := strconv.Atoi(os.Getenv(name))
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return time.Duration(n) * 24 * time.Hour
 }

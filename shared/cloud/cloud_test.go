@@ -60,7 +60,7 @@ func lambdaEnv(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "role-secret")
 	t.Setenv("AWS_SESSION_TOKEN", "role-session")
 	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SESV2",
-		"AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION", "S3_PATH_STYLE"} {
+		"AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION"} {
 		t.Setenv(v, "")
 	}
 }
@@ -82,7 +82,7 @@ func TestEachServiceGoesWhereItsStandardVariableSaysSignedWithTheRolesCredential
 	if _, err := sesv2.NewFromConfig(cfg).SendEmail(ctx, &sesv2.SendEmailInput{Content: &sestypes.EmailContent{}}); err != nil {
 		t.Fatalf("SES: %v", err)
 	}
-	if _, err := S3(cfg).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("inbound/a")}); err != nil {
+	if _, err := S3(cfg, false).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("inbound/a")}); err != nil {
 		t.Fatalf("S3: %v", err)
 	}
 

@@ -1,8 +1,9 @@
-// Package cloud builds the AWS SDK clients a function uses, once, at start-up, and reads its settings.
+// Package cloud builds the AWS SDK clients a function uses, once, at start-up. The function's own
+// settings are package setting's.
 //
 // Where the clients point is configuration, not code: they honour the SDK's standard variables, so
-// AWS_ENDPOINT_URL_* send them to local servers, and S3_PATH_STYLE (set only by the local stack)
-// addresses buckets by path. There is no local mode.
+// AWS_ENDPOINT_URL_* send them to local servers, and S3_PATH_STYLE (set only by the local stack,
+// passed to S3) addresses buckets by path. There is no local mode.
 //
 // The configuration is read from the Lambda environment here rather than by the SDK's
 // config.LoadDefaultConfig. That package links credential providers a function never uses (shared

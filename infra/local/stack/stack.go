@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -61,24 +62,34 @@ type Config struct {
 // unless Config.Faults).
 type Proxies struct{ DynamoDB, S3, SES *faults.Proxy }
 
-// Defaults are the local values of every setting. API_URL is filled in from where the API listens.
+// Defaults are the local values of every setting: shared/setting's default, the same as in AWS,
+// unless the laptop needs another. API_URL is filled in from where the API listens.
 func Defaults() map[wiring.Setting]string {
-	return map[wiring.Setting]string{
+	values := map[wiring.Setting]string{}
+	for _, f := range wiring.Functions {
+		for _, s := range f.Settings {
+			if d := s.Default(); d != "" {
+				values[s] = d
+			}
+		}
+	}
+	maps.Copy(values, map[wiring.Setting]string{
 		wiring.TableName:       "cfp",
 		wiring.UploadsBucket:   "cfp-uploads",
 		wiring.DocumentsBucket: "cfp-documents",
 		wiring.MailFrom:        "no-reply@council.example",
 		wiring.Reviewers:       "client.finance@council.example",
 		wiring.PortalURL:       "http://localhost:8080",
-		wiring.ClientRefFormat: `^[0-9]{6,10}$`,
-		wiring.InsecureCookies: "true",
-		wiring.NoticeQuiet:     "3s",
-		wiring.NoticeMaxDelay:  "20s",
-		wiring.MailRate:        "50",
-		wiring.S3PathStyle:     "true",
-		wiring.IPRequestLimit:  "10000", // every local request comes from 127.0.0.1
-		wiring.ReviewLinkDays:  "7",
-	}
+		wiring.InsecureCookies: "true", // plain HTTP
+		wiring.S3PathStyle:     "true", // the local S3 answers on one host
+		// Notices and mail go faster than in AWS so that the tests need not wait for them; the
+		// local mailbox has no sending quota.
+		wiring.NoticeQuiet:    "3s",
+		wiring.NoticeMaxDelay: "20s",
+		wiring.MailRate:       "50",
+		wiring.IPRequestLimit: "10000", // every local request comes from 127.0.0.1
+	})
+	return values
 }
 
 // Stack is the running system.
