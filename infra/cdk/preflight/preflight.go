@@ -14,6 +14,7 @@ import (
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
@@ -157,6 +158,9 @@ func (p Preflight) stackResources(ctx context.Context, stack string) (map[string
 			return nil, err
 		}
 		for _, r := range page.StackResourceSummaries {
+			if r.ResourceStatus == cftypes.ResourceStatusDeleteComplete { // e.g. rolled back
+				continue
+			}
 			byType[aws.ToString(r.ResourceType)] = append(byType[aws.ToString(r.ResourceType)], aws.ToString(r.PhysicalResourceId))
 		}
 	}

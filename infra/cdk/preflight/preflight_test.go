@@ -35,8 +35,9 @@ func (f fakeCaller) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInp
 	return &sts.GetCallerIdentityOutput{Account: aws.String("111122223333")}, f.err
 }
 
-// fakeStacks holds the deployed stack's resources (type, physical id); nil: no stack.
-type fakeStacks struct{ resources [][2]string }
+// fakeStacks holds the deployed stack's resources (type, physical id); nil: no stack. Those in
+// deleted are DELETE_COMPLETE.
+type fakeStacks struct{ resources, deleted [][2]string }
 
 func (f fakeStacks) ListStackResources(_ context.Context, in *cloudformation.ListStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error) {
 	if f.resources == nil {
@@ -45,6 +46,10 @@ func (f fakeStacks) ListStackResources(_ context.Context, in *cloudformation.Lis
 	out := &cloudformation.ListStackResourcesOutput{}
 	for _, r := range f.resources {
 		out.StackResourceSummaries = append(out.StackResourceSummaries, cftypes.StackResourceSummary{ResourceType: aws.String(r[0]), PhysicalResourceId: aws.String(r[1])})
+	}
+	for _, r := range f.deleted {
+		out.StackResourceSummaries = append(out.StackResourceSummaries, cftypes.StackResourceSummary{ResourceType: aws.String(r[0]), PhysicalResourceId: aws.String(r[1]),
+			ResourceStatus: cftypes.ResourceStatusDeleteComplete})
 	}
 	return out, nil
 }
@@ -392,8 +397,9 @@ func TestStackResourcesOfAStackNotYetDeployed(t *testing.T) {
 	if err != nil || got != nil {
 		t.Errorf("a missing stack: %v, %v; want no resources and no error", got, err)
 	}
-	p.Stacks = fakeStacks{resources: [][2]string{{"AWS::IAM::Role", "r1"}, {"AWS::IAM::Role", "r2"}}}
-	if got, err = p.stackResources(context.Background(), "cfp"); err != nil || len(got["AWS::IAM::Role"]) != 2 {
-		t.Errorf("resources %v, %v", got, err)
+	p.Stacks = fakeStacks{resources: [][2]string{{"AWS::IAM::Role", "r1"}, {"AWS::IAM::Role", "r2"}},
+		deleted: [][2]string{{"AWS::SES::EmailIdentity", "council.example"}}}
+	if got, err = p.stackResources(context.Background(), "cfp"); err != nil || len(got["AWS::IAM::Role"]) != 2 || got["AWS::SES::EmailIdentity"] != nil {
+		t.Errorf("resources %v, %v; want the two roles and not the deleted identity", got, err)
 	}
 }
