@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit css bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth deploy
+.PHONY: help deps build run test test-unit css bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth preflight deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ $(CDK): infra/cdk/package.json infra/cdk/package-lock.json
 
 synth: build $(CDK) ## synthesize the CloudFormation template into .local/cdk.out (no AWS account needed)
 	cd infra/cdk && ../../$(CDK) synth --quiet
+
+preflight: build ## check the AWS account before make deploy (SES identity and sandbox, quotas, API Gateway logging role, certificate)
+	go run ./infra/cdk/preflight
 
 deploy: build $(CDK) ## deploy to AWS (needs credentials and the settings in infra/cdk/README-deploy.md)
 	cd infra/cdk && ../../$(CDK) deploy -c strict=true --require-approval broadening

@@ -1,0 +1,197 @@
+package settings
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/council/cfp/infra/cdk"
+)
+
+// Setting is one deployment setting: its CDK context key and its environment variable.
+type Setting struct{ Context, Env string }
+
+var (
+	StackName        = Setting{"stackName", "CFP_STACK_NAME"}
+	Strict           = Setting{"strict", "CFP_STRICT"}
+	AssetRoot        = Setting{"assetRoot", "CFP_ASSET_ROOT"}
+	MailFrom         = Setting{"mailFrom", "CFP_MAIL_FROM"}
+	MailDomain       = Setting{"mailDomain", "CFP_MAIL_DOMAIN"}
+	Reviewers        = Setting{"reviewers", "CFP_REVIEWERS"}
+	PortalURL        = Setting{"portalUrl", "CFP_PORTAL_URL"}
+	ClientRefPattern = Setting{"clientReferencePattern", "CFP_CLIENT_REFERENCE_PATTERN"}
+	APIDomain        = Setting{"apiDomainName", "CFP_API_DOMAIN_NAME"}
+	APICertificate   = Setting{"apiCertificateArn", "CFP_API_CERTIFICATE_ARN"}
+	StaffCIDRs       = Setting{"staffCidrs", "CFP_STAFF_CIDRS"}
+	AlarmEmail       = Setting{"alarmEmail", "CFP_ALARM_EMAIL"}
+	EvidenceDays     = Setting{"evidenceRetentionDays", "CFP_EVIDENCE_RETENTION_DAYS"}
+	NoticeQuiet      = Setting{"noticeQuietPeriod", "CFP_NOTICE_QUIET_PERIOD"}
+	NoticeMaxDelay   = Setting{"noticeMaxDelay", "CFP_NOTICE_MAX_DELAY"}
+	MailRate         = Setting{"mailMaxPerSecond", "CFP_MAIL_MAX_PER_SECOND"}
+	RequestLimit     = Setting{"requestLimitPerIpHour", "CFP_REQUEST_LIMIT_PER_IP_HOUR"}
+	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
+	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
+)
+
+// examples stand in for the settings a deployment must make, so that `make synth` works on a
+// fresh checkout. They use the reserved .example domain: nothing can be delivered there. With
+// strict on (make deploy) a missing setting is an error instead.
+var examples = map[Setting]string{
+	MailFrom:   "no-reply@council.example",
+	Reviewers:  "client.finance@council.example",
+	PortalURL:  "https://portal.council.example",
+	AlarmEmail: "cfp-alarms@council.example",
+}
+
+// Config is one deployment, read and checked.
+type Config struct {
+	StackName string
+	Props     cdk.StackProps
+	Examples  []string // settings that took an example value
+}
+
+// Read reads every setting through get and checks them. account and region are where the stack
+// goes, as the CDK CLI resolved them from the credentials; empty, the stack stays
+// environment-agnostic, which is enough to synthesize.
+func Read(get func(Setting) string, repoRoot, account, region string) (Config, error) {
+	var errs []error
+	c := Config{StackName: get(StackName)}
+	if c.StackName == "" {
+		c.StackName = "cfp"
+	}
+	isStrict, _ := strconv.ParseBool(get(Strict))
+	required := func(s Setting) string {
+		v := get(s)
+		if v == "" && isStrict {
+			errs = append(errs, fmt.Errorf("%s (context %s) must be set to deploy", s.Env, s.Context))
+		} else if v == "" {
+			v = examples[s]
+			c.Examples = append(c.Examples, s.Env)
+		}
+		return v
+	}
+	number := func(s Setting) int {
+		v := get(s)
+		if v == "" {
+			return 0 // the stack's default
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number", s.Env, v))
+		}
+		return n
+	}
+	duration := func(s Setting) time.Duration {
+		v := get(s)
+		if v == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 15m", s.Env, v))
+		}
+		return d
+	}
+
+	p := cdk.StackProps{
+		AssetRoot:              get(AssetRoot),
+		MailFrom:               required(MailFrom),
+		MailDomain:             get(MailDomain),
+		Reviewers:              list(required(Reviewers)),
+		PortalURL:              required(PortalURL),
+		ClientReferencePattern: get(ClientRefPattern),
+		APIDomainName:          get(APIDomain),
+		APICertificateARN:      get(APICertificate),
+		StaffCIDRs:             list(get(StaffCIDRs)),
+		AlarmEmail:             required(AlarmEmail),
+		EvidenceRetentionDays:  number(EvidenceDays),
+		NoticeQuietPeriod:      duration(NoticeQuiet),
+		NoticeMaxDelay:         duration(NoticeMaxDelay),
+		MailMaxPerSecond:       number(MailRate),
+		RequestsPerIPPerHour:   number(RequestLimit),
+		ReviewLinkDays:         number(ReviewLinkDays),
+		RateLimitPer5Min:       number(RateLimit),
+	}
+	if p.AssetRoot == "" {
+		p.AssetRoot = filepath.Join(repoRoot, ".local", "build")
+	}
+	if account != "" && region != "" {
+		p.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	}
+	p = p.WithDefaults()
+	if len(errs) == 0 {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.Props = p
+	return c, errors.Join(errs...)
+}
+
+// Getter reads a setting from CDK context (through context, which returns nil for a key that is
+// not set) and, failing that, from the environment. A list in cdk.json becomes comma-separated.
+func Getter(context func(key string) any) func(Setting) string {
+	return func(s Setting) string {
+		switch v := context(s.Context).(type) {
+		case nil:
+		case []any:
+			var parts []string
+			for _, e := range v {
+				parts = append(parts, fmt.Sprint(e))
+			}
+			return strings.Join(parts, ",")
+		default:
+			return fmt.Sprint(v)
+		}
+		return os.Getenv(s.Env)
+	}
+}
+
+// CDKJSONContext is the "context" of a cdk.json file: the settings a council keeps in the
+// repository rather than in the environment.
+func CDKJSONContext(path string) (map[string]any, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct{ Context map[string]any }
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Context, nil
+}
+
+// list splits a comma-separated setting.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RepoRoot is the nearest directory above the working directory holding go.mod.
+func RepoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package settings
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/infra/wiring"
+)
+
+// repo makes a fake repository root with .local/build/<function>/bootstrap, as make build does.
+func repo(t *testing.T) string {
+	root := t.TempDir()
+	for _, f := range wiring.Functions {
+		dir := filepath.Join(root, ".local", "build", f.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func from(values map[Setting]string) func(Setting) string {
+	return func(s Setting) string { return values[s] }
+}
+
+func TestEverySettingIsRead(t *testing.T) {
+	root := repo(t)
+	c, err := Read(from(map[Setting]string{
+		StackName:        "cfp-prod",
+		MailFrom:         "no-reply@portal.council.gov.uk",
+		MailDomain:       "council.gov.uk",
+		Reviewers:        "a@council.gov.uk, b@council.gov.uk",
+		PortalURL:        "https://portal.council.gov.uk",
+		ClientRefPattern: `^C[0-9]{7}$`,
+		StaffCIDRs:       "192.0.2.0/24,2001:db8::/32",
+		AlarmEmail:       "ops@council.gov.uk",
+		EvidenceDays:     "30",
+		NoticeQuiet:      "5m",
+		NoticeMaxDelay:   "1h",
+		MailRate:         "14",
+		RequestLimit:     "40",
+		RateLimit:        "500",
+		Strict:           "true",
+	}), root, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Props
+	if c.StackName != "cfp-prod" || p.MailDomain != "council.gov.uk" || !slices.Equal(p.Reviewers, []string{"a@council.gov.uk", "b@council.gov.uk"}) ||
+		p.ClientReferencePattern != `^C[0-9]{7}$` || len(p.StaffCIDRs) != 2 || p.AlarmEmail != "ops@council.gov.uk" ||
+		p.EvidenceRetentionDays != 30 || p.NoticeQuietPeriod != 5*time.Minute || p.NoticeMaxDelay != time.Hour ||
+		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 {
+		t.Errorf("settings not carried into props: %+v", p)
+	}
+	if p.AssetRoot != filepath.Join(root, ".local", "build") {
+		t.Errorf("asset root %q; want the repository's .local/build", p.AssetRoot)
+	}
+	if len(c.Examples) != 0 {
+		t.Errorf("examples used although everything is set: %v", c.Examples)
+	}
+}
+
+func TestSynthWithoutSettingsUsesExamplesButDeployRefuses(t *testing.T) {
+	root := repo(t)
+	c, err := Read(from(nil), root, "", "")
+	if err != nil {
+		t.Fatalf("plain synth must work without settings: %v", err)
+	}
+	if !strings.HasSuffix(c.Props.MailFrom, ".example") || len(c.Examples) != 4 {
+		t.Errorf("examples %v, mail from %q", c.Examples, c.Props.MailFrom)
+	}
+
+	_, err = Read(from(map[Setting]string{Strict: "true"}), root, "", "")
+	if err == nil {
+		t.Fatal("strict (deploy) accepted missing settings")
+	}
+	for _, s := range []Setting{MailFrom, Reviewers, PortalURL, AlarmEmail} {
+		if !strings.Contains(err.Error(), s.Env) {
+			t.Errorf("error does not name %s: %v", s.Env, err)
+		}
+	}
+}
+
+func TestBadValuesAreRejectedWithTheirName(t *testing.T) {
+	_, err := Read(from(map[Setting]string{EvidenceDays: "ninety", NoticeQuiet: "soon", PortalURL: "http://x.example"}), repo(t), "", "")
+	if err == nil {
+		t.Fatal("bad values accepted")
+	}
+	for _, want := range []string{"CFP_EVIDENCE_RETENTION_DAYS", "CFP_NOTICE_QUIET_PERIOD"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	if _, err := Read(from(map[Setting]string{PortalURL: "http://x.example"}), repo(t), "", ""); err == nil || !strings.Contains(err.Error(), "https") {
+		t.Errorf("plain-HTTP portal accepted: %v", err)
+	}
+}
+
+func TestCertificateFromAnotherRegionIsRefused(t *testing.T) {
+	_, err := Read(from(map[Setting]string{
+		APIDomain:      "portal.council.example",
+		APICertificate: "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+	}), repo(t), "111122223333", "eu-west-2")
+	if err == nil || !strings.Contains(err.Error(), "us-east-1") || !strings.Contains(err.Error(), "eu-west-2") {
+		t.Errorf("a certificate from us-east-1 for a stack in eu-west-2: %v", err)
+	}
+	if _, err := Read(from(map[Setting]string{
+		APIDomain:      "portal.council.example",
+		APICertificate: "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+	}), repo(t), "111122223333", "us-east-1"); err != nil {
+		t.Errorf("a certificate in the stack's own region refused: %v", err)
+	}
+}
+
+func TestGetterPrefersContextAndJoinsLists(t *testing.T) {
+	t.Setenv(Reviewers.Env, "env@council.example")
+	t.Setenv(PortalURL.Env, "https://env.council.example")
+	ctx := map[string]any{Reviewers.Context: []any{"a@council.example", "b@council.example"}, MailRate.Context: float64(14)}
+	get := Getter(func(k string) any { return ctx[k] })
+	if got := get(Reviewers); got != "a@council.example,b@council.example" {
+		t.Errorf("reviewers %q; want the context's list", got)
+	}
+	if got := get(MailRate); got != "14" {
+		t.Errorf("mail rate %q", got)
+	}
+	if got := get(PortalURL); got != "https://env.council.example" {
+		t.Errorf("portal URL %q; want the environment's when context has none", got)
+	}
+}
+
+func TestCDKJSONContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cdk.json")
+	if err := os.WriteFile(path, []byte(`{"app":"go run ./app","context":{"mailFrom":"no-reply@council.example"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := CDKJSONContext(path)
+	if err != nil || ctx[MailFrom.Context] != "no-reply@council.example" {
+		t.Errorf("context %v, %v", ctx, err)
+	}
+}
