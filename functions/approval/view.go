@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -148,10 +147,7 @@ func (h Handler) reviewPage(rv review, done string, errs []fieldError, form url.
 	if r.Status != access.ReadyForReview {
 		outcomeBox = fill("outcome", "Paragraphs", paragraphs(outcome(r)...))
 	}
-	status := statusWords[r.Status]
-	if status == "" {
-		status = string(r.Status)
-	}
+	status := r.Status.Title()
 	main := fill("review",
 		"Banner", when(doneText[done] != "", fill("banner", "Text", doneText[done])),
 		"Errors", errorSummary,
@@ -162,7 +158,7 @@ func (h Handler) reviewPage(rv review, done string, errs []fieldError, form url.
 			"Name", r.Requester.Name,
 			"Email address", string(r.Requester.Email),
 			"Telephone", orNot(r.Requester.Phone),
-			"Relationship to the client", relationshipWords[r.Relationship]),
+			"Relationship to the client", r.Relationship.Title()),
 		"Client", rows(
 			"Name", r.Client.Name,
 			"Date of birth", day(r.Client.DateOfBirth),
@@ -206,16 +202,13 @@ func evidenceTable(rv review) html {
 	})
 	var out []html
 	for _, e := range ev {
-		status := evidenceWords[e.Status]
-		if status == "" {
-			status = string(e.Status)
-		}
+		status := e.Status.Title()
 		if e.Reason != "" && e.Status != access.Clean {
 			status += ": " + e.Reason
 		}
 		round := "First submission"
 		switch {
-		case e.Round == store.ReplacedRound:
+		case e.Round == access.ReplacedRound:
 			round = "Replaced by a later upload"
 		case e.Round > 0:
 			round = "After request for more information " + strconv.Itoa(e.Round)
@@ -388,37 +381,9 @@ func day(s string) string {
 	return d.Format("2 January 2006")
 }
 
-var statusWords = map[access.Status]string{
-	access.AwaitingEvidence:  "Awaiting evidence",
-	access.Scanning:          "Checking uploads",
-	access.ReadyForReview:    "Ready for review",
-	access.MoreInfoRequested: "More information requested",
-	access.Approved:          "Approved",
-	access.Rejected:          "Rejected",
-	access.Withdrawn:         "Withdrawn",
-	access.Expired:           "Expired",
-}
-
 var statusTag = map[access.Status]string{
 	access.ReadyForReview:    "tag--blue",
 	access.MoreInfoRequested: "tag--yellow",
 	access.Approved:          "tag--green",
 	access.Rejected:          "tag--red",
-}
-
-var relationshipWords = map[access.Relationship]string{
-	access.Self:        "The client themselves",
-	access.AttorneyLPA: "Attorney under a property and financial affairs lasting power of attorney",
-	access.AttorneyEPA: "Attorney under a registered enduring power of attorney",
-	access.Deputy:      "Deputy for property and affairs (Court of Protection)",
-	access.Appointee:   "DWP appointee",
-}
-
-var evidenceWords = map[access.EvidenceStatus]string{
-	access.AwaitingUpload: "Not uploaded",
-	access.EvScanning:     "Being checked",
-	access.Clean:          "Checked",
-	access.EvRejected:     "Not accepted",
-	access.Infected:       "Removed: a virus was found",
-	access.ScanFailed:     "Could not be checked",
 }
