@@ -227,7 +227,7 @@ func (f *fixture) grant(t testing.TB, e access.Email, rel access.Relationship, r
 	if err := f.s.CreateRequest(bg, r, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Approve(bg, r.ID, store.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
+	if err := f.s.Approve(bg, r.ID, access.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
 		t.Fatal(err)
 	}
 	return r.ID

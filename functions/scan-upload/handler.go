@@ -17,7 +17,7 @@ type Evidence interface {
 	Evidence(ctx context.Context, r access.RequestID, e access.EvidenceID) (access.Evidence, store.Scan, error)
 	RecordCheck(ctx context.Context, r access.RequestID, e access.EvidenceID, c store.Check) (access.Evidence, store.Scan, error)
 	RecordVerdict(ctx context.Context, r access.RequestID, e access.EvidenceID, v store.Verdict) (access.Evidence, store.Scan, error)
-	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers []access.Email) (access.Status, error)
+	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers access.Reviewers) (access.Status, error)
 }
 
 // Handler handles S3 event notifications from the uploads bucket.
@@ -25,7 +25,7 @@ type Handler struct {
 	Evidence  Evidence
 	S3        S3
 	Bucket    string
-	Reviewers []access.Email
+	Reviewers access.Reviewers
 	Log       *slog.Logger
 }
 

@@ -21,10 +21,10 @@ import (
 func main() {
 	cfg := cloud.Config()
 	h := Handler{
-		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS")),
+		Evidence:  store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")),
 		S3:        cloud.S3(cfg),
 		Bucket:    cloud.Env("UPLOADS_BUCKET"),
-		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
+		Reviewers: access.Reviewers{To: access.EmailList(cloud.Env("REVIEWERS")), LinkFor: cloud.Days("REVIEW_LINK_DAYS")},
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	lambda.Start(h.Handle)

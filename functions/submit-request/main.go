@@ -19,13 +19,13 @@ import (
 
 func main() {
 	cfg := cloud.Config()
-	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME")).WithReviewLinks(cloud.Days("REVIEW_LINK_DAYS"))
+	st := store.New(cloud.DynamoDB(cfg), cloud.Env("TABLE_NAME"))
 	insecure, _ := strconv.ParseBool(os.Getenv("INSECURE_COOKIES"))
 	h := Handler{
 		Requests:  st,
 		Sessions:  st,
 		Scans:     st,
-		Reviewers: access.EmailList(cloud.Env("REVIEWERS")),
+		Reviewers: access.Reviewers{To: access.EmailList(cloud.Env("REVIEWERS")), LinkFor: cloud.Days("REVIEW_LINK_DAYS")},
 		Insecure:  insecure,
 		Uploads:   bucket.New(cloud.S3(cfg), cloud.Env("UPLOADS_BUCKET")),
 		Origin:    web.Origin(cloud.Env("PORTAL_URL")),

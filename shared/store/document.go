@@ -31,8 +31,6 @@ type Document struct {
 	Key             string // where it lives in the documents bucket (published/...)
 }
 
-func documentKey(id DocumentID) key { return key{"DOC#" + string(id), "DOC"} }
-
 // documentItem is a document as stored:
 // GSI1 CLIENT#<ref> / DOC#<date>#<id>: the client's documents, newest first (ScanIndexForward false);
 // GSI2 CLIENT#<ref>#TYPE#<type> / DOC#<date>#<id>: the same, of one type.
@@ -46,10 +44,10 @@ type documentItem struct {
 
 func newDocumentItem(d Document) documentItem {
 	k := documentKey(d.ID)
-	sk := "DOC#" + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)
+	sk := documentSK(d)
 	return documentItem{
 		PK: k.PK, SK: k.SK, Kind: "document", Document: d,
 		GSI1PK: clientPK(d.ClientReference), GSI1SK: sk,
-		GSI2PK: clientPK(d.ClientReference) + "#TYPE#" + string(d.Type), GSI2SK: sk,
+		GSI2PK: clientTypePK(d.ClientReference, d.Type), GSI2SK: sk,
 	}
 }

@@ -34,17 +34,16 @@ var ErrBadCursor = errors.New("store: the cursor does not belong to this list")
 // MaxPage is the largest page a caller may ask for.
 const MaxPage = 100
 
-const docPrefix = "DOC#"
-
 // Documents returns up to limit (1..MaxPage) of a client's documents after cursor ("" for the
 // first page), newest first, of type t ("" for every type). One Query: it asks for one item more
 // than the page so that the last page has no next cursor.
 func (s *Store) Documents(ctx context.Context, clientRef string, t DocumentType, cursor string, limit int) (DocumentPage, error) {
 	limit = min(max(limit, 1), MaxPage)
-	index, pkName, skName, pk := "GSI1", "GSI1PK", "GSI1SK", clientPK(clientRef)
+	ix, pk := gsi1, clientPK(clientRef)
 	if t != "" {
-		index, pkName, skName, pk = "GSI2", "GSI2PK", "GSI2SK", clientPK(clientRef)+"#TYPE#"+string(t)
+		ix, pk = gsi2, clientTypePK(clientRef, t)
 	}
+	index, pkName, skName := ix.name, ix.pk, ix.sk
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(index),

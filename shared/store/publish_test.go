@@ -229,7 +229,7 @@ func TestSuppressedAddressesAndSuppressedMail(t *testing.T) {
 		t.Fatalf("an unreported address is suppressed: %v %v", ok, err)
 	}
 
-	m := mail.New("bounced@example.com", mail.NewDocuments, nil)
+	m := mail.New("bounced@example.com", mail.NewDocuments)
 	if err := s.QueueMail(ctx, m); err != nil {
 		t.Fatal(err)
 	}

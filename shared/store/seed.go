@@ -3,10 +3,6 @@ package store
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/council/cfp/shared/access"
 )
 
@@ -33,16 +29,5 @@ func (s *Store) SeedGrant(ctx context.Context, g Grant) (access.RequestID, error
 		Client:    access.Client{Name: g.ClientName, ClientReference: g.ClientReference},
 		CreatedAt: g.Start, UpdatedAt: g.Start, Decision: d,
 	}
-	k := requestKey(r.ID)
-	it := requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status, Version: 1}
-	if !g.Ended { // an ended grant is in no index, as EndAccess leaves it
-		it.GSI1PK, it.GSI1SK = personPK(r.Requester.Email), grantPersonSK(g.ClientReference, r.ID)
-		it.GSI2PK, it.GSI2SK = clientPK(g.ClientReference), grantClientSK(r.ID)
-	}
-	item, err := attributevalue.MarshalMap(it)
-	if err != nil {
-		return "", wrap("seed grant", err)
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	return r.ID, wrap("seed grant", err)
+	return r.ID, s.CreateRequest(ctx, r, nil, nil)
 }
