@@ -49,3 +49,26 @@ func orRaw(words, raw string) string {
 	}
 	return words
 }
+
+// DocumentType is one of the four kinds of financial document the portal shows.
+type DocumentType string
+
+const (
+	AssessmentOutcome        DocumentType = "assessment_outcome"
+	DirectPaymentRemittance  DocumentType = "direct_payment_remittance"
+	DeferredPaymentStatement DocumentType = "deferred_payment_statement"
+	CareInvoice              DocumentType = "care_invoice"
+)
+
+var documentTitles = map[DocumentType]string{
+	AssessmentOutcome:        "Financial assessment outcome",
+	DirectPaymentRemittance:  "Direct payment remittance",
+	DeferredPaymentStatement: "Deferred payment statement",
+	CareInvoice:              "Care invoice",
+}
+
+// Valid reports whether t is one of the four kinds.
+func (t DocumentType) Valid() bool { return documentTitles[t] != "" }
+
+// Title is the kind of document as the portal names it.
+func (t DocumentType) Title() string { return orRaw(documentTitles[t], string(t)) }

@@ -267,3 +267,14 @@ func contains(list []Status, s Status) bool {
 	}
 	return false
 }
+
+func TestDocumentTypes(t *testing.T) {
+	for _, d := range []DocumentType{AssessmentOutcome, DirectPaymentRemittance, DeferredPaymentStatement, CareInvoice} {
+		if !d.Valid() || d.Title() == string(d) {
+			t.Errorf("%s", d)
+		}
+	}
+	if DocumentType("invoice").Valid() {
+		t.Error("an unknown type is valid")
+	}
+}

@@ -1,15 +1,20 @@
 package store
 
-import "time"
+import (
+	"time"
 
-// DocumentType is one of the four kinds of financial document.
-type DocumentType string
+	"github.com/council/cfp/shared/access"
+)
 
+// DocumentType is one of the four kinds of financial document (the domain's: access.DocumentType).
+type DocumentType = access.DocumentType
+
+// The kinds, as callers of the store name them.
 const (
-	AssessmentOutcome        DocumentType = "assessment_outcome"
-	DirectPaymentRemittance  DocumentType = "direct_payment_remittance"
-	DeferredPaymentStatement DocumentType = "deferred_payment_statement"
-	CareInvoice              DocumentType = "care_invoice"
+	AssessmentOutcome        = access.AssessmentOutcome
+	DirectPaymentRemittance  = access.DirectPaymentRemittance
+	DeferredPaymentStatement = access.DeferredPaymentStatement
+	CareInvoice              = access.CareInvoice
 )
 
 // DocumentTypes lists the valid types.

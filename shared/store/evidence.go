@@ -15,109 +15,16 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// Evidence scanning. Each evidence item keeps the facts learnt about its object (attribute Scan,
-// versioned by ScanVersion): the content checks and the malware verdict, each bound to the object
-// version (S3 ETag) it is about. The evidence status is a function of the facts, not of the order
-// they arrived in, so duplicated and out-of-order S3 events end in the same state:
-//
-//	infected      the verdict is THREATS_FOUND (whatever the checks said)
-//	rejected      the checks refused the file, or a second, different object was uploaded to the same key
-//	scanning      checks or verdict still to come
-//	clean         checks passed and the verdict is NO_THREATS_FOUND
-//	scan_failed   checks passed and the verdict is anything else, or there was none
-//
-// A fact once recorded is kept (a duplicate changes nothing; a later verdict only ever escalates
-// to infected), so a final status is never overwritten by an earlier-stage event. Writes are
-// conditional on ScanVersion: two events racing on one item cannot lose each other's facts.
+// Evidence scanning: the facts and what they add up to are the domain's (access.Scan). Each
+// evidence item keeps them (attribute Scan, versioned by ScanVersion); writes are conditional on
+// ScanVersion, so two events racing on one item cannot lose each other's facts.
 
-// Check is the outcome of the content checks of one version of an evidence object.
-type Check struct {
-	ETag    string // the object version checked
-	SHA256  string
-	Problem string // why the file is refused, for the person who sent it; "" when it passed
-}
-
-// Verdict is the malware scanner's verdict on one version of an evidence object.
-type Verdict struct {
-	ETag    string
-	Outcome access.EvidenceStatus // access.Clean, access.Infected or access.ScanFailed
-	Value   string                // the tag's value as the scanner wrote it ("" when there was none)
-	Reason  string                // for the person who sent the file, when not clean
-}
-
-// Scan is what is known about an evidence's object.
-type Scan struct {
-	ETag          string // the object version the facts are about
-	Checked       bool
-	Problem       string
-	SHA256        string
-	Outcome       access.EvidenceStatus // of the malware verdict; "" until it is in
-	Verdict       string
-	VerdictReason string
-	Replaced      bool // a different object was uploaded to the same key after the first
-}
-
-const replacedReason = "A second, different file was uploaded in place of the first. Please upload the file again as a new upload."
-
-// Status is the evidence status the facts add up to.
-func (f Scan) Status() access.EvidenceStatus {
-	switch {
-	case f.Outcome == access.Infected:
-		return access.Infected
-	case f.Replaced, f.Checked && f.Problem != "":
-		return access.EvRejected
-	case !f.Checked || f.Outcome == "":
-		return access.EvScanning
-	}
-	return f.Outcome
-}
-
-// Reason says why the file is not accepted, "" when it is (or may yet be).
-func (f Scan) Reason() string {
-	switch f.Status() {
-	case access.Infected, access.ScanFailed:
-		return f.VerdictReason
-	case access.EvRejected:
-		if f.Checked && f.Problem != "" {
-			return f.Problem
-		}
-		return replacedReason
-	}
-	return ""
-}
-
-// Remove reports whether the object should now be deleted from the bucket: it is refused, and
-// nothing can change that any more. A refused file waits for its malware verdict (or the key's
-// replacement), so that an infected file ends as infected however the events are ordered.
-func (f Scan) Remove() bool {
-	st := f.Status()
-	return (st == access.EvRejected || st == access.Infected) && (f.Outcome != "" || f.Replaced)
-}
-
-// adopt binds the facts to an object version; a different version marks the key replaced.
-func (f *Scan) adopt(etag string) bool {
-	switch f.ETag {
-	case "":
-		f.ETag = etag
-	case etag:
-	default:
-		f.Replaced = true
-		return false
-	}
-	return true
-}
-
-func (f *Scan) addCheck(c Check) {
-	if f.adopt(c.ETag) && !f.Checked {
-		f.Checked, f.Problem, f.SHA256 = true, c.Problem, c.SHA256
-	}
-}
-
-func (f *Scan) addVerdict(v Verdict) {
-	if f.adopt(v.ETag) && (f.Outcome == "" || v.Outcome == access.Infected && f.Outcome != access.Infected) {
-		f.Outcome, f.Verdict, f.VerdictReason = v.Outcome, v.Value, v.Reason
-	}
-}
+// The scan facts, as the scanner's callers name them.
+type (
+	Check   = access.Check
+	Verdict = access.Verdict
+	Scan    = access.Scan
+)
 
 type scannedItem struct {
 	Evidence    access.Evidence
@@ -141,35 +48,30 @@ func (s *Store) scanned(ctx context.Context, r access.RequestID, e access.Eviden
 // RecordCheck records the content checks of an evidence object and returns the evidence as it now
 // is. ErrNotFound: no such evidence.
 func (s *Store) RecordCheck(ctx context.Context, r access.RequestID, e access.EvidenceID, c Check) (access.Evidence, Scan, error) {
-	return s.record(ctx, r, e, func(f *Scan) { f.addCheck(c) })
+	return s.record(ctx, r, e, func(f Scan) Scan { return f.WithCheck(c) })
 }
 
 // RecordVerdict records the malware verdict on an evidence object and returns the evidence as it
 // now is. ErrNotFound: no such evidence.
 func (s *Store) RecordVerdict(ctx context.Context, r access.RequestID, e access.EvidenceID, v Verdict) (access.Evidence, Scan, error) {
-	return s.record(ctx, r, e, func(f *Scan) { f.addVerdict(v) })
+	return s.record(ctx, r, e, func(f Scan) Scan { return f.WithVerdict(v) })
 }
 
 // record applies a fact with optimistic concurrency: read, apply, write if nobody wrote in between,
 // else read again. When the file becomes refused, the email asking the requester for a new upload
 // is queued in the same write.
-func (s *Store) record(ctx context.Context, r access.RequestID, e access.EvidenceID, apply func(*Scan)) (access.Evidence, Scan, error) {
+func (s *Store) record(ctx context.Context, r access.RequestID, e access.EvidenceID, apply func(Scan) Scan) (access.Evidence, Scan, error) {
 	for attempt := 0; attempt < 8; attempt++ {
 		it, err := s.scanned(ctx, r, e)
 		if err != nil {
 			return access.Evidence{}, Scan{}, err
 		}
-		facts := it.Scan
-		apply(&facts)
+		facts := apply(it.Scan)
 		if facts == it.Scan && it.ScanVersion > 0 {
 			return it.Evidence, facts, nil // a duplicate: nothing new
 		}
 		now := s.now().UTC()
-		ev := it.Evidence
-		ev.Status, ev.Reason, ev.SHA256, ev.Verdict, ev.UpdatedAt = facts.Status(), facts.Reason(), facts.SHA256, facts.Verdict, now
-		if ev.UploadedAt.IsZero() {
-			ev.UploadedAt = now
-		}
+		ev := it.Evidence.Settle(facts, now)
 		t, err := s.recordWrite(ctx, it, ev, facts, now)
 		if err != nil {
 			return access.Evidence{}, Scan{}, err

@@ -8,26 +8,9 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// Every key the table holds is made here. Each entity has its own constructor taking its own
-// identifier type, so a request id cannot be used where a document id is meant: mixed-up keys
-// fail to compile.
-//
-//	entity         PK / SK                                GSI1 (PK / SK)                      GSI2 (PK / SK)
-//	request        REQ#<id> / REQ                         REVIEW / <ready>#<id> while ready;  while a live grant:
-//	                                                      while a live grant:                 CLIENT#<ref> / GRANT#<id>
-//	                                                      PERSON#<email> / CLIENT#<ref>#REQ#<id>
-//	evidence       REQ#<id> / EVID#<evidence>
-//	account        ACCOUNT#<email> / ACCOUNT
-//	sign-in code   ACCOUNT#<email> / CODE
-//	session        SESSION#<hash> / SESSION
-//	token          TOKEN#<hash> / TOKEN
-//	idempotency    ONCE#<hash> / ONCE
-//	rate limit     RATE#<kind>#<hash> / <window start>
-//	email          MAIL#<id> / MAIL                       OUTBOX / <due>#<id> while queued
-//	notice         NOTICE#<email> / NOTICE                NOTICE / <first>#<email> while pending
-//	document       DOC#<id> / DOC                         CLIENT#<ref> / DOC#<date>#<at>#<id>  CLIENT#<ref>#TYPE#<type> / (same)
-//	suppression    SUPPRESS#<email> / SUPPRESS
-//	audit event    AUDIT#CLIENT#<ref> / <at>#<id>                                             AUDIT#PERSON#<email> / <at>#<id>
+// Every key the table holds is made here (the table of entities and keys is in doc.go). Each
+// entity has its own constructor taking its own identifier type, so a request id cannot be used
+// where a document id is meant: mixed-up keys fail to compile.
 
 // key is a primary key.
 type key struct{ PK, SK string }

@@ -120,25 +120,3 @@ func openCursor(cursor, clientRef string, t DocumentType) (string, error) {
 	}
 	return c.After, nil
 }
-
-// SeedDocuments writes published documents directly, up to a hundred per transaction, without
-// notices. It is for tests, benchmarks and local demonstration data only: publication goes through
-// PublishDocument.
-func (s *Store) SeedDocuments(ctx context.Context, docs ...Document) error {
-	for len(docs) > 0 {
-		n := min(len(docs), maxTransactItems)
-		items := make([]types.TransactWriteItem, n)
-		for i, d := range docs[:n] {
-			item, err := attributevalue.MarshalMap(newDocumentItem(d))
-			if err != nil {
-				return wrap("seed documents", err)
-			}
-			items[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}
-		}
-		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
-			return wrap("seed documents", err)
-		}
-		docs = docs[n:]
-	}
-	return nil
-}
