@@ -278,3 +278,21 @@ func TestDocumentTypes(t *testing.T) {
 		t.Error("an unknown type is valid")
 	}
 }
+
+func TestGrantActive(t *testing.T) {
+	day := time.Date(2026, 3, 31, 23, 59, 0, 0, time.UTC)
+	for _, c := range []struct {
+		g    Grant
+		want bool
+	}{
+		{Grant{}, true},
+		{Grant{Ended: true}, false},
+		{Grant{EndsOn: "2026-03-31"}, true},
+		{Grant{EndsOn: "2026-03-30"}, false},
+		{Grant{EndsOn: "not a date"}, false},
+	} {
+		if c.g.Active(day) != c.want {
+			t.Errorf("%+v at %v", c.g, day)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -11,33 +10,10 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// Grant is an approved request seen as what it gives: one person's access to one client's documents.
-// It is the request item itself (design decision 4); approval sets the GSI keys that make it a grant,
-// ending access removes them, so an ended grant is in no index and cannot be found by a reader.
-type Grant struct {
-	RequestID       access.RequestID
-	Email           access.Email
-	Name            string
-	ClientReference string
-	ClientName      string
-	Relationship    access.Relationship
-	Start           time.Time
-	EndsOn          string // YYYY-MM-DD, "" for no end date
-	Ended           bool
-}
-
-// Active reports whether the grant gives access at now: not ended, not past its end date
-// (access lasts to the end of the EndsOn day, UK time being within a day of UTC).
-func (g Grant) Active(now time.Time) bool {
-	if g.Ended {
-		return false
-	}
-	if g.EndsOn == "" {
-		return true
-	}
-	end, err := time.Parse("2006-01-02", g.EndsOn)
-	return err == nil && now.Before(end.AddDate(0, 0, 1))
-}
+// Grant is an approved request seen as what it gives (the domain's: access.Grant). It is the request
+// item itself (design decision 4); approval sets the GSI keys that make it a grant, ending access
+// removes them, so an ended grant is in no index and cannot be found by a reader.
+type Grant = access.Grant
 
 func grantFrom(it requestItem) Grant {
 	r := it.Request

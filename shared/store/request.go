@@ -163,7 +163,7 @@ type decision func(r access.Request, ev []evidenceItem, now time.Time, t *tx) (a
 const changeAttempts = 4
 
 // change reads the request and its evidence, lets decide make the change, and writes the new state
-// and its events in one transaction conditioned on the version read. A write that lost to another
+// and its events in one transaction conditioned on the status and version read. A write that lost to another
 // is decided again on a fresh read, which then shows the other's change. A move the request's
 // status does not allow is ErrConflict. It returns the request as written, or as read when the
 // decision was refused (with the decision's error).
@@ -175,7 +175,8 @@ func (s *Store) change(ctx context.Context, id access.RequestID, op string, deci
 		}
 		now := s.now().UTC()
 		// The request's write comes first; its item is filled in once decided.
-		t := s.tx().put(nil, cond{expr: "Version = :v", values: map[string]types.AttributeValue{":v": num(strconv.Itoa(it.Version))}}, ErrConflict)
+		t := s.tx().put(nil, cond{expr: "#st = :from AND Version = :v", names: map[string]string{"#st": "Status"},
+			values: map[string]types.AttributeValue{":from": str(string(it.Status)), ":v": num(strconv.Itoa(it.Version))}}, ErrConflict)
 		r, events, err := decide(it.Request, ev, now, t)
 		if errors.Is(err, access.ErrIllegalMove) {
 			return it.Request, errors.Join(ErrConflict, err)
