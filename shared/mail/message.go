@@ -78,40 +78,30 @@ func VerificationOf(to access.Email) Message {
 
 // For is the email a domain event asks for; false when it asks for none.
 func For(e access.Event) (Message, bool) {
+	var m Message
 	switch e := e.(type) {
 	case access.RequestReceived:
-		m := New(e.To, RequestReceived)
-		m.Request = e.Request
-		return m, true
+		m = Message{To: e.To, Template: RequestReceived, Request: e.Request}
 	case access.ReviewRequested:
-		m := New(e.To, ReadyForReview).WithLink(Review, string(e.Request), e.LinkFor)
-		m.Request, m.Relationship = e.Request, e.Relationship
-		return m, true
+		m = Message{To: e.To, Template: ReadyForReview, Request: e.Request, Relationship: e.Relationship, Link: &Link{Review, string(e.Request), e.LinkFor}}
 	case access.RequestApproved:
-		m := New(e.To, Approved).WithLink(Invitation, string(e.Request), access.InvitationLink)
+		m = Message{To: e.To, Template: Approved, Request: e.Request, Link: &Link{Invitation, string(e.Request), access.InvitationLink}}
 		if e.HasAccount {
-			m = New(e.To, ApprovedAccount)
+			m = Message{To: e.To, Template: ApprovedAccount, Request: e.Request}
 		}
-		m.Request = e.Request
-		return m, true
 	case access.RequestRejected:
-		m := New(e.To, RequestRejected)
-		m.Request, m.Reason = e.Request, e.Reason
-		return m, true
+		m = Message{To: e.To, Template: RequestRejected, Request: e.Request, Reason: e.Reason}
 	case access.InformationRequested:
-		m := New(e.To, MoreInformation).WithLink(MoreInfo, string(e.Request), access.MoreInfoLink)
-		m.Request, m.Text = e.Request, e.Message
-		return m, true
+		m = Message{To: e.To, Template: MoreInformation, Request: e.Request, Text: e.Message, Link: &Link{MoreInfo, string(e.Request), access.MoreInfoLink}}
 	case access.AccessEnded:
-		m := New(e.To, AccessEnded)
-		m.Request, m.Reason = e.Request, e.Reason
-		return m, true
+		m = Message{To: e.To, Template: AccessEnded, Request: e.Request, Reason: e.Reason}
 	case access.EvidenceRefused:
-		m := New(e.To, UploadProblem)
-		m.Request, m.FileName, m.Reason = e.Request, e.FileName, e.Reason
-		return m, true
+		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
+	default:
+		return Message{}, false
 	}
-	return Message{}, false
+	m.ID = access.NewID("m")
+	return m, true
 }
 
 // Bases are the public base URLs links are made from.

@@ -163,10 +163,10 @@ type decision func(r access.Request, ev []evidenceItem, now time.Time, t *tx) (a
 const changeAttempts = 4
 
 // change reads the request and its evidence, lets decide make the change, and writes the new state
-// and its events in one transaction conditioned on the status and version read. A write that lost to another
-// is decided again on a fresh read, which then shows the other's change. A move the request's
-// status does not allow is ErrConflict. It returns the request as written, or as read when the
-// decision was refused (with the decision's error).
+// and its events in one transaction conditioned on the status and version read. A write that lost
+// to another is decided again on a fresh read, which then shows the other's change. A move the
+// request's status does not allow is ErrConflict. It returns the request as written, or as read
+// when the decision was refused (with the decision's error).
 func (s *Store) change(ctx context.Context, id access.RequestID, op string, decide decision) (access.Request, error) {
 	for attempt := 0; attempt < changeAttempts; attempt++ {
 		it, ev, err := s.partition(ctx, id)
