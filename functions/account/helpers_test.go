@@ -227,7 +227,7 @@ func (f *fixture) grant(t testing.TB, e access.Email, rel access.Relationship, r
 	if err := f.s.CreateRequest(bg, r, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Approve(bg, r.ID, store.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
+	if err := f.s.Approve(bg, r.ID, access.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
 		t.Fatal(err)
 	}
 	return r.ID
@@ -245,7 +245,7 @@ func (f *fixture) documents(t testing.TB, ref string, n int) []store.Document {
 			DocumentDate: day.AddDate(0, 0, -i).Format("2006-01-02"), PublishedAt: day.Add(time.Hour), Size: int64(1000 + i),
 			Key: "published/" + ref + "/" + string(id) + ".pdf"}
 	}
-	if err := f.s.SeedDocuments(bg, docs...); err != nil {
+	if err := storetest.SeedDocuments(bg, f.s, docs...); err != nil {
 		t.Fatal(err)
 	}
 	return docs

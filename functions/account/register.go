@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/council/cfp/shared/access"
@@ -16,14 +15,8 @@ import (
 	"github.com/council/cfp/shared/web"
 )
 
-// verifyTTL is how long a verification link works.
-const verifyTTL = 24 * time.Hour
-
 // verificationEmail asks the notifier to mint a verification link bound to the address.
-func verificationEmail(to string) mail.Message {
-	m := mail.New(access.NormaliseEmail(to), mail.Verification, nil)
-	return m.WithLink(mail.Verify, string(m.To), verifyTTL)
-}
+func verificationEmail(to string) mail.Message { return mail.VerificationOf(access.NormaliseEmail(to)) }
 
 type registerBody struct {
 	Invitation string `json:"invitation"`

@@ -86,8 +86,8 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	// The code goes straight to SES: it is never in the outbox, so never in the table in the clear.
-	msg := mail.Message{ID: access.NewID("m"), To: email, Template: mail.SignInCode, Data: map[string]string{"Code": code.Reveal()}}
-	rendered, err := mail.Render(msg, "", h.Bases)
+	msg := mail.New(email, mail.SignInCode)
+	rendered, err := mail.SignIn(code.Reveal())
 	if err != nil {
 		log.Error("rendering the sign-in email", "err", err)
 		return nil

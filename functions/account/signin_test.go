@@ -73,7 +73,7 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	due, _ := f.s.DueMail(bg, 20)
 	verifications := 0
 	for _, q := range due {
-		if q.Template == mail.SignInCode || strings.Contains(fmt.Sprint(q.Data), f.mail.lastCode(t, active)) {
+		if q.Template == mail.SignInCode || strings.Contains(fmt.Sprint(q.Message), f.mail.lastCode(t, active)) {
 			t.Fatal("a sign-in code is in the outbox, in the table")
 		}
 		if q.Template == mail.Verification && q.To == unverified {

@@ -23,7 +23,7 @@ import (
 type Reviews interface {
 	Token(ctx context.Context, hash string, p mail.Purpose) (store.Token, error)
 	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
-	Approve(ctx context.Context, id access.RequestID, a store.Approval) error
+	Approve(ctx context.Context, id access.RequestID, a access.Approval) error
 	Reject(ctx context.Context, id access.RequestID, by access.Email, reason string) error
 	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
 	RecordSecurityCheck(ctx context.Context, id access.RequestID, by access.Email, note string) error
@@ -158,7 +158,7 @@ func (h Handler) decide(ctx context.Context, r web.Request, log *slog.Logger) we
 	var err error
 	switch in.action {
 	case actApprove:
-		err = h.Reviews.Approve(ctx, rv.req.ID, store.Approval{By: rv.reviewer, ClientReference: in.clientRef, AccessEndsOn: in.endsOn})
+		err = h.Reviews.Approve(ctx, rv.req.ID, access.Approval{By: rv.reviewer, ClientReference: in.clientRef, AccessEndsOn: in.endsOn})
 	case actReject:
 		err = h.Reviews.Reject(ctx, rv.req.ID, rv.reviewer, in.text)
 	case actMoreInfo:

@@ -65,7 +65,7 @@ func (f *fakeReviews) Request(_ context.Context, id access.RequestID) (access.Re
 
 func (f *fakeReviews) record(s string) error { f.calls = append(f.calls, s); return f.err }
 
-func (f *fakeReviews) Approve(_ context.Context, id access.RequestID, a store.Approval) error {
+func (f *fakeReviews) Approve(_ context.Context, id access.RequestID, a access.Approval) error {
 	return f.record("approve " + string(id) + " " + string(a.By) + " " + a.ClientReference + " " + a.AccessEndsOn)
 }
 func (f *fakeReviews) Reject(_ context.Context, id access.RequestID, by access.Email, reason string) error {
@@ -348,7 +348,7 @@ func TestEvidenceLinksOnlyForCleanFilesOfTheLinksRequest(t *testing.T) {
 
 func TestFormsFollowTheRequestsState(t *testing.T) {
 	h, f, _ := setup()
-	f.ev = append(f.ev, access.Evidence{ID: "eold", RequestID: "r1", File: access.File{FileName: "old.pdf"}, Status: access.EvRejected, Round: store.ReplacedRound, Reason: "not a PDF"})
+	f.ev = append(f.ev, access.Evidence{ID: "eold", RequestID: "r1", File: access.File{FileName: "old.pdf"}, Status: access.EvRejected, Round: access.ReplacedRound, Reason: "not a PDF"})
 	if b := get(h, goodToken).Body; !strings.Contains(b, "Replaced by a later upload") || !strings.Contains(b, "Not accepted: not a PDF") {
 		t.Error("a replaced file is not shown as replaced, with why it was refused")
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -136,7 +135,7 @@ func requesterRows(r access.Request) []row {
 		{"Name", r.Requester.Name},
 		{"Email address", string(r.Requester.Email)},
 		{"Telephone", orNot(r.Requester.Phone)},
-		{"Relationship to the client", relationshipWords[r.Relationship]},
+		{"Relationship to the client", r.Relationship.Title()},
 	}
 }
 
@@ -157,13 +156,6 @@ func orNot(s string) string {
 }
 
 // words names a status for people, or shows it as it is when it has no name.
-func words[S ~string](names map[S]string, s S) string {
-	if w := names[s]; w != "" {
-		return w
-	}
-	return string(s)
-}
-
 func sortedEvidence(ev []access.Evidence) []access.Evidence {
 	ev = append([]access.Evidence(nil), ev...)
 	sort.Slice(ev, func(i, j int) bool {
@@ -173,7 +165,7 @@ func sortedEvidence(ev []access.Evidence) []access.Evidence {
 }
 
 func evidenceStatus(e access.Evidence) string {
-	status := words(evidenceWords, e.Status)
+	status := e.Status.Title()
 	if e.Reason != "" && e.Status != access.Clean {
 		status += ": " + e.Reason
 	}
@@ -183,7 +175,7 @@ func evidenceStatus(e access.Evidence) string {
 // round says which submission a file came with.
 func round(e access.Evidence) string {
 	switch {
-	case e.Round == store.ReplacedRound:
+	case e.Round == access.ReplacedRound:
 		return "Replaced by a later upload"
 	case e.Round > 0:
 		return "After request for more information " + strconv.Itoa(e.Round)
@@ -297,32 +289,4 @@ func day(s string) string {
 		return s
 	}
 	return d.Format("2 January 2006")
-}
-
-var statusWords = map[access.Status]string{
-	access.AwaitingEvidence:  "Awaiting evidence",
-	access.Scanning:          "Checking uploads",
-	access.ReadyForReview:    "Ready for review",
-	access.MoreInfoRequested: "More information requested",
-	access.Approved:          "Approved",
-	access.Rejected:          "Rejected",
-	access.Withdrawn:         "Withdrawn",
-	access.Expired:           "Expired",
-}
-
-var relationshipWords = map[access.Relationship]string{
-	access.Self:        "The client themselves",
-	access.AttorneyLPA: "Attorney under a property and financial affairs lasting power of attorney",
-	access.AttorneyEPA: "Attorney under a registered enduring power of attorney",
-	access.Deputy:      "Deputy for property and affairs (Court of Protection)",
-	access.Appointee:   "DWP appointee",
-}
-
-var evidenceWords = map[access.EvidenceStatus]string{
-	access.AwaitingUpload: "Not uploaded",
-	access.EvScanning:     "Being checked",
-	access.Clean:          "Checked",
-	access.EvRejected:     "Not accepted",
-	access.Infected:       "Removed: a virus was found",
-	access.ScanFailed:     "Could not be checked",
 }

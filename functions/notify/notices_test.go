@@ -193,7 +193,7 @@ func TestASuppressedAddressIsNeverEmailed(t *testing.T) {
 	if err := s.Suppress(ctx, "gone@example.com", store.Suppression{Reason: "bounce", At: c.now()}); err != nil {
 		t.Fatal(err)
 	}
-	code := mail.New("gone@example.com", mail.SignInCode, map[string]string{"Code": "123456"})
+	code := mail.New("gone@example.com", mail.NewDocuments)
 	if err := s.QueueMail(ctx, code); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,8 @@ func setup(t *testing.T, fails int) (*store.Store, *fakeSES, *clock, Handler) {
 
 func TestDeliversOnceAndARetriedRunSendsNothingTwice(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
-	m := mail.New("a@example.com", mail.RequestReceived, map[string]string{"Reference": "r1"})
+	m := mail.New("a@example.com", mail.RequestReceived)
+	m.Request = "r1"
 	if err := s.QueueMail(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,8 @@ func TestDeliversOnceAndARetriedRunSendsNothingTwice(t *testing.T) {
 
 func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 	s, ses, c, h := setup(t, -1)
-	m := mail.New("b@example.com", mail.RequestReceived, map[string]string{"Reference": "r2"})
+	m := mail.New("b@example.com", mail.RequestReceived)
+	m.Request = "r2"
 	_ = s.QueueMail(ctx, m)
 	_ = h.Handle(ctx, nil)
 	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "queued" || n != 1 {
@@ -99,8 +101,7 @@ func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 
 func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
-	m := mail.New("rev@council.example", mail.ReadyForReview, map[string]string{"Reference": "r3", "Relationship": "deputy", "Days": "7"}).
-		WithLink(mail.Review, "r3", 7*24*time.Hour)
+	m, _ := mail.For(access.ReviewRequested{Request: "r3", To: "rev@council.example", Relationship: access.Deputy, LinkFor: 7 * 24 * time.Hour})
 	_ = s.QueueMail(ctx, m)
 	_ = h.Handle(ctx, nil)
 	if len(ses.sent) != 1 {

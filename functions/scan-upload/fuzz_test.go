@@ -99,7 +99,7 @@ func (k *knownEvidence) RecordVerdict(_ context.Context, r access.RequestID, e a
 	return *ev, *sc, nil
 }
 
-func (k *knownEvidence) PromoteIfReady(_ context.Context, r access.RequestID, _ []access.Email) (access.Status, error) {
+func (k *knownEvidence) PromoteIfReady(_ context.Context, r access.RequestID, _ access.Reviewers) (access.Status, error) {
 	k.keys = append(k.keys, "request "+string(r))
 	return access.ReadyForReview, nil
 }

@@ -16,7 +16,7 @@ type Evidence interface {
 	Evidence(ctx context.Context, r access.RequestID, e access.EvidenceID) (access.Evidence, store.Scan, error)
 	RecordCheck(ctx context.Context, r access.RequestID, e access.EvidenceID, c store.Check) (access.Evidence, store.Scan, error)
 	RecordVerdict(ctx context.Context, r access.RequestID, e access.EvidenceID, v store.Verdict) (access.Evidence, store.Scan, error)
-	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers []access.Email) (access.Status, error)
+	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers access.Reviewers) (access.Status, error)
 }
 
 // Objects is what the handler needs of the uploads bucket (a bucket.Bucket).
@@ -32,7 +32,7 @@ type Handler struct {
 	Evidence  Evidence
 	Objects   Objects
 	Bucket    string // the uploads bucket; events of any other are ignored
-	Reviewers []access.Email
+	Reviewers access.Reviewers
 	Log       *slog.Logger
 }
 

@@ -37,7 +37,7 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	db, _ := storetest.New(t)
 	fx := &fixture{t: t, db: db, s3: newFakeS3(), logs: &bytes.Buffer{}}
-	fx.h = Handler{Evidence: db, Objects: fx.s3, Bucket: uploads, Reviewers: []access.Email{"rev1@council.example", "rev2@council.example"},
+	fx.h = Handler{Evidence: db, Objects: fx.s3, Bucket: uploads, Reviewers: access.Reviewers{To: []access.Email{"rev1@council.example", "rev2@council.example"}},
 		Log: slog.New(slog.NewJSONHandler(fx.logs, nil))}
 	return fx
 }
@@ -54,7 +54,7 @@ func (fx *fixture) request(st access.Status, files ...access.File) (access.Reque
 		fx.t.Fatal(err)
 	}
 	if st != access.AwaitingEvidence {
-		if err := fx.db.MoveRequest(ctx, r.ID, access.AwaitingEvidence, st); err != nil {
+		if err := fx.db.SubmitRequest(ctx, r.ID); err != nil { // the only status the tests start from
 			fx.t.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func (fx *fixture) mail(tmpl mail.Template, ref access.RequestID) []mail.Message
 	}
 	var out []mail.Message
 	for _, q := range due {
-		if q.Template == tmpl && q.Data["Reference"] == string(ref) {
+		if q.Template == tmpl && q.Request == ref {
 			out = append(out, q.Message)
 		}
 	}
@@ -198,7 +198,7 @@ func TestRefusedFileWaitsForItsVerdictThenGoes(t *testing.T) {
 		t.Fatal("deleted before the verdict, which could still make it infected")
 	}
 	msgs := fx.mail(mail.UploadProblem, r.ID)
-	if len(msgs) != 1 || msgs[0].To != "jane.doe@example.com" || msgs[0].Data["FileName"] != pdfFile.FileName || !strings.Contains(msgs[0].Data["Reason"], "JavaScript") {
+	if len(msgs) != 1 || msgs[0].To != "jane.doe@example.com" || msgs[0].FileName != pdfFile.FileName || !strings.Contains(msgs[0].Reason, "JavaScript") {
 		t.Fatalf("upload problem email: %+v", msgs)
 	}
 	fx.s3.tag(ev[0].Key(), "NO_THREATS_FOUND")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/setting"
@@ -23,10 +24,10 @@ func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	uploads := env.Required(setting.UploadsBucket)
 	h := Handler{
-		Evidence:  store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)).WithReviewLinks(env.Days(setting.ReviewLinkDays)),
+		Evidence:  store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)),
 		Objects:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), uploads),
 		Bucket:    uploads,
-		Reviewers: env.Emails(setting.Reviewers),
+		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	env.Check()

@@ -19,7 +19,7 @@ import (
 // Scans is what the evidence route and the move to review need of the store.
 type Scans interface {
 	AddEvidence(ctx context.Context, req access.Request, add []access.Evidence, replace []access.EvidenceID) error
-	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers []access.Email) (access.Status, error)
+	PromoteIfReady(ctx context.Context, id access.RequestID, reviewers access.Reviewers) (access.Status, error)
 	Token(ctx context.Context, hash string, p mail.Purpose) (store.Token, error)
 }
 
@@ -58,7 +58,7 @@ func (h Handler) addEvidence(ctx context.Context, r web.Request, log *slog.Logge
 	var kept int
 	var replace []access.EvidenceID
 	for _, e := range current(req, ev) {
-		if store.IsRefused(e.Status) {
+		if e.Status.Refused() {
 			replace = append(replace, e.ID)
 		} else {
 			kept++

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/aws/aws-lambda-go/events"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
@@ -36,7 +37,7 @@ func (s *fakeScans) AddEvidence(_ context.Context, req access.Request, add []acc
 	for i, e := range s.m.ev[req.ID] {
 		for _, id := range replace {
 			if e.ID == id {
-				s.m.ev[req.ID][i].Round = store.ReplacedRound
+				s.m.ev[req.ID][i].Round = access.ReplacedRound
 			}
 		}
 	}
@@ -44,7 +45,7 @@ func (s *fakeScans) AddEvidence(_ context.Context, req access.Request, add []acc
 	return nil
 }
 
-func (s *fakeScans) PromoteIfReady(_ context.Context, id access.RequestID, _ []access.Email) (access.Status, error) {
+func (s *fakeScans) PromoteIfReady(_ context.Context, id access.RequestID, _ access.Reviewers) (access.Status, error) {
 	s.calls++
 	if s.fail != nil {
 		return "", s.fail
@@ -80,7 +81,7 @@ func newEvFixture(t *testing.T, st access.Status, evSt access.EvidenceStatus) *e
 	m := newMemory()
 	s := &fakeScans{m: m, tokens: map[string]store.Token{}}
 	h := newHandler(m, true)
-	h.Scans, h.Reviewers = s, []access.Email{"rev@council.example"}
+	h.Scans, h.Reviewers = s, access.Reviewers{To: []access.Email{"rev@council.example"}}
 	tok := secret.New()
 	r := access.Request{ID: access.NewRequestID(), Status: st, ContinuationHash: tok.Hash(), Requester: access.Requester{Name: "A", Email: "a@example.com"}}
 	m.reqs[r.ID] = r
@@ -193,7 +194,7 @@ func TestWhileScanningOnlyARefusedFileCanBeReplaced(t *testing.T) {
 			t.Fatalf("%s: %d %s", st, code, body)
 		}
 		ev := fx.m.ev[fx.id]
-		if ev[0].ID != refused || ev[0].Round != store.ReplacedRound || ev[1].Round != 0 {
+		if ev[0].ID != refused || ev[0].Round != access.ReplacedRound || ev[1].Round != 0 {
 			t.Fatalf("%s: the refused file was not replaced: %+v", st, ev)
 		}
 	}

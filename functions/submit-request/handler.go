@@ -11,7 +11,6 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
-	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -19,9 +18,9 @@ import (
 
 // Requests is what the handler needs of the store.
 type Requests interface {
-	CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, msgs []mail.Message, limits ...store.Limit) error
+	CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, events []access.Event, limits ...store.Limit) error
 	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
-	MoveRequest(ctx context.Context, id access.RequestID, from, to access.Status, msgs ...mail.Message) error
+	SubmitRequest(ctx context.Context, id access.RequestID) error
 	Claim(ctx context.Context, keyHash, fingerprint string, id access.RequestID) (access.RequestID, error)
 	ReissueContinuation(ctx context.Context, id access.RequestID, hash string) error
 }
@@ -53,7 +52,7 @@ type Handler struct {
 	// Scans adds files and moves submitted requests on to review (evidence.go); Reviewers get the
 	// review emails.
 	Scans     Scans
-	Reviewers []access.Email
+	Reviewers access.Reviewers
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -150,11 +149,10 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if p != nil {
 		return web.Response{}, p
 	}
-	received := mail.New(req.Requester.Email, mail.RequestReceived, map[string]string{"Reference": string(req.ID)})
 	email := perEmail
 	email.Key = string(req.Requester.Email)
 	ip := store.Limit{Kind: "request-ip", Key: web.SourceIP(r), Window: time.Hour, Max: h.PerIP}
-	switch err := h.Requests.CreateRequest(ctx, req, evidence, []mail.Message{received}, email, ip); {
+	switch err := h.Requests.CreateRequest(ctx, req, evidence, req.Received(), email, ip); {
 	case errors.Is(err, store.ErrLimited):
 		return web.Response{}, web.TooMany(3600)
 	case err != nil:
@@ -213,7 +211,7 @@ func (h Handler) submit(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if len(missing) > 0 {
 		return web.Response{}, web.Conflict("These files have not been uploaded yet: " + strings.Join(missing, ", ") + ".")
 	}
-	switch err := h.Requests.MoveRequest(ctx, req.ID, req.Status, access.Scanning); {
+	switch err := h.Requests.SubmitRequest(ctx, req.ID); {
 	case errors.Is(err, store.ErrConflict):
 		// A second submit raced this one: answer with where the request is now.
 		if req, _, p = h.load(ctx, r, log); p != nil {

@@ -43,12 +43,16 @@ func newMemory() *memory {
 	return &memory{reqs: map[access.RequestID]access.Request{}, ev: map[access.RequestID][]access.Evidence{}}
 }
 
-func (m *memory) CreateRequest(_ context.Context, r access.Request, ev []access.Evidence, msgs []mail.Message, _ ...store.Limit) error {
+func (m *memory) CreateRequest(_ context.Context, r access.Request, ev []access.Evidence, events []access.Event, _ ...store.Limit) error {
 	if m.fail != nil {
 		return m.fail
 	}
 	m.reqs[r.ID], m.ev[r.ID] = r, ev
-	m.mails = append(m.mails, msgs...)
+	for _, e := range events {
+		if msg, ok := mail.For(e); ok {
+			m.mails = append(m.mails, msg)
+		}
+	}
 	if m.createLost {
 		return errors.New("connection reset after the write")
 	}
@@ -88,15 +92,14 @@ func (m *memory) Request(_ context.Context, id access.RequestID) (access.Request
 	return r, m.ev[id], nil
 }
 
-func (m *memory) MoveRequest(_ context.Context, id access.RequestID, from, to access.Status, _ ...mail.Message) error {
-	r := m.reqs[id]
-	if r.Status != from {
+func (m *memory) SubmitRequest(_ context.Context, id access.RequestID) error {
+	r, _, err := m.reqs[id].Submit(time.Now())
+	if err != nil {
 		return store.ErrConflict
 	}
 	if m.moveAnswer != nil && !m.moveMade {
 		return m.moveAnswer
 	}
-	r.Status = to
 	m.reqs[id] = r
 	return m.moveAnswer
 }

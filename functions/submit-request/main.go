@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/setting"
@@ -18,10 +19,10 @@ import (
 
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
-	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)).WithReviewLinks(env.Days(setting.ReviewLinkDays))
+	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
 		Requests: st, Sessions: st, Scans: st,
-		Reviewers: env.Emails(setting.Reviewers),
+		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
 		Insecure:  env.Bool(setting.InsecureCookies),
 		Uploads:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
 		Origin:    web.Origin(env.Required(setting.PortalURL)),

@@ -19,7 +19,7 @@ const (
 	Approved        Template = "approved"         // with a registration link
 	ApprovedAccount Template = "approved_account" // already has an account
 	Verification    Template = "verification"
-	SignInCode      Template = "sign_in_code"
+	SignInCode      Template = "sign_in_code" // never queued: see SignIn
 	NewDocuments    Template = "new_documents"
 	UploadProblem   Template = "upload_problem"
 	AccessEnded     Template = "access_ended"
@@ -43,25 +43,65 @@ type Link struct {
 	TTL     time.Duration `dynamodbav:"ttl"`
 }
 
-// Message is one email to send. Data holds only values that may sit in the table and in the
-// email: never a secret, never a financial figure.
+// Message is one email to send, as the outbox holds it: which email, and the typed values it
+// needs. The values may sit in the table and in the email: never a secret, never a financial figure.
 type Message struct {
-	ID       string            `dynamodbav:"id"`
-	To       access.Email      `dynamodbav:"to"`
-	Template Template          `dynamodbav:"template"`
-	Data     map[string]string `dynamodbav:"data,omitempty"`
-	Link     *Link             `dynamodbav:"link,omitempty"`
+	ID           string              `dynamodbav:"id"`
+	To           access.Email        `dynamodbav:"to"`
+	Template     Template            `dynamodbav:"template"`
+	Request      access.RequestID    `dynamodbav:"request,omitempty"`
+	Relationship access.Relationship `dynamodbav:"relationship,omitempty"`
+	FileName     string              `dynamodbav:"fileName,omitempty"`
+	Reason       string              `dynamodbav:"reason,omitempty"` // a rejection's, an end of access's, a refused file's
+	Text         string              `dynamodbav:"text,omitempty"`   // the reviewer's request for more information
+	Link         *Link               `dynamodbav:"link,omitempty"`
 }
 
 // New returns a message with a fresh id, which is also its idempotency key in the outbox.
-func New(to access.Email, t Template, data map[string]string) Message {
-	return Message{ID: access.NewID("m"), To: to, Template: t, Data: data}
+func New(to access.Email, t Template) Message {
+	return Message{ID: access.NewID("m"), To: to, Template: t}
 }
 
 // WithLink returns the message asking for a minted link.
 func (m Message) WithLink(p Purpose, subject string, ttl time.Duration) Message {
 	m.Link = &Link{Purpose: p, Subject: subject, TTL: ttl}
 	return m
+}
+
+// VerifyLink is how long an email-address confirmation link works.
+const VerifyLink = 24 * time.Hour
+
+// VerificationOf is the email that asks a new account's holder to confirm their address.
+func VerificationOf(to access.Email) Message {
+	return New(to, Verification).WithLink(Verify, string(to), VerifyLink)
+}
+
+// For is the email a domain event asks for; false when it asks for none.
+func For(e access.Event) (Message, bool) {
+	var m Message
+	switch e := e.(type) {
+	case access.RequestReceived:
+		m = Message{To: e.To, Template: RequestReceived, Request: e.Request}
+	case access.ReviewRequested:
+		m = Message{To: e.To, Template: ReadyForReview, Request: e.Request, Relationship: e.Relationship, Link: &Link{Review, string(e.Request), e.LinkFor}}
+	case access.RequestApproved:
+		m = Message{To: e.To, Template: Approved, Request: e.Request, Link: &Link{Invitation, string(e.Request), access.InvitationLink}}
+		if e.HasAccount {
+			m = Message{To: e.To, Template: ApprovedAccount, Request: e.Request}
+		}
+	case access.RequestRejected:
+		m = Message{To: e.To, Template: RequestRejected, Request: e.Request, Reason: e.Reason}
+	case access.InformationRequested:
+		m = Message{To: e.To, Template: MoreInformation, Request: e.Request, Text: e.Message, Link: &Link{MoreInfo, string(e.Request), access.MoreInfoLink}}
+	case access.AccessEnded:
+		m = Message{To: e.To, Template: AccessEnded, Request: e.Request, Reason: e.Reason}
+	case access.EvidenceRefused:
+		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
+	default:
+		return Message{}, false
+	}
+	m.ID = access.NewID("m")
+	return m, true
 }
 
 // Bases are the public base URLs links are made from.

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
@@ -37,14 +34,15 @@ type Account struct {
 	VerifiedAt time.Time
 }
 
+// accountItem is an account as stored; its status is stored once, at the top of the item.
 type accountItem struct {
 	PK, SK  string
 	Kind    string // "account"
 	Account Account
-	Status  AccountStatus // duplicated from Account for conditions
+	Status  AccountStatus
 }
 
-func accountKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
+func (it *accountItem) restore() { it.Account.Status = it.Status }
 
 // ErrLinkUsed: a single-use link was used already, or has expired, so it did nothing.
 var ErrLinkUsed = errors.New("store: the link was already used or has expired")
@@ -63,57 +61,28 @@ func (s *Store) Register(ctx context.Context, invitationHash string, a Account, 
 	now := s.now()
 	a.Status = AccountUnverified
 	k := accountKey(a.Email)
-	item, err := attributevalue.MarshalMap(accountItem{PK: k.PK, SK: k.SK, Kind: "account", Account: a, Status: a.Status})
+	item, err := marshalItem(accountItem{PK: k.PK, SK: k.SK, Kind: "account", Account: a, Status: a.Status}, "Account")
 	if err != nil {
 		return wrap("register", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.useTokenUpdate(invitationHash, now),
-		{Put: &types.Put{
-			TableName: &s.table, Item: item,
-			ConditionExpression:       aws.String("attribute_not_exists(PK) OR #st = :unverified"),
-			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":unverified": str(string(AccountUnverified))},
-		}},
-		s.mailPut(verification, now),
-	}})
-	if reasons := cancelReasons(err); reasons != nil {
-		switch {
-		case reasons[0] == "ConditionalCheckFailed":
-			return ErrLinkUsed
-		case reasons[1] == "ConditionalCheckFailed":
-			return ErrConflict
-		}
-	}
-	return wrap("register", err)
+	t := s.tx().useToken(invitationHash, now).put(item, cond{
+		expr:   "attribute_not_exists(PK) OR #st = :unverified",
+		names:  map[string]string{"#st": "Status"},
+		values: map[string]types.AttributeValue{":unverified": str(string(AccountUnverified))},
+	}, ErrConflict).mail(verification, now)
+	return s.run(ctx, t, "register")
 }
 
 // Activate uses a verification link and makes the address's account active, in one transaction.
 // ErrLinkUsed: the link was used or expired meanwhile. ErrNotFound: the address has no account.
 func (s *Store) Activate(ctx context.Context, tokenHash string, e access.Email) error {
 	now := s.now()
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.useTokenUpdate(tokenHash, now),
-		{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      accountKey(e).av(),
-			UpdateExpression:         aws.String("SET #st = :active, #a.#st = :active, #a.VerifiedAt = :now"),
-			ConditionExpression:      aws.String("attribute_exists(PK)"),
-			ExpressionAttributeNames: map[string]string{"#st": "Status", "#a": "Account"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":active": str(string(AccountActive)), ":now": str(now.UTC().Format(time.RFC3339Nano)),
-			},
-		}},
-	}})
-	if reasons := cancelReasons(err); reasons != nil {
-		switch {
-		case reasons[0] == "ConditionalCheckFailed":
-			return ErrLinkUsed
-		case reasons[1] == "ConditionalCheckFailed":
-			return ErrNotFound
-		}
-	}
-	return wrap("activate", err)
+	t := s.tx().useToken(tokenHash, now).update(accountKey(e), "SET #st = :active, #a.VerifiedAt = :now", cond{
+		expr:   "attribute_exists(PK)",
+		names:  map[string]string{"#st": "Status", "#a": "Account"},
+		values: map[string]types.AttributeValue{":active": str(string(AccountActive)), ":now": str(now.UTC().Format(time.RFC3339Nano))},
+	}, ErrNotFound)
+	return s.run(ctx, t, "activate")
 }
 
 // ResendVerification queues a new verification email for an unverified account, counted against
@@ -121,23 +90,10 @@ func (s *Store) Activate(ctx context.Context, tokenHash string, e access.Email) 
 // ErrLimited: the limit is reached and nothing was queued. ErrConflict: the account is not unverified.
 func (s *Store) ResendVerification(ctx context.Context, e access.Email, verification mail.Message, limit Limit) error {
 	now := s.now()
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.limitUpdate(limit, now),
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: accountKey(e).av(),
-			ConditionExpression:       aws.String("#st = :unverified"),
-			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":unverified": str(string(AccountUnverified))},
-		}},
-		s.mailPut(verification, now),
-	}})
-	if reasons := cancelReasons(err); reasons != nil {
-		switch {
-		case reasons[0] == "ConditionalCheckFailed":
-			return ErrLimited
-		case reasons[1] == "ConditionalCheckFailed":
-			return ErrConflict
-		}
-	}
-	return wrap("resend verification", err)
+	t := s.tx().limit(limit, now).check(accountKey(e), cond{
+		expr:   "#st = :unverified",
+		names:  map[string]string{"#st": "Status"},
+		values: map[string]types.AttributeValue{":unverified": str(string(AccountUnverified))},
+	}, ErrConflict).mail(verification, now)
+	return s.run(ctx, t, "resend verification")
 }

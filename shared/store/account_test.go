@@ -24,7 +24,7 @@ func putLink(t *testing.T, s *store.Store, p mail.Purpose, subject string, to ac
 }
 
 func verification(to access.Email) mail.Message {
-	return mail.New(to, mail.Verification, nil).WithLink(mail.Verify, string(to), 24*time.Hour)
+	return mail.VerificationOf(to)
 }
 
 // activeAccount registers and verifies an account the way the account function does.

@@ -45,11 +45,6 @@ type auditItem struct {
 	Event          AuditEvent
 }
 
-func auditClientPK(ref string) string        { return "AUDIT#CLIENT#" + ref }
-func auditPersonPK(e access.Email) string    { return "AUDIT#PERSON#" + string(e) }
-func auditSK(at time.Time, id string) string { return stamp(at) + "#" + id }
-func auditKey(ref string, sk string) key     { return key{auditClientPK(ref), sk} }
-
 // Audit records an event (one PutItem). A missing ID or time is filled in.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	if e.ID == "" {
@@ -60,7 +55,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	}
 	e.At = e.At.UTC()
 	sk := auditSK(e.At, e.ID)
-	k := auditKey(e.ClientReference, sk)
+	k := auditKey(e.ClientReference, e.At, e.ID)
 	item, err := attributevalue.MarshalMap(auditItem{PK: k.PK, SK: k.SK, GSI2PK: auditPersonPK(e.Email), GSI2SK: sk, Kind: "audit", Event: e})
 	if err != nil {
 		return wrap("audit", err)
@@ -80,7 +75,7 @@ func (s *Store) AuditOfClient(ctx context.Context, clientRef string, limit int) 
 // AuditOfPerson returns up to limit of a person's audit events, newest first (one Query on GSI2).
 func (s *Store) AuditOfPerson(ctx context.Context, e access.Email, limit int) ([]AuditEvent, error) {
 	return s.audit(ctx, &dynamodb.QueryInput{
-		IndexName:                 aws.String("GSI2"),
+		IndexName:                 aws.String(gsi2.name),
 		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(auditPersonPK(e))},
 	}, limit)

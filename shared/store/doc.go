@@ -1,5 +1,8 @@
-// Package store owns the single DynamoDB table: its schema, the key of every entity, and every read
-// and write the functions make. Nothing outside this package builds a key or an expression.
+// Package store owns the single DynamoDB table: its schema, the key of every entity (keys.go), and
+// every read and write the functions make. It persists and decides nothing: a change of a request
+// is its shared/access method applied to the request as read, written with the emails its events
+// ask for in one transaction (tx.go) conditioned on the version read. Nothing outside this package
+// builds a key or an expression. Test seeding lives in storetest.
 //
 // All keys are strings. Every index is sparse: an item is in it only while it has the index's keys,
 // so "awaiting review", "queued email" and "active grant" are index memberships set and removed in
@@ -7,7 +10,7 @@
 //
 //	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
-//	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review
+//	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top)
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per ETag, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type

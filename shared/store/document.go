@@ -1,15 +1,20 @@
 package store
 
-import "time"
+import (
+	"time"
 
-// DocumentType is one of the four kinds of financial document.
-type DocumentType string
+	"github.com/council/cfp/shared/access"
+)
 
+// DocumentType is one of the four kinds of financial document (the domain's: access.DocumentType).
+type DocumentType = access.DocumentType
+
+// The kinds, as callers of the store name them.
 const (
-	AssessmentOutcome        DocumentType = "assessment_outcome"
-	DirectPaymentRemittance  DocumentType = "direct_payment_remittance"
-	DeferredPaymentStatement DocumentType = "deferred_payment_statement"
-	CareInvoice              DocumentType = "care_invoice"
+	AssessmentOutcome        = access.AssessmentOutcome
+	DirectPaymentRemittance  = access.DirectPaymentRemittance
+	DeferredPaymentStatement = access.DeferredPaymentStatement
+	CareInvoice              = access.CareInvoice
 )
 
 // DocumentTypes lists the valid types.
@@ -31,8 +36,6 @@ type Document struct {
 	Key             string // where it lives in the documents bucket (published/...)
 }
 
-func documentKey(id DocumentID) key { return key{"DOC#" + string(id), "DOC"} }
-
 // documentItem is a document as stored:
 // GSI1 CLIENT#<ref> / DOC#<date>#<id>: the client's documents, newest first (ScanIndexForward false);
 // GSI2 CLIENT#<ref>#TYPE#<type> / DOC#<date>#<id>: the same, of one type.
@@ -46,10 +49,10 @@ type documentItem struct {
 
 func newDocumentItem(d Document) documentItem {
 	k := documentKey(d.ID)
-	sk := "DOC#" + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)
+	sk := documentSK(d)
 	return documentItem{
 		PK: k.PK, SK: k.SK, Kind: "document", Document: d,
 		GSI1PK: clientPK(d.ClientReference), GSI1SK: sk,
-		GSI2PK: clientPK(d.ClientReference) + "#TYPE#" + string(d.Type), GSI2SK: sk,
+		GSI2PK: clientTypePK(d.ClientReference, d.Type), GSI2SK: sk,
 	}
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ var (
 	clean     = store.Verdict{ETag: "e1", Outcome: access.Clean, Value: "NO_THREATS_FOUND"}
 	infected  = store.Verdict{ETag: "e1", Outcome: access.Infected, Value: "THREATS_FOUND", Reason: "virus"}
 	failed    = store.Verdict{ETag: "e1", Outcome: access.ScanFailed, Value: "UNSUPPORTED", Reason: "could not scan"}
-	reviewers = []access.Email{"rev1@council.example", "rev2@council.example"}
+	reviewers = access.Reviewers{To: []access.Email{"rev1@council.example", "rev2@council.example"}}
 )
 
 // withEvidence creates a request (in status st) with n evidence files of the current round.
@@ -34,7 +35,7 @@ func withEvidence(t *testing.T, s *store.Store, st access.Status, n int) (access
 		t.Fatal(err)
 	}
 	if st != access.AwaitingEvidence {
-		if err := s.MoveRequest(ctx, r.ID, access.AwaitingEvidence, st); err != nil {
+		if err := s.ForceStatus(ctx, r.ID, st); err != nil {
 			t.Fatal(err)
 		}
 		r.Status = st
@@ -110,9 +111,9 @@ func TestEvidenceEndsInTheSameStateWhateverTheOrder(t *testing.T) {
 			}
 			n := 0
 			for _, m := range mailOf(t, s, mail.UploadProblem) {
-				if m.Data["Reference"] == string(r.ID) {
+				if m.Request == r.ID {
 					n++
-					if m.To != r.Requester.Email || m.Data["FileName"] != "f0.pdf" || m.Data["Reason"] == "" {
+					if m.To != r.Requester.Email || m.FileName != "f0.pdf" || m.Reason == "" {
 						t.Errorf("%s: upload problem email %+v", c.name, m)
 					}
 				}
@@ -201,7 +202,7 @@ func TestConcurrentEventsLoseNoFact(t *testing.T) {
 func reviewMail(t *testing.T, s *store.Store, id access.RequestID) []mail.Message {
 	var out []mail.Message
 	for _, m := range mailOf(t, s, mail.ReadyForReview) {
-		if m.Data["Reference"] == string(id) {
+		if m.Request == id {
 			out = append(out, m)
 		}
 	}
@@ -218,7 +219,7 @@ func TestPromotionWaitsForSubmitAndEveryFile(t *testing.T) {
 	if st, err := s.PromoteIfReady(ctx, r.ID, reviewers); err != nil || st != access.AwaitingEvidence {
 		t.Fatalf("before submit: %s %v", st, err)
 	}
-	if err := s.MoveRequest(ctx, r.ID, access.AwaitingEvidence, access.Scanning); err != nil {
+	if err := s.SubmitRequest(ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.PromoteIfReady(ctx, r.ID, reviewers); st != access.Scanning {
@@ -241,7 +242,7 @@ func TestPromotionWaitsForSubmitAndEveryFile(t *testing.T) {
 	}
 	for _, m := range msgs {
 		if m.Link == nil || m.Link.Purpose != mail.Review || m.Link.Subject != string(r.ID) || m.Link.TTL != 7*24*time.Hour ||
-			m.Data["Days"] != "7" || m.Data["Relationship"] == "" {
+			m.Relationship != access.Deputy {
 			t.Errorf("review email %+v %+v", m, m.Link)
 		}
 		if _, err := mail.Render(m, "https://api.example/review/x", mail.Bases{API: "https://api.example", Portal: "https://portal.example"}); err != nil {
@@ -292,8 +293,8 @@ func TestPromotionHappensExactlyOnceUnderRaces(t *testing.T) {
 		if got, _, _ := s.Request(ctx, r.ID); got.Status != access.ReadyForReview {
 			t.Fatalf("status %s", got.Status)
 		}
-		if n := len(reviewMail(t, s, r.ID)); n != len(reviewers) {
-			t.Fatalf("%d review emails, want %d", n, len(reviewers))
+		if n := len(reviewMail(t, s, r.ID)); n != len(reviewers.To) {
+			t.Fatalf("%d review emails, want %d", n, len(reviewers.To))
 		}
 	}
 }
@@ -329,7 +330,7 @@ func TestReplacingARefusedFileLetsTheRequestThrough(t *testing.T) {
 	for _, e := range all {
 		rounds[e.ID] = e.Round
 	}
-	if len(all) != 3 || rounds[ev[1].ID] != store.ReplacedRound || rounds[again.ID] != r.Round {
+	if len(all) != 3 || rounds[ev[1].ID] != access.ReplacedRound || rounds[again.ID] != r.Round {
 		t.Fatalf("after replacing: %v", rounds)
 	}
 	if st, _ := s.PromoteIfReady(ctx, r.ID, reviewers); st != access.Scanning {
@@ -344,14 +345,16 @@ func TestReplacingARefusedFileLetsTheRequestThrough(t *testing.T) {
 
 func TestReviewLinksLastAsLongAsTheDeploymentSays(t *testing.T) {
 	s, _ := storetest.New(t)
-	s = s.WithReviewLinks(3 * 24 * time.Hour)
 	r, _ := withEvidence(t, s, access.Scanning, 0)
-	if st, err := s.PromoteIfReady(ctx, r.ID, reviewers); err != nil || st != access.ReadyForReview {
+	if st, err := s.PromoteIfReady(ctx, r.ID, access.Reviewers{To: reviewers.To, LinkFor: 3 * 24 * time.Hour}); err != nil || st != access.ReadyForReview {
 		t.Fatalf("%s %v", st, err)
 	}
 	for _, m := range reviewMail(t, s, r.ID) {
-		if m.Link.TTL != 3*24*time.Hour || m.Data["Days"] != "3" {
-			t.Errorf("link %+v, days %q", m.Link, m.Data["Days"])
+		if m.Link.TTL != 3*24*time.Hour {
+			t.Errorf("link %+v", m.Link)
+		}
+		if r, _ := mail.Render(m, "https://api.example/review/x", mail.Bases{}); !strings.Contains(r.Text, "works for 3 days") {
+			t.Errorf("days: %s", r.Text)
 		}
 	}
 }

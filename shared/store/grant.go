@@ -2,50 +2,18 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
 )
 
-// Grant is an approved request seen as what it gives: one person's access to one client's documents.
-// It is the request item itself (design decision 4); approval sets the GSI keys that make it a grant,
-// ending access removes them, so an ended grant is in no index and cannot be found by a reader.
-type Grant struct {
-	RequestID       access.RequestID
-	Email           access.Email
-	Name            string
-	ClientReference string
-	ClientName      string
-	Relationship    access.Relationship
-	Start           time.Time
-	EndsOn          string // YYYY-MM-DD, "" for no end date
-	Ended           bool
-}
-
-// Active reports whether the grant gives access at now: not ended, not past its end date
-// (access lasts to the end of the EndsOn day, UK time being within a day of UTC).
-func (g Grant) Active(now time.Time) bool {
-	if g.Ended {
-		return false
-	}
-	if g.EndsOn == "" {
-		return true
-	}
-	end, err := time.Parse("2006-01-02", g.EndsOn)
-	return err == nil && now.Before(end.AddDate(0, 0, 1))
-}
-
-func personPK(e access.Email) string { return "PERSON#" + string(e) }
-func clientPK(ref string) string     { return "CLIENT#" + ref }
-func grantPersonSK(ref string, id access.RequestID) string {
-	return "CLIENT#" + ref + "#REQ#" + string(id)
-}
-func grantClientSK(id access.RequestID) string { return "GRANT#" + string(id) }
+// Grant is an approved request seen as what it gives (the domain's: access.Grant). It is the request
+// item itself (design decision 4); approval sets the GSI keys that make it a grant, ending access
+// removes them, so an ended grant is in no index and cannot be found by a reader.
+type Grant = access.Grant
 
 func grantFrom(it requestItem) Grant {
 	r := it.Request
@@ -58,28 +26,28 @@ func grantFrom(it requestItem) Grant {
 
 // GrantsOf returns every grant a person holds (one Query on GSI1), ended ones excluded.
 func (s *Store) GrantsOf(ctx context.Context, email access.Email) ([]Grant, error) {
-	return s.grants(ctx, "GSI1", "GSI1PK", personPK(email), "GSI1SK", "CLIENT#")
+	return s.grants(ctx, gsi1, personPK(email), clientPre)
 }
 
 // GrantFor returns a person's grants for one client (one Query on GSI1). Usually one; joint
 // authority through two requests gives two.
 func (s *Store) GrantFor(ctx context.Context, email access.Email, clientRef string) ([]Grant, error) {
-	return s.grants(ctx, "GSI1", "GSI1PK", personPK(email), "GSI1SK", "CLIENT#"+clientRef+"#REQ#")
+	return s.grants(ctx, gsi1, personPK(email), grantPersonSK(clientRef, ""))
 }
 
 // GranteesOf returns every grant for a client (one Query on GSI2, paged through).
 func (s *Store) GranteesOf(ctx context.Context, clientRef string) ([]Grant, error) {
-	return s.grants(ctx, "GSI2", "GSI2PK", clientPK(clientRef), "GSI2SK", "GRANT#")
+	return s.grants(ctx, gsi2, clientPK(clientRef), grantPre)
 }
 
-func (s *Store) grants(ctx context.Context, index, pkName, pk, skName, prefix string) ([]Grant, error) {
+func (s *Store) grants(ctx context.Context, ix index, pk, prefix string) ([]Grant, error) {
 	var out []Grant
 	var start map[string]types.AttributeValue
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 &s.table,
-			IndexName:                 aws.String(index),
-			KeyConditionExpression:    aws.String(pkName + " = :pk AND begins_with(" + skName + ", :pre)"),
+			IndexName:                 aws.String(ix.name),
+			KeyConditionExpression:    aws.String(ix.pk + " = :pk AND begins_with(" + ix.sk + ", :pre)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":pre": str(prefix)},
 			ExclusiveStartKey:         start,
 		})
@@ -88,7 +56,7 @@ func (s *Store) grants(ctx context.Context, index, pkName, pk, skName, prefix st
 		}
 		for _, item := range res.Items {
 			var it requestItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			if err := unmarshalItem(item, &it); err != nil {
 				return nil, wrap("grants", err)
 			}
 			if it.Status == access.Approved {

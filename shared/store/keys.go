@@ -8,8 +8,11 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// key is a primary key. Each entity has its own constructor taking its own identifier type, so a
-// request id cannot be used where a document id is meant: mixed-up keys fail to compile.
+// Every key the table holds is made here (the table of entities and keys is in doc.go). Each
+// entity has its own constructor taking its own identifier type, so a request id cannot be used
+// where a document id is meant: mixed-up keys fail to compile.
+
+// key is a primary key.
 type key struct{ PK, SK string }
 
 func (k key) av() map[string]types.AttributeValue {
@@ -18,19 +21,57 @@ func (k key) av() map[string]types.AttributeValue {
 
 func requestKey(id access.RequestID) key { return key{"REQ#" + string(id), "REQ"} }
 func evidenceKey(r access.RequestID, e access.EvidenceID) key {
-	return key{"REQ#" + string(r), "EVID#" + string(e)}
+	return key{"REQ#" + string(r), evidencePre + string(e)}
 }
+func accountKey(e access.Email) key         { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
+func codeKey(e access.Email) key            { return key{"ACCOUNT#" + string(e), "CODE"} }
+func sessionKey(hash string) key            { return key{"SESSION#" + hash, "SESSION"} }
 func mailKey(id MailID) key                 { return key{"MAIL#" + string(id), "MAIL"} }
 func tokenKey(hash string) key              { return key{"TOKEN#" + hash, "TOKEN"} }
 func onceKey(hash string) key               { return key{"ONCE#" + hash, "ONCE"} }
 func rateKey(kind, hash, window string) key { return key{"RATE#" + kind + "#" + hash, window} }
+func noticeKey(e access.Email) key          { return key{"NOTICE#" + string(e), "NOTICE"} }
+func documentKey(id DocumentID) key         { return key{docPrefix + string(id), "DOC"} }
+func suppressKey(e access.Email) key        { return key{"SUPPRESS#" + string(e), "SUPPRESS"} }
+func auditKey(ref string, at time.Time, id string) key {
+	return key{auditClientPK(ref), auditSK(at, id)}
+}
 
-// Partition and index key values shared by several entities.
+// index is a global secondary index and its key attributes (see Schema).
+type index struct{ name, pk, sk string }
+
+var (
+	gsi1 = index{"GSI1", "GSI1PK", "GSI1SK"}
+	gsi2 = index{"GSI2", "GSI2PK", "GSI2SK"}
+)
+
+// Index partition values and sort key prefixes.
 const (
 	reviewQueue = "REVIEW" // GSI1PK of requests awaiting review
 	outbox      = "OUTBOX" // GSI1PK of queued emails
+	noticeQueue = "NOTICE" // GSI1PK of pending notices
 	evidencePre = "EVID#"
+	docPrefix   = "DOC#"
+	grantPre    = "GRANT#"
+	clientPre   = "CLIENT#"
 )
+
+func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
+func personPK(e access.Email) string                    { return "PERSON#" + string(e) }
+func clientPK(ref string) string                        { return clientPre + ref }
+func grantPersonSK(ref string, id access.RequestID) string {
+	return clientPre + ref + "#REQ#" + string(id)
+}
+func grantClientSK(id access.RequestID) string       { return grantPre + string(id) }
+func clientTypePK(ref string, t DocumentType) string { return clientPK(ref) + "#TYPE#" + string(t) }
+func documentSK(d Document) string {
+	return docPrefix + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)
+}
+func dueKey(at time.Time, id string) string        { return stamp(at) + "#" + id }
+func noticeSK(at time.Time, e access.Email) string { return stamp(at) + "#" + string(e) }
+func auditClientPK(ref string) string              { return "AUDIT#CLIENT#" + ref }
+func auditPersonPK(e access.Email) string          { return "AUDIT#PERSON#" + string(e) }
+func auditSK(at time.Time, id string) string       { return stamp(at) + "#" + id }
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func num(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }

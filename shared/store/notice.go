@@ -21,10 +21,6 @@ import (
 // published for them since their last email. It is in the sparse GSI1 partition NOTICE, sorted by
 // <firstAt>#<email>, while it is pending; turning it into an email deletes it.
 
-const noticeQueue = "NOTICE" // GSI1PK of pending notices
-
-func noticeKey(e access.Email) key { return key{"NOTICE#" + string(e), "NOTICE"} }
-
 // Notice is a person's pending new-documents notice.
 type Notice struct {
 	Email   access.Email
@@ -43,19 +39,15 @@ type noticeItem struct {
 	LastAt         string
 }
 
-// noticeAdd adds one document to a person's notice, creating it if there is none.
-func (s *Store) noticeAdd(e access.Email, now time.Time) types.TransactWriteItem {
-	at := stamp(now)
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.table,
-		Key:       noticeKey(e).av(),
-		UpdateExpression: aws.String("ADD #c :one SET FirstAt = if_not_exists(FirstAt, :at), LastAt = :at, " +
-			"GSI1PK = :q, GSI1SK = if_not_exists(GSI1SK, :sk), Email = :e"),
-		ExpressionAttributeNames: map[string]string{"#c": "Count"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num("1"), ":at": str(at), ":q": str(noticeQueue), ":sk": str(at + "#" + string(e)), ":e": str(string(e)),
+// noticeAdd adds one document to a person's notice in t, creating it if there is none.
+func (t *tx) noticeAdd(e access.Email, now time.Time) *tx {
+	return t.update(noticeKey(e), "ADD #c :one SET FirstAt = if_not_exists(FirstAt, :at), LastAt = :at, "+
+		"GSI1PK = :q, GSI1SK = if_not_exists(GSI1SK, :sk), Email = :e", cond{
+		names: map[string]string{"#c": "Count"},
+		values: map[string]types.AttributeValue{
+			":one": num("1"), ":at": str(stamp(now)), ":q": str(noticeQueue), ":sk": str(noticeSK(now, e)), ":e": str(string(e)),
 		},
-	}}
+	}, nil)
 }
 
 // DueNotices returns up to limit pending notices that are due at now: their person has had no new
@@ -71,7 +63,7 @@ func (s *Store) DueNotices(ctx context.Context, quiet, maxDelay time.Duration, l
 	for len(out) < limit {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:              &s.table,
-			IndexName:              aws.String("GSI1"),
+			IndexName:              aws.String(gsi1.name),
 			KeyConditionExpression: aws.String("GSI1PK = :q AND GSI1SK <= :cut"),
 			FilterExpression:       aws.String("LastAt <= :quiet OR FirstAt <= :max"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -116,20 +108,12 @@ func NoticeMailID(n Notice) MailID {
 func (s *Store) SendNotice(ctx context.Context, n Notice) (MailID, error) {
 	id := NoticeMailID(n)
 	m := mail.Message{ID: string(id), To: n.Email, Template: mail.NewDocuments}
-	del := types.TransactWriteItem{Delete: &types.Delete{
-		TableName:                &s.table,
-		Key:                      noticeKey(n.Email).av(),
-		ConditionExpression:      aws.String("#c = :seen AND GSI1SK = :sk"),
-		ExpressionAttributeNames: map[string]string{"#c": "Count"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":seen": num(strconv.Itoa(n.Count)), ":sk": str(n.sortKey),
-		},
-	}}
-	err := s.transact(ctx, []types.TransactWriteItem{del, s.mailPut(m, s.now())})
-	if reasons := cancelReasons(err); reasons != nil && (reasons[0] == "ConditionalCheckFailed" || reasons[1] == "ConditionalCheckFailed") {
-		return id, ErrConflict
-	}
-	return id, wrap("send notice", err)
+	t := s.tx().del(noticeKey(n.Email), cond{
+		expr:   "#c = :seen AND GSI1SK = :sk",
+		names:  map[string]string{"#c": "Count"},
+		values: map[string]types.AttributeValue{":seen": num(strconv.Itoa(n.Count)), ":sk": str(n.sortKey)},
+	}, ErrConflict).mail(m, s.now())
+	return id, s.run(ctx, t, "send notice")
 }
 
 // PendingNotice returns a person's pending notice, read consistently; ErrNotFound when there is none.
@@ -166,7 +150,7 @@ func (s *Store) count(ctx context.Context, partition string) (int, error) {
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 &s.table,
-			IndexName:                 aws.String("GSI1"),
+			IndexName:                 aws.String(gsi1.name),
 			KeyConditionExpression:    aws.String("GSI1PK = :q"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":q": str(partition)},
 			Select:                    types.SelectCount,

@@ -41,7 +41,7 @@ func TestAContinuationIsReissuedOnlyWhileEvidenceIsAwaited(t *testing.T) {
 	if got, _, _ := s.Request(ctx, r.ID); got.ContinuationHash != "new" {
 		t.Fatalf("continuation %q, want the new one", got.ContinuationHash)
 	}
-	if err := s.MoveRequest(ctx, r.ID, access.AwaitingEvidence, access.Scanning); err != nil {
+	if err := s.SubmitRequest(ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ReissueContinuation(ctx, r.ID, "newer"); !errors.Is(err, store.ErrConflict) {

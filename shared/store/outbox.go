@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 )
 
@@ -38,11 +39,8 @@ type mailItem struct {
 	ExpiresAt int64  `dynamodbav:",omitempty"`
 }
 
-func dueKey(at time.Time, id string) string { return stamp(at) + "#" + id }
-
-// mailPut is the write that queues an email; callers put it in the same transaction as the state
-// change that causes the email, so the two happen together or not at all.
-func (s *Store) mailPut(m mail.Message, now time.Time) types.TransactWriteItem {
+// mailItem marshals the item that queues an email.
+func mailItemOf(m mail.Message, now time.Time) map[string]types.AttributeValue {
 	k := mailKey(MailID(m.ID))
 	item, err := attributevalue.MarshalMap(mailItem{
 		PK: k.PK, SK: k.SK, GSI1PK: outbox, GSI1SK: dueKey(now, m.ID),
@@ -51,17 +49,30 @@ func (s *Store) mailPut(m mail.Message, now time.Time) types.TransactWriteItem {
 	if err != nil {
 		panic("store: a mail message does not marshal: " + err.Error()) // static types; cannot fail
 	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}
+	return item
+}
+
+// mail queues an email in t, in the same transaction as the state change that causes it, so the
+// two happen together or not at all. An id already queued fails the transaction (ErrConflict).
+func (t *tx) mail(m mail.Message, now time.Time) *tx {
+	return t.put(mailItemOf(m, now), cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+}
+
+// events queues the emails that the domain's events ask for.
+func (t *tx) events(events []access.Event, now time.Time) *tx {
+	for _, e := range events {
+		if m, ok := mail.For(e); ok {
+			t.mail(m, now)
+		}
+	}
+	return t
 }
 
 // QueueMail queues emails that no other state change goes with (each once: an id already queued is left as it is).
 func (s *Store) QueueMail(ctx context.Context, msgs ...mail.Message) error {
 	now := s.now()
 	for _, m := range msgs {
-		p := s.mailPut(m, now).Put
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mailItemOf(m, now), ConditionExpression: aws.String("attribute_not_exists(PK)")})
 		if err != nil && !conditionFailed(err) {
 			return wrap("queue mail", err)
 		}
@@ -73,7 +84,7 @@ func (s *Store) QueueMail(ctx context.Context, msgs ...mail.Message) error {
 func (s *Store) DueMail(ctx context.Context, limit int) ([]Queued, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
-		IndexName:              aws.String("GSI1"),
+		IndexName:              aws.String(gsi1.name),
 		KeyConditionExpression: aws.String("GSI1PK = :q AND GSI1SK <= :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":q": str(outbox), ":now": str(stamp(s.now()) + "~"),

@@ -34,17 +34,16 @@ var ErrBadCursor = errors.New("store: the cursor does not belong to this list")
 // MaxPage is the largest page a caller may ask for.
 const MaxPage = 100
 
-const docPrefix = "DOC#"
-
 // Documents returns up to limit (1..MaxPage) of a client's documents after cursor ("" for the
 // first page), newest first, of type t ("" for every type). One Query: it asks for one item more
 // than the page so that the last page has no next cursor.
 func (s *Store) Documents(ctx context.Context, clientRef string, t DocumentType, cursor string, limit int) (DocumentPage, error) {
 	limit = min(max(limit, 1), MaxPage)
-	index, pkName, skName, pk := "GSI1", "GSI1PK", "GSI1SK", clientPK(clientRef)
+	ix, pk := gsi1, clientPK(clientRef)
 	if t != "" {
-		index, pkName, skName, pk = "GSI2", "GSI2PK", "GSI2SK", clientPK(clientRef)+"#TYPE#"+string(t)
+		ix, pk = gsi2, clientTypePK(clientRef, t)
 	}
+	index, pkName, skName := ix.name, ix.pk, ix.sk
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(index),
@@ -120,26 +119,4 @@ func openCursor(cursor, clientRef string, t DocumentType) (string, error) {
 		}
 	}
 	return c.After, nil
-}
-
-// SeedDocuments writes published documents directly, up to a hundred per transaction, without
-// notices. It is for tests, benchmarks and local demonstration data only: publication goes through
-// PublishDocument.
-func (s *Store) SeedDocuments(ctx context.Context, docs ...Document) error {
-	for len(docs) > 0 {
-		n := min(len(docs), maxTransactItems)
-		items := make([]types.TransactWriteItem, n)
-		for i, d := range docs[:n] {
-			item, err := attributevalue.MarshalMap(newDocumentItem(d))
-			if err != nil {
-				return wrap("seed documents", err)
-			}
-			items[i] = types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}
-		}
-		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
-			return wrap("seed documents", err)
-		}
-		docs = docs[n:]
-	}
-	return nil
 }

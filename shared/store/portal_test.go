@@ -27,7 +27,7 @@ func docs(ref string, n int) []store.Document {
 
 func TestDocumentsNewestFirstPagedAndFiltered(t *testing.T) {
 	s, _ := storetest.New(t)
-	if err := s.SeedDocuments(ctx, append(docs("100001", 25), docs("100002", 3)...)...); err != nil {
+	if err := storetest.SeedDocuments(ctx, s, append(docs("100001", 25), docs("100002", 3)...)...); err != nil {
 		t.Fatal(err)
 	}
 	var all []store.Document
@@ -72,7 +72,7 @@ func TestDocumentsNewestFirstPagedAndFiltered(t *testing.T) {
 
 func TestCursorsAreBoundToTheirList(t *testing.T) {
 	s, _ := storetest.New(t)
-	if err := s.SeedDocuments(ctx, append(docs("100001", 12), docs("100002", 12)...)...); err != nil {
+	if err := storetest.SeedDocuments(ctx, s, append(docs("100001", 12), docs("100002", 12)...)...); err != nil {
 		t.Fatal(err)
 	}
 	first, err := s.Documents(ctx, "100001", "", "", 5)

@@ -4,15 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
-	"errors"
-	"math/rand/v2"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
 )
@@ -30,10 +24,6 @@ func NewDocumentID(bucket, key, etag string) DocumentID {
 // maxTransactItems is DynamoDB's limit on the items of one TransactWriteItems.
 const maxTransactItems = 100
 
-// conflictTries bounds the retries of a transaction cancelled only by a conflict with a concurrent
-// write of the same notice (two documents for one person published at the same moment).
-const conflictTries = 6
-
 // PublishDocument records a published document and adds it to the pending new-documents notice of
 // each recipient, in one transaction: either the document is visible and its recipients will be
 // told, or neither. ErrConflict: a document with this id was already published (nothing changed).
@@ -47,60 +37,24 @@ func (s *Store) PublishDocument(ctx context.Context, d Document, recipients []ac
 		return wrap("publish document", err)
 	}
 	now := s.now()
-	first := []types.TransactWriteItem{{Put: &types.Put{
-		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}}
-	var notices []types.TransactWriteItem
-	for _, e := range dedupe(recipients) {
-		notices = append(notices, s.noticeAdd(e, now))
+	first := s.tx().put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	rest := dedupe(recipients)
+	for _, e := range rest[:min(len(rest), maxTransactItems-1)] {
+		first.noticeAdd(e, now)
 	}
-	n := min(len(notices), maxTransactItems-1)
-	err = s.transact(ctx, append(first, notices[:n]...))
-	if reasons := cancelReasons(err); reasons != nil && reasons[0] == "ConditionalCheckFailed" {
-		return ErrConflict
+	if err := s.run(ctx, first, "publish document"); err != nil {
+		return err
 	}
-	if err != nil {
-		return wrap("publish document", err)
-	}
-	for rest := notices[n:]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
-		if err := s.transact(ctx, rest[:min(len(rest), maxTransactItems)]); err != nil {
-			return wrap("publish document: further notices", err)
+	for rest = rest[min(len(rest), maxTransactItems-1):]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
+		t := s.tx()
+		for _, e := range rest[:min(len(rest), maxTransactItems)] {
+			t.noticeAdd(e, now)
+		}
+		if err := s.run(ctx, t, "publish document: further notices"); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// transact runs a transaction, trying again (with jitter) while it is cancelled only because a
-// concurrent transaction touched the same item.
-func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	delay := 20 * time.Millisecond
-	for try := 1; ; try++ {
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil || try == conflictTries || !onlyConflicts(cancelReasons(err)) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(delay/2 + rand.N(delay)):
-		}
-		delay *= 2
-	}
-}
-
-// onlyConflicts reports whether a transaction was cancelled by TransactionConflict and nothing worse.
-func onlyConflicts(reasons []string) bool {
-	conflict := false
-	for _, r := range reasons {
-		switch r {
-		case "", "None":
-		case "TransactionConflict":
-			conflict = true
-		default:
-			return false
-		}
-	}
-	return conflict
 }
 
 func dedupe(emails []access.Email) []access.Email {

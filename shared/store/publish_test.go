@@ -229,7 +229,7 @@ func TestSuppressedAddressesAndSuppressedMail(t *testing.T) {
 		t.Fatalf("an unreported address is suppressed: %v %v", ok, err)
 	}
 
-	m := mail.New("bounced@example.com", mail.NewDocuments, nil)
+	m := mail.New("bounced@example.com", mail.NewDocuments)
 	if err := s.QueueMail(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -254,13 +254,13 @@ func TestSuppressedAddressesAndSuppressedMail(t *testing.T) {
 
 func TestSeededGrantsAreGrantees(t *testing.T) {
 	s, _ := storetest.New(t)
-	if _, err := s.SeedGrant(ctx, store.Grant{Email: "Anna@Example.com", Name: "Anna", ClientReference: "500001", ClientName: "C"}); err != nil {
+	if _, err := storetest.SeedGrant(ctx, s, store.Grant{Email: "Anna@Example.com", Name: "Anna", ClientReference: "500001", ClientName: "C"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SeedGrant(ctx, store.Grant{Email: "ended@example.com", ClientReference: "500001", Ended: true}); err != nil {
+	if _, err := storetest.SeedGrant(ctx, s, store.Grant{Email: "ended@example.com", ClientReference: "500001", Ended: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SeedGrant(ctx, store.Grant{Email: "past@example.com", ClientReference: "500001", EndsOn: "2020-01-31"}); err != nil {
+	if _, err := storetest.SeedGrant(ctx, s, store.Grant{Email: "past@example.com", ClientReference: "500001", EndsOn: "2020-01-31"}); err != nil {
 		t.Fatal(err)
 	}
 	gs, err := s.GranteesOf(ctx, "500001")

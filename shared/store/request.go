@@ -4,19 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/mail"
 )
 
 // requestItem is an access request as stored; once approved it is also the grant (GSI keys set).
+// Its status is stored once, at the top of the item, where conditions read it.
 type requestItem struct {
 	PK, SK  string
 	GSI1PK  string `dynamodbav:",omitempty"`
@@ -25,15 +24,65 @@ type requestItem struct {
 	GSI2SK  string `dynamodbav:",omitempty"`
 	Kind    string // "request"
 	Request access.Request
-	Status  access.Status // duplicated from Request for conditions
+	Status  access.Status
 	Version int
 }
+
+func (it *requestItem) restore() { it.Request.Status = it.Status }
 
 type evidenceItem struct {
 	PK, SK   string
 	Kind     string // "evidence"
 	Evidence access.Evidence
 	Status   access.EvidenceStatus
+}
+
+func (it *evidenceItem) restore() { it.Evidence.Status = it.Status }
+
+// restorer is an item whose entity's status is stored once, at the top of the item.
+type restorer interface{ restore() }
+
+// marshalItem marshals an item, leaving out the nested entity's copy of the status.
+func marshalItem(v any, nested string) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(v)
+	if m, ok := item[nested].(*types.AttributeValueMemberM); ok {
+		delete(m.Value, "Status")
+	}
+	return item, err
+}
+
+// unmarshalItem is marshalItem's inverse.
+func unmarshalItem(item map[string]types.AttributeValue, v any) error {
+	err := attributevalue.UnmarshalMap(item, v)
+	if r, ok := v.(restorer); ok && err == nil {
+		r.restore()
+	}
+	return err
+}
+
+// newRequestItem is the item of a request in the state r is in: its indexes follow from the state
+// (in the review queue while ready for review, in the grant indexes while a live grant). prev is
+// the item as read; a request still in the review queue keeps its place there.
+func newRequestItem(r access.Request, version int, prev requestItem) requestItem {
+	k := requestKey(r.ID)
+	it := requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status, Version: version}
+	switch {
+	case r.Status == access.ReadyForReview:
+		it.GSI1PK, it.GSI1SK = reviewQueue, reviewSK(r.UpdatedAt, r.ID)
+		if prev.GSI1PK == reviewQueue {
+			it.GSI1SK = prev.GSI1SK
+		}
+	case r.Live():
+		ref := r.Decision.ClientReference
+		it.GSI1PK, it.GSI1SK = personPK(r.Requester.Email), grantPersonSK(ref, r.ID)
+		it.GSI2PK, it.GSI2SK = clientPK(ref), grantClientSK(r.ID)
+	}
+	return it
+}
+
+func marshalEvidence(e access.Evidence) (map[string]types.AttributeValue, error) {
+	k := evidenceKey(e.RequestID, e.ID)
+	return marshalItem(evidenceItem{PK: k.PK, SK: k.SK, Kind: "evidence", Evidence: e, Status: e.Status}, "Evidence")
 }
 
 // Limit is a fixed-window rate limit counted in the same write as what it limits.
@@ -44,63 +93,39 @@ type Limit struct {
 	Max    int
 }
 
-func (s *Store) limitUpdate(l Limit, now time.Time) types.TransactWriteItem {
+// limit counts one against l in t; ErrLimited when it is reached.
+func (t *tx) limit(l Limit, now time.Time) *tx {
 	sum := sha256.Sum256([]byte(l.Key))
 	start := now.Truncate(l.Window)
 	k := rateKey(l.Kind, hex.EncodeToString(sum[:16]), strconv.FormatInt(start.Unix(), 10))
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName:           &s.table,
-		Key:                 k.av(),
-		UpdateExpression:    aws.String("ADD N :one SET ExpiresAt = :exp"),
-		ConditionExpression: aws.String("attribute_not_exists(N) OR N < :max"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num("1"), ":max": num(strconv.Itoa(l.Max)), ":exp": unix(start.Add(l.Window + time.Hour)),
-		},
-	}}
+	return t.update(k, "ADD N :one SET ExpiresAt = :exp", cond{expr: "attribute_not_exists(N) OR N < :max", values: map[string]types.AttributeValue{
+		":one": num("1"), ":max": num(strconv.Itoa(l.Max)), ":exp": unix(start.Add(l.Window + time.Hour)),
+	}}, ErrLimited)
 }
 
-func marshalRequest(r access.Request) (map[string]types.AttributeValue, error) {
-	k := requestKey(r.ID)
-	return attributevalue.MarshalMap(requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status})
-}
-
-func marshalEvidence(e access.Evidence) (map[string]types.AttributeValue, error) {
-	k := evidenceKey(e.RequestID, e.ID)
-	return attributevalue.MarshalMap(evidenceItem{PK: k.PK, SK: k.SK, Kind: "evidence", Evidence: e, Status: e.Status})
-}
-
-// CreateRequest writes a new request, its declared evidence and its emails in one transaction,
-// counting it against the limits in the same write. ErrLimited: a limit is reached and nothing was written.
-func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, msgs []mail.Message, limits ...Limit) error {
+// CreateRequest writes a new request, its declared evidence and the events that follow it in one
+// transaction, counting it against the limits in the same write. ErrLimited: a limit is reached
+// and nothing was written.
+func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, events []access.Event, limits ...Limit) error {
 	now := s.now()
-	var items []types.TransactWriteItem
+	t := s.tx()
 	for _, l := range limits {
-		items = append(items, s.limitUpdate(l, now))
+		t.limit(l, now)
 	}
-	ri, err := marshalRequest(r)
+	item, err := marshalItem(newRequestItem(r, 0, requestItem{}), "Request")
 	if err != nil {
 		return wrap("create request", err)
 	}
-	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ri, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	t.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	for _, e := range ev {
-		ei, err := marshalEvidence(e)
+		item, err := marshalEvidence(e)
 		if err != nil {
 			return wrap("create request", err)
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ei}})
+		t.put(item, cond{}, nil)
 	}
-	for _, m := range msgs {
-		items = append(items, s.mailPut(m, now))
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if reasons := cancelReasons(err); reasons != nil {
-		for i := range limits {
-			if reasons[i] == "ConditionalCheckFailed" {
-				return ErrLimited
-			}
-		}
-	}
-	return wrap("create request", err)
+	t.events(events, now)
+	return s.run(ctx, t, "create request")
 }
 
 // Request returns a request with its evidence (every round), read consistently.
@@ -109,38 +134,67 @@ func (s *Store) Request(ctx context.Context, id access.RequestID) (access.Reques
 	if err != nil {
 		return access.Request{}, nil, err
 	}
+	return req.Request, evidenceOf(items), nil
+}
+
+func evidenceOf(items []evidenceItem) []access.Evidence {
 	ev := make([]access.Evidence, len(items))
 	for i, it := range items {
 		ev[i] = it.Evidence
 	}
-	return req.Request, ev, nil
+	return ev
 }
 
-// MoveRequest changes a request's status from one to another in one conditional write, together with
-// its emails. ErrConflict: the request is no longer in status from (someone else moved it first).
-func (s *Store) MoveRequest(ctx context.Context, id access.RequestID, from, to access.Status, msgs ...mail.Message) error {
-	now := s.now()
-	set := "SET #st = :to, #r.#st = :to, #r.UpdatedAt = :now"
-	if to == access.Scanning {
-		set += ", #r.SubmittedAt = :now"
+// SubmitRequest sends a request's evidence for checks (access.Request.Submit). ErrConflict: its
+// status does not allow it (someone else submitted it first).
+func (s *Store) SubmitRequest(ctx context.Context, id access.RequestID) error {
+	_, err := s.change(ctx, id, "submit request", func(r access.Request, _ []evidenceItem, now time.Time, _ *tx) (access.Request, []access.Event, error) {
+		return r.Submit(now)
+	})
+	return err
+}
+
+// decision is one change of a request, decided by its access method on the request as read (with
+// its evidence); it may add conditions to the write (t), which must then still hold.
+type decision func(r access.Request, ev []evidenceItem, now time.Time, t *tx) (access.Request, []access.Event, error)
+
+// changeAttempts bounds the retries when the request changed between the read and the write but
+// still allows the change (another reviewer's security note, a file added, say).
+const changeAttempts = 4
+
+// change reads the request and its evidence, lets decide make the change, and writes the new state
+// and its events in one transaction conditioned on the status and version read. A write that lost
+// to another is decided again on a fresh read, which then shows the other's change. A move the
+// request's status does not allow is ErrConflict. It returns the request as written, or as read
+// when the decision was refused (with the decision's error).
+func (s *Store) change(ctx context.Context, id access.RequestID, op string, decide decision) (access.Request, error) {
+	for attempt := 0; attempt < changeAttempts; attempt++ {
+		it, ev, err := s.partition(ctx, id)
+		if err != nil {
+			return access.Request{}, err
+		}
+		now := s.now().UTC()
+		// The request's write comes first; its item is filled in once decided.
+		t := s.tx().put(nil, cond{expr: "#st = :from AND Version = :v", names: map[string]string{"#st": "Status"},
+			values: map[string]types.AttributeValue{":from": str(string(it.Status)), ":v": num(strconv.Itoa(it.Version))}}, ErrConflict)
+		r, events, err := decide(it.Request, ev, now, t)
+		if errors.Is(err, access.ErrIllegalMove) {
+			return it.Request, errors.Join(ErrConflict, err)
+		}
+		if err != nil {
+			return it.Request, err
+		}
+		if t.items[0].Put.Item, err = marshalItem(newRequestItem(r, it.Version+1, it), "Request"); err != nil {
+			return it.Request, wrap(op, err)
+		}
+		t.events(events, now)
+		switch err := s.run(ctx, t, op); {
+		case errors.Is(err, ErrConflict):
+			continue
+		case err != nil:
+			return it.Request, err
+		}
+		return r, nil
 	}
-	update := &types.Update{
-		TableName:                &s.table,
-		Key:                      requestKey(id).av(),
-		UpdateExpression:         aws.String(set + " ADD Version :one"),
-		ConditionExpression:      aws.String("#st = :from"),
-		ExpressionAttributeNames: map[string]string{"#st": "Status", "#r": "Request"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":to": str(string(to)), ":from": str(string(from)), ":now": str(now.UTC().Format(time.RFC3339Nano)), ":one": num("1"),
-		},
-	}
-	items := []types.TransactWriteItem{{Update: update}}
-	for _, m := range msgs {
-		items = append(items, s.mailPut(m, now))
-	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if reasons := cancelReasons(err); reasons != nil && reasons[0] == "ConditionalCheckFailed" {
-		return ErrConflict
-	}
-	return wrap("move request", err)
+	return access.Request{}, ErrConflict
 }

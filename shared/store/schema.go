@@ -17,7 +17,7 @@ var Schema = struct {
 	SortKey:      "SK",
 	TTLAttribute: "ExpiresAt",
 	Indexes: []Index{
-		{Name: "GSI1", PartitionKey: "GSI1PK", SortKey: "GSI1SK"},
-		{Name: "GSI2", PartitionKey: "GSI2PK", SortKey: "GSI2SK"},
+		{Name: gsi1.name, PartitionKey: gsi1.pk, SortKey: gsi1.sk},
+		{Name: gsi2.name, PartitionKey: gsi2.pk, SortKey: gsi2.sk},
 	},
 }

@@ -53,9 +53,6 @@ type codeItem struct {
 	ExpiresAt int64 // TTL
 }
 
-func codeKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "CODE"} }
-func sessionKey(hash string) key { return key{"SESSION#" + hash, "SESSION"} }
-
 // PutCode makes hash the address's live code (replacing any earlier one, attempts reset), valid for
 // CodeTTL, counted against limit in the same write. ErrLimited: too many codes; nothing was written.
 func (s *Store) PutCode(ctx context.Context, e access.Email, hash string, limit Limit) error {
@@ -68,14 +65,7 @@ func (s *Store) PutCode(ctx context.Context, e access.Email, hash string, limit 
 	if err != nil {
 		return wrap("put code", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.limitUpdate(limit, now),
-		{Put: &types.Put{TableName: &s.table, Item: item}},
-	}})
-	if reasons := cancelReasons(err); reasons != nil && reasons[0] == "ConditionalCheckFailed" {
-		return ErrLimited
-	}
-	return wrap("put code", err)
+	return s.run(ctx, s.tx().limit(limit, now).put(item, cond{}, nil), "put code")
 }
 
 // TryCode counts one attempt at the address's live code and returns the code as it now is (one
@@ -140,33 +130,16 @@ func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session)
 	if err != nil {
 		return wrap("start session", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      codeKey(sess.Email).av(),
-			UpdateExpression:         aws.String("SET UsedAt = :now"),
-			ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(UsedAt) AND #h = :hash AND ValidTo > :now AND Attempts <= :max"),
-			ExpressionAttributeNames: map[string]string{"#h": "Hash"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": unix(now), ":hash": str(codeHash), ":max": num(strconv.Itoa(CodeAttempts)),
-			},
-		}},
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: accountKey(sess.Email).av(),
-			ConditionExpression:       aws.String("#st = :active"),
-			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":active": str(string(AccountActive))},
-		}},
-		{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	}})
-	if reasons := cancelReasons(err); reasons != nil {
-		for _, r := range reasons {
-			if r == "ConditionalCheckFailed" {
-				return ErrConflict
-			}
-		}
-	}
-	return wrap("start session", err)
+	t := s.tx().update(codeKey(sess.Email), "SET UsedAt = :now", cond{
+		expr:   "attribute_exists(PK) AND attribute_not_exists(UsedAt) AND #h = :hash AND ValidTo > :now AND Attempts <= :max",
+		names:  map[string]string{"#h": "Hash"},
+		values: map[string]types.AttributeValue{":now": unix(now), ":hash": str(codeHash), ":max": num(strconv.Itoa(CodeAttempts))},
+	}, ErrConflict).check(accountKey(sess.Email), cond{
+		expr:   "#st = :active",
+		names:  map[string]string{"#st": "Status"},
+		values: map[string]types.AttributeValue{":active": str(string(AccountActive))},
+	}, ErrConflict).put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	return s.run(ctx, t, "start session")
 }
 
 // Session returns the live session whose token has that hash, and slides its idle expiry, in one

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -24,24 +24,14 @@ type DB interface {
 
 // Store is the single table.
 type Store struct {
-	db          DB
-	table       string
-	now         func() time.Time
-	reviewLinks time.Duration // how long a reviewer's link works
+	db    DB
+	table string
+	now   func() time.Time
 }
 
 // New returns the store over a table.
 func New(db DB, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now, reviewLinks: ReviewLinkTTL}
-}
-
-// WithReviewLinks returns a copy of the store whose review links work for d (the deployment's setting).
-func (s *Store) WithReviewLinks(d time.Duration) *Store {
-	c := *s
-	if d > 0 {
-		c.reviewLinks = d
-	}
-	return &c
+	return &Store{db: db, table: table, now: time.Now}
 }
 
 // WithClock returns a copy of the store that reads the time from now (tests of expiry).
@@ -58,21 +48,6 @@ var (
 func conditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
-}
-
-// cancelReasons returns the per-item cancellation codes of a failed transaction, or nil.
-func cancelReasons(err error) []string {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	codes := make([]string, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		if r.Code != nil {
-			codes[i] = *r.Code
-		}
-	}
-	return codes
 }
 
 func wrap(op string, err error) error {
@@ -92,5 +67,5 @@ func get[T any](ctx context.Context, s *Store, k key, op string) (T, error) {
 	if out.Item == nil {
 		return it, ErrNotFound
 	}
-	return it, wrap(op, attributevalue.UnmarshalMap(out.Item, &it))
+	return it, wrap(op, unmarshalItem(out.Item, &it))
 }

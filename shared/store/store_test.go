@@ -26,8 +26,7 @@ func newRequest() (access.Request, []access.Evidence) {
 func TestCreateRequestWritesRequestEvidenceAndMailTogether(t *testing.T) {
 	s, _ := storetest.New(t)
 	r, ev := newRequest()
-	m := mail.New(r.Requester.Email, mail.RequestReceived, map[string]string{"Reference": string(r.ID)})
-	if err := s.CreateRequest(ctx, r, ev, []mail.Message{m}); err != nil {
+	if err := s.CreateRequest(ctx, r, ev, r.Received()); err != nil {
 		t.Fatal(err)
 	}
 	got, gotEv, err := s.Request(ctx, r.ID)
@@ -35,7 +34,7 @@ func TestCreateRequestWritesRequestEvidenceAndMailTogether(t *testing.T) {
 		t.Fatalf("read back %+v %+v %v", got, gotEv, err)
 	}
 	due, err := s.DueMail(ctx, 10)
-	if err != nil || len(due) != 1 || due[0].ID != m.ID || due[0].To != "a@example.com" {
+	if err != nil || len(due) != 1 || due[0].Template != mail.RequestReceived || due[0].Request != r.ID || due[0].To != "a@example.com" {
 		t.Fatalf("outbox %+v %v", due, err)
 	}
 	if _, _, err := s.Request(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
@@ -61,16 +60,16 @@ func TestRateLimitRefusesAndWritesNothing(t *testing.T) {
 	}
 }
 
-func TestMoveRequestIsConditional(t *testing.T) {
+func TestSubmitRequestIsConditional(t *testing.T) {
 	s, _ := storetest.New(t)
 	r, ev := newRequest()
 	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MoveRequest(ctx, r.ID, access.AwaitingEvidence, access.Scanning); err != nil {
+	if err := s.SubmitRequest(ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MoveRequest(ctx, r.ID, access.AwaitingEvidence, access.Scanning); !errors.Is(err, store.ErrConflict) {
+	if err := s.SubmitRequest(ctx, r.ID); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second move: %v", err)
 	}
 	got, _, _ := s.Request(ctx, r.ID)
@@ -84,7 +83,8 @@ func TestOutboxClaimIsExclusiveAndLeaseBringsMailBack(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	s = s.WithClock(clock)
-	m := mail.New("b@example.com", mail.RequestReceived, map[string]string{"Reference": "r1"})
+	m := mail.New("b@example.com", mail.RequestReceived)
+	m.Request = "r1"
 	if err := s.QueueMail(ctx, m, m); err != nil { // queued twice: kept once
 		t.Fatal(err)
 	}

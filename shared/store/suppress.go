@@ -15,8 +15,6 @@ import (
 // (SUPPRESS#<email> / SUPPRESS). The notifier sends nothing to a suppressed address, and the portal
 // can tell the person that emails to their address are failing.
 
-func suppressKey(e access.Email) key { return key{"SUPPRESS#" + string(e), "SUPPRESS"} }
-
 // Suppression says why an address is suppressed.
 type Suppression struct {
 	Reason string    // "bounce" or "complaint"

@@ -68,16 +68,11 @@ func (s *Store) Token(ctx context.Context, hash string, p mail.Purpose) (Token, 
 
 // useTokenUpdate marks a single-use token used, failing if it was used or has expired; callers put
 // it in the same transaction as what the token does.
-func (s *Store) useTokenUpdate(hash string, now time.Time) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName:           &s.table,
-		Key:                 tokenKey(hash).av(),
-		UpdateExpression:    aws.String("SET UsedAt = :at"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(UsedAt) AND ValidTo > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":at": str(stamp(now)), ":now": unix(now),
-		},
-	}}
+func (t *tx) useToken(hash string, now time.Time) *tx {
+	return t.update(tokenKey(hash), "SET UsedAt = :at", cond{
+		expr:   "attribute_exists(PK) AND attribute_not_exists(UsedAt) AND ValidTo > :now",
+		values: map[string]types.AttributeValue{":at": str(stamp(now)), ":now": unix(now)},
+	}, ErrLinkUsed)
 }
 
 func unix(t time.Time) types.AttributeValue { return num(strconv.FormatInt(t.Unix(), 10)) }

@@ -18,6 +18,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
 )
 
 // Target is a running local stack, reached directly (not through any fault proxy).
@@ -52,7 +53,7 @@ func (tg Target) Seed(ctx context.Context, p Plan) error {
 	bar := newProgress(tg.Out, "granting access", len(p.Grants))
 	defer bar.finish()
 	return tg.each(ctx, len(p.Grants), func(i int) error {
-		_, err := tg.Store.SeedGrant(ctx, p.Grants[i])
+		_, err := storetest.SeedGrant(ctx, tg.Store, p.Grants[i])
 		bar.add(1)
 		return err
 	})

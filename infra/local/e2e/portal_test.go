@@ -22,6 +22,7 @@ import (
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
 )
 
 // The portal, end to end: a person approved through the real review path registers from the
@@ -140,7 +141,7 @@ func portalPerson(t *testing.T, who string, grants ...store.Grant) (email, cooki
 	email = who + "." + uniqueEmail(t)
 	for _, g := range grants {
 		g.Email, g.Name = access.Email(email), "Person "+who
-		id, err := db.SeedGrant(context.Background(), g)
+		id, err := storetest.SeedGrant(context.Background(), db, g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -535,7 +536,7 @@ func portalExpiredSession(t *testing.T, g store.Grant) string {
 	t.Helper()
 	email := "expired." + uniqueEmail(t)
 	g.Email = access.Email(email)
-	if _, err := db.SeedGrant(context.Background(), g); err != nil {
+	if _, err := storetest.SeedGrant(context.Background(), db, g); err != nil {
 		t.Fatal(err)
 	}
 	inv := secret.New()

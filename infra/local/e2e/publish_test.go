@@ -25,6 +25,7 @@ import (
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
 )
 
 // The back office's side of publication: PDFs written under inbound/ of the documents bucket, with
@@ -62,7 +63,7 @@ func publishPut(t *testing.T, key string, body []byte, meta map[string]string) s
 func publishGrant(t *testing.T, ref string) access.Email {
 	t.Helper()
 	e := access.NormaliseEmail(uniqueEmail(t))
-	if _, err := db.SeedGrant(context.Background(), store.Grant{Email: e, Name: "Dee Puty", ClientReference: ref, ClientName: "Cli Ent"}); err != nil {
+	if _, err := storetest.SeedGrant(context.Background(), db, store.Grant{Email: e, Name: "Dee Puty", ClientReference: ref, ClientName: "Cli Ent"}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -116,7 +117,7 @@ func TestPublishWithAndWithoutGrantees(t *testing.T) {
 	withRef, withoutRef := publishClient(), publishClient()
 	anna, ben := publishGrant(t, withRef), publishGrant(t, withRef)
 	ended := access.NormaliseEmail(uniqueEmail(t))
-	if _, err := db.SeedGrant(context.Background(), store.Grant{Email: ended, ClientReference: withRef, Ended: true}); err != nil {
+	if _, err := storetest.SeedGrant(context.Background(), db, store.Grant{Email: ended, ClientReference: withRef, Ended: true}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -422,7 +422,7 @@ func scanQueued(t *testing.T, tmpl mail.Template, r access.RequestID) int {
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				t.Fatal(err)
 			}
-			if it.Message.Template == tmpl && it.Message.Data["Reference"] == string(r) {
+			if it.Message.Template == tmpl && it.Message.Request == r {
 				n++
 			}
 		}
@@ -485,7 +485,7 @@ func TestScanInfectedFileFinishingLastHoldsTheRequestUntilReplaced(t *testing.T)
 	}
 	// The request was sent while its second file was still on its way (arranged in the table: the
 	// API's submit waits for both uploads, and the order of two scans is not ours to choose).
-	if err := db.MoveRequest(context.Background(), s.r, access.AwaitingEvidence, access.Scanning); err != nil {
+	if err := db.SubmitRequest(context.Background(), s.r); err != nil {
 		t.Fatal(err)
 	}
 	upload(t, infected, "id.png", "image/png", append(scanPNG(), scanEICAR()...))

@@ -18,6 +18,7 @@ import (
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
 )
 
 // Target is the stack under load, and what it takes to arrange people on it.
@@ -101,7 +102,7 @@ type person struct {
 // with the code from the email, all through the API.
 func signUp(ctx context.Context, t Target, email, ref string) (*person, error) {
 	e := access.Email(email)
-	if _, err := t.Store.SeedGrant(ctx, store.Grant{Email: e, Name: "Load Reader", ClientReference: ref, ClientName: "Cli Ent"}); err != nil {
+	if _, err := storetest.SeedGrant(ctx, t.Store, store.Grant{Email: e, Name: "Load Reader", ClientReference: ref, ClientName: "Cli Ent"}); err != nil {
 		return nil, err
 	}
 	inv := secret.New()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
 )
 
 // Plan sizes a run.
@@ -184,7 +185,7 @@ func seedDocuments(ctx context.Context, t Target, ref string, n int) error {
 			PublishedAt: time.Now().UTC(), Size: 1000, Key: fmt.Sprintf("published/%s/load-%05d.pdf", ref, i),
 		}
 	}
-	return t.Store.SeedDocuments(ctx, docs...)
+	return storetest.SeedDocuments(ctx, t.Store, docs...)
 }
 
 // requestBody is a valid access request from email, for a deputy with one PDF to upload.

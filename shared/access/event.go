@@ -1,0 +1,67 @@
+package access
+
+import "time"
+
+// Event says what must follow a change, as data: who is to be told what. Wording, branding and
+// links are the sender's (notify renders each email and mints its link when it sends it). An
+// event carries no secret and no financial figure: it rests in the outbox.
+type Event interface{ event() }
+
+// RequestReceived: the requester is told their request's reference.
+type RequestReceived struct {
+	Request RequestID
+	To      Email
+}
+
+// ReviewRequested: a reviewer is asked to review a request, with a link that works for LinkFor.
+type ReviewRequested struct {
+	Request      RequestID
+	To           Email
+	Relationship Relationship
+	LinkFor      time.Duration
+}
+
+// RequestApproved: the requester is told; with a registration link (InvitationLink) unless
+// HasAccount.
+type RequestApproved struct {
+	Request    RequestID
+	To         Email
+	HasAccount bool
+}
+
+// RequestRejected: the requester is told the reason.
+type RequestRejected struct {
+	Request RequestID
+	To      Email
+	Reason  string
+}
+
+// InformationRequested: the requester gets the reviewer's message and an upload link (MoreInfoLink).
+type InformationRequested struct {
+	Request RequestID
+	To      Email
+	Message string
+}
+
+// AccessEnded: the grantee is told their access ended, and why.
+type AccessEnded struct {
+	Request RequestID
+	To      Email
+	Reason  string
+}
+
+// EvidenceRefused: the requester is asked to upload a file again, and told why.
+type EvidenceRefused struct {
+	Request  RequestID
+	To       Email
+	FileName string
+	Reason   string
+}
+
+func (RequestReceived) event()      {}
+func (ReviewRequested) event()      {}
+func (RequestApproved) event()      {}
+func (RequestRejected) event()      {}
+func (InformationRequested) event() {}
+func (AccessEnded) event()          {}
+func (EvidenceRefused) event()      {}

@@ -1,0 +1,118 @@
+package access
+
+import "time"
+
+// Evidence scanning. Each evidence file keeps the facts learnt about its object: the content
+// checks and the malware verdict, each bound to the object version (S3 ETag) it is about. The evidence status is a function of the facts, not of the order
+// they arrived in, so duplicated and out-of-order S3 events end in the same state:
+//
+//	infected      the verdict is THREATS_FOUND (whatever the checks said)
+//	rejected      the checks refused the file, or a second, different object was uploaded to the same key
+//	scanning      checks or verdict still to come
+//	clean         checks passed and the verdict is NO_THREATS_FOUND
+//	scan_failed   checks passed and the verdict is anything else, or there was none
+//
+// A fact once recorded is kept (a duplicate changes nothing; a later verdict only ever escalates
+// to infected), so a final status is never overwritten by an earlier-stage event.
+
+// Check is the outcome of the content checks of one version of an evidence object.
+type Check struct {
+	ETag    string // the object version checked
+	SHA256  string
+	Problem string // why the file is refused, for the person who sent it; "" when it passed
+}
+
+// Verdict is the malware scanner's verdict on one version of an evidence object.
+type Verdict struct {
+	ETag    string
+	Outcome EvidenceStatus // Clean, Infected or ScanFailed
+	Value   string         // the tag's value as the scanner wrote it ("" when there was none)
+	Reason  string         // for the person who sent the file, when not clean
+}
+
+// Scan is what is known about an evidence's object.
+type Scan struct {
+	ETag          string // the object version the facts are about
+	Checked       bool
+	Problem       string
+	SHA256        string
+	Outcome       EvidenceStatus // of the malware verdict; "" until it is in
+	Verdict       string
+	VerdictReason string
+	Replaced      bool // a different object was uploaded to the same key after the first
+}
+
+const replacedReason = "A second, different file was uploaded in place of the first. Please upload the file again as a new upload."
+
+// Status is the evidence status the facts add up to.
+func (f Scan) Status() EvidenceStatus {
+	switch {
+	case f.Outcome == Infected:
+		return Infected
+	case f.Replaced, f.Checked && f.Problem != "":
+		return EvRejected
+	case !f.Checked || f.Outcome == "":
+		return EvScanning
+	}
+	return f.Outcome
+}
+
+// Reason says why the file is not accepted, "" when it is (or may yet be).
+func (f Scan) Reason() string {
+	switch f.Status() {
+	case Infected, ScanFailed:
+		return f.VerdictReason
+	case EvRejected:
+		if f.Checked && f.Problem != "" {
+			return f.Problem
+		}
+		return replacedReason
+	}
+	return ""
+}
+
+// Remove reports whether the object should now be deleted from the bucket: it is refused, and
+// nothing can change that any more. A refused file waits for its malware verdict (or the key's
+// replacement), so that an infected file ends as infected however the events are ordered.
+func (f Scan) Remove() bool {
+	st := f.Status()
+	return (st == EvRejected || st == Infected) && (f.Outcome != "" || f.Replaced)
+}
+
+// adopt binds the facts to an object version; a different version marks the key replaced.
+func (f *Scan) adopt(etag string) bool {
+	switch f.ETag {
+	case "":
+		f.ETag = etag
+	case etag:
+	default:
+		f.Replaced = true
+		return false
+	}
+	return true
+}
+
+// WithCheck is what is known once the content checks c are in.
+func (f Scan) WithCheck(c Check) Scan {
+	if f.adopt(c.ETag) && !f.Checked {
+		f.Checked, f.Problem, f.SHA256 = true, c.Problem, c.SHA256
+	}
+	return f
+}
+
+// WithVerdict is what is known once the malware verdict v is in.
+func (f Scan) WithVerdict(v Verdict) Scan {
+	if f.adopt(v.ETag) && (f.Outcome == "" || v.Outcome == Infected && f.Outcome != Infected) {
+		f.Outcome, f.Verdict, f.VerdictReason = v.Outcome, v.Value, v.Reason
+	}
+	return f
+}
+
+// Settle is the evidence as the facts f make it, at now.
+func (e Evidence) Settle(f Scan, now time.Time) Evidence {
+	e.Status, e.Reason, e.SHA256, e.Verdict, e.UpdatedAt = f.Status(), f.Reason(), f.SHA256, f.Verdict, now
+	if e.UploadedAt.IsZero() {
+		e.UploadedAt = now
+	}
+	return e
+}

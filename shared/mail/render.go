@@ -1,0 +1,140 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The service's name as people see it in emails.
+const service = "Client Finance Portal"
+
+// Rendered is an email ready for SES.
+type Rendered struct{ Subject, Text, HTML string }
+
+// content is one email: a subject and paragraphs of plain text. The text part is the paragraphs;
+// the HTML part (page.templ) shows the same paragraphs, escaped. Links are shown in full.
+type content struct {
+	subject    string
+	paragraphs []string
+}
+
+// Render makes the email a queued message asks for. link is the minted link's URL ("" when the
+// message has none). An unknown template or a missing value is an error: an email with a hole in
+// it is not sent.
+func Render(m Message, link string, b Bases) (Rendered, error) {
+	c, missing := compose(m, link, b)
+	if c.subject == "" {
+		return Rendered{}, fmt.Errorf("mail: no template %q", m.Template)
+	}
+	if missing != "" {
+		return Rendered{}, fmt.Errorf("mail: %s: no value for %s", m.Template, missing)
+	}
+	return c.render()
+}
+
+// SignIn is the sign-in code email. The code is a secret: this email is sent at once, never queued.
+func SignIn(code string) (Rendered, error) {
+	return content{"Your sign-in code", []string{
+		"Your code to sign in to the " + service + " is " + code,
+		"It works once, for 10 minutes. If you did not try to sign in, ignore this email: nobody can sign in without the code.",
+	}}.render()
+}
+
+func (c content) render() (Rendered, error) {
+	var html strings.Builder
+	if err := page(service, c.paragraphs).Render(context.Background(), &html); err != nil {
+		return Rendered{}, err
+	}
+	return Rendered{Subject: c.subject, Text: strings.TrimSpace(strings.Join(c.paragraphs, "\n\n")) + "\n", HTML: html.String()}, nil
+}
+
+// compose writes the email of a message in words, and names the first value it lacks.
+func compose(m Message, link string, b Bases) (c content, missing string) {
+	ref := string(m.Request)
+	need := func(name, v string) {
+		if v == "" && missing == "" {
+			missing = name
+		}
+	}
+	switch m.Template {
+	case RequestReceived:
+		need("Reference", ref)
+		return content{"We have received your request", []string{
+			"We have received your request for access to a client's financial documents. Your reference is " + ref + ".",
+			"If you have not yet uploaded your documents, go back to the portal to finish your request. The Client Finance team will check your request and may phone you. We will email you when we have decided.",
+		}}, missing
+	case ReadyForReview:
+		need("Reference", ref)
+		need("Link", link)
+		days := 0
+		if m.Link != nil {
+			days = int(m.Link.TTL.Hours() / 24)
+		}
+		return content{"Access request ready for review", []string{
+			"An access request (" + ref + ", relationship: " + m.Relationship.Short() + ") is ready for review. Its evidence has passed the upload checks.",
+			"Open this link to review it: " + link,
+			"The link works for " + strconv.Itoa(days) + " days and only for you. Do not forward it.",
+		}}, missing
+	case MoreInformation:
+		need("Reference", ref)
+		need("Message", m.Text)
+		need("Link", link)
+		return content{"We need more information about your request", []string{
+			"We need more information before we can decide on your request " + ref + ":",
+			m.Text,
+			"Open this link to upload more documents: " + link,
+		}}, missing
+	case RequestRejected:
+		need("Reference", ref)
+		need("Reason", m.Reason)
+		return content{"Your request for access was not approved", []string{
+			"We could not approve your request " + ref + ".",
+			"The reason: " + m.Reason,
+			"If you think this is wrong, reply to the Client Finance team or make a new request.",
+		}}, missing
+	case Approved:
+		need("Reference", ref)
+		need("Link", link)
+		return content{"Your request for access was approved", []string{
+			"Your request " + ref + " was approved. To see the client's documents, create your account:",
+			link,
+			"The link works for 14 days. After you register we will send you a link to confirm your email address.",
+		}}, missing
+	case ApprovedAccount:
+		need("Reference", ref)
+		return content{"A client has been added to your portal", []string{
+			"Your request " + ref + " was approved. The client has been added to your account.",
+			"Sign in to the portal to see their documents: " + b.Portal,
+		}}, missing
+	case Verification:
+		need("Link", link)
+		return content{"Confirm your email address", []string{
+			"Confirm your email address to finish creating your account:",
+			link,
+			"The link works for 24 hours. If you did not ask for an account, ignore this email.",
+		}}, missing
+	case NewDocuments:
+		return content{"You have new documents to view", []string{
+			"There are new documents for you to view in the " + service + ".",
+			"Sign in to see them: " + b.Portal,
+		}}, missing
+	case UploadProblem:
+		need("FileName", m.FileName)
+		need("Reference", ref)
+		need("Reason", m.Reason)
+		return content{"Please upload your document again", []string{
+			"We could not accept the file " + m.FileName + " for your request " + ref + ": " + m.Reason,
+			"Please upload it again as a PDF, JPEG or PNG of at most 10 MiB from the portal.",
+		}}, missing
+	case AccessEnded:
+		need("Reference", ref)
+		need("Reason", m.Reason)
+		return content{"Your access to a client's documents has ended", []string{
+			"Your access for request " + ref + " has ended. The reason recorded: " + m.Reason,
+			"If you think this is wrong, contact the Client Finance team.",
+		}}, missing
+	}
+	return content{}, ""
+}

@@ -1,0 +1,126 @@
+package mail
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+)
+
+var bases = Bases{API: "https://api.example", Portal: "https://portal.example"}
+
+// full is a message with every value set, so that any template renders.
+var full = Message{Request: "r1", Relationship: access.Deputy, FileName: "lpa.pdf", Reason: "not the right LPA", Text: "Send the order",
+	Link: &Link{Purpose: Review, TTL: 7 * 24 * time.Hour}}
+
+var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded}
+
+func TestEveryTemplateRendersBothParts(t *testing.T) {
+	for _, name := range all {
+		m := full
+		m.Template = name
+		r, err := Render(m, "https://api.example/review/tok", bases)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Subject == "" || !strings.HasSuffix(r.Text, "\n") || !strings.Contains(r.HTML, "<p>") || !strings.HasPrefix(r.HTML, "<!doctype html>") {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if r, err := SignIn("123456"); err != nil || !strings.Contains(r.Text, "is 123456") || !strings.Contains(r.HTML, "123456") {
+		t.Errorf("sign in: %+v %v", r, err)
+	}
+}
+
+// TestWordingIsAsItWas pins the words of the emails people follow links from.
+func TestWordingIsAsItWas(t *testing.T) {
+	for _, c := range []struct {
+		m    Message
+		link string
+		want string
+	}{
+		{Message{Template: ReadyForReview, Request: "r1", Relationship: access.Deputy, Link: &Link{Purpose: Review, TTL: 7 * 24 * time.Hour}}, "https://api.example/review/abc",
+			"An access request (r1, relationship: deputy (Court of Protection, property and affairs)) is ready for review. Its evidence has passed the upload checks.\n\n" +
+				"Open this link to review it: https://api.example/review/abc\n\nThe link works for 7 days and only for you. Do not forward it.\n"},
+		{Message{Template: MoreInformation, Request: "r1", Text: "Send page 2"}, "https://portal.example/m?token=t",
+			"We need more information before we can decide on your request r1:\n\nSend page 2\n\nOpen this link to upload more documents: https://portal.example/m?token=t\n"},
+		{Message{Template: Approved, Request: "r1"}, "https://portal.example/register?invitation=t",
+			"Your request r1 was approved. To see the client's documents, create your account:\n\nhttps://portal.example/register?invitation=t\n\n" +
+				"The link works for 14 days. After you register we will send you a link to confirm your email address.\n"},
+		{Message{Template: NewDocuments}, "", "There are new documents for you to view in the Client Finance Portal.\n\nSign in to see them: https://portal.example\n"},
+		{Message{Template: UploadProblem, Request: "r1", FileName: "a.pdf", Reason: "The file is empty."}, "",
+			"We could not accept the file a.pdf for your request r1: The file is empty.\n\nPlease upload it again as a PDF, JPEG or PNG of at most 10 MiB from the portal.\n"},
+	} {
+		r, err := Render(c.m, c.link, bases)
+		if err != nil || r.Text != c.want {
+			t.Errorf("%s: %v\n got %q\nwant %q", c.m.Template, err, r.Text, c.want)
+		}
+	}
+}
+
+func TestValuesAreEscapedInHTMLAndLinksShownInFull(t *testing.T) {
+	r, err := Render(Message{Template: RequestRejected, Request: "r1", Reason: `<script>alert(1)</script>`}, "", bases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(r.HTML, "<script>") || !strings.Contains(r.HTML, "&lt;script&gt;") || !strings.Contains(r.Text, "<script>") {
+		t.Errorf("escaping: %s", r.HTML)
+	}
+	link := Bases{API: "https://api.example"}.URL(Link{Purpose: Review}, "abc")
+	r, _ = Render(Message{Template: ReadyForReview, Request: "r", Relationship: access.Deputy, Link: &Link{TTL: 7 * 24 * time.Hour}}, link, bases)
+	if !strings.Contains(r.Text, "https://api.example/review/abc") || !strings.Contains(r.HTML, "https://api.example/review/abc") {
+		t.Errorf("link not shown in full: %s", r.Text)
+	}
+}
+
+func TestMissingValuesAndUnknownTemplatesAreErrors(t *testing.T) {
+	if _, err := Render(Message{Template: RequestRejected, Request: "r1"}, "", bases); err == nil {
+		t.Error("missing Reason rendered")
+	}
+	if _, err := Render(Message{Template: ReadyForReview, Request: "r", Relationship: access.Deputy}, "", bases); err == nil {
+		t.Error("a link email rendered without its link")
+	}
+	if _, err := Render(Message{Template: "nope"}, "", bases); err == nil {
+		t.Error("unknown template rendered")
+	}
+}
+
+// TestEveryEventHasItsEmail: the outbox holds what the events say, with the links they ask for.
+func TestEveryEventHasItsEmail(t *testing.T) {
+	for _, c := range []struct {
+		e    access.Event
+		want Message
+	}{
+		{access.RequestReceived{Request: "r1", To: "a@x.example"}, Message{To: "a@x.example", Template: RequestReceived, Request: "r1"}},
+		{access.ReviewRequested{Request: "r1", To: "s@x.example", Relationship: access.Deputy, LinkFor: time.Hour},
+			Message{To: "s@x.example", Template: ReadyForReview, Request: "r1", Relationship: access.Deputy, Link: &Link{Review, "r1", time.Hour}}},
+		{access.RequestApproved{Request: "r1", To: "a@x.example"},
+			Message{To: "a@x.example", Template: Approved, Request: "r1", Link: &Link{Invitation, "r1", access.InvitationLink}}},
+		{access.RequestApproved{Request: "r1", To: "a@x.example", HasAccount: true}, Message{To: "a@x.example", Template: ApprovedAccount, Request: "r1"}},
+		{access.RequestRejected{Request: "r1", To: "a@x.example", Reason: "no"}, Message{To: "a@x.example", Template: RequestRejected, Request: "r1", Reason: "no"}},
+		{access.InformationRequested{Request: "r1", To: "a@x.example", Message: "more"},
+			Message{To: "a@x.example", Template: MoreInformation, Request: "r1", Text: "more", Link: &Link{MoreInfo, "r1", access.MoreInfoLink}}},
+		{access.AccessEnded{Request: "r1", To: "a@x.example", Reason: "died"}, Message{To: "a@x.example", Template: AccessEnded, Request: "r1", Reason: "died"}},
+		{access.EvidenceRefused{Request: "r1", To: "a@x.example", FileName: "f.pdf", Reason: "empty"},
+			Message{To: "a@x.example", Template: UploadProblem, Request: "r1", FileName: "f.pdf", Reason: "empty"}},
+	} {
+		got, ok := For(c.e)
+		if !ok || got.ID == "" {
+			t.Fatalf("%T: no email", c.e)
+		}
+		got.ID = ""
+		if got.Link != nil && c.want.Link != nil && *got.Link == *c.want.Link {
+			got.Link, c.want.Link = nil, nil
+		}
+		if got != c.want {
+			t.Errorf("%T:\n got %+v\nwant %+v", c.e, got, c.want)
+		}
+		if _, err := Render(got, "https://link.example/x", bases); got.Link == nil && err != nil {
+			t.Errorf("%T: %v", c.e, err)
+		}
+	}
+}
+
+// TestGeneratedCodeIsCurrent fails when `go tool templ generate` would change page_templ.go. It
+// generates from a copy, so that the committed file is compared, not rewritten.
