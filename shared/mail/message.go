@@ -69,11 +69,11 @@ type Bases struct{ API, Portal string }
 
 // URL is the link a token of this purpose opens.
 func (b Bases) URL(l Link, token string) string {
-	api, portal := strings.TrimRight(b.API, "/"), strings.TrimRight(b.Portal, "/")
+	portal := strings.TrimRight(b.Portal, "/")
 	t := url.QueryEscape(token)
 	switch l.Purpose {
-	case Review:
-		return api + "/review/" + url.PathEscape(token)
+	case Review: // a page of the site, as every link is
+		return portal + "/review/" + url.PathEscape(token)
 	case Invitation:
 		return portal + "/register?invitation=" + t
 	case Verify:

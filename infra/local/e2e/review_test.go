@@ -75,8 +75,8 @@ func reviewLink(t *testing.T, id string, n int) string {
 		}
 		return false
 	})
-	if link == "" || !strings.HasPrefix(link, stk.APIURL+"/review/") {
-		t.Fatalf("the review email has no review link on the API: %q", link)
+	if link == "" || !strings.HasPrefix(link, portal+"/review/") {
+		t.Fatalf("the review email has no review link on the site: %q", link)
 	}
 	return link
 }
