@@ -28,7 +28,21 @@ const (
 	IPRequestLimit  = setting.IPRequestLimit
 	ReviewLinkDays  = setting.ReviewLinkDays
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
+	EvidenceDays    = setting.EvidenceDays
+
+	CouncilName      = setting.CouncilName
+	CouncilURL       = setting.CouncilURL
+	ServiceName      = setting.ServiceName
+	ContactPhone     = setting.ContactPhone
+	ContactEmail     = setting.ContactEmail
+	OpeningHours     = setting.OpeningHours
+	LogoURL          = setting.LogoURL
+	PrivacyURL       = setting.PrivacyURL
+	AccessibilityURL = setting.AccessibilityURL
 )
+
+// Brand is the council's branding every page shows (page.ReadBrand reads them all).
+var Brand = []Setting{CouncilName, CouncilURL, ServiceName, ContactPhone, ContactEmail, OpeningHours, LogoURL, PrivacyURL, AccessibilityURL}
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
 const (
@@ -167,6 +181,22 @@ var Functions = []Function{
 			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}},
 			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}},
 			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}}},
+	},
+	{
+		Name:        "site",
+		Description: "The start page, the footer's pages and the static files",
+		// No table, bucket or mail: it renders the council's branding and nothing else.
+		Settings: append([]Setting{InsecureCookies, EvidenceDays}, Brand...),
+		Routes: []Route{
+			{"GET", "/"},
+			{"GET", "/accessibility"},
+			{"GET", "/privacy"},
+			{"GET", "/cookies"},
+			{"GET", "/contact"},
+			{"GET", "/assets/{file}"},
+			{"GET", "/{proxy+}"}, // every other path: a "page not found" page
+		},
+		MemoryMB: 128, Timeout: 5 * time.Second,
 	},
 	{
 		Name:         "notify",
