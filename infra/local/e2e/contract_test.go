@@ -31,10 +31,10 @@ func contractRouter(t *testing.T) routers.Router {
 			return
 		}
 		// The API as the tests call it (no prefix), and on the site under /api.
-		doc.Servers = openapi3.Servers{{URL: stk.APIURL}, {URL: stk.SiteURL + wiring.APIPrefix}}
+		doc.Servers = openapi3.Servers{{URL: stk.APIURL}, {URL: portal + wiring.APIPrefix}}
 		for _, item := range doc.Paths.Map() {
 			if len(item.Servers) > 0 { // the pages, which sit on the site
-				item.Servers = openapi3.Servers{{URL: stk.SiteURL}}
+				item.Servers = openapi3.Servers{{URL: portal}}
 			}
 		}
 		router, routerErr = gorillamux.NewRouter(doc)
