@@ -20,23 +20,40 @@ const wcag = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']
 const paths = ['/', '/accessibility', '/privacy', '/cookies', '/contact'];
 const out = { pages: [], cspViolations: [], pageErrors: [] };
 
-const browser = await chromium.launch({
+// A persistent context per run, as review.mjs launches Chromium (a fresh profile each time).
+const launch = (javaScript, profile) => chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   chromiumSandbox: false,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+const profiles = [];
 try {
   for (const javaScript of [true, false]) {
-    const context = await browser.newContext({ javaScriptEnabled: javaScript });
-    const page = await context.newPage();
+    const profile = mkdtempSync(join(tmpdir(), 'cfp-chromium-'));
+    profiles.push(profile);
+    const context = await launch(javaScript, profile);
+    const page = context.pages()[0] ?? await context.newPage();
+    if (!javaScript) {
+      // JavaScript off as the page sees it: its scripts never arrive, so none runs, while axe can
+      // still be run through the DevTools protocol (Chromium's own switch would stop that too).
+      await page.route('**/*', async (route) => {
+        const request = route.request();
+        if (request.resourceType() === 'script') return route.abort();
+        if (request.resourceType() !== 'document') return route.continue();
+        const response = await route.fetch();
+        const body = (await response.text()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '');
+        return route.fulfill({ response, body });
+      });
+    }
     page.setDefaultTimeout(30000);
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) out.cspViolations.push(m.text());
     });
     page.on('pageerror', (e) => out.pageErrors.push(String(e)));
     for (const path of paths) {
+      console.error(`site.mjs: ${path} with JavaScript ${javaScript ? 'on' : 'off'}`);
       const response = await page.goto(site + path);
       // With JavaScript on, wait for govuk-frontend to have initialised its components.
       if (javaScript) await page.waitForFunction(() => document.body.classList.contains('js-enabled'));
@@ -51,11 +68,12 @@ try {
       out.pages.push({
         path,
         javaScript,
+        jsEnabledClass: await page.evaluate(() => document.body.classList.contains('js-enabled')),
         status: response ? response.status() : 0,
         title: await page.title(),
         h1: (await page.locator('h1').first().textContent())?.trim(),
         // The council's stylesheet applied: the header has its brand colour, not the browser's white.
-        styled: await page.evaluate(() => getComputedStyle(document.querySelector('.govuk-template__header, header')).backgroundColor),
+        styled: await page.evaluate(() => getComputedStyle(document.querySelector('.govuk-generic-header')).backgroundColor),
         start: (await page.locator('a.govuk-button--start').count()) ? await page.locator('a.govuk-button--start').getAttribute('href') : '',
         rulesPassed: result.passes,
         violations: result.violations,
@@ -67,6 +85,6 @@ try {
 } catch (e) {
   out.error = String(e);
 } finally {
-  await browser.close();
+  for (const p of profiles) rmSync(p, { recursive: true, force: true });
 }
 console.log(JSON.stringify(out));

@@ -113,7 +113,7 @@ func TestReviewInABrowser(t *testing.T) {
 type siteRun struct {
 	Pages []struct {
 		Path, Title, H1, Styled, Start string
-		JavaScript                     bool
+		JavaScript, JSEnabledClass     bool
 		Status, RulesPassed            int
 		Violations                     []struct {
 			ID, Impact, Help string
@@ -171,6 +171,9 @@ func TestSitePagesInABrowser(t *testing.T) {
 		}
 		if p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
 			t.Errorf("%s: the header's background is %q: the stylesheet did not apply", name, p.Styled)
+		}
+		if p.JSEnabledClass != p.JavaScript {
+			t.Errorf("%s: the page's script ran: %v", name, p.JSEnabledClass)
 		}
 		if p.Path == "/" && p.Start != "/request/relationship" {
 			t.Errorf("%s: the start button links to %q", name, p.Start)
