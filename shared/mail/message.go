@@ -64,7 +64,8 @@ func (m Message) WithLink(p Purpose, subject string, ttl time.Duration) Message 
 	return m
 }
 
-// Bases are the public base URLs links are made from.
+// Bases are the public base URLs links are made from. Every link now opens a page of the portal's
+// site; API is no longer used for links (its readers, API_URL, can go).
 type Bases struct{ API, Portal string }
 
 // URL is the link a token of this purpose opens.
