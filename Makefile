@@ -23,7 +23,7 @@ build: ## build every function as Lambda runs it: linux/arm64, stripped, $(BUILD
 	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $(BUILD)/hello/bootstrap ./infra/local/hello
 	@echo "built $(words $(FUNCTIONS)) functions into $(BUILD)/"
 
-run: deps ## start the whole local stack (API :3000, S3 :9000, mailbox :8005, DynamoDB :8000); Ctrl-C stops it
+run: deps ## start the whole local stack (the site http://localhost:8080, API :3000, S3 :9000, mailbox :8005, DynamoDB :8000); Ctrl-C stops it
 	@go run ./infra/local
 
 test: deps lint build ## everything: unit, store (DynamoDB Local), end-to-end (local stack), CDK assertions

@@ -88,7 +88,7 @@ func countedFixture(t testing.TB) (*fixture, *requests) {
 
 // listRequest is the event of a document list page.
 func listRequest(cookie, ref, cursor string) web.Request {
-	r := req("GET", "/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
+	r := req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
 	r.QueryStringParameters = map[string]string{"limit": "20"}
 	if cursor != "" {
 		r.QueryStringParameters["cursor"] = cursor

@@ -47,11 +47,10 @@
 // relationship "self" for that client; anyone else gets 404. It is a route of its own rather than a
 // field of /me so that /me stays one query whatever the number of clients.
 //
-// Cross-origin calls. The portal calls the API from its own origin with credentials. Every answer
-// here carries Access-Control-Allow-Origin for the portal's origin only, with
-// Access-Control-Allow-Credentials (web.AllowPortal). Preflight OPTIONS requests are answered by
-// API Gateway itself: the AWS stack declares the REST API's CORS preflight for the portal's origin
-// on every resource, which creates the OPTIONS methods; declaring OPTIONS routes in the wiring as
-// well would give those resources two OPTIONS methods. State-changing routes also check Origin and
-// the JSON content type themselves (web.CheckBrowser), so CORS is not what protects them.
+// Same origin. The portal's pages and this API are one site (the API under /api), so the portal's
+// calls are same-origin and the AWS stack declares no CORS preflight. Every answer still carries
+// Access-Control-Allow-Origin for the portal's origin only, with Access-Control-Allow-Credentials
+// (web.AllowPortal), for the local stack's API without the prefix (:3000), whose gateway answers
+// preflights for the portal. State-changing routes check Origin and the JSON content type
+// themselves (web.CheckBrowser), so CORS is not what protects them.
 package main

@@ -74,15 +74,15 @@ type Handler struct {
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
 func (h Handler) routes() web.Routes {
 	return web.Routes{
-		"POST /account/register":                   h.register,
-		"POST /account/verify":                     h.verify,
-		"POST /session":                            h.askForCode,
-		"POST /session/verify":                     h.signIn,
-		"DELETE /session":                          h.signOut,
-		"GET /me":                                  h.me,
-		"GET /clients/{clientReference}/documents": h.documents,
-		"GET /clients/{clientReference}/grantees":  h.grantees,
-		"GET /documents/{id}/download":             h.download,
+		"POST /api/account/register":                   h.register,
+		"POST /api/account/verify":                     h.verify,
+		"POST /api/session":                            h.askForCode,
+		"POST /api/session/verify":                     h.signIn,
+		"DELETE /api/session":                          h.signOut,
+		"GET /api/me":                                  h.me,
+		"GET /api/clients/{clientReference}/documents": h.documents,
+		"GET /api/clients/{clientReference}/grantees":  h.grantees,
+		"GET /api/documents/{id}/download":             h.download,
 	}
 }
 

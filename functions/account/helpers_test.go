@@ -183,11 +183,11 @@ func (f *fixture) link(t testing.TB, p mail.Purpose, subject string, e access.Em
 // account registers and verifies an address through the handler.
 func (f *fixture) account(t testing.TB, e access.Email, name string) {
 	t.Helper()
-	if resp := f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": f.invite(t, e, time.Hour), "name": name}, "")); resp.StatusCode != http.StatusAccepted {
+	if resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": f.invite(t, e, time.Hour), "name": name}, "")); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
 	}
 	v := f.link(t, mail.Verify, string(e), e, 24*time.Hour)
-	if resp := f.do(t, req("POST", "/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify: %d %s", resp.StatusCode, resp.Body)
 	}
 }
@@ -195,11 +195,11 @@ func (f *fixture) account(t testing.TB, e access.Email, name string) {
 // signIn asks for a code and enters it; it returns the Cookie header a browser would send next.
 func (f *fixture) signIn(t testing.TB, e access.Email) string {
 	t.Helper()
-	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
+	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
 	}
 	code := f.mail.lastCode(t, e)
-	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": code}, ""))
+	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": code}, ""))
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
 	}

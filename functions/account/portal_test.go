@@ -22,7 +22,7 @@ type docList struct {
 
 func list(t *testing.T, f *fixture, cookie, ref string, query map[string]string) (int, docList) {
 	t.Helper()
-	r := req("GET", "/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
+	r := req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
 	if len(query) > 0 {
 		r.QueryStringParameters = query
 	}
@@ -128,7 +128,7 @@ func TestListsAndDownloadsAreAudited(t *testing.T) {
 	cookie := f.signIn(t, e)
 
 	list(t, f, cookie, "400001", map[string]string{"type": "care_invoice"})
-	resp := f.do(t, req("GET", "/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
+	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("download: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -185,7 +185,7 @@ func TestMeListsEachClientOnceWithSuppression(t *testing.T) {
 			AccessEndsOn                        *string
 		}
 		EmailDeliveryFailing bool
-	}](t, f.do(t, req("GET", "/me", nil, nil, cookie)))
+	}](t, f.do(t, req("GET", "/api/me", nil, nil, cookie)))
 	if me.Email != string(e) || me.Name != "Nat" || me.EmailDeliveryFailing || len(me.Clients) != 2 {
 		t.Fatalf("me %+v", me)
 	}
@@ -198,7 +198,7 @@ func TestMeListsEachClientOnceWithSuppression(t *testing.T) {
 	if err := f.s.Suppress(bg, e, store.Suppression{Reason: "bounce", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if body := f.do(t, req("GET", "/me", nil, nil, cookie)).Body; !strings.Contains(body, `"emailDeliveryFailing":true`) {
+	if body := f.do(t, req("GET", "/api/me", nil, nil, cookie)).Body; !strings.Contains(body, `"emailDeliveryFailing":true`) {
 		t.Fatalf("suppression not shown: %s", body)
 	}
 }
@@ -216,7 +216,7 @@ func TestGranteesOnlyForTheClientThemself(t *testing.T) {
 	if err := f.s.EndAccess(bg, ended, "reviewer@council.example", "deputyship ended"); err != nil {
 		t.Fatal(err)
 	}
-	resp := f.do(t, req("GET", "/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, client)))
+	resp := f.do(t, req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, client)))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("grantees: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -233,7 +233,7 @@ func TestGranteesOnlyForTheClientThemself(t *testing.T) {
 		t.Fatalf("grantees show addresses: %s", resp.Body)
 	}
 	// An attorney, however valid, cannot list the client's grantees.
-	if resp := f.do(t, req("GET", "/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, attorney1))); resp.StatusCode != http.StatusNotFound {
+	if resp := f.do(t, req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, attorney1))); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("attorney listing grantees: %d", resp.StatusCode)
 	}
 }
@@ -265,21 +265,21 @@ func TestPortalAuthorisationMatrix(t *testing.T) {
 	})
 	pastEnd := person("pastend@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", yesterday) })
 	revoked := person("revoked@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", "") })
-	f.do(t, req("DELETE", "/session", nil, nil, revoked))
+	f.do(t, req("DELETE", "/api/session", nil, nil, revoked))
 	tampered := valid[:len(valid)-2] + "xx"
 	expired := person("expired@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", "") })
 	// Everyone else uses their session again now; the expired one stays idle.
 	f.later(20 * time.Minute)
 	for _, c := range []string{valid, noGrant, otherClient, endedGrant, pastEnd} {
-		f.do(t, req("GET", "/me", nil, nil, c))
+		f.do(t, req("GET", "/api/me", nil, nil, c))
 	}
 	f.later(15 * time.Minute)
 
 	routes := map[string]web.Request{
-		"me":        req("GET", "/me", nil, nil, ""),
-		"documents": req("GET", "/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, ""),
-		"grantees":  req("GET", "/clients/{clientReference}/grantees", map[string]string{"clientReference": ref}, nil, ""),
-		"download":  req("GET", "/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, ""),
+		"me":        req("GET", "/api/me", nil, nil, ""),
+		"documents": req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, ""),
+		"grantees":  req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": ref}, nil, ""),
+		"download":  req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, ""),
 	}
 	matrix := []struct {
 		who    string
@@ -319,9 +319,9 @@ func TestPortalAuthorisationMatrix(t *testing.T) {
 
 	// Unknown clients and documents answer exactly like forbidden ones.
 	for name, r := range map[string]web.Request{
-		"unknown client":   req("GET", "/clients/{clientReference}/documents", map[string]string{"clientReference": "799999"}, nil, valid),
-		"unknown document": req("GET", "/documents/{id}/download", map[string]string{"id": "dnope"}, nil, valid),
-		"odd reference":    req("GET", "/clients/{clientReference}/documents", map[string]string{"clientReference": "../700001"}, nil, valid),
+		"unknown client":   req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "799999"}, nil, valid),
+		"unknown document": req("GET", "/api/documents/{id}/download", map[string]string{"id": "dnope"}, nil, valid),
+		"odd reference":    req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "../700001"}, nil, valid),
 	} {
 		if resp := f.do(t, r); resp.StatusCode != http.StatusNotFound || resp.Body != notFound {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Body)

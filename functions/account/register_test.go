@@ -15,7 +15,7 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("ann@example.com")
 	inv := f.invite(t, e, 14*24*time.Hour)
-	resp := f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": inv, "name": " Ann Example "}, ""))
+	resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": " Ann Example "}, ""))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -30,7 +30,7 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	}
 
 	// The same registration link again: a clear 409, and nothing changes.
-	resp = f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": inv, "name": "Mallory"}, ""))
+	resp = f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": "Mallory"}, ""))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "already been used") {
 		t.Fatalf("second registration: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -39,7 +39,7 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	}
 
 	// Until verified the account cannot sign in: no code is sent.
-	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
+	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("ask for code: %d", resp.StatusCode)
 	}
 	if len(f.mail.to(e)) != 0 {
@@ -47,14 +47,14 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	}
 
 	v := f.link(t, mail.Verify, string(e), e, 24*time.Hour)
-	if resp := f.do(t, req("POST", "/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify: %d %s", resp.StatusCode, resp.Body)
 	}
 	if a, _ := f.s.Account(bg, e); a.Status != store.AccountActive {
 		t.Fatalf("not active: %+v", a)
 	}
 	// Following the link twice is fine once the account is active.
-	if resp := f.do(t, req("POST", "/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify again: %d %s", resp.StatusCode, resp.Body)
 	}
 }
@@ -79,7 +79,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 		{"not JSON", "invitation=x", http.StatusBadRequest, ""},
 	}
 	for _, c := range cases {
-		r := req("POST", "/account/register", nil, c.body, "")
+		r := req("POST", "/api/account/register", nil, c.body, "")
 		if s, ok := c.body.(string); ok {
 			r.Body = s
 		}
@@ -101,7 +101,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 		tok    string
 		status int
 	}{"expired": {old, http.StatusGone}, "unknown": {"nope", http.StatusNotFound}, "bound elsewhere": {crossed, http.StatusNotFound}} {
-		if resp := f.do(t, req("POST", "/account/verify", nil, map[string]string{"token": c.tok}, "")); resp.StatusCode != c.status {
+		if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": c.tok}, "")); resp.StatusCode != c.status {
 			t.Errorf("verify %s: %d %s", name, resp.StatusCode, resp.Body)
 		}
 	}
@@ -110,7 +110,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 func TestStateChangesNeedThePortalsOriginAndJSON(t *testing.T) {
 	f := newFixture(t)
 	routes := []struct{ method, resource string }{
-		{"POST", "/account/register"}, {"POST", "/account/verify"}, {"POST", "/session"}, {"POST", "/session/verify"}, {"DELETE", "/session"},
+		{"POST", "/api/account/register"}, {"POST", "/api/account/verify"}, {"POST", "/api/session"}, {"POST", "/api/session/verify"}, {"DELETE", "/api/session"},
 	}
 	for _, rt := range routes {
 		for name, change := range map[string]func(r *map[string]string){

@@ -15,7 +15,7 @@ import (
 
 func askCode(t *testing.T, f *fixture, e access.Email) {
 	t.Helper()
-	resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+	resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -23,7 +23,7 @@ func askCode(t *testing.T, f *fixture, e access.Email) {
 
 func enter(t *testing.T, f *fixture, e access.Email, code string) int {
 	t.Helper()
-	return f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": code}, "")).StatusCode
+	return f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": code}, "")).StatusCode
 }
 
 // wrong returns a code of the same length that is not code.
@@ -43,12 +43,12 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	f := newFixture(t)
 	active, unverified, unknown := access.Email("ann@example.com"), access.Email("bob@example.com"), access.Email("nobody@example.com")
 	f.account(t, active, "Ann")
-	if resp := f.do(t, req("POST", "/account/register", nil, map[string]string{"invitation": f.invite(t, unverified, time.Hour), "name": "Bob"}, "")); resp.StatusCode != http.StatusAccepted {
+	if resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": f.invite(t, unverified, time.Hour), "name": "Bob"}, "")); resp.StatusCode != http.StatusAccepted {
 		t.Fatal(resp.Body)
 	}
 	var bodies []string
 	for _, e := range []access.Email{active, unverified, unknown, "ANN@Example.com"} {
-		resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+		resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("%s: %d %s", e, resp.StatusCode, resp.Body)
 		}
@@ -83,7 +83,7 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	if verifications != 2 {
 		t.Fatalf("%d verification emails for the unverified account, want the registration's and a resend", verifications)
 	}
-	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
+	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed address: %d", resp.StatusCode)
 	}
 }
@@ -97,14 +97,14 @@ func TestWhileSESFailsTheAnswerStillDoesNotTellWhoHasAnAccount(t *testing.T) {
 	f.mail.fail = errors.New("ThrottlingException: Maximum sending rate exceeded")
 	var answers []string
 	for _, e := range []access.Email{active, "nobody@example.com"} {
-		resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(e)}, ""))
+		resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 		answers = append(answers, fmt.Sprint(resp.StatusCode, resp.Body))
 	}
 	if answers[0] != answers[1] || !strings.HasPrefix(answers[0], "202") {
 		t.Fatalf("answers differ while SES fails: %q and %q", answers[0], answers[1])
 	}
 	f.mail.fail = nil // SES is back: asking again sends the code
-	if resp := f.do(t, req("POST", "/session", nil, map[string]string{"email": string(active)}, "")); resp.StatusCode != http.StatusAccepted || len(f.mail.to(active)) != 1 {
+	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(active)}, "")); resp.StatusCode != http.StatusAccepted || len(f.mail.to(active)) != 1 {
 		t.Fatalf("asking again after SES came back: %d, %d codes", resp.StatusCode, len(f.mail.to(active)))
 	}
 }
@@ -135,7 +135,7 @@ func TestSignInWithTheCode(t *testing.T) {
 	if enter(t, f, e, wrong(code)) != http.StatusUnauthorized {
 		t.Fatal("a wrong code was not 401")
 	}
-	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": "DAN@example.com", "code": code[:3] + " " + code[3:]}, ""))
+	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": "DAN@example.com", "code": code[:3] + " " + code[3:]}, ""))
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -152,7 +152,7 @@ func TestSignInWithTheCode(t *testing.T) {
 	if len(value) != 43 { // 32 random bytes, base64url without padding
 		t.Errorf("session token of %d characters", len(value))
 	}
-	me := f.do(t, req("GET", "/me", nil, nil, cookieOf(t, resp)))
+	me := f.do(t, req("GET", "/api/me", nil, nil, cookieOf(t, resp)))
 	if me.StatusCode != http.StatusOK || !strings.Contains(me.Body, `"name":"Dan"`) {
 		t.Fatalf("me: %d %s", me.StatusCode, me.Body)
 	}
@@ -225,17 +225,17 @@ func TestInsecureCookiesOnlyWhenSet(t *testing.T) {
 	e := access.Email("hal@example.com")
 	f.account(t, e, "Hal")
 	askCode(t, f, e)
-	resp := f.do(t, req("POST", "/session/verify", nil, map[string]string{"email": string(e), "code": f.mail.lastCode(t, e)}, ""))
+	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": f.mail.lastCode(t, e)}, ""))
 	sc := resp.Headers["Set-Cookie"]
 	if !strings.HasPrefix(sc, "session=") || strings.Contains(sc, "Secure") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Strict") {
 		t.Fatalf("insecure cookie %q", sc)
 	}
-	if me := f.do(t, req("GET", "/me", nil, nil, cookieOf(t, resp))); me.StatusCode != http.StatusOK {
+	if me := f.do(t, req("GET", "/api/me", nil, nil, cookieOf(t, resp))); me.StatusCode != http.StatusOK {
 		t.Fatalf("me with the insecure cookie: %d", me.StatusCode)
 	}
 	// The secure name is not read when insecure, and the other way round.
 	secureName := strings.Replace(cookieOf(t, resp), "session=", "__Host-session=", 1)
-	if me := f.do(t, req("GET", "/me", nil, nil, secureName)); me.StatusCode != http.StatusUnauthorized {
+	if me := f.do(t, req("GET", "/api/me", nil, nil, secureName)); me.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("me with the other cookie name: %d", me.StatusCode)
 	}
 }
@@ -246,19 +246,19 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	f.account(t, e, "Ivy")
 	cookie := f.signIn(t, e)
 	other := f.signIn(t, e) // a second device
-	resp := f.do(t, req("DELETE", "/session", nil, nil, cookie))
+	resp := f.do(t, req("DELETE", "/api/session", nil, nil, cookie))
 	if resp.StatusCode != http.StatusNoContent || !strings.Contains(resp.Headers["Set-Cookie"], "Max-Age=0") {
 		t.Fatalf("sign out: %d %v", resp.StatusCode, resp.Headers)
 	}
-	me := f.do(t, req("GET", "/me", nil, nil, cookie))
+	me := f.do(t, req("GET", "/api/me", nil, nil, cookie))
 	if me.StatusCode != http.StatusUnauthorized || !strings.Contains(me.Headers["Set-Cookie"], "Max-Age=0") {
 		t.Fatalf("me after sign out: %d %v", me.StatusCode, me.Headers)
 	}
-	if me := f.do(t, req("GET", "/me", nil, nil, other)); me.StatusCode != http.StatusOK {
+	if me := f.do(t, req("GET", "/api/me", nil, nil, other)); me.StatusCode != http.StatusOK {
 		t.Fatalf("the other device's session: %d", me.StatusCode)
 	}
 	// Signing out again, or without a session, is fine.
-	if resp := f.do(t, req("DELETE", "/session", nil, nil, cookie)); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, req("DELETE", "/api/session", nil, nil, cookie)); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("second sign out: %d", resp.StatusCode)
 	}
 }
@@ -270,17 +270,17 @@ func TestSessionsEndWhenIdleAndAtTheAbsoluteLimit(t *testing.T) {
 	cookie := f.signIn(t, e)
 	for elapsed := time.Duration(0); elapsed < store.SessionMax-25*time.Minute; elapsed += 25 * time.Minute {
 		f.later(25 * time.Minute)
-		if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusOK {
+		if me := f.do(t, req("GET", "/api/me", nil, nil, cookie)); me.StatusCode != http.StatusOK {
 			t.Fatalf("busy session after %s: %d", elapsed, me.StatusCode)
 		}
 	}
 	f.later(25 * time.Minute)
-	if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
+	if me := f.do(t, req("GET", "/api/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("session past 12 hours: %d", me.StatusCode)
 	}
 	cookie = f.signIn(t, e)
 	f.later(store.SessionIdle)
-	if me := f.do(t, req("GET", "/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
+	if me := f.do(t, req("GET", "/api/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("idle session: %d", me.StatusCode)
 	}
 }

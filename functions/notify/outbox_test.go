@@ -107,11 +107,11 @@ func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 	if len(ses.sent) != 1 {
 		t.Fatal("not sent")
 	}
-	i := strings.Index(ses.sent[0].Text, "https://api.example/review/")
+	i := strings.Index(ses.sent[0].Text, "https://portal.example/review/")
 	if i < 0 {
 		t.Fatalf("no link: %s", ses.sent[0].Text)
 	}
-	token := strings.Fields(ses.sent[0].Text[i+len("https://api.example/review/"):])[0]
+	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/review/"):])[0]
 	tok, err := s.Token(ctx, hashOf(token), mail.Review)
 	if err != nil || tok.Subject != "r3" || tok.Email != "rev@council.example" {
 		t.Fatalf("token %+v %v", tok, err)

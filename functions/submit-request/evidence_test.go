@@ -91,7 +91,7 @@ func newEvFixture(t *testing.T, st access.Status, evSt access.EvidenceStatus) *e
 
 func (fx *evFixture) add(t *testing.T, token, body string) (int, string) {
 	t.Helper()
-	resp, err := fx.h.Handle(context.Background(), post("/access-requests/{id}/evidence", string(fx.id), body, map[string]string{"Authorization": "Bearer " + token}))
+	resp, err := fx.h.Handle(context.Background(), post("/api/access-requests/{id}/evidence", string(fx.id), body, map[string]string{"Authorization": "Bearer " + token}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestAddingEvidenceValidatesLikeCreation(t *testing.T) {
 	if len(fx.m.ev[fx.id]) != 5 {
 		t.Fatalf("%d files", len(fx.m.ev[fx.id]))
 	}
-	resp, _ := fx.h.Handle(context.Background(), post("/access-requests/{id}/evidence", string(fx.id), onePNG, map[string]string{"Authorization": "Bearer " + fx.token, "Origin": "https://evil.example"}))
+	resp, _ := fx.h.Handle(context.Background(), post("/api/access-requests/{id}/evidence", string(fx.id), onePNG, map[string]string{"Authorization": "Bearer " + fx.token, "Origin": "https://evil.example"}))
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-origin: %d", resp.StatusCode)
 	}
@@ -223,7 +223,7 @@ func TestAddingEvidenceWhenTheStoreSaysNo(t *testing.T) {
 
 func (fx *evFixture) submit(t *testing.T) (int, string) {
 	t.Helper()
-	resp, _ := fx.h.Handle(context.Background(), post("/access-requests/{id}/submit", string(fx.id), "", map[string]string{"Authorization": "Bearer " + fx.token, "Content-Type": ""}))
+	resp, _ := fx.h.Handle(context.Background(), post("/api/access-requests/{id}/submit", string(fx.id), "", map[string]string{"Authorization": "Bearer " + fx.token, "Content-Type": ""}))
 	return resp.StatusCode, resp.Body
 }
 
@@ -309,7 +309,7 @@ func TestTheMoreInformationLinkAlsoSubmitsAndShowsStatus(t *testing.T) {
 	if code, body := fx.submit(t); code != http.StatusAccepted {
 		t.Fatalf("submit with the link: %d %s", code, body)
 	}
-	resp, _ := fx.h.Handle(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/access-requests/{id}",
+	resp, _ := fx.h.Handle(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/api/access-requests/{id}",
 		PathParameters: map[string]string{"id": string(fx.id)}, Headers: map[string]string{"Authorization": "Bearer " + fx.token}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status with the link: %d %s", resp.StatusCode, resp.Body)

@@ -19,7 +19,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 		headers := map[string]string{"Idempotency-Key": key}
 		var ids []string
 		for i := 0; i < 2; i++ {
-			resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, headers))
+			resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, headers))
 			switch {
 			case key != "" && !validKey(key):
 				if resp.StatusCode != http.StatusBadRequest || len(m.reqs) != 0 {

@@ -60,10 +60,10 @@ type Handler struct {
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
 func (h Handler) routes() web.Routes {
 	return web.Routes{
-		"POST /access-requests":               h.create,
-		"POST /access-requests/{id}/submit":   h.submit,
-		"POST /access-requests/{id}/evidence": h.addEvidence,
-		"GET /access-requests/{id}":           h.status,
+		"POST /api/access-requests":               h.create,
+		"POST /api/access-requests/{id}/submit":   h.submit,
+		"POST /api/access-requests/{id}/evidence": h.addEvidence,
+		"GET /api/access-requests/{id}":           h.status,
 	}
 }
 

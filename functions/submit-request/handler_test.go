@@ -134,7 +134,7 @@ func post(resource, id, b string, headers map[string]string) web.Request {
 
 func TestCreateGivesFormsForServerChosenKeysAndQueuesTheEmail(t *testing.T) {
 	m := newMemory()
-	resp, _ := newHandler(m, false).Handle(context.Background(), post("/access-requests", "", body, nil))
+	resp, _ := newHandler(m, false).Handle(context.Background(), post("/api/access-requests", "", body, nil))
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
 	}
@@ -158,24 +158,24 @@ func TestCreateGivesFormsForServerChosenKeysAndQueuesTheEmail(t *testing.T) {
 func TestSubmitAndStatusNeedTheRightToken(t *testing.T) {
 	m := newMemory()
 	h := newHandler(m, true)
-	resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, nil))
+	resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, nil))
 	var c created
 	_ = json.Unmarshal([]byte(resp.Body), &c)
 	for _, tok := range []string{"", "Bearer " + c.ContinuationToken + "x", "Basic " + c.ContinuationToken} {
-		resp, _ := h.Handle(context.Background(), post("/access-requests/{id}/submit", string(c.ID), "", map[string]string{"Authorization": tok, "Content-Type": ""}))
+		resp, _ := h.Handle(context.Background(), post("/api/access-requests/{id}/submit", string(c.ID), "", map[string]string{"Authorization": tok, "Content-Type": ""}))
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("token %q: %d", tok, resp.StatusCode)
 		}
 	}
 	ok := map[string]string{"Authorization": "Bearer " + c.ContinuationToken, "Content-Type": ""}
 	for i := 0; i < 2; i++ { // the second submit is a no-op
-		resp, _ := h.Handle(context.Background(), post("/access-requests/{id}/submit", string(c.ID), "", ok))
+		resp, _ := h.Handle(context.Background(), post("/api/access-requests/{id}/submit", string(c.ID), "", ok))
 		if resp.StatusCode != http.StatusAccepted || !strings.Contains(resp.Body, `"scanning"`) {
 			t.Fatalf("submit %d: %d %s", i, resp.StatusCode, resp.Body)
 		}
 	}
 	noOrigin := map[string]string{"Authorization": "Bearer " + c.ContinuationToken, "Origin": "https://evil.example"}
-	if resp, _ := h.Handle(context.Background(), post("/access-requests/{id}/submit", string(c.ID), "", noOrigin)); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests/{id}/submit", string(c.ID), "", noOrigin)); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-origin submit: %d", resp.StatusCode)
 	}
 }
@@ -183,7 +183,7 @@ func TestSubmitAndStatusNeedTheRightToken(t *testing.T) {
 func TestAWSFailureChangesNothingAndSaysTryAgain(t *testing.T) {
 	m := newMemory()
 	m.fail = &smithyThrottle{}
-	resp, _ := newHandler(m, false).Handle(context.Background(), post("/access-requests", "", body, nil))
+	resp, _ := newHandler(m, false).Handle(context.Background(), post("/api/access-requests", "", body, nil))
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" || strings.Contains(resp.Body, "Throttl") {
 		t.Fatalf("%d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
@@ -203,7 +203,7 @@ func (*smithyThrottle) Error() string {
 func BenchmarkCreateRequest(b *testing.B) {
 	two := strings.Replace(body, `"evidence":[`, `"evidence":[{"fileName":"b.png","contentType":"image/png","size":2000},`, 1)
 	h := newHandler(newMemory(), false)
-	req := post("/access-requests", "", two, nil)
+	req := post("/api/access-requests", "", two, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		if resp, _ := h.Handle(context.Background(), req); resp.StatusCode != http.StatusCreated {
@@ -214,7 +214,7 @@ func BenchmarkCreateRequest(b *testing.B) {
 
 // The portal, and only the portal, can read the answers cross-origin.
 func TestAnswersCarryCORSForThePortalOnly(t *testing.T) {
-	resp, _ := newHandler(newMemory(), false).Handle(context.Background(), post("/access-requests", "", body, nil))
+	resp, _ := newHandler(newMemory(), false).Handle(context.Background(), post("/api/access-requests", "", body, nil))
 	if resp.Headers["Access-Control-Allow-Origin"] != "http://localhost:8080" || resp.Headers["Access-Control-Allow-Credentials"] != "true" {
 		t.Fatalf("%v", resp.Headers)
 	}
@@ -228,7 +228,7 @@ func TestACreateSentAgainWithItsKeyMakesOneRequest(t *testing.T) {
 	h := newHandler(m, false)
 	key := map[string]string{"Idempotency-Key": "3f1e7c2a-5b7d-4c1e-9a53-1d2f8b6e0c4a"}
 	m.createLost = true
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("answer lost: %d %s", resp.StatusCode, resp.Body)
 	}
 	m.createLost = false
@@ -236,7 +236,7 @@ func TestACreateSentAgainWithItsKeyMakesOneRequest(t *testing.T) {
 	for _, r := range m.reqs {
 		firstHash = r.ContinuationHash
 	}
-	resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key))
+	resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, key))
 	var c created
 	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("sent again: %d %s", resp.StatusCode, resp.Body)
@@ -254,20 +254,20 @@ func TestACreateSentAgainWithItsKeyMakesOneRequest(t *testing.T) {
 
 	// The same key with another body is refused, and makes nothing.
 	other := strings.Replace(body, "Dee", "Someone Else", 1)
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", other, key)); resp.StatusCode != http.StatusUnprocessableEntity || len(m.reqs) != 1 {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", other, key)); resp.StatusCode != http.StatusUnprocessableEntity || len(m.reqs) != 1 {
 		t.Fatalf("other body: %d %s, %d requests", resp.StatusCode, resp.Body, len(m.reqs))
 	}
 	// Once submitted, the key cannot hand out a new token.
 	r.Status = access.Scanning
 	m.reqs[c.ID] = r
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, string(c.ID)) {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, key)); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, string(c.ID)) {
 		t.Fatalf("after submit: %d %s", resp.StatusCode, resp.Body)
 	}
 	// Without a key, each create is a new request, as before; a malformed key is refused.
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, nil)); resp.StatusCode != http.StatusCreated || len(m.reqs) != 2 {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, nil)); resp.StatusCode != http.StatusCreated || len(m.reqs) != 2 {
 		t.Fatalf("without a key: %d, %d requests", resp.StatusCode, len(m.reqs))
 	}
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, map[string]string{"Idempotency-Key": "short"})); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, map[string]string{"Idempotency-Key": "short"})); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed key: %d", resp.StatusCode)
 	}
 }
@@ -279,11 +279,11 @@ func TestAKeyWhoseFirstSendingMadeNothingMakesItsRequestWhenSentAgain(t *testing
 	h := newHandler(m, false)
 	key := map[string]string{"Idempotency-Key": "b0c9a8e7-d6f5-4e3d-8c2b-1a0f9e8d7c6b"}
 	m.fail = errors.New("ThrottlingException")
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable || len(m.reqs) != 0 {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, key)); resp.StatusCode != http.StatusServiceUnavailable || len(m.reqs) != 0 {
 		t.Fatalf("throttled: %d, %d requests", resp.StatusCode, len(m.reqs))
 	}
 	m.fail = nil
-	resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, key))
+	resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, key))
 	var c created
 	_ = json.Unmarshal([]byte(resp.Body), &c)
 	claimed := ""

@@ -30,7 +30,7 @@ func TestASignedInRequesterIsTakenFromTheSession(t *testing.T) {
 	h.Sessions = sessions{tok.Hash()}
 	cookie := map[string]string{"Cookie": "__Host-session=" + tok.Reveal()}
 
-	resp, _ := h.Handle(context.Background(), post("/access-requests", "", signedInBody, cookie))
+	resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", signedInBody, cookie))
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
 	}
@@ -44,19 +44,19 @@ func TestASignedInRequesterIsTakenFromTheSession(t *testing.T) {
 	}
 
 	// Signed in, the body may not name someone else as the requester.
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, cookie)); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, cookie)); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("requester in a signed-in body: %d %s", resp.StatusCode, resp.Body)
 	}
 	// A session that has ended: 401 when the body relies on it, ignored when it gives the details.
 	ended := map[string]string{"Cookie": "__Host-session=" + secret.New().Reveal()}
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", signedInBody, ended)); resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", signedInBody, ended)); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("ended session: %d %s", resp.StatusCode, resp.Body)
 	}
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", body, ended)); resp.StatusCode != http.StatusCreated {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", body, ended)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("anonymous request with a stale cookie: %d %s", resp.StatusCode, resp.Body)
 	}
 	// Without a session the requester is required.
-	if resp, _ := h.Handle(context.Background(), post("/access-requests", "", signedInBody, nil)); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := h.Handle(context.Background(), post("/api/access-requests", "", signedInBody, nil)); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("no session, no requester: %d", resp.StatusCode)
 	}
 }

@@ -2,7 +2,6 @@ package cdk
 
 import (
 	"regexp"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -28,17 +27,10 @@ func (b *build) restAPI() {
 		Retention:     LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	origin, _ := portalOrigin(b.props.PortalURL) // validated already
-	methods := []string{"OPTIONS"}
-	for _, f := range wiring.Functions {
-		for _, r := range f.Routes {
-			if !slices.Contains(methods, r.Method) {
-				methods = append(methods, r.Method)
-			}
-		}
-	}
+	// No CORS: the pages and the API are one site (pages at /, the API at wiring.APIPrefix), so
+	// the portal's calls are same-origin and no preflight is ever needed.
 	b.api = awsapigateway.NewRestApi(b.stack, jsii.String("Api"), &awsapigateway.RestApiProps{
-		Description:   jsii.String("Client Finance Portal API"),
+		Description:   jsii.String("Client Finance Portal: the pages at /, the JSON API at " + wiring.APIPrefix),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		// Execution logging (errors only) needs API Gateway's account-level CloudWatch role.
 		CloudWatchRole:              jsii.Bool(true),
@@ -55,17 +47,8 @@ func (b *build) restAPI() {
 			MetricsEnabled:   jsii.Bool(true),
 			TracingEnabled:   jsii.Bool(true),
 		},
-		// The portal calls the API from its own origin with credentials; preflights answer for
-		// that origin only. (The functions' responses carry the matching CORS headers.)
-		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
-			AllowOrigins:     jsii.Strings(origin),
-			AllowMethods:     jsii.Strings(methods...),
-			AllowHeaders:     jsii.Strings(wiring.RequestHeaders...),
-			AllowCredentials: jsii.Bool(true),
-			MaxAge:           awscdk.Duration_Minutes(jsii.Number(10)),
-		},
 	})
-	// The stack's one URL output is ApiUrl (below): drop the RestApi's own, which ends in "/".
+	// The stack's URL outputs are SiteUrl and ApiUrl (below): drop the RestApi's own, which ends in "/".
 	b.api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	b.validator = b.api.AddRequestValidator(jsii.String("PathParameters"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestParameters: jsii.Bool(true),
@@ -78,17 +61,21 @@ func (b *build) restAPI() {
 			SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
 			Mapping:        b.api,
 		})
-		b.apiURL = jsii.String("https://" + d)
+		b.siteURL = jsii.String("https://" + d)
+		b.apiURL = jsii.String("https://" + d + wiring.APIPrefix)
 		awscdk.NewCfnOutput(b.stack, jsii.String("ApiDomainTarget"), &awscdk.CfnOutputProps{
 			Value:       domain.DomainNameAliasDomainName(),
-			Description: jsii.String("Point " + d + " here (CNAME, or Route 53 alias)"),
+			Description: jsii.String("Point " + d + ", the portal's host, here (CNAME, or Route 53 alias)"),
 		})
 		return
 	}
 	// Built from the API id, not the stage: the stage depends on the methods, the methods on the
-	// functions, and the functions' environment on this URL.
-	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+	// functions, and the functions' environment on this URL. (Without the custom domain the pages
+	// sit under /prod, where their links to /assets and to each other do not work: for trying the
+	// API only.)
+	b.siteURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(
 		"https://", *b.api.RestApiId(), ".execute-api.", *b.stack.Region(), ".", *b.stack.UrlSuffix(), "/"+StageName))
+	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(*b.siteURL, wiring.APIPrefix))
 }
 
 // reviewPathPattern matches the review routes with or without the stage prefix (the execute-api

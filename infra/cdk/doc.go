@@ -8,6 +8,9 @@
 // Decisions taken here (also in README-deploy.md):
 //   - The function environment is exactly the wiring Settings, minus the two local-only switches
 //     (INSECURE_COOKIES, S3_PATH_STYLE), which the AWS stack never sets.
+//   - One REST API serves the whole site: the pages at / and the JSON API at wiring.APIPrefix (the
+//     wiring writes the prefix into each JSON route), on the portal's host (the custom domain).
+//     Being same-origin, it declares no CORS preflight; only the uploads bucket allows the portal.
 //   - API_URL is built from the REST API id and the stage name rather than the stage's own URL
 //     attribute: the stage depends on the methods, which depend on the functions, so referencing
 //     the stage from a function's environment would be a dependency cycle.

@@ -77,7 +77,9 @@ func (b *build) environment(spec wiring.Function) *map[string]*string {
 		if localOnly[s] {
 			continue
 		}
-		env[string(s)] = b.setting(s)
+		if v := b.setting(s); v != nil { // nil: left unset, so the function takes the default
+			env[string(s)] = v
+		}
 	}
 	return &env
 }
@@ -114,6 +116,19 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strconv.Itoa(p.RequestsPerIPPerHour))
 	case wiring.ReviewLinkDays:
 		return jsii.String(strconv.Itoa(p.ReviewLinkDays))
+	case wiring.EvidenceDays:
+		return jsii.String(strconv.Itoa(p.EvidenceRetentionDays))
+	}
+	brand := map[wiring.Setting]string{
+		wiring.CouncilName: p.CouncilName, wiring.CouncilURL: p.CouncilURL, wiring.ServiceName: p.ServiceName,
+		wiring.ContactPhone: p.ContactPhone, wiring.ContactEmail: p.ContactEmail, wiring.OpeningHours: p.OpeningHours,
+		wiring.LogoURL: p.LogoURL, wiring.PrivacyURL: p.PrivacyURL, wiring.AccessibilityURL: p.AccessibilityURL,
+	}
+	if v, ok := brand[s]; ok {
+		if v == "" {
+			return nil
+		}
+		return jsii.String(v)
 	}
 	panic(fmt.Sprintf("cdk: wiring setting %s has no value in the AWS stack", s))
 }
@@ -211,7 +226,11 @@ func (b *build) routes() {
 			AllowTestInvoke: jsii.Bool(false), // console test calls need no standing permission
 		})
 		for _, r := range f.spec.Routes {
-			b.api.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration,
+			var res awsapigateway.IResource = b.api.Root()
+			if r.Path != "/" {
+				res = res.ResourceForPath(jsii.String(r.Path))
+			}
+			res.AddMethod(jsii.String(r.Method), integration,
 				&awsapigateway.MethodOptions{
 					RequestValidator:  b.validator,
 					RequestParameters: pathParams(r.Path),

@@ -102,7 +102,8 @@ func (b *build) outputs() {
 	out := func(id string, value *string, description string) {
 		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
-	out("ApiUrl", b.apiURL, "The API's base URL (API_URL)")
+	out("SiteUrl", b.siteURL, "The site: the portal's pages at /")
+	out("ApiUrl", b.apiURL, "The JSON API's base URL on the site (API_URL)")
 	out("DocumentsBucketName", b.bucket(wiring.DocumentsBucket).BucketName(), "Back office drops PDFs under inbound/ here")
 	out("UploadsBucketName", b.bucket(wiring.UploadsBucket).BucketName(), "Evidence uploads, scanned by GuardDuty")
 	out("TableName", b.table.TableName(), "The single DynamoDB table")

@@ -32,17 +32,31 @@ type StackProps struct {
 	MailDomain string
 	// Reviewers are the Client Finance team addresses that receive review links (REVIEWERS).
 	Reviewers []string
-	// PortalURL is the portal frontend (PORTAL_URL); its origin is the only CORS origin allowed.
+	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
+	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string
 	// ClientReferencePattern is the council's client reference format, a Go regular expression
 	// that must match the whole reference (the functions anchor it).
 	ClientReferencePattern string
-	// APIDomainName and APICertificateARN put the API on the council's own host name (an ACM
-	// certificate in the stack's region). The portal's session cookie is SameSite=Strict, so in
-	// production the API must be same-site with the portal: use a host under the portal's domain.
-	// Empty: the API is reached at its execute-api URL.
+	// APIDomainName and APICertificateARN put the site (the pages and the API, one REST API) on the
+	// portal's host name, PortalURL's (an ACM certificate in the stack's region). Empty: the API is
+	// reached at its execute-api URL, where the pages do not work (their links assume the root).
 	APIDomainName     string
 	APICertificateARN string
+	// The council's branding and contact details, on every page (COUNCIL_NAME and the rest; see
+	// shared/setting). Empty optional ones take the function's default: the service name "Client
+	// Finance Portal", the site's own privacy and accessibility pages, no logo. make deploy requires
+	// CouncilName, ContactPhone and ContactEmail.
+	CouncilName      string
+	CouncilURL       string // the council's own site, where its name in the header links
+	ServiceName      string
+	ContactPhone     string
+	ContactEmail     string
+	OpeningHours     string
+	LogoURL          string // a path on the site: the pages' policy allows images from 'self' only
+	PrivacyURL       string
+	AccessibilityURL string
+
 	// StaffCIDRs are the staff networks allowed to open /review pages; empty: no allow-list.
 	StaffCIDRs []string
 	// AlarmEmail receives the alarm notifications; empty: the alarm topic has no subscriber.
@@ -132,6 +146,28 @@ func (p StackProps) Validate() error {
 	}
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)
+	} else if u, _ := url.Parse(p.PortalURL); u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		bad("portal URL %q: want the site's origin only (pages are served at / and the API at %s)", p.PortalURL, wiring.APIPrefix)
+	} else if p.APIDomainName != "" && u.Hostname() != p.APIDomainName {
+		bad("API domain name %q is not the portal's host %q: the pages and the API are one site", p.APIDomainName, u.Hostname())
+	}
+	if p.ContactEmail != "" {
+		if a, err := mail.ParseAddress(p.ContactEmail); err != nil || a.Address != p.ContactEmail {
+			bad("contact email %q is not a bare email address", p.ContactEmail)
+		}
+	}
+	if p.CouncilURL != "" {
+		if u, err := url.Parse(p.CouncilURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("council URL %q: want an https URL", p.CouncilURL)
+		}
+	}
+	if p.LogoURL != "" && (!strings.HasPrefix(p.LogoURL, "/") || strings.HasPrefix(p.LogoURL, "//")) {
+		bad("logo URL %q: want a path on the site, such as /assets/logo.svg (pages load images from the site only)", p.LogoURL)
+	}
+	for name, v := range map[string]string{"privacy": p.PrivacyURL, "accessibility": p.AccessibilityURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || !strings.HasPrefix(v, "/") && (u.Scheme != "https" || u.Host == "")) {
+			bad("%s URL %q: want a path on the site or an https URL", name, v)
+		}
 	}
 	if (p.APIDomainName == "") != (p.APICertificateARN == "") {
 		bad("API domain name and certificate: set both or neither")

@@ -39,16 +39,38 @@ func TestInvalidPropsAreAllReportedWithTheirSetting(t *testing.T) {
 		StaffCIDRs:             []string{"10.0.0.0/33"},
 		AlarmEmail:             "ops",
 		APIDomainName:          "api.council.example",
+		ContactEmail:           "Client Finance <cf@council.example>",
+		LogoURL:                "https://cdn.example/logo.png",
+		CouncilURL:             "www.council.example",
 	}.WithDefaults()
 	err := p.Validate()
 	if err == nil {
 		t.Fatal("invalid settings accepted")
 	}
 	for _, want := range []string{"sender address", "reviewer", "must use https", "client reference pattern",
-		"staff networks", "alarm email", "no bootstrap", "set both or neither"} {
+		"staff networks", "alarm email", "no bootstrap", "set both or neither", "contact email", "logo URL", "council URL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}
+	}
+}
+
+// The pages and the API are one site: the portal URL is its origin, and the custom domain its host.
+func TestThePortalIsTheSitesOrigin(t *testing.T) {
+	dir := fakeAssets(t)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	for url, domain := range map[string]string{"https://portal.council.example/app": "", "https://portal.council.example": "api.council.example"} {
+		p := testProps(dir)
+		p.PortalURL, p.APIDomainName = url, domain
+		if domain == "" {
+			p.APICertificateARN = ""
+		}
+		if err := p.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "portal") {
+			t.Errorf("portal %s with domain %q: %v; want refused", url, domain, err)
+		}
+	}
+	if err := testProps(dir).WithDefaults().Validate(); err != nil {
+		t.Errorf("the test props: %v", err)
 	}
 }
 
@@ -146,7 +168,7 @@ func TestMinimalSettingsStillMakeACompleteStack(t *testing.T) {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
 			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 				string(wiring.APIURL): map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-					map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Api"))}, "/" + StageName,
+					map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Api"))}, "/" + StageName + wiring.APIPrefix,
 				})}},
 			})},
 		})

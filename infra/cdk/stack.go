@@ -56,7 +56,8 @@ type build struct {
 
 	api       awsapigateway.RestApi
 	validator awsapigateway.RequestValidator
-	apiURL    *string
+	siteURL   *string // the pages; the portal's URL once the custom domain points here
+	apiURL    *string // the JSON API: the site's wiring.APIPrefix
 	webACL    awswafv2.CfnWebACL
 
 	fns         []*function // in wiring order

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,14 +28,16 @@ func main() {
 		}
 		return def
 	}
+	portal := env("CFP_PORTAL_URL", "http://localhost:8080")
 	settings := map[wiring.Setting]string{
-		wiring.PortalURL: env("CFP_PORTAL_URL", "http://localhost:8080"),
+		wiring.PortalURL: portal,
 		wiring.Reviewers: env("CFP_REVIEWERS", "client.finance@council.example"),
 		wiring.MailFrom:  env("CFP_MAIL_FROM", "no-reply@council.example"),
 	}
 	cfg := stack.Config{
 		Root:     root,
 		DataDir:  env("CFP_DATA_DIR", filepath.Join(root, ".local", "data")),
+		Site:     env("CFP_SITE_ADDR", siteAddr(portal)),
 		API:      env("CFP_API_ADDR", "127.0.0.1:3000"),
 		Lambda:   env("CFP_LAMBDA_ADDR", "127.0.0.1:3001"),
 		S3:       env("CFP_S3_ADDR", "127.0.0.1:9000"),
@@ -52,19 +55,28 @@ func main() {
 	}
 	fmt.Printf(`
 Client Finance Portal: local stack running
-  API              %s      (its OpenAPI description at %s/openapi.yaml)
+  Open the portal  %s      (pages at /, the API at /api)
+  API              %s      (the API alone, for curl; its OpenAPI description at %s/openapi.yaml)
   Mailbox          %s      (browser; JSON at %s/store)
   S3               %s      (buckets %s, %s)
   DynamoDB Local   %s      (table %s)
   Lambda Invoke    %s      (make invoke FN=... EVENT=...)
-  Portal origin    %s
   Data directory   %s
 Press Ctrl-C to stop.
-`, st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
-		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.Settings[wiring.PortalURL], st.DataDir)
+`, st.Settings[wiring.PortalURL], st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
+		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.DataDir)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\nStopping...")
 	_ = st.Close()
+}
+
+// siteAddr is where the site listens for the portal URL: its port, on the loopback address.
+func siteAddr(portal string) string {
+	u, err := url.Parse(portal)
+	if err != nil || u.Port() == "" {
+		fail(fmt.Errorf("CFP_PORTAL_URL %q: want http://localhost:<port>", portal))
+	}
+	return "127.0.0.1:" + u.Port()
 }
 
 func fail(err error) {

@@ -3,4 +3,8 @@
 // the schedule, SES feedback). infra/local and infra/cdk both read it, so the laptop stack and the
 // AWS stack cannot drift apart. It holds no values: each stack supplies the value of every Setting,
 // and a setting a stack leaves unset takes the one default shared/setting declares.
+//
+// One site, one shape: the JSON routes are written under APIPrefix (/api), the pages (the site's,
+// the staff review pages) at the root, so API Gateway's resources, the handlers' route tables and
+// the events' resource are the same strings in AWS and locally.
 package wiring

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,10 @@ import (
 )
 
 const settingPath = "github.com/council/cfp/shared/setting"
+
+// readers are the shared packages that read settings for a function, by the call that does it:
+// a function calling page.ReadBrand reads every setting shared/page reads.
+var readers = map[string]string{"ReadBrand": filepath.Join("shared", "page")}
 
 var root = filepath.Join("..", "..")
 
@@ -127,7 +132,13 @@ func TestEveryFunctionReadsExactlyItsWiredSettings(t *testing.T) {
 	names := settingNames(t)
 	how := map[Setting]string{}
 	for _, f := range Functions {
-		r := readsOf(t, parseDir(t, filepath.Join(root, f.Dir())), names)
+		files := parseDir(t, filepath.Join(root, f.Dir()))
+		r := readsOf(t, files, names)
+		for call, dir := range readers {
+			if calls(files, call) {
+				maps.Copy(r.by, readsOf(t, parseDir(t, filepath.Join(root, dir)), names).by)
+			}
+		}
 		for _, o := range r.otherEnv {
 			t.Errorf("%s: %s reads the environment; read settings through package setting", f.Name, o)
 		}
@@ -152,6 +163,20 @@ func TestEveryFunctionReadsExactlyItsWiredSettings(t *testing.T) {
 			t.Errorf("%s: reads no setting at all", f.Name)
 		}
 	}
+}
+
+// calls reports whether any of the files calls a function or method of that name.
+func calls(files map[string]*ast.File, name string) bool {
+	found := false
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == name {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // Only package setting reads settings; package cloud reads the variables Lambda and the AWS SDK

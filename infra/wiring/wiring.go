@@ -28,7 +28,21 @@ const (
 	IPRequestLimit  = setting.IPRequestLimit
 	ReviewLinkDays  = setting.ReviewLinkDays
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
+	EvidenceDays    = setting.EvidenceDays
+
+	CouncilName      = setting.CouncilName
+	CouncilURL       = setting.CouncilURL
+	ServiceName      = setting.ServiceName
+	ContactPhone     = setting.ContactPhone
+	ContactEmail     = setting.ContactEmail
+	OpeningHours     = setting.OpeningHours
+	LogoURL          = setting.LogoURL
+	PrivacyURL       = setting.PrivacyURL
+	AccessibilityURL = setting.AccessibilityURL
 )
+
+// Brand is the council's branding every page shows (page.ReadBrand reads them all).
+var Brand = []Setting{CouncilName, CouncilURL, ServiceName, ContactPhone, ContactEmail, OpeningHours, LogoURL, PrivacyURL, AccessibilityURL}
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
 const (
@@ -38,6 +52,11 @@ const (
 
 // Bucket names a bucket by the setting that holds its name.
 type Bucket = Setting
+
+// APIPrefix is where the JSON API sits on the site: its routes are written with it, so API
+// Gateway's resources, the handlers' route tables and the events' resource are one shape. Pages
+// (the portal's, the staff review pages) have none.
+const APIPrefix = "/api"
 
 // RequestHeaders are the headers the portal may send across origins beyond the simple ones, which
 // a CORS preflight allows: the JSON body's type, a continuation token, and a create's idempotency key.
@@ -106,10 +125,10 @@ var Functions = []Function{
 		Description: "Access requests: create, upload forms, submit, status",
 		Settings:    with(UploadsBucket, S3PathStyle, PortalURL, InsecureCookies, IPRequestLimit, ReviewLinkDays, Reviewers),
 		Routes: []Route{
-			{"POST", "/access-requests"},
-			{"GET", "/access-requests/{id}"},
-			{"POST", "/access-requests/{id}/submit"},
-			{"POST", "/access-requests/{id}/evidence"},
+			{"POST", "/api/access-requests"},
+			{"GET", "/api/access-requests/{id}"},
+			{"POST", "/api/access-requests/{id}/submit"},
+			{"POST", "/api/access-requests/{id}/evidence"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true, Write: []BucketPrefix{{UploadsBucket, "evidence/"}}, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
@@ -139,15 +158,15 @@ var Functions = []Function{
 		Description: "Accounts, sign-in, sessions and the signed-in portal",
 		Settings:    with(DocumentsBucket, S3PathStyle, PortalURL, APIURL, InsecureCookies, MailFrom, MailConfigSet), // sends sign-in codes itself
 		Routes: []Route{
-			{"POST", "/account/register"},
-			{"POST", "/account/verify"},
-			{"POST", "/session"},
-			{"POST", "/session/verify"},
-			{"DELETE", "/session"},
-			{"GET", "/me"},
-			{"GET", "/clients/{clientReference}/documents"},
-			{"GET", "/clients/{clientReference}/grantees"},
-			{"GET", "/documents/{id}/download"},
+			{"POST", "/api/account/register"},
+			{"POST", "/api/account/verify"},
+			{"POST", "/api/session"},
+			{"POST", "/api/session/verify"},
+			{"DELETE", "/api/session"},
+			{"GET", "/api/me"},
+			{"GET", "/api/clients/{clientReference}/documents"},
+			{"GET", "/api/clients/{clientReference}/grantees"},
+			{"GET", "/api/documents/{id}/download"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{DocumentsBucket, "published/"}}, SendMail: true},
@@ -162,6 +181,22 @@ var Functions = []Function{
 			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}},
 			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}},
 			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}}},
+	},
+	{
+		Name:        "site",
+		Description: "The start page, the footer's pages and the static files",
+		// No table, bucket or mail: it renders the council's branding and nothing else.
+		Settings: append([]Setting{InsecureCookies, EvidenceDays}, Brand...),
+		Routes: []Route{
+			{"GET", "/"},
+			{"GET", "/accessibility"},
+			{"GET", "/privacy"},
+			{"GET", "/cookies"},
+			{"GET", "/contact"},
+			{"GET", "/assets/{file}"},
+			{"GET", "/{proxy+}"}, // every other path: a "page not found" page
+		},
+		MemoryMB: 128, Timeout: 5 * time.Second,
 	},
 	{
 		Name:         "notify",

@@ -104,16 +104,17 @@ func For(e access.Event) (Message, bool) {
 	return m, true
 }
 
-// Bases are the public base URLs links are made from.
+// Bases are the public base URLs links are made from. Every link now opens a page of the portal's
+// site; API is no longer used for links (its readers, API_URL, can go).
 type Bases struct{ API, Portal string }
 
 // URL is the link a token of this purpose opens.
 func (b Bases) URL(l Link, token string) string {
-	api, portal := strings.TrimRight(b.API, "/"), strings.TrimRight(b.Portal, "/")
+	portal := strings.TrimRight(b.Portal, "/")
 	t := url.QueryEscape(token)
 	switch l.Purpose {
-	case Review:
-		return api + "/review/" + url.PathEscape(token)
+	case Review: // a page of the site, as every link is
+		return portal + "/review/" + url.PathEscape(token)
 	case Invitation:
 		return portal + "/register?invitation=" + t
 	case Verify:

@@ -67,9 +67,9 @@ func TestValuesAreEscapedInHTMLAndLinksShownInFull(t *testing.T) {
 	if strings.Contains(r.HTML, "<script>") || !strings.Contains(r.HTML, "&lt;script&gt;") || !strings.Contains(r.Text, "<script>") {
 		t.Errorf("escaping: %s", r.HTML)
 	}
-	link := Bases{API: "https://api.example"}.URL(Link{Purpose: Review}, "abc")
+	link := Bases{Portal: "https://portal.example"}.URL(Link{Purpose: Review}, "abc")
 	r, _ = Render(Message{Template: ReadyForReview, Request: "r", Relationship: access.Deputy, Link: &Link{TTL: 7 * 24 * time.Hour}}, link, bases)
-	if !strings.Contains(r.Text, "https://api.example/review/abc") || !strings.Contains(r.HTML, "https://api.example/review/abc") {
+	if !strings.Contains(r.Text, "https://portal.example/review/abc") || !strings.Contains(r.HTML, "https://portal.example/review/abc") {
 		t.Errorf("link not shown in full: %s", r.Text)
 	}
 }

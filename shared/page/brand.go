@@ -1,5 +1,7 @@
 package page
 
+import "github.com/council/cfp/shared/setting"
+
 // Brand is what a council configures about itself: it shows in every page's header and footer,
 // and the emails use the same values (the contact email is also their Reply-To).
 type Brand struct {
@@ -21,25 +23,29 @@ type Brand struct {
 	ContactURL       string
 }
 
-// Sample is the local stack's council. The phone number is from Ofcom's drama range and the
-// domain is reserved, so nothing here reaches a real person.
-func Sample() Brand {
+// ReadBrand reads the council's branding from its settings (shared/setting names them and gives
+// their sample values); the footer's cookies and contact pages are always the site's own.
+func ReadBrand(r *setting.Reader) Brand {
 	return Brand{
-		Council:          "Example Borough Council",
-		CouncilURL:       "https://www.example.gov.uk/",
-		Service:          "Client Finance Portal",
+		Council:          r.Required(setting.CouncilName),
+		CouncilURL:       r.Required(setting.CouncilURL),
+		LogoURL:          r.Optional(setting.LogoURL),
+		Service:          r.Required(setting.ServiceName),
 		ServiceURL:       "/",
 		Phase:            "Beta",
 		FeedbackURL:      "/contact",
-		Phone:            "020 7946 0000",
-		Email:            "clientfinance@example.gov.uk",
-		OpeningHours:     "Monday to Friday, 9am to 5pm (except bank holidays)",
-		AccessibilityURL: "/accessibility",
-		PrivacyURL:       "/privacy",
+		Phone:            r.Required(setting.ContactPhone),
+		Email:            r.Required(setting.ContactEmail),
+		OpeningHours:     r.Required(setting.OpeningHours),
+		AccessibilityURL: r.Required(setting.AccessibilityURL),
+		PrivacyURL:       r.Required(setting.PrivacyURL),
 		CookiesURL:       "/cookies",
 		ContactURL:       "/contact",
 	}
 }
+
+// Sample is the local stack's council: every branding setting at its sample value.
+func Sample() Brand { return ReadBrand(setting.From(nil)) }
 
 // themeColour is the brand colour in assets/portal.scss, for browsers that tint their own bar.
 const themeColour = "#00615c"

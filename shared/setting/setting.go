@@ -32,8 +32,37 @@ const (
 	// (shared addresses such as libraries make more than one person's worth).
 	IPRequestLimit Name = "REQUEST_LIMIT_PER_IP_HOUR"
 	ReviewLinkDays Name = "REVIEW_LINK_DAYS" // how many days a reviewer's link works
+	// EvidenceDays is how many days uploaded evidence is kept (the bucket's lifecycle deletes it;
+	// the privacy notice says so).
+	EvidenceDays Name = "EVIDENCE_RETENTION_DAYS"
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Name = "S3_PATH_STYLE"
+
+	// The council's branding and contact details, shown on every page (page.ReadBrand reads them).
+	// Unset, each takes the local stack's sample value below; `make deploy` requires the council's
+	// name, phone and contact email.
+	CouncilName      Name = "COUNCIL_NAME"
+	CouncilURL       Name = "COUNCIL_URL" // the council's own site, where its name links
+	ServiceName      Name = "SERVICE_NAME"
+	ContactPhone     Name = "CONTACT_PHONE"
+	ContactEmail     Name = "CONTACT_EMAIL"
+	OpeningHours     Name = "OPENING_HOURS"
+	LogoURL          Name = "LOGO_URL" // optional: a path on the site (images come from 'self' only)
+	PrivacyURL       Name = "PRIVACY_URL"
+	AccessibilityURL Name = "ACCESSIBILITY_URL"
+)
+
+// The sample council: an Ofcom drama-range phone number and a reserved domain, so nothing reaches
+// a real person. The privacy and accessibility pages default to the site's own.
+const (
+	SampleCouncilName       = "Example Borough Council"
+	SampleCouncilURL        = "https://www.example.gov.uk/"
+	DefaultServiceName      = "Client Finance Portal"
+	SampleContactPhone      = "020 7946 0000"
+	SampleContactEmail      = "clientfinance@example.gov.uk"
+	SampleOpeningHours      = "Monday to Friday, 9am to 5pm (except bank holidays)"
+	DefaultPrivacyURL       = "/privacy"
+	DefaultAccessibilityURL = "/accessibility"
 )
 
 // The defaults of the optional settings. A stack that leaves one unset gets the same value.
@@ -44,6 +73,7 @@ const (
 	DefaultMailRate        = 10 // SES's starting rate for an account out of the sandbox
 	DefaultIPRequestLimit  = 60
 	DefaultReviewLinkDays  = 7
+	DefaultEvidenceDays    = 90
 )
 
 // Default is the setting's value when it is unset, written as its variable would be; "" for a
@@ -62,6 +92,24 @@ func (n Name) Default() string {
 		return strconv.Itoa(DefaultIPRequestLimit)
 	case ReviewLinkDays:
 		return strconv.Itoa(DefaultReviewLinkDays)
+	case EvidenceDays:
+		return strconv.Itoa(DefaultEvidenceDays)
+	case CouncilName:
+		return SampleCouncilName
+	case CouncilURL:
+		return SampleCouncilURL
+	case ServiceName:
+		return DefaultServiceName
+	case ContactPhone:
+		return SampleContactPhone
+	case ContactEmail:
+		return SampleContactEmail
+	case OpeningHours:
+		return SampleOpeningHours
+	case PrivacyURL:
+		return DefaultPrivacyURL
+	case AccessibilityURL:
+		return DefaultAccessibilityURL
 	}
 	return ""
 }

@@ -94,6 +94,8 @@ func TestDeploySynthesisWithAccountAndRegion(t *testing.T) {
 	synthAsDeploy(t, map[string]string{
 		"CFP_MAIL_FROM": "no-reply@portal.council.example", "CFP_REVIEWERS": "client.finance@council.example",
 		"CFP_PORTAL_URL": "https://portal.council.example", "CFP_ALARM_EMAIL": "ops@council.example",
+		"CFP_COUNCIL_NAME": "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",
+		"CFP_CONTACT_EMAIL": "client.finance@council.example",
 	})
 }
 
@@ -109,5 +111,10 @@ func TestDeploySynthesisWithEveryOptionalSetting(t *testing.T) {
 		"CFP_EVIDENCE_RETENTION_DAYS":  "30", "CFP_NOTICE_QUIET_PERIOD": "5m", "CFP_NOTICE_MAX_DELAY": "1h",
 		"CFP_MAIL_MAX_PER_SECOND": "14", "CFP_REQUEST_LIMIT_PER_IP_HOUR": "40", "CFP_REVIEW_LINK_DAYS": "5",
 		"CFP_RATE_LIMIT_PER_5_MIN": "500",
+		"CFP_COUNCIL_NAME":         "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",
+		"CFP_CONTACT_EMAIL": "client.finance@council.example", "CFP_COUNCIL_URL": "https://www.council.example/",
+		"CFP_SERVICE_NAME": "Client Finance Portal", "CFP_OPENING_HOURS": "Monday to Friday, 9am to 5pm",
+		"CFP_LOGO_URL": "/assets/logo.svg", "CFP_PRIVACY_URL": "https://www.council.example/privacy",
+		"CFP_ACCESSIBILITY_URL": "/accessibility",
 	})
 }

@@ -126,14 +126,14 @@ func healthy() Preflight {
 		Mail:         fakeMail{identity: verified(), account: production()},
 		Functions:    fakeFunctions{limit: 1000, unreserved: 1000},
 		APIAccount:   fakeAPIAccount{role: "arn:aws:iam::111122223333:role/cfp-ApiCloudWatchRole73EC6FC4-AbCdEf"},
-		Certificates: fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("*.portal.council.example")}},
+		Certificates: fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("portal.council.example"), SubjectAlternativeNames: []string{"*.portal.council.example"}}},
 		Region:       "eu-west-2",
 	}
 }
 
 func deployment() target {
 	return target{stack: "cfp", region: "eu-west-2", props: cdk.StackProps{MailDomain: "council.example", MailMaxPerSecond: 10, PortalURL: "https://portal.council.example",
-		APIDomainName: "api.portal.council.example", APICertificateARN: certARN},
+		APIDomainName: "portal.council.example", APICertificateARN: certARN},
 		resources: map[string][]string{"AWS::SES::EmailIdentity": {"council.example"}}}
 }
 
@@ -257,14 +257,14 @@ func TestForeignLogRoleFailsUnlessAcknowledged(t *testing.T) {
 
 func TestCertificate(t *testing.T) {
 	ctx, p, d := context.Background(), healthy(), deployment()
-	only(t, p.certificate(ctx, d), OK, "issued for api.portal.council.example")
+	only(t, p.certificate(ctx, d), OK, "issued for portal.council.example")
 
 	none := d
 	none.props.APICertificateARN, none.props.APIDomainName = "", ""
 	only(t, p.certificate(ctx, none), OK, "none set")
 
 	p.Certificates = fakeCertificates{}
-	only(t, p.certificate(ctx, d), Fail, "not in this account in eu-west-2", "request-certificate --region eu-west-2 --domain-name api.portal.council.example")
+	only(t, p.certificate(ctx, d), Fail, "not in this account in eu-west-2", "request-certificate --region eu-west-2 --domain-name portal.council.example")
 
 	p.Certificates = fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusPendingValidation, DomainName: aws.String("api.portal.council.example")}}
 	only(t, p.certificate(ctx, d), Fail, "pending validation", "validation CNAME")
@@ -273,12 +273,12 @@ func TestCertificate(t *testing.T) {
 	only(t, p.certificate(ctx, d), Fail, "EXPIRED")
 
 	// A wildcard covers one label only.
-	p.Certificates = fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("*.council.example"),
+	p.Certificates = fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("*.example"),
 		SubjectAlternativeNames: []string{"council.example"}}}
-	only(t, p.certificate(ctx, d), Fail, "not for api.portal.council.example")
+	only(t, p.certificate(ctx, d), Fail, "not for portal.council.example")
 
-	p.Certificates = fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("portal.council.example"),
-		SubjectAlternativeNames: []string{"portal.council.example", "API.portal.council.example"}}}
+	p.Certificates = fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("council.example"),
+		SubjectAlternativeNames: []string{"council.example", "PORTAL.council.example"}}}
 	only(t, p.certificate(ctx, d), OK)
 }
 
@@ -306,7 +306,9 @@ func withSettings(p Preflight, root string, values map[settings.Setting]string) 
 var complete = map[settings.Setting]string{
 	settings.MailFrom: "no-reply@council.example", settings.Reviewers: "client.finance@council.example",
 	settings.PortalURL: "https://portal.council.example", settings.AlarmEmail: "ops@council.example",
-	settings.APIDomain: "api.portal.council.example", settings.APICertificate: certARN, settings.MailRate: "14",
+	settings.APIDomain: "portal.council.example", settings.APICertificate: certARN, settings.MailRate: "14",
+	settings.CouncilName: "Example Borough Council", settings.ContactPhone: "020 7946 0000",
+	settings.ContactEmail: "client.finance@council.example",
 }
 
 func TestRunPassesAHealthyAccount(t *testing.T) {

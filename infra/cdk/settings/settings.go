@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/council/cfp/infra/cdk"
+	"github.com/council/cfp/shared/setting"
 )
 
 // Setting is one deployment setting: its CDK context key and its environment variable.
@@ -39,6 +40,16 @@ var (
 	RequestLimit     = Setting{"requestLimitPerIpHour", "CFP_REQUEST_LIMIT_PER_IP_HOUR"}
 	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
+
+	CouncilName      = Setting{"councilName", "CFP_COUNCIL_NAME"}
+	CouncilURL       = Setting{"councilUrl", "CFP_COUNCIL_URL"}
+	ServiceName      = Setting{"serviceName", "CFP_SERVICE_NAME"}
+	ContactPhone     = Setting{"contactPhone", "CFP_CONTACT_PHONE"}
+	ContactEmail     = Setting{"contactEmail", "CFP_CONTACT_EMAIL"}
+	OpeningHours     = Setting{"openingHours", "CFP_OPENING_HOURS"}
+	LogoURL          = Setting{"logoUrl", "CFP_LOGO_URL"}
+	PrivacyURL       = Setting{"privacyUrl", "CFP_PRIVACY_URL"}
+	AccessibilityURL = Setting{"accessibilityUrl", "CFP_ACCESSIBILITY_URL"}
 )
 
 // examples stand in for the settings a deployment must make, so that `make synth` works on a
@@ -49,6 +60,10 @@ var examples = map[Setting]string{
 	Reviewers:  "client.finance@council.example",
 	PortalURL:  "https://portal.council.example",
 	AlarmEmail: "cfp-alarms@council.example",
+	// The council's name, phone and email show on every page: shared/setting's sample council.
+	CouncilName:  setting.SampleCouncilName,
+	ContactPhone: setting.SampleContactPhone,
+	ContactEmail: "client.finance@council.example",
 }
 
 // Config is one deployment, read and checked.
@@ -119,6 +134,15 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		RequestsPerIPPerHour:   number(RequestLimit),
 		ReviewLinkDays:         number(ReviewLinkDays),
 		RateLimitPer5Min:       number(RateLimit),
+		CouncilName:            required(CouncilName),
+		CouncilURL:             get(CouncilURL),
+		ServiceName:            get(ServiceName),
+		ContactPhone:           required(ContactPhone),
+		ContactEmail:           required(ContactEmail),
+		OpeningHours:           get(OpeningHours),
+		LogoURL:                get(LogoURL),
+		PrivacyURL:             get(PrivacyURL),
+		AccessibilityURL:       get(AccessibilityURL),
 	}
 	if p.AssetRoot == "" {
 		p.AssetRoot = filepath.Join(repoRoot, ".local", "build")

@@ -47,6 +47,15 @@ func TestEverySettingIsRead(t *testing.T) {
 		MailRate:         "14",
 		RequestLimit:     "40",
 		RateLimit:        "500",
+		CouncilName:      "Northshire County Council",
+		CouncilURL:       "https://www.northshire.gov.uk/",
+		ServiceName:      "Client Finance Portal",
+		ContactPhone:     "01632 960000",
+		ContactEmail:     "clientfinance@council.gov.uk",
+		OpeningHours:     "Monday to Friday, 9am to 5pm",
+		LogoURL:          "/assets/logo.svg",
+		PrivacyURL:       "https://www.northshire.gov.uk/privacy",
+		AccessibilityURL: "/accessibility",
 		Strict:           "true",
 	}), root, "", "")
 	if err != nil {
@@ -56,7 +65,10 @@ func TestEverySettingIsRead(t *testing.T) {
 	if c.StackName != "cfp-prod" || p.MailDomain != "council.gov.uk" || !slices.Equal(p.Reviewers, []string{"a@council.gov.uk", "b@council.gov.uk"}) ||
 		p.ClientReferencePattern != `^C[0-9]{7}$` || len(p.StaffCIDRs) != 2 || p.AlarmEmail != "ops@council.gov.uk" ||
 		p.EvidenceRetentionDays != 30 || p.NoticeQuietPeriod != 5*time.Minute || p.NoticeMaxDelay != time.Hour ||
-		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 {
+		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 ||
+		p.CouncilName != "Northshire County Council" || p.CouncilURL != "https://www.northshire.gov.uk/" || p.ServiceName != "Client Finance Portal" ||
+		p.ContactPhone != "01632 960000" || p.ContactEmail != "clientfinance@council.gov.uk" || p.OpeningHours != "Monday to Friday, 9am to 5pm" ||
+		p.LogoURL != "/assets/logo.svg" || p.PrivacyURL != "https://www.northshire.gov.uk/privacy" || p.AccessibilityURL != "/accessibility" {
 		t.Errorf("settings not carried into props: %+v", p)
 	}
 	if p.AssetRoot != filepath.Join(root, ".local", "build") {
@@ -73,7 +85,7 @@ func TestSynthWithoutSettingsUsesExamplesButDeployRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("plain synth must work without settings: %v", err)
 	}
-	if !strings.HasSuffix(c.Props.MailFrom, ".example") || len(c.Examples) != 4 {
+	if !strings.HasSuffix(c.Props.MailFrom, ".example") || len(c.Examples) != 7 {
 		t.Errorf("examples %v, mail from %q", c.Examples, c.Props.MailFrom)
 	}
 
@@ -81,7 +93,7 @@ func TestSynthWithoutSettingsUsesExamplesButDeployRefuses(t *testing.T) {
 	if err == nil {
 		t.Fatal("strict (deploy) accepted missing settings")
 	}
-	for _, s := range []Setting{MailFrom, Reviewers, PortalURL, AlarmEmail} {
+	for _, s := range []Setting{MailFrom, Reviewers, PortalURL, AlarmEmail, CouncilName, ContactPhone, ContactEmail} {
 		if !strings.Contains(err.Error(), s.Env) {
 			t.Errorf("error does not name %s: %v", s.Env, err)
 		}

@@ -108,3 +108,78 @@ func TestReviewInABrowser(t *testing.T) {
 	}
 	waitMail(t, email, "Your request for access was approved")
 }
+
+// siteRun is what infra/local/browser/site.mjs prints.
+type siteRun struct {
+	Pages []struct {
+		Path, Title, H1, Styled, Start string
+		JavaScript, JSEnabledClass     bool
+		Status, RulesPassed            int
+		Violations                     []struct {
+			ID, Impact, Help string
+			Nodes            []string
+		}
+	}
+	CSPViolations []string
+	PageErrors    []string
+	Error         string
+}
+
+// The start page and the four footer pages open in Chromium through the portal's address, with
+// JavaScript on and off, styled by the council's stylesheet, and axe finds no WCAG 2.2 A or AA
+// violation on any. CFP_SCREENSHOT=<file.png> keeps a picture of the start page.
+func TestSitePagesInABrowser(t *testing.T) {
+	root, err := services.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "infra", "local", "browser")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed in %s: run `make deps` (infra/local/install.sh): %v", dir, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	args := []string{"site.mjs", portal}
+	if shot := os.Getenv("CFP_SCREENSHOT"); shot != "" {
+		args = append(args, shot)
+	}
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	var run siteRun
+	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
+		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
+	}
+	if runErr != nil || run.Error != "" {
+		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
+	}
+	if len(run.Pages) != 10 {
+		t.Fatalf("%d pages checked, want 5 with JavaScript and 5 without", len(run.Pages))
+	}
+	for _, p := range run.Pages {
+		name := p.Path + map[bool]string{true: " (JavaScript on)", false: " (JavaScript off)"}[p.JavaScript]
+		if p.Status != 200 || p.H1 == "" || !strings.Contains(p.Title, "Example Borough Council") {
+			t.Errorf("%s: status %d, title %q, h1 %q", name, p.Status, p.Title, p.H1)
+		}
+		if p.RulesPassed == 0 {
+			t.Errorf("%s: axe checked nothing", name)
+		}
+		for _, v := range p.Violations {
+			t.Errorf("%s: WCAG violation %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+		if p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
+			t.Errorf("%s: the header's background is %q: the stylesheet did not apply", name, p.Styled)
+		}
+		if p.JSEnabledClass != p.JavaScript {
+			t.Errorf("%s: the page's script ran: %v", name, p.JSEnabledClass)
+		}
+		if p.Path == "/" && p.Start != "/request/relationship" {
+			t.Errorf("%s: the start button links to %q", name, p.Start)
+		}
+	}
+	if len(run.CSPViolations) > 0 || len(run.PageErrors) > 0 {
+		t.Errorf("the browser reported: CSP %v, errors %v", run.CSPViolations, run.PageErrors)
+	}
+}

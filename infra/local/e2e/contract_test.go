@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/contract"
 )
 
@@ -29,7 +30,13 @@ func contractRouter(t *testing.T) routers.Router {
 		if doc, routerErr = contract.Load(context.Background()); routerErr != nil {
 			return
 		}
-		doc.Servers = openapi3.Servers{{URL: stk.APIURL}}
+		// The API as the tests call it (no prefix), and on the site under /api.
+		doc.Servers = openapi3.Servers{{URL: stk.APIURL}, {URL: portal + wiring.APIPrefix}}
+		for _, item := range doc.Paths.Map() {
+			if len(item.Servers) > 0 { // the pages, which sit on the site
+				item.Servers = openapi3.Servers{{URL: portal}}
+			}
+		}
 		router, routerErr = gorillamux.NewRouter(doc)
 	})
 	if routerErr != nil {

@@ -75,8 +75,8 @@ func reviewLink(t *testing.T, id string, n int) string {
 		}
 		return false
 	})
-	if link == "" || !strings.HasPrefix(link, stk.APIURL+"/review/") {
-		t.Fatalf("the review email has no review link on the API: %q", link)
+	if link == "" || !strings.HasPrefix(link, portal+"/review/") {
+		t.Fatalf("the review email has no review link on the site: %q", link)
 	}
 	return link
 }
@@ -392,7 +392,7 @@ func TestReviewBadLinksAndForms(t *testing.T) {
 		IssuedAt: past.Add(-7 * 24 * time.Hour), ExpiresAt: past}); err != nil {
 		t.Fatal(err)
 	}
-	expiredLink := stk.APIURL + "/review/" + expired.Reveal()
+	expiredLink := portal + "/review/" + expired.Reveal()
 	if resp, body := reviewGet(t, expiredLink); resp.StatusCode != http.StatusGone || !strings.Contains(body, "expired") {
 		t.Errorf("expired link: %d", resp.StatusCode)
 	}
@@ -403,7 +403,7 @@ func TestReviewBadLinksAndForms(t *testing.T) {
 	}
 
 	// A tampered link: one character changed, one dropped, one added.
-	tok := strings.TrimPrefix(link, stk.APIURL+"/review/")
+	tok := strings.TrimPrefix(link, portal+"/review/")
 	flip := "A"
 	if tok[0] == 'A' {
 		flip = "B"
@@ -412,10 +412,10 @@ func TestReviewBadLinksAndForms(t *testing.T) {
 		if bad == tok {
 			continue
 		}
-		if resp, _ := reviewGet(t, stk.APIURL+"/review/"+bad); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := reviewGet(t, portal+"/review/"+bad); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("tampered link: %d", resp.StatusCode)
 		}
-		if resp, _ := reviewPost(t, stk.APIURL+"/review/"+bad, form); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := reviewPost(t, portal+"/review/"+bad, form); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("POST to a tampered link: %d", resp.StatusCode)
 		}
 	}
@@ -426,7 +426,7 @@ func TestReviewBadLinksAndForms(t *testing.T) {
 		IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if resp, _ := reviewGet(t, stk.APIURL+"/review/"+inv.Reveal()); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := reviewGet(t, portal+"/review/"+inv.Reveal()); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an invitation token opened a review: %d", resp.StatusCode)
 	}
 

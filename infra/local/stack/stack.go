@@ -41,9 +41,12 @@ const (
 
 // Config says where everything listens. An address with port 0 takes a free port (tests).
 type Config struct {
-	Root     string // repository root
-	DataDir  string // persistent data; "" for a throw-away directory
-	API      string // the API gateway, e.g. 127.0.0.1:3000
+	Root    string // repository root
+	DataDir string // persistent data; "" for a throw-away directory
+	// Site is the whole site, pages at / and the API at /api, as the AWS custom domain serves it,
+	// e.g. 127.0.0.1:8080. Without PORTAL_URL in Settings, the portal is http://localhost:<its port>.
+	Site     string
+	API      string // the API alone, without the /api prefix (tests, curl), e.g. 127.0.0.1:3000
 	Lambda   string // the Lambda Invoke API (make invoke), e.g. 127.0.0.1:3001
 	S3       string
 	Mailbox  string
@@ -63,7 +66,8 @@ type Config struct {
 type Proxies struct{ DynamoDB, S3, SES *faults.Proxy }
 
 // Defaults are the local values of every setting: shared/setting's default, the same as in AWS,
-// unless the laptop needs another. API_URL is filled in from where the API listens.
+// unless the laptop needs another. API_URL is filled in from where the API listens, and PORTAL_URL,
+// unless given, from where the site does.
 func Defaults() map[wiring.Setting]string {
 	values := map[wiring.Setting]string{}
 	for _, f := range wiring.Functions {
@@ -94,9 +98,11 @@ func Defaults() map[wiring.Setting]string {
 
 // Stack is the running system.
 type Stack struct {
-	APIURL, LambdaURL, S3URL, MailboxURL, DynamoURL, DataDir string
-	Settings                                                 map[wiring.Setting]string
-	Faults                                                   Proxies
+	// SiteURL is where the site listens (pages at /, the API at /api); APIURL is the API alone,
+	// where /x is the site's /api/x.
+	SiteURL, APIURL, LambdaURL, S3URL, MailboxURL, DynamoURL, DataDir string
+	Settings                                                          map[wiring.Setting]string
+	Faults                                                            Proxies
 
 	pools    map[string]*runtimeapi.Pool
 	s3       *s3front.Server
@@ -138,6 +144,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	// Listeners first, so every URL is known before any process is given its environment.
+	siteL, err := listen(cfg.Site)
+	if err != nil {
+		return nil, fmt.Errorf("site address: %w", err)
+	}
+	st.SiteURL = "http://" + siteL.Addr().String()
+	if _, given := cfg.Settings[wiring.PortalURL]; !given {
+		// localhost, not 127.0.0.1: the origin a person's browser shows, as in make run.
+		st.Settings[wiring.PortalURL] = "http://localhost:" + strconv.Itoa(siteL.Addr().(*net.TCPAddr).Port)
+	}
 	apiL, err := listen(cfg.API)
 	if err != nil {
 		return nil, fmt.Errorf("API address: %w", err)
@@ -211,7 +226,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 	gateway := apigw.New(routes, st.log, apigw.CORS(web.Origin(st.Settings[wiring.PortalURL]), wiring.RequestHeaders...))
-	st.serve(apiL, withContract(gateway))
+	st.serve(siteL, withContract(wiring.APIPrefix, gateway))
+	st.serve(apiL, withContract("", withoutPrefix(gateway)))
 	st.serve(s3L, st.s3)
 	lambdaAPI := http.NewServeMux()
 	lambdaAPI.HandleFunc("/2015-03-31/functions/", st.invokeAPI)
@@ -438,11 +454,25 @@ func Build(ctx context.Context, root, dir string) (map[string]string, error) {
 	return bins, nil
 }
 
-// withContract serves the API's OpenAPI description at /openapi.yaml beside the API, for people and
-// tools working against the local stack (API Gateway itself serves only the routes).
-func withContract(api http.Handler) http.Handler {
+// withoutPrefix serves the API without its prefix: /x is the site's /api/x. Only API routes are
+// reached this way; pages are the site's.
+func withoutPrefix(site http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/openapi.yaml" && r.Method == http.MethodGet {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = wiring.APIPrefix + r.URL.Path
+		r2.URL.RawPath = ""
+		if r.URL.RawPath != "" {
+			r2.URL.RawPath = wiring.APIPrefix + r.URL.RawPath
+		}
+		site.ServeHTTP(w, r2)
+	})
+}
+
+// withContract serves the API's OpenAPI description at <prefix>/openapi.yaml beside the API, for
+// people and tools working against the local stack (API Gateway itself serves only the routes).
+func withContract(prefix string, api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == prefix+"/openapi.yaml" && r.Method == http.MethodGet {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(contract.Spec)
 			return

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/setting"
+	"github.com/council/cfp/shared/web"
+)
+
+func main() {
+	env := setting.Env()
+	h := Handler{
+		Brand:         page.ReadBrand(env),
+		Cookie:        web.SessionCookieName(env.Bool(setting.InsecureCookies)),
+		RetentionDays: env.Int(setting.EvidenceDays),
+		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	}
+	env.Check()
+	lambda.Start(h.Handle)
+}
