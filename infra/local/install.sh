@@ -5,7 +5,8 @@
 #   - clamd (Debian's clamav-daemon),
 #   - DynamoDB Local, taken from the pinned npm package amplify-dynamodb-simulator (its emulator/ folder only),
 #     checked against the integrity committed below, into .local/tools/dynamodb,
-#   - the SES v2 emulator aws-ses-v2-local, from infra/local/node/package-lock.json, with `npm ci`.
+#   - the SES v2 emulator aws-ses-v2-local and Redocly CLI (which lints the OpenAPI description), from
+#     infra/local/node/package-lock.json, with `npm ci`.
 # Each step is skipped when its result is already in place, so a second run takes about a second.
 set -euo pipefail
 
@@ -91,14 +92,15 @@ if [ "$(cat "$DDB_DIR/launcher/.stamp" 2>/dev/null)" != "$launcher_stamp" ]; the
 	say "built the DynamoDB Local loopback launcher"
 fi
 
-# aws-ses-v2-local: `npm ci` again only when the lock file changed or node_modules went away.
+# aws-ses-v2-local and Redocly CLI: `npm ci` again only when the lock file changed or node_modules went away.
 node_stamp="$(sum "$NODE_DIR/package-lock.json")"
 if [ "$(cat "$NODE_DIR/node_modules/.cfp-stamp" 2>/dev/null)" != "$node_stamp" ]; then
 	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --ignore-scripts --silent >/dev/null 2>"$tmp/npm-ci.err") ||
 		fail "npm ci in infra/local/node: $(tail -n 5 "$tmp/npm-ci.err")"
 	[ -f "$NODE_DIR/node_modules/aws-ses-v2-local/dist/cli.js" ] || fail "npm ci did not install aws-ses-v2-local"
+	[ -x "$NODE_DIR/node_modules/.bin/redocly" ] || fail "npm ci did not install @redocly/cli"
 	echo "$node_stamp" >"$NODE_DIR/node_modules/.cfp-stamp"
-	say "installed aws-ses-v2-local in infra/local/node/node_modules"
+	say "installed aws-ses-v2-local and Redocly CLI in infra/local/node/node_modules"
 fi
 
 # --- Browser test of the staff review pages (issue 4) --------------------------------------------------
