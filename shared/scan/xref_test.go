@@ -39,16 +39,16 @@ func update(pdf []byte, num, off int, xrefStm bool) []byte {
 	return b.Bytes()
 }
 
-// hidden is an object whose header has a comment in it (a comment is whitespace to a reader), so
+// hiddenObject is an object whose header has a comment in it (a comment is whitespace to a reader), so
 // that no literal "12 0 obj" shows, with no endobj after it (readers do without).
-const hidden = "12 0 %x\nobj\n<< /S /JavaScript /JS (app.alert\\(1\\)) >>\n"
+const hiddenObject = "12 0 %x\nobj\n<< /S /JavaScript /JS (app.alert\\(1\\)) >>\n"
 
-// hiding are the places a sequential reading skips, each holding the hidden object.
+// hiding are the places a sequential reading skips, each holding the hiddenObject object.
 var hiding = map[string]string{
-	"stream body":  stream("", []byte("q Q\n"+hidden)),
-	"string":       "[(" + hidden + ")]",
-	"hex string":   "[<" + hidden[:len(hidden)-4] + ">]",
-	"image stream": stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /BitsPerComponent 8 /ColorSpace /DeviceGray", []byte("\x00\x01"+hidden)),
+	"stream body":  stream("", []byte("q Q\n"+hiddenObject)),
+	"string":       "[(" + hiddenObject + ")]",
+	"hex string":   "[<" + hiddenObject[:len(hiddenObject)-4] + ">]",
+	"image stream": stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /BitsPerComponent 8 /ColorSpace /DeviceGray", []byte("\x00\x01"+hiddenObject)),
 }
 
 // TestObjectHiddenInASkippedRegion: an object inside a stream body or string, reached through the
@@ -59,7 +59,7 @@ func TestObjectHiddenInASkippedRegion(t *testing.T) {
 		off := bytes.Index(pdf, []byte("12 0 %x"))
 		for _, xrefStm := range []bool{false, true} {
 			if got := code(check(t, update(pdf, 12, off, xrefStm))); got != "pdf_hidden_object" {
-				t.Errorf("an object hidden in a %s, xref stream %v: got %q", where, xrefStm, got)
+				t.Errorf("an object hiddenObject in a %s, xref stream %v: got %q", where, xrefStm, got)
 			}
 		}
 		// The same bytes with nothing pointing at them are only text or data.
