@@ -122,6 +122,7 @@ type doc struct {
 	objStms  int     // object streams read
 	suspects int     // cross-reference offsets examined in skipped regions
 	xrefRead int64   // bytes of cross-reference sections read
+	offsets  int     // cross-reference offsets read
 
 	// One inflater, its buffers and one lexer serve every object and xref stream in turn.
 	zr       io.ReadCloser
@@ -167,17 +168,27 @@ func (d *doc) add(f finding) {
 
 // checkPDF reads the file once through sweep (front to back) and r (object streams, the tail).
 func checkPDF(r io.ReaderAt, size int64, sweep io.Reader) (*Problem, error) {
+	d, err := sweepPDF(r, size, sweep)
+	if err != nil || d.found == none {
+		return nil, err
+	}
+	p := pdfProblems[d.found]
+	return &p, nil
+}
+
+// sweepPDF runs every check of a PDF and returns what it found.
+func sweepPDF(r io.ReaderAt, size int64, sweep io.Reader) (*doc, error) {
 	d := &doc{r: r, size: size, skipped: regions{size: size}}
 	l := &lexer{doc: d, in: bufio.NewReaderSize(sweep, readBuffer), left: -1, file: true}
 	if err := l.run(); err != nil {
-		return nil, err
+		return d, err
 	}
 	if err := d.crossReferences(); err != nil {
-		return nil, err
+		return d, err
 	}
 	tail := make([]byte, min(size, tailWindow))
 	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
-		return nil, err
+		return d, err
 	}
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		d.add(damaged)
@@ -187,11 +198,7 @@ func checkPDF(r io.ReaderAt, size int64, sweep io.Reader) (*Problem, error) {
 			d.add(openAction)
 		}
 	}
-	if d.found == none {
-		return nil, nil
-	}
-	p := pdfProblems[d.found]
-	return &p, nil
+	return d, nil
 }
 
 // streamDict is what the scanner keeps of an outermost dictionary: enough to know whether the

@@ -330,6 +330,7 @@ func abs(n int) int {
 
 // offset checks one offset a cross-reference section gives.
 func (d *doc) offset(off int64) error {
+	d.offsets++
 	if off < 0 || off >= d.size || !d.skipped.has(off) {
 		return nil
 	}

@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -126,5 +128,28 @@ func TestManyObjectStreamsCostLittle(t *testing.T) {
 	}
 	if n > 16<<20 {
 		t.Errorf("checking a %d-byte PDF allocated %d bytes in %v", len(data), n, time.Since(start))
+	}
+}
+
+// TestOrdinaryPDFsAreAccepted: testdata/corpus holds small PDFs from common producers
+// (LibreOffice, Ghostscript's ps2pdf, qpdf with object and xref streams and linearized, pdftk);
+// none is refused, and the cross-reference check reads each one's sections.
+func TestOrdinaryPDFsAreAccepted(t *testing.T) {
+	files, _ := filepath.Glob("testdata/corpus/*.pdf")
+	if len(files) < 5 {
+		t.Fatalf("corpus: %d files", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := code(check(t, data)); got != "" {
+			t.Errorf("%s: refused, %q", f, got)
+		}
+		d, err := sweepPDF(bytes.NewReader(data), int64(len(data)), bytes.NewReader(data))
+		if err != nil || d.offsets < 5 {
+			t.Errorf("%s: %d cross-reference offsets read, %v", f, d.offsets, err)
+		}
 	}
 }
