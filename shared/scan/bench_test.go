@@ -148,3 +148,40 @@ func BenchmarkCheckWorstPDF(b *testing.B) {
 	b.ReportMetric(float64(peak), "peak-heap-B")
 	b.ReportMetric(float64(len(data)), "file-B")
 }
+
+// budgetPDF spends the budgets instead: object streams that inflate, together, to just under the
+// 64 MiB the checks inflate per file, full of small tokens, each declaring as many objects as a 1 MiB header holds.
+func budgetPDF() []byte {
+	var b bytes.Buffer
+	b.Write(page("")[:bytes.LastIndex(page(""), []byte("xref"))])
+	var header bytes.Buffer
+	objects := 0
+	for ; header.Len() < maxHeader-32; objects++ {
+		fmt.Fprintf(&header, "%d %d ", 100+objects, (maxObjects-objects)*8)
+	}
+	data := deflate(append(header.Bytes(), bytes.Repeat([]byte("<</A[1 2 R]>>\n"), (maxInflate/16-header.Len())/14)...))
+	for n := 5; n < 5+15; n++ {
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, stream(fmt.Sprintf("/Type /ObjStm /Filter /FlateDecode /N %d /First %d", objects, header.Len()), data))
+	}
+	b.WriteString("trailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n")
+	return b.Bytes()
+}
+
+// BenchmarkCheckBudgetPDF checks budgetPDF: the costliest file once the caps hold.
+func BenchmarkCheckBudgetPDF(b *testing.B) {
+	data := budgetPDF()
+	r := bytes.NewReader(data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var peak uint64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		peak = max(peak, peakHeap(func() {
+			if _, err := Check(r, int64(len(data)), PDF); err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(peak), "peak-heap-B")
+	b.ReportMetric(float64(len(data)), "file-B")
+}
