@@ -117,12 +117,14 @@ type doc struct {
 	harmless, others bitset
 	openRefs         []int64
 
-	skipped  regions // what the sweep did not read as tokens
-	spent    int64   // bytes allocated for what the file declares, against maxMemory
-	objStms  int     // object streams read
-	suspects int     // cross-reference offsets examined in skipped regions
-	xrefRead int64   // bytes of cross-reference sections read
-	offsets  int     // cross-reference offsets read
+	skipped     regions // what the sweep did not read as tokens
+	spent       int64   // bytes allocated for what the file declares, against maxMemory
+	objStms     int     // object streams read
+	suspects    int     // cross-reference offsets examined in skipped regions
+	xrefRead    int64   // bytes of cross-reference sections read
+	offsets     int     // cross-reference offsets read
+	matched     int     // bytes of "startxref" just seen
+	startxrefAt int64   // the end of the last "startxref" in the file, 0 when none
 
 	// One inflater, its buffers and one lexer serve every object and xref stream in turn.
 	zr       io.ReadCloser
@@ -239,6 +241,7 @@ type lexer struct {
 	left  int64 // bytes this lexer may still read; negative: to the end
 	pos   int64 // bytes read: the file offset at file level
 	file  bool
+	fed   int64 // at file level, the bytes doc.watch has seen
 	stack []frame
 	over  int // opening brackets past maxDepth, not on the stack
 	word  []byte
@@ -266,7 +269,27 @@ func (l *lexer) next() (byte, error) {
 	if l.left > 0 {
 		l.left--
 	}
+	if l.file && l.pos > l.fed {
+		l.fed = l.pos
+		l.doc.watch(c, l.pos)
+	}
 	return c, nil
+}
+
+// watch follows every byte of the file once, in order, for the last "startxref" anywhere in it:
+// pdf.js finds it by a search back from the end that looks at bytes, not tokens.
+func (d *doc) watch(c byte, pos int64) {
+	const word = "startxref" // no prefix of it ends it: one state is enough
+	switch {
+	case c == word[d.matched]:
+		if d.matched++; d.matched == len(word) {
+			d.startxrefAt, d.matched = pos, 0
+		}
+	case c == word[0]:
+		d.matched = 1
+	default:
+		d.matched = 0
+	}
 }
 
 func (l *lexer) back() {

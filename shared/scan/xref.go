@@ -45,31 +45,21 @@ func (d *doc) crossReferences() error {
 	return nil
 }
 
-// startxref finds the offset after the file's last "startxref", searching back from the end
-// through the whole file as pdf.js does.
+// startxref reads the offset after the file's last "startxref" (found by the sweep).
 func (d *doc) startxref() (int64, bool, error) {
-	const chunk = 4 << 10
-	buf := make([]byte, chunk+16)
-	for end := d.size; end > 0; end -= chunk {
-		start := max(0, end-chunk)
-		b := buf[:min(int64(len(buf)), d.size-start)]
-		if _, err := d.r.ReadAt(b, start); err != nil && err != io.EOF {
-			return 0, false, err
-		}
-		if i := bytes.LastIndex(b, []byte("startxref")); i >= 0 {
-			b = buf[:min(int64(len(buf)), d.size-start-int64(i))]
-			if _, err := d.r.ReadAt(b, start+int64(i)); err != nil && err != io.EOF {
-				return 0, false, err
-			}
-			b = bytes.TrimLeft(b[len("startxref"):], " \t\r\n\f\x00")
-			n := 0
-			for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-				n++
-			}
-			return atoi(b[:n]), n > 0, nil
-		}
+	if d.startxrefAt == 0 {
+		return 0, false, nil
 	}
-	return 0, false, nil
+	b := make([]byte, min(64, d.size-d.startxrefAt))
+	if _, err := d.r.ReadAt(b, d.startxrefAt); err != nil && err != io.EOF {
+		return 0, false, err
+	}
+	b = bytes.TrimLeft(b, " \t\r\n\f\x00")
+	n := 0
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	return atoi(b[:n]), n > 0, nil
 }
 
 // section reads the cross-reference section at off, a table or a stream, checks the offsets it
