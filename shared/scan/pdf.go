@@ -330,14 +330,15 @@ func (l *lexer) run() error {
 		case isSpace(c):
 		case c == '%':
 			at := l.pos
-			err = l.skipComment()
-			l.skip(at)
+			if err = l.skipComment(); err == nil {
+				l.skip(at, l.pos-1) // not the end of the line: an offset one byte early lands there
+			}
 		case c == '(':
 			at := l.pos
 			if err = l.skipString(); err == nil {
 				l.token(tokString, nil)
 			}
-			l.skip(at)
+			l.skip(at, l.pos)
 		case c == '<':
 			var d byte
 			if d, err = l.next(); err == nil && d == '<' {
@@ -348,7 +349,7 @@ func (l *lexer) run() error {
 				if err = l.skipHex(); err == nil {
 					l.token(tokString, nil)
 				}
-				l.skip(at)
+				l.skip(at, l.pos)
 			}
 		case c == '>':
 			var d byte
@@ -743,10 +744,10 @@ func (l *lexer) skipHex() error {
 	}
 }
 
-// skip records that the sweep skipped the bytes from at to here (file level only).
-func (l *lexer) skip(at int64) {
+// skip records that the sweep skipped the bytes from start to end (file level only).
+func (l *lexer) skip(start, end int64) {
 	if l.file {
-		l.doc.skipped.add(at, l.pos, l.doc)
+		l.doc.skipped.add(start, end, l.doc)
 	}
 }
 
@@ -781,7 +782,7 @@ func (l *lexer) stream() error {
 	}
 	l.tail.reset()
 	at := l.pos
-	defer l.skip(at)
+	defer l.skip(at, l.pos)
 	for {
 		c, err := l.next()
 		if err == io.EOF {

@@ -77,7 +77,8 @@ func TestXrefOffsetsToNothingAreAccepted(t *testing.T) {
 	img := stream("/Type /XObject /Subtype /Image /Width 4 /Height 4 /BitsPerComponent 8 /ColorSpace /DeviceGray", []byte("\x00\x10\x20 0 12 ob\xff\xfe 7 8 junk"))
 	pdf := page("", img)
 	inside := bytes.Index(pdf, []byte("\x00\x10\x20"))
-	for _, off := range []int{inside, inside + 3, len(pdf) + 100, 5, 999999999} {
+	early := bytes.Index(pdf, []byte("\n1 0 obj")) // one byte early, on the end of a comment's line
+	for _, off := range []int{inside, inside + 3, len(pdf) + 100, 5, 999999999, early} {
 		for _, xrefStm := range []bool{false, true} {
 			if got := code(check(t, update(pdf, 12, off, xrefStm))); got != "" {
 				t.Errorf("offset %d, xref stream %v: got %q", off, xrefStm, got)
