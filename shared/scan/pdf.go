@@ -782,7 +782,7 @@ func (l *lexer) stream() error {
 	}
 	l.tail.reset()
 	at := l.pos
-	defer l.skip(at, l.pos)
+	defer func() { l.skip(at, l.pos) }()
 	for {
 		c, err := l.next()
 		if err == io.EOF {
