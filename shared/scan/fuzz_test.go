@@ -103,3 +103,43 @@ func TestObjectStreamAfterAnObjectLeftOpen(t *testing.T) {
 		}
 	}
 }
+
+// separators are what may stand between the parts of an object header: whitespace, comments.
+var separators = []string{" ", "\n", "\r\n", "\t", "\f", "\x00", "%x\n", "% a long comment %%\r", "%\n"}
+
+// FuzzHiddenObject: an object with JavaScript, hidden in a region the sweep skips (a stream body,
+// a string, a hex string) behind a header spread out with whitespace and comments, and reached
+// through the cross-reference table or an xref stream, is never accepted.
+func FuzzHiddenObject(f *testing.F) {
+	f.Add([]byte{6, 6}, uint8(0), false)
+	f.Add([]byte{0, 7, 1}, uint8(1), true)
+	f.Add([]byte{8, 2, 4, 5}, uint8(2), false)
+	f.Add([]byte{}, uint8(3), true)
+	f.Fuzz(func(t *testing.T, seps []byte, where uint8, xrefStm bool) {
+		sep := func(i int) string {
+			if i >= len(seps) {
+				return " "
+			}
+			return separators[int(seps[i])%len(separators)]
+		}
+		obj := "12" + sep(0) + "0" + sep(1) + "obj" + sep(2) + "<< /S /JavaScript /JS (app.alert\\(1\\)) >>\n"
+		var container string
+		switch where % 3 {
+		case 0:
+			container = stream("", []byte("q Q\n"+obj))
+		case 1:
+			container = "[(" + obj + ")]"
+		case 2:
+			container = "[<" + strings.ReplaceAll(obj, ">", "") + ">]"
+		}
+		pdf := page("", container)
+		data := update(pdf, 12, bytes.Index(pdf, []byte("12"+sep(0)+"0")), xrefStm)
+		r, err := Check(bytes.NewReader(data), int64(len(data)), PDF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Problem == nil {
+			t.Fatalf("accepted a hidden object:\n%q", data)
+		}
+	})
+}

@@ -7,7 +7,11 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"math"
 	"slices"
+	"sort"
+	"strconv"
+	"strings"
 )
 
 // Bounds that keep a hostile PDF from costing more than an honest one.
@@ -21,6 +25,12 @@ const (
 	tailWindow = 1024     // where %%EOF must be, as Acrobat requires
 	maxObjNum  = 8388607  // the spec's largest object number
 	maxRefs    = 64       // /OpenAction references followed in one file
+	maxObjStms = 4096     // object streams read in one file: more is refused
+	maxMemory  = 16 << 20 // bytes one file's checks may allocate for what it declares
+	window     = 1024     // bytes read at a suspect cross-reference offset
+	maxSuspect = 64       // cross-reference offsets inside skipped regions examined
+	maxSection = 256      // cross-reference sections followed
+	maxXref    = 32 << 20 // bytes of cross-reference sections read
 )
 
 // finding is one kind of thing a PDF was refused for. When several are found, the lowest one is
@@ -37,6 +47,8 @@ const (
 	embeddedFile
 	richMedia
 	xfa
+	hidden
+	tooComplex
 	uncheckable
 	damaged
 )
@@ -52,6 +64,8 @@ var pdfProblems = map[finding]Problem{
 	embeddedFile:      {"pdf_embedded_file", "The PDF has other files attached inside it." + plainAdvice},
 	richMedia:         {"pdf_rich_media", "The PDF contains embedded media (video, sound or Flash)." + plainAdvice},
 	xfa:               {"pdf_xfa", "The PDF is an interactive (XFA) form." + plainAdvice},
+	hidden:            {"pdf_hidden_object", "The PDF has parts hidden inside other parts, where a PDF reader finds them but our check cannot." + plainAdvice},
+	tooComplex:        {"pdf_too_complex", "The PDF is built from more parts than we can check. Print or save it as a new PDF and upload that."},
 	uncheckable:       {"pdf_uncheckable", "The PDF is built in a way we cannot check (it is too complex, or compressed in an unusual way). Print or save it as a new PDF and upload that."},
 	damaged:           {"pdf_damaged", "The PDF is damaged or incomplete, so it cannot be checked. Print or save it as a new PDF and upload that."},
 }
@@ -102,6 +116,31 @@ type doc struct {
 	// object number, whether each definition of an object was harmless (one bit per number).
 	harmless, others bitset
 	openRefs         []int64
+
+	skipped     regions // what the sweep did not read as tokens
+	spent       int64   // bytes allocated for what the file declares, against maxMemory
+	objStms     int     // object streams read
+	suspects    int     // cross-reference offsets examined in skipped regions
+	xrefRead    int64   // bytes of cross-reference sections read
+	offsets     int     // cross-reference offsets read
+	matched     int     // bytes of "startxref" just seen
+	startxrefAt int64   // the end of the last "startxref" in the file, 0 when none
+
+	// One inflater, its buffers and one lexer serve every object and xref stream in turn.
+	zr       io.ReadCloser
+	src, out *bufio.Reader
+	ol       *lexer
+	entries  []entry
+	window   []byte
+}
+
+// spend counts n more bytes against the file's memory budget; false (and a refusal) when spent.
+func (d *doc) spend(n int64) bool {
+	if d.spent += n; d.spent > maxMemory {
+		d.add(tooComplex)
+		return false
+	}
+	return true
 }
 
 // defined records whether objects nums are harmless as an /OpenAction's value.
@@ -131,14 +170,27 @@ func (d *doc) add(f finding) {
 
 // checkPDF reads the file once through sweep (front to back) and r (object streams, the tail).
 func checkPDF(r io.ReaderAt, size int64, sweep io.Reader) (*Problem, error) {
-	d := &doc{r: r, size: size}
+	d, err := sweepPDF(r, size, sweep)
+	if err != nil || d.found == none {
+		return nil, err
+	}
+	p := pdfProblems[d.found]
+	return &p, nil
+}
+
+// sweepPDF runs every check of a PDF and returns what it found.
+func sweepPDF(r io.ReaderAt, size int64, sweep io.Reader) (*doc, error) {
+	d := &doc{r: r, size: size, skipped: regions{size: size}}
 	l := &lexer{doc: d, in: bufio.NewReaderSize(sweep, readBuffer), left: -1, file: true}
 	if err := l.run(); err != nil {
-		return nil, err
+		return d, err
+	}
+	if err := d.crossReferences(); err != nil {
+		return d, err
 	}
 	tail := make([]byte, min(size, tailWindow))
 	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
-		return nil, err
+		return d, err
 	}
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		d.add(damaged)
@@ -148,11 +200,7 @@ func checkPDF(r io.ReaderAt, size int64, sweep io.Reader) (*Problem, error) {
 			d.add(openAction)
 		}
 	}
-	if d.found == none {
-		return nil, nil
-	}
-	p := pdfProblems[d.found]
-	return &p, nil
+	return d, nil
 }
 
 // streamDict is what the scanner keeps of an outermost dictionary: enough to know whether the
@@ -166,8 +214,11 @@ type streamDict struct {
 	hasN, hasFirst   bool
 	hasLength        bool
 	indirect         bool // /N or /First is a reference: its value is elsewhere
+	notWhole         bool // /N or /First is not a whole number
 }
 
+// objectStream: pdf.js reads any stream with /N and /First as an object stream, whatever its
+// /Type, and takes 1.0 or 1e0 for 1.
 func (s streamDict) objectStream() bool { return s.objStm || s.hasN && s.hasFirst }
 
 type frame struct {
@@ -190,6 +241,7 @@ type lexer struct {
 	left  int64 // bytes this lexer may still read; negative: to the end
 	pos   int64 // bytes read: the file offset at file level
 	file  bool
+	fed   int64 // at file level, the bytes doc.watch has seen
 	stack []frame
 	over  int // opening brackets past maxDepth, not on the stack
 	word  []byte
@@ -217,7 +269,27 @@ func (l *lexer) next() (byte, error) {
 	if l.left > 0 {
 		l.left--
 	}
+	if l.file && l.pos > l.fed {
+		l.fed = l.pos
+		l.doc.watch(c, l.pos)
+	}
 	return c, nil
+}
+
+// watch follows every byte of the file once, in order, for the last "startxref" anywhere in it:
+// pdf.js finds it by a search back from the end that looks at bytes, not tokens.
+func (d *doc) watch(c byte, pos int64) {
+	const word = "startxref" // no prefix of it ends it: one state is enough
+	switch {
+	case c == word[d.matched]:
+		if d.matched++; d.matched == len(word) {
+			d.startxrefAt, d.matched = pos, 0
+		}
+	case c == word[0]:
+		d.matched = 1
+	default:
+		d.matched = 0
+	}
 }
 
 func (l *lexer) back() {
@@ -257,20 +329,27 @@ func (l *lexer) run() error {
 		switch {
 		case isSpace(c):
 		case c == '%':
-			err = l.skipComment()
+			at := l.pos
+			if err = l.skipComment(); err == nil {
+				l.skip(at, l.pos-1) // not the end of the line: an offset one byte early lands there
+			}
 		case c == '(':
+			at := l.pos
 			if err = l.skipString(); err == nil {
 				l.token(tokString, nil)
 			}
+			l.skip(at, l.pos)
 		case c == '<':
 			var d byte
 			if d, err = l.next(); err == nil && d == '<' {
 				l.open(true)
 			} else if err == nil {
 				l.back()
+				at := l.pos
 				if err = l.skipHex(); err == nil {
 					l.token(tokString, nil)
 				}
+				l.skip(at, l.pos)
 			}
 		case c == '>':
 			var d byte
@@ -451,10 +530,14 @@ func (l *lexer) outerValue(k key, kind tokKind, w []byte) {
 		}
 	case keyDecodeParms:
 		s.decodeParms = kind != tokNull
-	case keyN:
-		s.n, s.hasN = atoi(w), kind == tokInt
-	case keyFirst:
-		s.first, s.hasFirst = atoi(w), kind == tokInt
+	case keyN, keyFirst:
+		v, ok := number(kind, w)
+		if k == keyN {
+			s.n, s.hasN = v, true
+		} else {
+			s.first, s.hasFirst = v, true
+		}
+		s.notWhole = s.notWhole || !ok
 	case keyLength:
 		s.length, s.hasLength = atoi(w), kind == tokInt
 	}
@@ -661,6 +744,13 @@ func (l *lexer) skipHex() error {
 	}
 }
 
+// skip records that the sweep skipped the bytes from start to end (file level only).
+func (l *lexer) skip(start, end int64) {
+	if l.file {
+		l.doc.skipped.add(start, end, l.doc)
+	}
+}
+
 // sniff watches skipped text for an object hidden in it (file level only).
 func (l *lexer) sniff(c byte) {
 	if l.file && l.tail.push(c) {
@@ -691,6 +781,8 @@ func (l *lexer) stream() error {
 		}
 	}
 	l.tail.reset()
+	at := l.pos
+	defer func() { l.skip(at, l.pos) }()
 	for {
 		c, err := l.next()
 		if err == io.EOF {
@@ -712,26 +804,27 @@ func (d *doc) objectStream(s streamDict, start int64) error {
 	case s.indirect || s.decodeParms || s.nFilters > 1 || s.nFilters == 1 && s.filters[0] != "FlateDecode":
 		d.add(uncheckable)
 		return nil
-	case !s.hasN || !s.hasFirst || s.n < 0 || s.first < 0 || s.n > maxObjects || s.first > maxHeader:
+	case s.notWhole || !s.hasN || !s.hasFirst || s.n < 0 || s.first < 0 || s.n > maxObjects || s.first > maxHeader:
 		d.add(damaged)
 		return nil
 	case s.nFilters == 0 && !s.hasLength:
 		d.add(uncheckable)
 		return nil
 	}
-	var body io.Reader = io.NewSectionReader(d.r, start, d.size-start)
-	if s.nFilters == 0 {
-		body = io.LimitReader(body, s.length)
-	} else {
-		zr, err := zlib.NewReader(bufio.NewReaderSize(body, 32<<10))
-		if err != nil {
-			return d.corrupt(err)
-		}
-		defer zr.Close()
-		body = zr
+	if d.objStms++; d.objStms > maxObjStms {
+		d.add(tooComplex)
+		return nil
+	}
+	body, err := d.inflate(start, s.nFilters == 1, s.length)
+	if err != nil {
+		return d.corrupt(err)
 	}
 	budget := &io.LimitedReader{R: body, N: maxInflate - d.inflated + 1}
-	err := d.objects(bufio.NewReaderSize(budget, 16<<10), s)
+	if d.out == nil {
+		d.out = bufio.NewReaderSize(nil, 16<<10)
+	}
+	d.out.Reset(budget)
+	err = d.objects(d.out, s)
 	d.inflated = maxInflate + 1 - budget.N
 	if budget.N <= 0 {
 		d.add(uncheckable)
@@ -739,30 +832,48 @@ func (d *doc) objectStream(s streamDict, start int64) error {
 	return d.corrupt(err)
 }
 
+// inflate returns the body of the stream at start: length bytes as they are, or (flate) what they
+// inflate to, through the file's one inflater.
+func (d *doc) inflate(start int64, flate bool, length int64) (io.Reader, error) {
+	body := io.NewSectionReader(d.r, start, d.size-start)
+	if !flate {
+		return io.LimitReader(body, length), nil
+	}
+	if d.src == nil {
+		d.src = bufio.NewReaderSize(nil, 8<<10)
+	}
+	d.src.Reset(body)
+	if d.zr == nil {
+		zr, err := zlib.NewReader(d.src)
+		if err != nil {
+			return nil, err
+		}
+		d.zr = zr
+		return zr, nil
+	}
+	return d.zr, d.zr.(zlib.Resetter).Reset(d.src, nil)
+}
+
+// entry is one object of an object stream: its number and offset after the header.
+type entry struct{ num, offset int64 }
+
 // objects reads an object stream's contents: the header of N (object number, offset) pairs, then
 // each object from its own offset with a fresh lexer, so no object can hide inside another's string.
 func (d *doc) objects(in *bufio.Reader, s streamDict) error {
-	header := make([]byte, s.first)
-	if _, err := io.ReadFull(in, header); err != nil {
+	ok, err := d.header(in, s.first)
+	if err != nil || !ok {
 		return err
 	}
-	fields := bytes.Fields(header)
-	if int64(len(fields)) != 2*s.n {
+	if int64(len(d.entries)) != s.n {
 		d.add(damaged)
 	}
-	type entry struct{ num, offset int64 }
-	var entries []entry
-	for i := 0; i+1 < len(fields); i += 2 {
-		for _, f := range fields[i : i+2] {
-			if wordKind(f) != tokInt || f[0] == '-' || f[0] == '+' {
-				d.add(damaged)
-				return nil
-			}
-		}
-		entries = append(entries, entry{atoi(fields[i]), atoi(fields[i+1])})
-	}
+	entries := d.entries
 	slices.SortFunc(entries, func(a, b entry) int { return int(a.offset - b.offset) })
-	l := &lexer{doc: d, in: in, left: -1}
+	if d.ol == nil {
+		d.ol = &lexer{doc: d}
+	}
+	l := d.ol
+	l.in, l.pos, l.objs = in, 0, l.objs[:0]
 	var at int64
 	for i := 0; ; {
 		// The region from at to the next offset (or to the end) is one object's, read afresh.
@@ -771,7 +882,7 @@ func (d *doc) objects(in *bufio.Reader, s streamDict) error {
 			end = entries[i].offset
 		}
 		if end != at {
-			l.left, l.stack, l.over, l.ready, l.root = end-at, l.stack[:0], 0, false, l.root[:0]
+			l.left, l.stack, l.over, l.ready, l.root, l.nInts = end-at, l.stack[:0], 0, false, l.root[:0], 0
 			before := l.pos
 			if err := l.run(); err != nil {
 				return err
@@ -788,18 +899,69 @@ func (d *doc) objects(in *bufio.Reader, s streamDict) error {
 	}
 }
 
+// header reads an object stream's header, first bytes of number pairs, straight from the
+// inflater: nothing is allocated for what the header declares, only for the pairs it holds,
+// and that is counted against the file's budget. ok is false when the file is refused.
+func (d *doc) header(in *bufio.Reader, first int64) (ok bool, err error) {
+	d.entries = d.entries[:0]
+	var pair [2]int64
+	n, v, digits := 0, int64(0), false
+	end := func() bool {
+		if !digits {
+			return true
+		}
+		pair[n], n, v, digits = v, n+1, 0, false
+		if n == 2 {
+			if len(d.entries) == cap(d.entries) && !d.spend(16*int64(max(64, cap(d.entries)))) {
+				return false
+			}
+			d.entries, n = append(d.entries, entry{pair[0], pair[1]}), 0
+		}
+		return true
+	}
+	for i := int64(0); i < first; i++ {
+		c, err := in.ReadByte()
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			if v < 1<<40 {
+				v = v*10 + int64(c-'0')
+			}
+			digits = true
+		case isSpace(c):
+			if !end() {
+				return false, nil
+			}
+		default:
+			d.add(damaged) // not a number
+			return false, nil
+		}
+	}
+	if !end() {
+		return false, nil
+	}
+	if n != 0 {
+		d.add(damaged)
+	}
+	return true, nil
+}
+
 // corrupt turns an object stream that does not inflate into a finding; read errors stay errors.
 func (d *doc) corrupt(err error) error {
-	var ce flate.CorruptInputError
-	if err == nil {
-		return nil
-	}
-	if errors.As(err, &ce) || errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
-		errors.Is(err, zlib.ErrDictionary) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if broken(err) {
 		d.add(damaged)
 		return nil
 	}
 	return err
+}
+
+// broken reports whether err is data that does not inflate or ends too soon, not a failed read.
+func broken(err error) bool {
+	var ce flate.CorruptInputError
+	return err != nil && (errors.As(err, &ce) || errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
+		errors.Is(err, zlib.ErrDictionary) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }
 
 // tail is the last bytes of a skipped region, enough to recognise "endstream", "endobj" and an
@@ -876,4 +1038,75 @@ func (b *bitset) set(n int64) {
 func (b bitset) has(n int64) bool {
 	i := n / 64
 	return n >= 0 && i < int64(len(b)) && b[i]&(1<<(n%64)) != 0
+}
+
+// number reads a value given for /N or /First: an integer, or a real a reader takes for one
+// (1.0, +1, 1., .1e1). ok is false for anything else.
+func number(kind tokKind, w []byte) (int64, bool) {
+	if kind == tokInt {
+		return atoi(w), true
+	}
+	if kind != tokOther || len(w) == 0 || len(w) >= 32 || strings.Trim(string(w), "0123456789+-.eE") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(w), 64)
+	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<40 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// regions are the byte ranges of the file that the sweep skipped (comments, strings, stream
+// bodies): a sorted list of spans while that is small, a bit per byte of the file once the list
+// would be larger than that (1.25 MiB for a 10 MiB file).
+type regions struct {
+	size  int64
+	spans []int64 // start, end, start, end...
+	bits  bitset
+}
+
+func (r *regions) add(start, end int64, d *doc) {
+	switch {
+	case end <= start:
+	case r.bits != nil:
+		r.bits.setRange(start, end)
+	case int64(len(r.spans))*8 < r.size/8+1024:
+		if len(r.spans) == cap(r.spans) && !d.spend(8*int64(max(64, cap(r.spans)))) {
+			return
+		}
+		r.spans = append(r.spans, start, end)
+	default:
+		if !d.spend(r.size/8 + 8) {
+			return
+		}
+		r.bits = make(bitset, r.size/64+1)
+		for i := 0; i < len(r.spans); i += 2 {
+			r.bits.setRange(r.spans[i], r.spans[i+1])
+		}
+		r.bits.setRange(start, end)
+		r.spans = nil
+	}
+}
+
+// has reports whether offset off is inside a skipped region.
+func (r *regions) has(off int64) bool {
+	if r.bits != nil {
+		return r.bits.has(off)
+	}
+	// the first span that starts after off; the one before it holds off if any does
+	i := sort.Search(len(r.spans)/2, func(i int) bool { return r.spans[2*i] > off })
+	return i > 0 && off < r.spans[2*i-1]
+}
+
+// setRange sets the bits from start to end (exclusive) of a bitset already large enough.
+func (b bitset) setRange(start, end int64) {
+	for n := start; n < end; {
+		if n%64 == 0 && end-n >= 64 {
+			b[n/64] = ^uint64(0)
+			n += 64
+			continue
+		}
+		b[n/64] |= 1 << (n % 64)
+		n++
+	}
 }
