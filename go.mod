@@ -40,6 +40,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8
 )
 
+// The wiring's test walks each function's code (go/packages, go/ssa) to tie its IAM actions to
+// the AWS calls it makes. Test code only: no function links it.
+require golang.org/x/tools v0.52.0
+
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/a-h/parse v0.0.42 // indirect
@@ -84,7 +88,6 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/telemetry v0.0.0-20261009151841-97e8ea77aa2a // indirect
 	golang.org/x/text v0.43.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 )

@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"slices"
 	"time"
 
 	"github.com/council/cfp/shared/setting"
@@ -84,18 +85,55 @@ type Notification struct {
 	Events []string
 }
 
-// Access is what a function may touch; the AWS stack turns it into least-privilege IAM.
+// Access is what a function may do in AWS: exactly the actions its code calls (a test walks each
+// function's code and ties the two together), each on the resources it needs. The AWS stack turns
+// it into IAM statement by statement; the local stack does not enforce IAM.
 type Access struct {
-	TableRead, TableWrite bool
-	Read, Write, Delete   []BucketPrefix // object actions per bucket prefix
-	Tag                   []BucketPrefix // read and write object tags
-	SendMail              bool
+	Table   []Action // DynamoDB actions, on the table and its indexes
+	Keys    []string // the partition keys it may touch, as dynamodb:LeadingKeys patterns ("REQ#*")
+	Objects []Objects
+	Mail    []Action // SES actions, from the mail-from identity through the configuration set
 }
 
-// BucketPrefix is a key prefix in a bucket ("" for the whole bucket).
-type BucketPrefix struct {
-	Bucket Bucket
-	Prefix string
+// Objects grants S3 actions on the objects under a key prefix in a bucket ("" for the whole
+// bucket). ListBucket is granted on the bucket, for keys under the prefix only.
+type Objects struct {
+	Bucket  Bucket
+	Prefix  string
+	Actions []Action
+}
+
+// Action is an IAM action, "service:Name".
+type Action string
+
+// The actions the functions call. Transactions are authorised item by item (PutItem, UpdateItem,
+// DeleteItem, ConditionCheckItem); a presigned link or form, by the action it signs; reading an
+// object's head, by GetObject.
+const (
+	GetItem            Action = "dynamodb:GetItem"
+	PutItem            Action = "dynamodb:PutItem"
+	UpdateItem         Action = "dynamodb:UpdateItem"
+	DeleteItem         Action = "dynamodb:DeleteItem"
+	ConditionCheckItem Action = "dynamodb:ConditionCheckItem"
+	Query              Action = "dynamodb:Query"
+
+	GetObject        Action = "s3:GetObject"
+	PutObject        Action = "s3:PutObject"
+	DeleteObject     Action = "s3:DeleteObject"
+	GetObjectTagging Action = "s3:GetObjectTagging"
+	ListBucket       Action = "s3:ListBucket"
+
+	SendEmail Action = "ses:SendEmail"
+)
+
+// Actions lists every action the access grants, once each, sorted.
+func (a Access) Actions() []Action {
+	out := append(append([]Action{}, a.Table...), a.Mail...)
+	for _, o := range a.Objects {
+		out = append(out, o.Actions...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Function is one Lambda function: one binary under functions/<Name>.
@@ -131,7 +169,12 @@ var Functions = []Function{
 			{"POST", "/api/access-requests/{id}/evidence"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true, Write: []BucketPrefix{{UploadsBucket, "evidence/"}}, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+		Access: Access{
+			Table: []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, Query},
+			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "SESSION#*", "TOKEN#*"},
+			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
+			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
+		},
 	},
 	{
 		Name:          "scan-upload",
@@ -139,7 +182,12 @@ var Functions = []Function{
 		Settings:      with(UploadsBucket, S3PathStyle, Reviewers, ReviewLinkDays),
 		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
 		MemoryMB:      512, Timeout: 60 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+		Access: Access{
+			Table: []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, Query},
+			Keys:  []string{"MAIL#*", "REQ#*"},
+			// It reads GuardDuty's verdict tag but never writes one (only GuardDuty may).
+			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject, GetObjectTagging, DeleteObject}}},
+		},
 	},
 	{
 		Name:        "approval",
@@ -151,7 +199,11 @@ var Functions = []Function{
 			{"GET", "/review/{token}/evidence/{evidenceId}"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+		Access: Access{
+			Table:   []Action{GetItem, PutItem, ConditionCheckItem, Query},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "TOKEN#*"},
+			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
+		},
 	},
 	{
 		Name:        "account",
@@ -169,7 +221,12 @@ var Functions = []Function{
 			{"GET", "/api/documents/{id}/download"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{DocumentsBucket, "published/"}}, SendMail: true},
+		Access: Access{
+			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
+			Mail:    []Action{SendEmail},
+		},
 	},
 	{
 		Name:          "publish-document",
@@ -177,10 +234,15 @@ var Functions = []Function{
 		Settings:      with(DocumentsBucket, S3PathStyle, ClientRefFormat),
 		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
 		MemoryMB:      256, Timeout: 60 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true,
-			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}},
-			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}},
-			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}}},
+		Access: Access{
+			Table: []Action{PutItem, UpdateItem, Query},
+			Keys:  []string{"DOC#*", "NOTICE#*"},
+			Objects: []Objects{
+				{DocumentsBucket, "inbound/", []Action{GetObject, DeleteObject}},
+				{DocumentsBucket, "published/", []Action{PutObject}},
+				{DocumentsBucket, "rejected/", []Action{PutObject}},
+			},
+		},
 	},
 	{
 		Name:        "site",
@@ -205,7 +267,11 @@ var Functions = []Function{
 		Schedule:     time.Minute,
 		MailFeedback: true,
 		MemoryMB:     256, Timeout: 5 * time.Minute,
-		Access: Access{TableRead: true, TableWrite: true, SendMail: true},
+		Access: Access{
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
+			Keys:  []string{"MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"},
+			Mail:  []Action{SendEmail},
+		},
 	},
 }
 
