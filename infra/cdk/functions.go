@@ -2,6 +2,7 @@ package cdk
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -54,18 +55,26 @@ func (b *build) function(spec wiring.Function) {
 	if err != nil {
 		panic(err)
 	}
+	// The scan function's work grows with what people upload, not with the portal's traffic: its
+	// own share of the account's concurrency keeps a burst of costly files from taking the API's.
+	// S3's events wait in Lambda's queue for a free instance (up to MaxEventAge) meanwhile.
+	var reserved *float64
+	if scanner(spec) {
+		reserved = jsii.Number(float64(b.props.ScanUploadConcurrency))
+	}
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:  jsii.String(spec.Description),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(asset), nil),
-		MemorySize:   jsii.Number(float64(spec.MemoryMB)),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
-		Environment:  b.environment(spec),
-		Tracing:      awslambda.Tracing_ACTIVE,
-		LogGroup:     logs,
-		Role:         role,
+		ReservedConcurrentExecutions: reserved,
+		Description:                  jsii.String(spec.Description),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         awslambda.Code_FromAsset(jsii.String(asset), nil),
+		MemorySize:                   jsii.Number(float64(spec.MemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
+		Environment:                  b.environment(spec),
+		Tracing:                      awslambda.Tracing_ACTIVE,
+		LogGroup:                     logs,
+		Role:                         role,
 	})
 	b.fns = append(b.fns, &function{spec: spec, scope: scope, fn: fn, role: role, logs: logs})
 }
@@ -133,78 +142,102 @@ func (b *build) setting(s wiring.Setting) *string {
 	panic(fmt.Sprintf("cdk: wiring setting %s has no value in the AWS stack", s))
 }
 
-// Actions per kind of access. Listed one by one: no wildcards, and no Scan (design decision 4).
-var (
-	tableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
-	tableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
-	objectReadActions = []string{"s3:GetObject"}
-	bucketListActions = []string{"s3:ListBucket"}
-	objectWrite       = []string{"s3:PutObject"}
-	objectDelete      = []string{"s3:DeleteObject"}
-	// The scan function reads the verdict of the version it was notified about, and records its own.
-	objectTagActions = []string{"s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging"}
-	sendMailActions  = []string{"ses:SendEmail", "ses:SendRawEmail"}
-)
-
-// statements turns a function's wiring.Access into least-privilege IAM statements.
+// statements turns a function's wiring.Access into IAM statements: exactly the actions it lists,
+// each on only the resources it names (no wildcard actions, no Scan: design decision 4).
 func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 	var out []awsiam.PolicyStatement
-	allow := func(actions []string, resources []*string, conditions map[string]any) {
-		p := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}
+	allow := func(actions []wiring.Action, resources []*string, conditions map[string]any) {
+		names := make([]string, len(actions))
+		for i, a := range actions {
+			names[i] = string(a)
+		}
+		p := &awsiam.PolicyStatementProps{Actions: jsii.Strings(names...), Resources: &resources}
 		if conditions != nil {
 			p.Conditions = &conditions
 		}
 		out = append(out, awsiam.NewPolicyStatement(p))
 	}
-	table := []*string{b.table.TableArn()}
-	for _, ix := range store.Schema.Indexes {
-		table = append(table, jsii.String(*b.table.TableArn()+"/index/"+ix.Name))
-	}
-	if a.TableRead {
-		allow(tableReadActions, table, nil)
-	}
-	if a.TableWrite {
-		allow(tableWriteActions, table, nil)
-	}
-	objects := func(actions []string, prefixes []wiring.BucketPrefix) {
-		if len(prefixes) == 0 {
-			return
+	if len(a.Table) > 0 {
+		// Only items whose partition key the function's code makes (wiring's test derives them
+		// from the store's key constructors).
+		var keys map[string]any
+		if len(a.Keys) > 0 {
+			keys = map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": a.Keys}}
 		}
-		var res []*string
-		for _, p := range prefixes {
-			res = append(res, b.bucket(p.Bucket).ArnForObjects(jsii.String(p.Prefix+"*")))
+		allow(a.Table, []*string{b.table.TableArn()}, keys)
+		// An index's partition key is another attribute, which LeadingKeys does not describe.
+		if slices.Contains(a.Table, wiring.Query) {
+			var indexes []*string
+			for _, ix := range store.Schema.Indexes {
+				indexes = append(indexes, jsii.String(*b.table.TableArn()+"/index/"+ix.Name))
+			}
+			allow([]wiring.Action{wiring.Query}, indexes, nil)
 		}
-		allow(actions, res, nil)
 	}
-	objects(objectReadActions, a.Read)
-	// Reading a prefix includes listing the keys under it: without s3:ListBucket, S3 answers 403
-	// instead of 404 for a missing key, and ListObjectsV2 is the way to ask whether an upload has
-	// arrived without reading it (reads of unscanned evidence are denied by the bucket policy).
+	reads, writes := map[wiring.Bucket]bool{}, map[wiring.Bucket]bool{}
 	listed := map[wiring.Bucket][]string{}
 	var order []wiring.Bucket
-	for _, p := range a.Read {
-		if _, seen := listed[p.Bucket]; !seen {
-			order = append(order, p.Bucket)
+	for _, o := range a.Objects {
+		var objectActions []wiring.Action
+		for _, act := range o.Actions {
+			switch act {
+			case wiring.ListBucket:
+				if _, seen := listed[o.Bucket]; !seen {
+					order = append(order, o.Bucket)
+				}
+				listed[o.Bucket] = append(listed[o.Bucket], o.Prefix+"*")
+				continue
+			case wiring.GetObject:
+				reads[o.Bucket] = true
+			case wiring.PutObject:
+				writes[o.Bucket] = true
+			}
+			objectActions = append(objectActions, act)
 		}
-		listed[p.Bucket] = append(listed[p.Bucket], p.Prefix+"*")
+		if len(objectActions) > 0 {
+			allow(objectActions, []*string{b.bucket(o.Bucket).ArnForObjects(jsii.String(o.Prefix + "*"))}, nil)
+		}
 	}
+	// Listing is a bucket action: allowed for the keys under the granted prefixes only.
 	for _, bk := range order {
 		var cond map[string]any
 		if !slices.Contains(listed[bk], "*") {
 			cond = map[string]any{"StringLike": map[string]any{"s3:prefix": listed[bk]}}
 		}
-		allow(bucketListActions, []*string{b.bucket(bk).BucketArn()}, cond)
+		allow([]wiring.Action{wiring.ListBucket}, []*string{b.bucket(bk).BucketArn()}, cond)
 	}
-	objects(objectWrite, a.Write)
-	objects(objectDelete, a.Delete)
-	objects(objectTagActions, a.Tag)
-	if a.SendMail {
-		allow(sendMailActions, []*string{b.identity.EmailIdentityArn()}, map[string]any{
+	// The buckets' objects are encrypted with the bucket key: reading one decrypts through S3, and
+	// writing one (a presigned upload or a copy) has S3 generate a data key.
+	for _, bk := range slices.Sorted(maps.Keys(reads)) {
+		allow([]wiring.Action{KeyDecrypt}, []*string{b.bucketKey.KeyArn()}, b.viaS3(bk))
+	}
+	for _, bk := range slices.Sorted(maps.Keys(writes)) {
+		allow([]wiring.Action{KeyGenerateDataKey}, []*string{b.bucketKey.KeyArn()}, b.viaS3(bk))
+	}
+	if len(a.Mail) > 0 {
+		allow(a.Mail, []*string{b.identity.EmailIdentityArn()}, map[string]any{
 			"StringEquals": map[string]any{"ses:FromAddress": b.props.MailFrom},
 		})
-		allow(sendMailActions, []*string{b.configSetArn()}, nil)
+		allow(a.Mail, []*string{b.configSetArn()}, nil)
 	}
 	return out
+}
+
+// The key actions S3 takes on a function's behalf (not calls its code makes, so not in wiring.Access).
+const (
+	KeyDecrypt         wiring.Action = "kms:Decrypt"
+	KeyGenerateDataKey wiring.Action = "kms:GenerateDataKey"
+)
+
+// viaS3 limits a key permission to S3's use of it for one bucket's objects. With bucket keys on,
+// S3 asks KMS with the bucket's ARN as the encryption context (an object encrypted before they
+// were on names itself).
+func (b *build) viaS3(bk wiring.Bucket) map[string]any {
+	arn := b.bucket(bk).BucketArn()
+	return map[string]any{
+		"StringEquals": map[string]any{"kms:ViaService": "s3." + *b.stack.Region() + ".amazonaws.com"},
+		"StringLike":   map[string]any{"kms:EncryptionContext:aws:s3:arn": []*string{arn, jsii.String(*arn + "/*")}},
+	}
 }
 
 // pathParams lists a route's {name} parameters as API Gateway request parameters.

@@ -2,6 +2,7 @@ package cdk
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -27,17 +28,14 @@ func (b *build) nag() {
 			"X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level "+
 				"permissions, so their resource is *; no other statement of this role uses *",
 			"Resource::*")}
-		a := f.spec.Access
-		for _, kind := range []struct {
-			what     string
-			prefixes []wiring.BucketPrefix
-		}{{"read", a.Read}, {"write", a.Write}, {"delete", a.Delete}, {"tag", a.Tag}} {
-			for _, p := range kind.prefixes {
-				s = append(s, suppress("AwsSolutions-IAM5",
-					fmt.Sprintf("%s may %s objects only under %q in the %s bucket, as wiring.Access says; the keys "+
-						"below that prefix are created at run time, so they cannot be listed", f.spec.Name, kind.what, p.Prefix, p.Bucket),
-					b.objectsFinding(b.bucket(p.Bucket), p.Prefix)))
+		for _, o := range f.spec.Access.Objects {
+			if slices.Equal(o.Actions, []wiring.Action{wiring.ListBucket}) {
+				continue // a bucket action: its resource is the bucket
 			}
+			s = append(s, suppress("AwsSolutions-IAM5",
+				fmt.Sprintf("%s may %v objects only under %q in the %s bucket, as wiring.Access says; the keys "+
+					"below that prefix are created at run time, so they cannot be listed", f.spec.Name, o.Actions, o.Prefix, o.Bucket),
+				b.objectsFinding(b.bucket(o.Bucket), o.Prefix)))
 		}
 		cdknag.NagSuppressions_AddResourceSuppressions(f.role, &s, jsii.Bool(true))
 	}

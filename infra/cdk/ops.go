@@ -61,7 +61,7 @@ func (b *build) operations() {
 		alarm(f.scope, "ErrorsAlarm", f.fn.MetricErrors(sum), 1, f.spec.Name+" errors")
 		alarm(f.scope, "ThrottlesAlarm", f.fn.MetricThrottles(sum), 1, f.spec.Name+" throttled")
 		// Every function that sends mail may park an email; they all count into one metric.
-		if f.spec.Access.SendMail {
+		if len(f.spec.Access.Mail) > 0 {
 			awslogs.NewMetricFilter(f.scope, jsii.String("ParkedEmails"), &awslogs.MetricFilterProps{
 				LogGroup:        f.logs,
 				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ParkedEmailMessage)),

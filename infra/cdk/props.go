@@ -80,6 +80,11 @@ type StackProps struct {
 	RateLimitPer5Min      int
 	// WAFBlockedAlarmThreshold is the number of blocked requests in 5 minutes that raises an alarm.
 	WAFBlockedAlarmThreshold int
+
+	// ScanUploadConcurrency is the Lambda concurrency reserved for scan-upload, and its limit: a
+	// burst of uploads waits its turn rather than taking the API's instances. The account must keep
+	// 100 unreserved besides.
+	ScanUploadConcurrency int
 }
 
 // Defaults for the optional settings. Those the functions read are shared/setting's, so that a
@@ -96,6 +101,7 @@ const (
 	DefaultThrottleBurst          = 100
 	DefaultRateLimitPer5Min       = 1000
 	DefaultWAFBlockedAlarm        = 100
+	DefaultScanUploadConcurrency  = 10
 )
 
 // WithDefaults returns p with every unset optional field given its default.
@@ -116,6 +122,7 @@ func (p StackProps) WithDefaults() StackProps {
 	setDefault(&p.ThrottleBurst, DefaultThrottleBurst)
 	setDefault(&p.RateLimitPer5Min, DefaultRateLimitPer5Min)
 	setDefault(&p.WAFBlockedAlarmThreshold, DefaultWAFBlockedAlarm)
+	setDefault(&p.ScanUploadConcurrency, DefaultScanUploadConcurrency)
 	return p
 }
 
@@ -201,8 +208,8 @@ func (p StackProps) Validate() error {
 	if p.NoticeQuietPeriod <= 0 || p.NoticeMaxDelay < p.NoticeQuietPeriod {
 		bad("notice quiet period %v and maximum delay %v: want 0 < quiet <= max", p.NoticeQuietPeriod, p.NoticeMaxDelay)
 	}
-	if p.MailMaxPerSecond < 1 || p.RequestsPerIPPerHour < 1 || p.ReviewLinkDays < 1 || p.ThrottleRatePerSecond < 1 || p.ThrottleBurst < 1 || p.WAFBlockedAlarmThreshold < 1 {
-		bad("mail rate, request limit, API throttling and WAF alarm threshold must be positive")
+	if p.MailMaxPerSecond < 1 || p.RequestsPerIPPerHour < 1 || p.ReviewLinkDays < 1 || p.ThrottleRatePerSecond < 1 || p.ThrottleBurst < 1 || p.WAFBlockedAlarmThreshold < 1 || p.ScanUploadConcurrency < 1 {
+		bad("mail rate, request limit, API throttling, WAF alarm threshold and scan-upload concurrency must be positive")
 	}
 	// AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.
 	if p.RateLimitPer5Min < 10 {

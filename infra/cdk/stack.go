@@ -46,6 +46,7 @@ type build struct {
 	props StackProps
 
 	key       awskms.Key // encrypts the SNS topics
+	bucketKey awskms.Key // encrypts the uploads and documents buckets
 	table     awsdynamodb.Table
 	buckets   map[wiring.Bucket]awss3.Bucket
 	logBucket awss3.Bucket

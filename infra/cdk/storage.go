@@ -3,6 +3,7 @@ package cdk
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
@@ -57,6 +58,20 @@ func (b *build) storage() {
 		}},
 	})
 
+	// The evidence and the published documents are encrypted with a key of the stack's own, so
+	// that reading them needs a grant on the key as well as on the bucket (each function's role
+	// gets one for the buckets it reads or writes; see statements), and every use of it is in
+	// CloudTrail. Bucket keys make S3 ask KMS once per bucket key rather than per object.
+	b.bucketKey = awskms.NewKey(b.stack, jsii.String("BucketKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the uploads and documents buckets"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	awscdk.NewCfnOutput(b.stack, jsii.String("BucketKeyArn"), &awscdk.CfnOutputProps{
+		Value:       b.bucketKey.KeyArn(),
+		Description: jsii.String("The buckets' KMS key: the back office needs kms:GenerateDataKey on it to drop documents"),
+	})
+
 	origin, _ := portalOrigin(b.props.PortalURL) // validated already
 	b.buckets[wiring.UploadsBucket] = b.dataBucket("Uploads", &awss3.BucketProps{
 		// Browsers POST evidence straight to S3 with presigned forms, from the portal only.
@@ -90,11 +105,13 @@ func (b *build) storage() {
 	})
 }
 
-// dataBucket is a private, TLS-only, encrypted, versioned bucket that logs its access.
+// dataBucket is a private, TLS-only, versioned bucket encrypted with the bucket key, that logs its access.
 func (b *build) dataBucket(id string, p *awss3.BucketProps) awss3.Bucket {
 	p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
 	p.EnforceSSL = jsii.Bool(true)
-	p.Encryption = awss3.BucketEncryption_S3_MANAGED
+	p.Encryption = awss3.BucketEncryption_KMS
+	p.EncryptionKey = b.bucketKey
+	p.BucketKeyEnabled = jsii.Bool(true)
 	p.Versioned = jsii.Bool(true)
 	p.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
 	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

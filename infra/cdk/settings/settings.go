@@ -40,6 +40,7 @@ var (
 	RequestLimit     = Setting{"requestLimitPerIpHour", "CFP_REQUEST_LIMIT_PER_IP_HOUR"}
 	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
+	ScanConcurrency  = Setting{"scanUploadConcurrency", "CFP_SCAN_UPLOAD_CONCURRENCY"}
 
 	CouncilName      = Setting{"councilName", "CFP_COUNCIL_NAME"}
 	CouncilURL       = Setting{"councilUrl", "CFP_COUNCIL_URL"}
@@ -134,6 +135,7 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		RequestsPerIPPerHour:   number(RequestLimit),
 		ReviewLinkDays:         number(ReviewLinkDays),
 		RateLimitPer5Min:       number(RateLimit),
+		ScanUploadConcurrency:  number(ScanConcurrency),
 		CouncilName:            required(CouncilName),
 		CouncilURL:             get(CouncilURL),
 		ServiceName:            get(ServiceName),
