@@ -15,10 +15,25 @@
 //     attribute: the stage depends on the methods, which depend on the functions, so referencing
 //     the stage from a function's environment would be a dependency cycle.
 //   - Identity policies are written statement by statement from wiring.Access, never with grant
-//     helpers: those grant wildcard actions (s3:GetObject*, dynamodb:*Item...) and Scan.
+//     helpers: those grant wildcard actions (s3:GetObject*, dynamodb:*Item...) and Scan. A role
+//     holds exactly the actions its function's Access lists (infra/wiring's test ties them to the
+//     SDK calls the function's code makes), on the table with a dynamodb:LeadingKeys condition
+//     naming the partition keys it makes (an index Query is unconditioned: LeadingKeys describes
+//     the table's partition key, not an index's), on objects under its prefixes, and ListBucket
+//     only for keys under them.
+//   - The uploads and documents buckets are encrypted with the stack's own KMS key (bucket keys
+//     on). A role gets kms:Decrypt for a bucket it reads (GetObject, or signs links to) and
+//     kms:GenerateDataKey for one it writes (PutObject, a signed upload form, a copy), only through
+//     S3 and only for that bucket (kms:ViaService, the aws:s3:arn encryption context); these
+//     follow from its S3 actions, so they are not in wiring.Access. GuardDuty's role gets both, as
+//     GuardDuty documents for SSE-KMS buckets.
 //   - "The scan function" (exempt from the evidence read deny, with GuardDuty's role) is every
-//     function whose Access may tag objects in the uploads bucket: it reads the verdict tag and must
-//     read an object before it is clean.
+//     function whose Access reads object tags in the uploads bucket: it reads the verdict tag and
+//     must read an object before it is clean. It never writes a tag: only GuardDuty's role is exempt
+//     from the tag-write deny. It has reserved concurrency (ScanUploadConcurrency), so a burst of
+//     uploads queues rather than taking the API's instances.
+//   - The topic key's grants to SES and CloudWatch carry aws:SourceAccount and aws:SourceArn (this
+//     stack's configuration set, this account's alarms), against the confused deputy.
 //   - Evidence expires a configured number of days after upload (S3 lifecycle counts from creation;
 //     no function tags decided evidence), so the setting must cover the review period.
 //   - The uploads bucket keeps EventBridge notifications on: GuardDuty listens through EventBridge,

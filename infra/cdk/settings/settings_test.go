@@ -47,6 +47,7 @@ func TestEverySettingIsRead(t *testing.T) {
 		MailRate:         "14",
 		RequestLimit:     "40",
 		RateLimit:        "500",
+		ScanConcurrency:  "4",
 		CouncilName:      "Northshire County Council",
 		CouncilURL:       "https://www.northshire.gov.uk/",
 		ServiceName:      "Client Finance Portal",
@@ -65,7 +66,7 @@ func TestEverySettingIsRead(t *testing.T) {
 	if c.StackName != "cfp-prod" || p.MailDomain != "council.gov.uk" || !slices.Equal(p.Reviewers, []string{"a@council.gov.uk", "b@council.gov.uk"}) ||
 		p.ClientReferencePattern != `^C[0-9]{7}$` || len(p.StaffCIDRs) != 2 || p.AlarmEmail != "ops@council.gov.uk" ||
 		p.EvidenceRetentionDays != 30 || p.NoticeQuietPeriod != 5*time.Minute || p.NoticeMaxDelay != time.Hour ||
-		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 ||
+		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 || p.ScanUploadConcurrency != 4 ||
 		p.CouncilName != "Northshire County Council" || p.CouncilURL != "https://www.northshire.gov.uk/" || p.ServiceName != "Client Finance Portal" ||
 		p.ContactPhone != "01632 960000" || p.ContactEmail != "clientfinance@council.gov.uk" || p.OpeningHours != "Monday to Friday, 9am to 5pm" ||
 		p.LogoURL != "/assets/logo.svg" || p.PrivacyURL != "https://www.northshire.gov.uk/privacy" || p.AccessibilityURL != "/accessibility" {
