@@ -29,11 +29,19 @@ import (
 // a reachable types.TransactWriteItem field (Put, Update, Delete, ConditionCheck) counts as the
 // action it names.
 //
-// What it cannot see: calls made through reflection or assembly, the bucket prefixes and table keys
-// a call touches at run time (the prefixes in Access are reviewed by hand, and the functions' tests
-// and the end-to-end tests exercise them), and which of several implementations a value holds (it
-// takes them all, so it may list a call the code can never make, but never misses one). Test files
-// are not part of a function's program.
+// What it cannot see: calls made through reflection or assembly; a service called from inside a
+// library (so a call into one of the SDK's feature packages that call services, such as the S3
+// transfer manager, fails the test until it is mapped here); the bucket prefixes a call touches at
+// run time (the prefixes in Access are reviewed by hand, and the functions' and end-to-end tests
+// exercise them); and which of several implementations a value holds (it takes them all, so it
+// may list a call the code can never make, but never misses one). Test files are not part of a
+// function's program.
+//
+// Table keys: every primary key is made by a constructor in shared/store/keys.go that returns the
+// store's key type; the partition key prefixes a function may touch are the constants those
+// constructors, where reachable, start their partition key with. A key copied from an item read
+// through an index, or a base-table query whose partition value is made without a constructor
+// (AuditOfClient, today reached only with Audit, which makes the same prefix), would escape it.
 var sdkActions = map[string][]Action{
 	"dynamodb.Client.GetItem":            {GetItem},
 	"dynamodb.Client.PutItem":            {PutItem},
@@ -56,9 +64,13 @@ var sdkActions = map[string][]Action{
 // transactItems are the fields of a transaction item and the action DynamoDB checks for each.
 var transactItems = map[string]Action{"Put": PutItem, "Update": UpdateItem, "Delete": DeleteItem, "ConditionCheck": ConditionCheckItem}
 
+// pureFeatures are the SDK's feature packages that never call a service (they build and read values).
+var pureFeatures = []string{sdkFeature + "dynamodb/attributevalue", sdkFeature + "dynamodb/expression"}
+
 const (
 	module     = "github.com/council/cfp"
 	sdkService = "github.com/aws/aws-sdk-go-v2/service/"
+	sdkFeature = "github.com/aws/aws-sdk-go-v2/feature/"
 	dynamoPkg  = sdkService + "dynamodb"
 	storePkg   = module + "/shared/store"
 )
@@ -297,6 +309,12 @@ func (w *walker) call(caller *ssa.Function, in ssa.CallInstruction) {
 
 // callee counts a call of an SDK client's method, and walks into the module's own functions.
 func (w *walker) callee(caller, fn *ssa.Function, pos token.Pos) {
+	if obj, ok := fn.Object().(*types.Func); ok && obj.Pkg() != nil && strings.HasPrefix(obj.Pkg().Path(), sdkFeature) &&
+		!slices.Contains(pureFeatures, obj.Pkg().Path()) {
+		// A feature package (the S3 transfer manager, say) calls the service itself, out of sight.
+		w.found.unknown = append(w.found.unknown, obj.FullName())
+		return
+	}
 	if name, ok := sdkMethod(fn); ok {
 		actions, known := sdkActions[name]
 		if !known {
@@ -339,14 +357,19 @@ func stored(f *ssa.FieldAddr) bool {
 	return false
 }
 
-// sdkMethod names a method of an AWS SDK service client as "dynamodb.Client.GetItem".
+// sdkMethod names a method of a type of an AWS SDK service package (a client, a presign client,
+// a paginator) as "dynamodb.Client.GetItem". The values it exchanges (service/*/types) are not
+// services.
 func sdkMethod(fn *ssa.Function) (string, bool) {
 	recv := fn.Signature.Recv()
 	if recv == nil {
 		return "", false
 	}
 	named := namedOf(recv.Type())
-	if named == nil || named.Obj().Pkg() == nil || !strings.HasPrefix(named.Obj().Pkg().Path(), sdkService) {
+	if named == nil || named.Obj().Pkg() == nil {
+		return "", false
+	}
+	if rest, ok := strings.CutPrefix(named.Obj().Pkg().Path(), sdkService); !ok || strings.Contains(rest, "/") {
 		return "", false
 	}
 	return named.Obj().Pkg().Name() + "." + named.Obj().Name() + "." + fn.Name(), true
