@@ -244,9 +244,11 @@ func (p Preflight) concurrency(ctx context.Context, t target) []result {
 		limit, unreserved = l.ConcurrentExecutions, aws.ToInt32(l.UnreservedConcurrentExecutions)
 	}
 	request := fmt.Sprintf("aws service-quotas request-service-quota-increase --region %s --service-code lambda --quota-code L-B99A9384 --desired-value 1000 (Lambda, Concurrent executions)", t.region)
+	// scan-upload's reservation comes out of the quota on top of what must stay unreserved.
+	need := MinConcurrency + int32(t.props.WithDefaults().ScanUploadConcurrency)
 	switch {
-	case limit < MinConcurrency:
-		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("the account may run %d function instances at once in %s; the stack needs at least %d", limit, t.region, MinConcurrency),
+	case limit < need:
+		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("the account may run %d function instances at once in %s; the stack needs at least %d", limit, t.region, need),
 			"request more: " + request + "; new accounts start low"}}
 	case unreserved < MinConcurrency:
 		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("%d of %d are left unreserved in %s; the stack's functions need at least %d", unreserved, limit, t.region, MinConcurrency),

@@ -218,6 +218,10 @@ func TestConcurrency(t *testing.T) {
 	p.Functions = fakeFunctions{limit: 1000, unreserved: 50}
 	only(t, p.concurrency(ctx, d), Fail, "50 of 1000 are left unreserved", "reserved concurrency")
 
+	// 100 must stay unreserved besides scan-upload's reservation (10 by default).
+	p.Functions = fakeFunctions{limit: 105, unreserved: 105}
+	only(t, p.concurrency(ctx, d), Fail, "105 function instances", "at least 110")
+
 	p.Functions = fakeFunctions{err: denied}
 	only(t, p.concurrency(ctx, d), Fail, "lambda:GetAccountSettings")
 }
