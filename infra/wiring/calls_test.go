@@ -37,11 +37,10 @@ import (
 // may list a call the code can never make, but never misses one). Test files are not part of a
 // function's program.
 //
-// Table keys: every primary key is made by a constructor in shared/store/keys.go that returns the
-// store's key type; the partition key prefixes a function may touch are the constants those
-// constructors, where reachable, start their partition key with. A key copied from an item read
-// through an index, or a base-table query whose partition value is made without a constructor
-// (AuditOfClient, today reached only with Audit, which makes the same prefix), would escape it.
+// Table keys: every key is made by a constructor in shared/store/keys.go; the partition key
+// prefixes a function may touch are the constants those constructors (and the helpers they make
+// partition values with, which base-table queries use alone), where reachable, start their
+// partition value with. A key copied from an item read through an index would escape it.
 var sdkActions = map[string][]Action{
 	"dynamodb.Client.GetItem":            {GetItem},
 	"dynamodb.Client.PutItem":            {PutItem},
@@ -164,13 +163,17 @@ func analyse() (map[string]program, error) {
 			byPath[p.Pkg.Path()] = p
 		}
 	}
+	if byPath[storePkg] == nil {
+		return nil, fmt.Errorf("no package %s", storePkg)
+	}
+	helpers := partitionHelpers(byPath[storePkg])
 	out := map[string]program{}
 	for _, f := range Functions {
 		main := byPath[module+"/"+f.Dir()]
 		if main == nil {
 			return nil, fmt.Errorf("%s: no package %s", f.Name, f.Dir())
 		}
-		out[f.Name] = walk(prog, main)
+		out[f.Name] = walk(prog, main, helpers)
 	}
 	return out, nil
 }
@@ -183,10 +186,11 @@ type walker struct {
 	queue   []*ssa.Function
 	found   program
 	keySeen map[string]bool
+	helpers map[*ssa.Function]bool // see partitionHelpers
 }
 
-func walk(prog *ssa.Program, main *ssa.Package) program {
-	w := &walker{prog: prog, seen: map[*ssa.Function]bool{}, keySeen: map[string]bool{},
+func walk(prog *ssa.Program, main *ssa.Package, helpers map[*ssa.Function]bool) program {
+	w := &walker{prog: prog, seen: map[*ssa.Function]bool{}, keySeen: map[string]bool{}, helpers: helpers,
 		found: program{why: map[Action][]string{}}}
 	// The function's program: its main package and every module package it imports.
 	var visit func(p *types.Package)
@@ -246,7 +250,7 @@ func (w *walker) add(fn *ssa.Function) {
 
 // body walks one reachable function of the module (others have no body here: the walk stops).
 func (w *walker) body(fn *ssa.Function) {
-	if fn.Pkg != nil && fn.Pkg.Pkg.Path() == storePkg && isKeyConstructor(fn) {
+	if fn.Pkg != nil && fn.Pkg.Pkg.Path() == storePkg && (isKeyConstructor(fn) || w.helpers[fn]) {
 		if p := keyPrefix(fn); p != "" {
 			w.keySeen[p+"*"] = true
 		}
@@ -383,8 +387,8 @@ func namedOf(t types.Type) *types.Named {
 	return n
 }
 
-// isKeyConstructor reports whether fn is one of the store's primary key constructors: it returns
-// the store's key type.
+// isKeyConstructor reports whether fn is one of the store's key constructors: it returns the
+// store's key type.
 func isKeyConstructor(fn *ssa.Function) bool {
 	res := fn.Signature.Results()
 	if res.Len() != 1 {
@@ -392,6 +396,29 @@ func isKeyConstructor(fn *ssa.Function) bool {
 	}
 	n := namedOf(res.At(0).Type())
 	return n != nil && n.Obj().Name() == "key" && n.Obj().Pkg().Path() == storePkg
+}
+
+// partitionHelpers are the functions a key constructor makes its partition value with
+// (auditKey's auditClientPK): a base-table query may use one without making a whole key, so a
+// reachable one counts as making that partition too.
+func partitionHelpers(store *ssa.Package) map[*ssa.Function]bool {
+	out := map[*ssa.Function]bool{}
+	for _, m := range store.Members {
+		fn, ok := m.(*ssa.Function)
+		if !ok || !isKeyConstructor(fn) {
+			continue
+		}
+		for _, b := range fn.Blocks {
+			for _, in := range b.Instrs {
+				if c, ok := in.(*ssa.Call); ok {
+					if callee := c.Call.StaticCallee(); callee != nil && callee.Pkg == store && strings.HasSuffix(callee.Name(), "PK") {
+						out[callee] = true
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // keyPrefix is the constant that starts the partition key fn makes: the left operand of the first
