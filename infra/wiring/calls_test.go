@@ -26,15 +26,15 @@ import (
 // DynamoDB client); every function or method used as a value (lambda.Start(h.Handle), callbacks),
 // taken as called; and every method of a module type converted to an interface, taken as called
 // through that interface by code outside the module. Transactions are authorised item by item, so
-// a reachable types.TransactWriteItem field (Put, Update, Delete, ConditionCheck) counts as the
-// action it names.
+// a types.TransactWriteItem field (Put, Update, Delete, ConditionCheck) set in reachable code
+// counts as the action it names.
 //
 // What it cannot see: calls made through reflection or assembly; a service called from inside a
 // library (so a call into one of the SDK's feature packages that call services, such as the S3
 // transfer manager, fails the test until it is mapped here); the bucket prefixes a call touches at
 // run time (the prefixes in Access are reviewed by hand, and the functions' and end-to-end tests
 // exercise them); and which of several implementations a value holds (it takes them all, so it
-// may list a call the code can never make, but never misses one). Test files are not part of a
+// may list a call the code can never make rather than miss one). Test files are not part of a
 // function's program.
 //
 // Table keys: every key is made by a constructor in shared/store/keys.go; the partition key
@@ -253,6 +253,8 @@ func (w *walker) body(fn *ssa.Function) {
 	if fn.Pkg != nil && fn.Pkg.Pkg.Path() == storePkg && (isKeyConstructor(fn) || w.helpers[fn]) {
 		if p := keyPrefix(fn); p != "" {
 			w.keySeen[p+"*"] = true
+		} else {
+			w.keySeen["(a partition without a constant prefix, made by "+fn.Name()+")"] = true
 		}
 	}
 	for _, b := range fn.Blocks {
