@@ -8,13 +8,14 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/web"
 )
 
 // Handler serves the site's pages.
 type Handler struct {
-	Brand         page.Brand
+	Brand         brand.Brand
 	Cookie        string // the session cookie's name, as the cookies page lists it
 	RetentionDays int    // how long evidence is kept, as the privacy notice says
 	Log           *slog.Logger

@@ -9,12 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/web"
 )
 
 func handler() Handler {
-	return Handler{Brand: page.Sample(), Cookie: "__Host-session", RetentionDays: 90, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return Handler{Brand: brand.Sample(), Cookie: "__Host-session", RetentionDays: 90, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func get(resource, path string) web.Request {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/web"
 )
@@ -14,7 +14,7 @@ import (
 func main() {
 	env := setting.Env()
 	h := Handler{
-		Brand:         page.ReadBrand(env),
+		Brand:         brand.Read(env),
 		Cookie:        web.SessionCookieName(env.Bool(setting.InsecureCookies)),
 		RetentionDays: env.Int(setting.EvidenceDays),
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),

@@ -16,8 +16,8 @@ import (
 const settingPath = "github.com/council/cfp/shared/setting"
 
 // readers are the shared packages that read settings for a function, by the call that does it:
-// a function calling page.ReadBrand reads every setting shared/page reads.
-var readers = map[string]string{"ReadBrand": filepath.Join("shared", "page")}
+// a function calling brand.Read reads every setting shared/brand reads.
+var readers = map[string]string{"brand.Read": filepath.Join("shared", "brand")}
 
 var root = filepath.Join("..", "..")
 
@@ -165,13 +165,15 @@ func TestEveryFunctionReadsExactlyItsWiredSettings(t *testing.T) {
 	}
 }
 
-// calls reports whether any of the files calls a function or method of that name.
+// calls reports whether any of the files calls the named package function ("brand.Read").
 func calls(files map[string]*ast.File, name string) bool {
 	found := false
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == name {
-				found = true
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name+"."+sel.Sel.Name == name {
+					found = true
+				}
 			}
 			return !found
 		})

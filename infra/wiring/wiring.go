@@ -42,7 +42,7 @@ const (
 	AccessibilityURL = setting.AccessibilityURL
 )
 
-// Brand is the council's branding every page shows (page.ReadBrand reads them all).
+// Brand is the council's branding every page shows (brand.Read reads them all).
 var Brand = []Setting{CouncilName, CouncilURL, ServiceName, ContactPhone, ContactEmail, OpeningHours, LogoURL, PrivacyURL, AccessibilityURL}
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -36,7 +37,7 @@ func text(tag, class, s string) templ.Component {
 
 // samplePage is a question page with every component, in the state a bad submission leaves it.
 func samplePage(errs Errors) templ.Component {
-	return with(Layout(Sample(), Page{Title: "Your details", Errors: errs.Any(), Back: "/request/relationship"}),
+	return with(Layout(brand.Sample(), Page{Title: "Your details", Errors: errs.Any(), Back: "/request/relationship"}),
 		ErrorSummary(errs),
 		with(NotificationBanner(Banner{}), text("p", "govuk-notification-banner__heading", "Your answers are saved for 7 days.")),
 		text("h1", "govuk-heading-l", "Your details"),
@@ -184,7 +185,7 @@ func TestValidStateMarkup(t *testing.T) {
 			t.Errorf("a page without errors holds %q", banned)
 		}
 	}
-	confirmation := with(Layout(Sample(), Page{Title: "Request received"}),
+	confirmation := with(Layout(brand.Sample(), Page{Title: "Request received"}),
 		with(Panel("Request received"), templ.Raw("Your reference<br><strong>CFP-7K3M-9Q2X</strong>")),
 		text("p", "govuk-body", "We have sent you a confirmation email."),
 		with(NotificationBanner(Banner{Success: true}), text("p", "govuk-notification-banner__heading", "2 files uploaded and checked")),

@@ -38,7 +38,7 @@ const (
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Name = "S3_PATH_STYLE"
 
-	// The council's branding and contact details, shown on every page (page.ReadBrand reads them).
+	// The council's branding and contact details, shown on every page (brand.Read reads them).
 	// Unset, each takes the local stack's sample value below; `make deploy` requires the council's
 	// name, phone and contact email.
 	CouncilName      Name = "COUNCIL_NAME"

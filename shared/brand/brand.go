@@ -1,4 +1,4 @@
-package page
+package brand
 
 import "github.com/council/cfp/shared/setting"
 
@@ -23,9 +23,9 @@ type Brand struct {
 	ContactURL       string
 }
 
-// ReadBrand reads the council's branding from its settings (shared/setting names them and gives
+// Read reads the council's branding from its settings (shared/setting names them and gives
 // their sample values); the footer's cookies and contact pages are always the site's own.
-func ReadBrand(r *setting.Reader) Brand {
+func Read(r *setting.Reader) Brand {
 	return Brand{
 		Council:          r.Required(setting.CouncilName),
 		CouncilURL:       r.Required(setting.CouncilURL),
@@ -45,7 +45,4 @@ func ReadBrand(r *setting.Reader) Brand {
 }
 
 // Sample is the local stack's council: every branding setting at its sample value.
-func Sample() Brand { return ReadBrand(setting.From(nil)) }
-
-// themeColour is the brand colour in assets/portal.scss, for browsers that tint their own bar.
-const themeColour = "#00615c"
+func Sample() Brand { return Read(setting.From(nil)) }
