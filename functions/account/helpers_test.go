@@ -15,11 +15,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 	"github.com/council/cfp/shared/web"
 )
 
