@@ -108,7 +108,7 @@ func newFixtureOn(s *store.Store) *fixture {
 	f.s = s.WithClock(clock)
 	f.h = Handler{
 		Accounts: f.s, Sessions: f.s, Portal: f.s, Mailer: f.mail, Files: fakeFiles{},
-		Origin: origin, Bases: mail.Bases{API: "https://api.council.example", Portal: origin},
+		Origin: origin, Bases: mail.Bases{Portal: origin},
 		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 	return f

@@ -25,7 +25,7 @@ func main() {
 	h := Handler{
 		Outbox: s, Notices: s, Feedback: s,
 		Sender:   ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
-		Bases:    mail.Bases{API: env.Required(setting.APIURL), Portal: env.Required(setting.PortalURL)},
+		Bases:    mail.Bases{Portal: env.Required(setting.PortalURL)},
 		PerSec:   env.Float(setting.MailRate),
 		Quiet:    env.Duration(setting.NoticeQuiet),
 		MaxDelay: env.Duration(setting.NoticeMaxDelay),

@@ -49,7 +49,7 @@ func setup(t *testing.T, fails int) (*store.Store, *fakeSES, *clock, Handler) {
 	c := &clock{time.Now()}
 	s = s.WithClock(c.now)
 	ses := &fakeSES{fails: fails}
-	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{API: "https://api.example", Portal: "https://portal.example"},
+	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example"},
 		PerSec: 1000, Now: c.now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return s, ses, c, h
 }

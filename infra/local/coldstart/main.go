@@ -64,7 +64,6 @@ func run(runs int) error {
 		}
 	}
 	settings := stack.Defaults()
-	settings[wiring.APIURL] = "http://127.0.0.1:3000"
 	// No first event reaches a service, so none runs: nothing else competes for the CPU.
 	base := []string{
 		"AWS_REGION=" + stack.Region, "AWS_ACCESS_KEY_ID=" + stack.AccessKey, "AWS_SECRET_ACCESS_KEY=" + stack.SecretKey,
