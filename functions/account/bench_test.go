@@ -15,9 +15,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 	"github.com/council/cfp/shared/web"
 )
 

@@ -15,11 +15,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -108,7 +108,7 @@ func newFixtureOn(s *store.Store) *fixture {
 	f.s = s.WithClock(clock)
 	f.h = Handler{
 		Accounts: f.s, Sessions: f.s, Portal: f.s, Mailer: f.mail, Files: fakeFiles{},
-		Origin: origin, Bases: mail.Bases{API: "https://api.council.example", Portal: origin},
+		Origin: origin, Bases: mail.Bases{Portal: origin},
 		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 	return f

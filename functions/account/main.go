@@ -28,7 +28,7 @@ func main() {
 		Mailer:      ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
 		Files:       bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
 		Origin:      web.Origin(portal),
-		Bases:       mail.Bases{API: env.Required(setting.APIURL), Portal: portal},
+		Bases:       mail.Bases{Portal: portal},
 		Insecure:    env.Bool(setting.InsecureCookies),
 		SignInFloor: signInFloor,
 		Now:         time.Now,

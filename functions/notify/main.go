@@ -1,8 +1,3 @@
-// Command notify delivers the outbox: every email the other functions queued, at least once, with
-// retries and backoff, parking an email that keeps failing. It also turns each person's pending
-// new-documents notice into one email once they have had no new document for a quiet period (or
-// at the latest a maximum delay after the first), paces SES to the account's send rate, and records
-// SES's bounce and complaint feedback so that no email goes to a suppressed address.
 package main
 
 import (
@@ -25,7 +20,7 @@ func main() {
 	h := Handler{
 		Outbox: s, Notices: s, Feedback: s,
 		Sender:   ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
-		Bases:    mail.Bases{API: env.Required(setting.APIURL), Portal: env.Required(setting.PortalURL)},
+		Bases:    mail.Bases{Portal: env.Required(setting.PortalURL)},
 		PerSec:   env.Float(setting.MailRate),
 		Quiet:    env.Duration(setting.NoticeQuiet),
 		MaxDelay: env.Duration(setting.NoticeMaxDelay),

@@ -61,7 +61,7 @@ func (f *scriptedSES) total() int {
 	return n
 }
 
-func noticeSetup(t *testing.T) (*store.Store, *scriptedSES, *clock, Handler) {
+func noticeSetup(t *testing.T) (*table, *scriptedSES, *clock, Handler) {
 	s, _, c, h := setup(t, 0)
 	ses := &scriptedSES{}
 	h.Sender = ses
@@ -69,20 +69,11 @@ func noticeSetup(t *testing.T) (*store.Store, *scriptedSES, *clock, Handler) {
 	return s, ses, c, h
 }
 
-func publish(t *testing.T, s *store.Store, ref string, n int, to ...access.Email) {
-	t.Helper()
-	id := store.NewDocumentID("cfp-documents", fmt.Sprintf("inbound/%s/%d.pdf", ref, n), "e")
-	d := store.Document{ID: id, ClientReference: ref, Type: store.CareInvoice, Title: "Invoice", DocumentDate: "2026-10-31", PublishedAt: time.Now(), Size: 10, Key: "published/x.pdf"}
-	if err := s.PublishDocument(ctx, d, to); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestThreeDocumentsGiveOneEmailToEachGranteeAfterTheQuietPeriod(t *testing.T) {
 	s, ses, c, h := noticeSetup(t)
 	anna, ben := access.Email("anna@example.com"), access.Email("ben@example.com")
-	for i := range 3 {
-		publish(t, s, "1234567", i, anna, ben)
+	for range 3 {
+		s.publish(anna, ben)
 		c.pass(time.Minute)
 	}
 	if err := h.Handle(ctx, nil); err != nil {
@@ -111,7 +102,7 @@ func TestAPersonStillReceivingDocumentsIsToldAtTheMaximumDelay(t *testing.T) {
 	s, ses, c, h := noticeSetup(t)
 	anna := access.Email("anna@example.com")
 	for i := range 13 { // a document every 5 minutes for an hour: never quiet
-		publish(t, s, "1234567", i, anna)
+		s.publish(anna)
 		if err := h.Handle(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +125,7 @@ func TestThrottlingLosesNothingAndSendsNothingTwice(t *testing.T) {
 	for i := range 10 {
 		people = append(people, access.Email(fmt.Sprintf("p%d@example.com", i)))
 	}
-	publish(t, s, "1234567", 1, people...)
+	s.publish(people...)
 	c.pass(time.Hour)
 	// SES throttles: once, then three times in a row (the run stops), then now and again.
 	ses.script = []bool{false, true, false, true, true, true}
@@ -156,7 +147,7 @@ func TestThrottlingLosesNothingAndSendsNothingTwice(t *testing.T) {
 			t.Errorf("%s got %d emails", p, len(ses.sent[p]))
 		}
 	}
-	if n, q, _ := s.Backlog(ctx); n != 0 || q != 0 {
+	if n, q := s.Backlog(); n != 0 || q != 0 {
 		t.Fatalf("left: %d notices, %d queued emails", n, q)
 	}
 }
@@ -167,7 +158,7 @@ func TestARunStoppedHalfWaySendsNothingTwice(t *testing.T) {
 	for i := range 6 {
 		people = append(people, access.Email(fmt.Sprintf("q%d@example.com", i)))
 	}
-	publish(t, s, "7654321", 1, people...)
+	s.publish(people...)
 	c.pass(time.Hour)
 	run, cancel := context.WithCancel(ctx)
 	ses.cancelRun, ses.cancelAt = cancel, 3 // the invocation ends after the third send
@@ -194,10 +185,8 @@ func TestASuppressedAddressIsNeverEmailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := mail.New("gone@example.com", mail.NewDocuments)
-	if err := s.QueueMail(ctx, code); err != nil {
-		t.Fatal(err)
-	}
-	publish(t, s, "1234567", 1, "gone@example.com", "here@example.com")
+	s.QueueMail(code)
+	s.publish("gone@example.com", "here@example.com")
 	c.pass(time.Hour)
 	if err := h.Handle(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -205,7 +194,7 @@ func TestASuppressedAddressIsNeverEmailed(t *testing.T) {
 	if len(ses.sent["gone@example.com"]) != 0 || len(ses.sent["here@example.com"]) != 1 {
 		t.Fatalf("sent %v", ses.sent)
 	}
-	if st, _, _ := s.MailStatus(ctx, store.MailID(code.ID)); st != "suppressed" {
+	if st, _ := s.MailStatus(code.ID); st != "suppressed" {
 		t.Fatalf("the sign-in code email is %q", st)
 	}
 }
@@ -264,7 +253,7 @@ func TestTheScheduleEventRunsTheNotifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, s, "1234567", 1, "anna@example.com")
+	s.publish("anna@example.com")
 	c.pass(time.Hour)
 	if err := h.Handle(ctx, sample); err != nil {
 		t.Fatal(err)

@@ -14,10 +14,7 @@ import (
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 // fakeSES records what it sends and fails while told to.
 type fakeSES struct {
@@ -44,12 +41,11 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time       { return c.t }
 func (c *clock) pass(d time.Duration) { c.t = c.t.Add(d) }
 
-func setup(t *testing.T, fails int) (*store.Store, *fakeSES, *clock, Handler) {
-	s, _ := storetest.New(t)
+func setup(t *testing.T, fails int) (*table, *fakeSES, *clock, Handler) {
 	c := &clock{time.Now()}
-	s = s.WithClock(c.now)
+	s := newTable(c.now)
 	ses := &fakeSES{fails: fails}
-	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{API: "https://api.example", Portal: "https://portal.example"},
+	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example"},
 		PerSec: 1000, Now: c.now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return s, ses, c, h
 }
@@ -58,9 +54,7 @@ func TestDeliversOnceAndARetriedRunSendsNothingTwice(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
 	m := mail.New("a@example.com", mail.RequestReceived)
 	m.Request = "r1"
-	if err := s.QueueMail(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	s.QueueMail(m)
 	for i := 0; i < 3; i++ {
 		if err := h.Handle(ctx, nil); err != nil {
 			t.Fatal(err)
@@ -75,26 +69,26 @@ func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 	s, ses, c, h := setup(t, -1)
 	m := mail.New("b@example.com", mail.RequestReceived)
 	m.Request = "r2"
-	_ = s.QueueMail(ctx, m)
+	s.QueueMail(m)
 	_ = h.Handle(ctx, nil)
-	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "queued" || n != 1 {
+	if st, n := s.MailStatus(m.ID); st != "queued" || n != 1 {
 		t.Fatalf("after a failure: %s, %d attempts", st, n)
 	}
 	_ = h.Handle(ctx, nil) // too soon: the backoff holds it
-	if _, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); n != 1 {
+	if _, n := s.MailStatus(m.ID); n != 1 {
 		t.Fatalf("retried before its backoff: %d attempts", n)
 	}
 	for i := 0; i < maxAttempts+2; i++ {
 		c.pass(maxDelay + time.Second)
 		_ = h.Handle(ctx, nil)
 	}
-	st, n, _ := s.MailStatus(ctx, store.MailID(m.ID))
+	st, n := s.MailStatus(m.ID)
 	if st != "parked" || n != maxAttempts {
 		t.Fatalf("after many failures: %s, %d attempts", st, n)
 	}
 	c.pass(24 * time.Hour)
 	_ = h.Handle(ctx, nil)
-	if _, n2, _ := s.MailStatus(ctx, store.MailID(m.ID)); n2 != n || len(ses.sent) != 0 {
+	if _, n2 := s.MailStatus(m.ID); n2 != n || len(ses.sent) != 0 {
 		t.Fatal("a parked email was tried again")
 	}
 }
@@ -102,7 +96,7 @@ func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
 	m, _ := mail.For(access.ReviewRequested{Request: "r3", To: "rev@council.example", Relationship: access.Deputy, LinkFor: 7 * 24 * time.Hour})
-	_ = s.QueueMail(ctx, m)
+	s.QueueMail(m)
 	_ = h.Handle(ctx, nil)
 	if len(ses.sent) != 1 {
 		t.Fatal("not sent")
@@ -112,11 +106,11 @@ func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 		t.Fatalf("no link: %s", ses.sent[0].Text)
 	}
 	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/review/"):])[0]
-	tok, err := s.Token(ctx, hashOf(token), mail.Review)
+	tok, err := s.Token(hashOf(token), mail.Review)
 	if err != nil || tok.Subject != "r3" || tok.Email != "rev@council.example" {
 		t.Fatalf("token %+v %v", tok, err)
 	}
-	if _, err := s.Token(ctx, token, mail.Review); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Token(token, mail.Review); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("the token is stored in the clear")
 	}
 }

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }

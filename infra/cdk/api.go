@@ -69,10 +69,8 @@ func (b *build) restAPI() {
 		})
 		return
 	}
-	// Built from the API id, not the stage: the stage depends on the methods, the methods on the
-	// functions, and the functions' environment on this URL. (Without the custom domain the pages
-	// sit under /prod, where their links to /assets and to each other do not work: for trying the
-	// API only.)
+	// Without the custom domain, the stage's execute-api URL. (The pages then sit under /prod,
+	// where their links to /assets and to each other do not work: for trying the API only.)
 	b.siteURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(
 		"https://", *b.api.RestApiId(), ".execute-api.", *b.stack.Region(), ".", *b.stack.UrlSuffix(), "/"+StageName))
 	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(*b.siteURL, wiring.APIPrefix))

@@ -11,9 +11,6 @@
 //   - One REST API serves the whole site: the pages at / and the JSON API at wiring.APIPrefix (the
 //     wiring writes the prefix into each JSON route), on the portal's host (the custom domain).
 //     Being same-origin, it declares no CORS preflight; only the uploads bucket allows the portal.
-//   - API_URL is built from the REST API id and the stage name rather than the stage's own URL
-//     attribute: the stage depends on the methods, which depend on the functions, so referencing
-//     the stage from a function's environment would be a dependency cycle.
 //   - Identity policies are written statement by statement from wiring.Access, never with grant
 //     helpers: those grant wildcard actions (s3:GetObject*, dynamodb:*Item...) and Scan. A role
 //     holds exactly the actions its function's Access lists (infra/wiring's test ties them to the

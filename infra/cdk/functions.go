@@ -109,8 +109,6 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strings.Join(p.Reviewers, ","))
 	case wiring.PortalURL:
 		return jsii.String(p.PortalURL)
-	case wiring.APIURL:
-		return b.apiURL
 	case wiring.ClientRefFormat:
 		return jsii.String(p.ClientReferencePattern)
 	case wiring.MailConfigSet:

@@ -103,7 +103,7 @@ func (b *build) outputs() {
 		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	out("SiteUrl", b.siteURL, "The site: the portal's pages at /")
-	out("ApiUrl", b.apiURL, "The JSON API's base URL on the site (API_URL)")
+	out("ApiUrl", b.apiURL, "The JSON API's base URL on the site")
 	out("DocumentsBucketName", b.bucket(wiring.DocumentsBucket).BucketName(), "Back office drops PDFs under inbound/ here")
 	out("UploadsBucketName", b.bucket(wiring.UploadsBucket).BucketName(), "Evidence uploads, scanned by GuardDuty")
 	out("TableName", b.table.TableName(), "The single DynamoDB table")

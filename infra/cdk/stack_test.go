@@ -299,9 +299,6 @@ func TestEveryWiringFunctionHasALambdaWithExactlyItsSettings(t *testing.T) {
 		if v, ok := env[string(wiring.TableName)]; ok && refOf(v) != tables[0].ID {
 			t.Errorf("%s: TABLE_NAME = %v; want the table", f.Name, v)
 		}
-		if v, ok := env[string(wiring.APIURL)]; ok && v != "https://portal.council.example/api" {
-			t.Errorf("%s: API_URL = %v; want the API on the portal's own domain", f.Name, jsonOf(v))
-		}
 		if v, ok := env[string(wiring.EvidenceDays)]; ok && v != "60" {
 			t.Errorf("%s: EVIDENCE_RETENTION_DAYS = %v; want the bucket's", f.Name, v)
 		}

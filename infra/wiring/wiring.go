@@ -19,7 +19,6 @@ const (
 	MailFrom        = setting.MailFrom
 	Reviewers       = setting.Reviewers
 	PortalURL       = setting.PortalURL
-	APIURL          = setting.APIURL
 	ClientRefFormat = setting.ClientRefFormat
 	MailConfigSet   = setting.MailConfigSet
 	InsecureCookies = setting.InsecureCookies // only the local stack sets it
@@ -208,7 +207,7 @@ var Functions = []Function{
 	{
 		Name:        "account",
 		Description: "Accounts, sign-in, sessions and the signed-in portal",
-		Settings:    with(DocumentsBucket, S3PathStyle, PortalURL, APIURL, InsecureCookies, MailFrom, MailConfigSet), // sends sign-in codes itself
+		Settings:    with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet), // sends sign-in codes itself
 		Routes: []Route{
 			{"POST", "/api/account/register"},
 			{"POST", "/api/account/verify"},
@@ -263,7 +262,7 @@ var Functions = []Function{
 	{
 		Name:         "notify",
 		Description:  "Sends queued emails and new-document notices; handles SES feedback",
-		Settings:     with(PortalURL, APIURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
+		Settings:     with(PortalURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
 		Schedule:     time.Minute,
 		MailFeedback: true,
 		MemoryMB:     256, Timeout: 5 * time.Minute,

@@ -104,9 +104,8 @@ func For(e access.Event) (Message, bool) {
 	return m, true
 }
 
-// Bases are the public base URLs links are made from. Every link now opens a page of the portal's
-// site; API is no longer used for links (its readers, API_URL, can go).
-type Bases struct{ API, Portal string }
+// Bases are the public base URLs links are made from: every link opens a page of the portal's site.
+type Bases struct{ Portal string }
 
 // URL is the link a token of this purpose opens.
 func (b Bases) URL(l Link, token string) string {

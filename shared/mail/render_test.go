@@ -8,7 +8,7 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-var bases = Bases{API: "https://api.example", Portal: "https://portal.example"}
+var bases = Bases{Portal: "https://portal.example"}
 
 // full is a message with every value set, so that any template renders.
 var full = Message{Request: "r1", Relationship: access.Deputy, FileName: "lpa.pdf", Reason: "not the right LPA", Text: "Send the order",

@@ -16,7 +16,6 @@ const (
 	MailFrom        Name = "MAIL_FROM"        // verified SES sender
 	Reviewers       Name = "REVIEWERS"        // comma-separated Client Finance team addresses
 	PortalURL       Name = "PORTAL_URL"       // the portal frontend; also the only allowed Origin
-	APIURL          Name = "API_URL"          // the API's public base URL (links in emails)
 	// ClientRefFormat is the council's client reference format, a Go regular expression that must
 	// match the whole reference.
 	ClientRefFormat Name = "CLIENT_REFERENCE_PATTERN"

@@ -2,7 +2,7 @@
 // every read and write the functions make. It persists and decides nothing: a change of a request
 // is its shared/access method applied to the request as read, written with the emails its events
 // ask for in one transaction (tx.go) conditioned on the version read. Nothing outside this package
-// builds a key or an expression. Test seeding lives in storetest.
+// builds a key or an expression. Test stores and seeding live in infra/local/storetest.
 //
 // All keys are strings. Every index is sparse: an item is in it only while it has the index's keys,
 // so "awaiting review", "queued email" and "active grant" are index memberships set and removed in

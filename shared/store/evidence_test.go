@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 var (
@@ -245,7 +245,7 @@ func TestPromotionWaitsForSubmitAndEveryFile(t *testing.T) {
 			m.Relationship != access.Deputy {
 			t.Errorf("review email %+v %+v", m, m.Link)
 		}
-		if _, err := mail.Render(m, "https://api.example/review/x", mail.Bases{API: "https://api.example", Portal: "https://portal.example"}); err != nil {
+		if _, err := mail.Render(m, "https://api.example/review/x", mail.Bases{Portal: "https://portal.example"}); err != nil {
 			t.Errorf("the review email does not render: %v", err)
 		}
 	}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 func TestAnIdempotencyKeyMakesOneRequestAndOnlyForItsOwnBody(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 // docs returns n documents of a client, one a day going back from 2026-06-30, cycling through the types.

@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/infra/local/dynamo"
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 const reviewer access.Email = "client.finance@council.example"

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -120,6 +120,61 @@ func TestOutboxClaimIsExclusiveAndLeaseBringsMailBack(t *testing.T) {
 	}
 	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "sent" || n != 2 {
 		t.Fatalf("status %s attempts %d", st, n)
+	}
+}
+
+// The notifier's tests use a fake of the outbox; these are the conditions that fake keeps.
+func TestARetriedEmailWaitsItsTurnAndAParkedOneLeavesTheOutbox(t *testing.T) {
+	s, _ := storetest.New(t)
+	now := time.Now()
+	s = s.WithClock(func() time.Time { return now })
+	m := mail.New("c@example.com", mail.RequestReceived)
+	m.Request = "r2"
+	if err := s.QueueMail(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := s.DueMail(ctx, 10)
+	q := due[0]
+	if err := s.ClaimMail(ctx, &q, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	stale := due[0] // as read before the claim
+	if err := s.MailRetry(ctx, stale, now, "x"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a retry without the claim: %v", err)
+	}
+	if err := s.MailRetry(ctx, q, now.Add(15*time.Second), "SES: down"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueMail(ctx, 10); len(due) != 0 {
+		t.Fatal("a retried email is due before its backoff ends")
+	}
+	now = now.Add(15 * time.Second)
+	due, _ = s.DueMail(ctx, 10)
+	if len(due) != 1 || due[0].Attempts != 1 {
+		t.Fatalf("after the backoff: %+v", due)
+	}
+	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "queued" || n != 1 {
+		t.Fatalf("retried: %s, %d attempts", st, n)
+	}
+	q = due[0]
+	if err := s.ClaimMail(ctx, &q, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MailParked(ctx, due[0], "x"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("parking without the claim: %v", err)
+	}
+	if err := s.MailParked(ctx, q, "SES: down"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(24 * time.Hour)
+	if due, _ := s.DueMail(ctx, 10); len(due) != 0 {
+		t.Fatal("a parked email is due again")
+	}
+	if st, n, _ := s.MailStatus(ctx, store.MailID(m.ID)); st != "parked" || n != 2 {
+		t.Fatalf("parked: %s, %d attempts", st, n)
+	}
+	if _, queued, _ := s.Backlog(ctx); queued != 0 {
+		t.Fatalf("%d emails left in the outbox", queued)
 	}
 }
 

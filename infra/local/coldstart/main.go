@@ -1,8 +1,3 @@
-// Command coldstart measures every function's cold start behind the local Lambda Runtime API, beside
-// a hello-world aws-lambda-go binary built the same way in the same run, and reports the ratios
-// against the budget (1.5x). `make bench` runs it. Each function answers a cheap first event that
-// needs no AWS call (a refused or ignored request, or for notify an SES delivery notice, which it
-// records nothing for), so the numbers are start-up, not I/O.
 package main
 
 import (
@@ -64,7 +59,6 @@ func run(runs int) error {
 		}
 	}
 	settings := stack.Defaults()
-	settings[wiring.APIURL] = "http://127.0.0.1:3000"
 	// No first event reaches a service, so none runs: nothing else competes for the CPU.
 	base := []string{
 		"AWS_REGION=" + stack.Region, "AWS_ACCESS_KEY_ID=" + stack.AccessKey, "AWS_SECRET_ACCESS_KEY=" + stack.SecretKey,

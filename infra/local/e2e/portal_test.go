@@ -17,12 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/council/cfp/infra/local/stack"
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 // The portal, end to end: a person approved through the real review path registers from the

@@ -22,10 +22,10 @@ import (
 	"github.com/council/cfp/infra/local/faults"
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/stack"
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 // The back office's side of publication: PDFs written under inbound/ of the documents bucket, with

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 // Target is the stack under load, and what it takes to arrange people on it.

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
 
 // Plan sizes a run.

@@ -66,8 +66,8 @@ type Config struct {
 type Proxies struct{ DynamoDB, S3, SES *faults.Proxy }
 
 // Defaults are the local values of every setting: shared/setting's default, the same as in AWS,
-// unless the laptop needs another. API_URL is filled in from where the API listens, and PORTAL_URL,
-// unless given, from where the site does.
+// unless the laptop needs another. PORTAL_URL, unless given, is filled in from where the site
+// listens.
 func Defaults() map[wiring.Setting]string {
 	values := map[wiring.Setting]string{}
 	for _, f := range wiring.Functions {
@@ -166,9 +166,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("S3 address: %w", err)
 	}
 	st.APIURL, st.LambdaURL, st.S3URL = "http://"+apiL.Addr().String(), "http://"+lambdaL.Addr().String(), "http://"+s3L.Addr().String()
-	if st.Settings[wiring.APIURL] == "" {
-		st.Settings[wiring.APIURL] = st.APIURL
-	}
 
 	ddb, err := services.StartDynamoDB(ctx, filepath.Join(st.DataDir, "dynamodb"), port(cfg.DynamoDB), st.log)
 	if err != nil {

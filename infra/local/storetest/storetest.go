@@ -1,5 +1,3 @@
-// Package storetest runs store tests against AWS's own DynamoDB Local, started once per test binary
-// on a free loopback port, in memory, with the table created from store.Schema.
 package storetest
 
 import (
