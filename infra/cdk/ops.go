@@ -110,6 +110,9 @@ func (b *build) outputs() {
 	if b.failedEvents != nil {
 		out("FailedEventsQueueUrl", b.failedEvents.QueueUrl(), "S3 events a function could not handle, to send again")
 	}
+	if b.feedbackFailures != nil {
+		out("FeedbackFailuresQueueUrl", b.feedbackFailures.QueueUrl(), "SES bounces and complaints notify could not record, to send again")
+	}
 	for i, r := range *b.identity.DkimRecords() {
 		out(fmt.Sprintf("DkimRecord%dName", i+1), r.Name, "CNAME to publish for SES DKIM")
 		out(fmt.Sprintf("DkimRecord%dValue", i+1), r.Value, "CNAME target for SES DKIM")

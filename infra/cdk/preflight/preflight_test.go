@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,6 +218,15 @@ func TestConcurrency(t *testing.T) {
 
 	p.Functions = fakeFunctions{limit: 1000, unreserved: 50}
 	only(t, p.concurrency(ctx, d), Fail, "50 of 1000 are left unreserved", "reserved concurrency")
+
+	// Before the first deploy, notify's reservation must fit too; after it, it is reserved already.
+	p.Functions = fakeFunctions{limit: 1000, unreserved: 101}
+	only(t, p.concurrency(ctx, d), OK, "101 unreserved")
+	first := d
+	first.resources = nil
+	only(t, p.concurrency(ctx, first), Fail, "101 of 1000 are left unreserved", fmt.Sprint(100+cdk.ReservedConcurrency()))
+	p.Functions = fakeFunctions{limit: 100, unreserved: 100}
+	only(t, p.concurrency(ctx, first), Fail, "100 function instances", "reserved by the stack")
 
 	p.Functions = fakeFunctions{err: denied}
 	only(t, p.concurrency(ctx, d), Fail, "lambda:GetAccountSettings")
