@@ -89,6 +89,8 @@ func (b *build) mailFeedback() {
 			Reason: jsii.String("SNS invokes a Lambda alias (a qualified function ARN) as it invokes a function; the " +
 				"alias carries the feedback's own failure destination"),
 		})
+		awscdk.Annotations_Of(f.fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias"),
+			jsii.String("SNS's permission is the alias's (the subscription below); the schedule invokes the function itself"))
 		// The queue also takes what SNS itself could not deliver to Lambda.
 		b.feedback.AddSubscription(awssnssubscriptions.NewLambdaSubscription(alias, &awssnssubscriptions.LambdaSubscriptionProps{
 			DeadLetterQueue: b.feedbackFailures,
