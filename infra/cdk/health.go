@@ -76,7 +76,7 @@ func (b *build) health() {
 			EvaluationPeriods:  jsii.Number(1),
 			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
-			AlarmDescription: jsii.String(fmt.Sprintf("%s has not run for %v (it runs every %v): mail is not being sent",
+			AlarmDescription: jsii.String(fmt.Sprintf("%s has not run for %v (it runs every %v): see README-deploy.md, Alarms",
 				f.spec.Name, HeartbeatPeriod, f.spec.Schedule)),
 		})
 	}
