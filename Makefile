@@ -8,7 +8,7 @@ BUILD     := .local/build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build run test test-unit css bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth preflight deploy
+.PHONY: help deps build run test trivy test-unit css bench bench-billing publish-sample fuzz load invoke redrive fmt lint vet synth preflight deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,8 +26,11 @@ build: ## build every function as Lambda runs it: linux/arm64, stripped, $(BUILD
 run: deps ## start the whole local stack (the site http://localhost:8080, API :3000, S3 :9000, mailbox :8005, DynamoDB :8000); Ctrl-C stops it
 	@go run ./infra/local
 
-test: deps lint build ## everything: unit, store (DynamoDB Local), end-to-end (local stack), CDK assertions
+test: deps lint build trivy ## everything: unit, store (DynamoDB Local), end-to-end (local stack), CDK assertions and trivy
 	go test -count=1 -timeout 60m ./...
+
+trivy: ## build trivy (pinned in infra/cdk/trivy.mod) into Go's build cache; the first build takes about 14 minutes
+	GOEXPERIMENT=jsonv2 go tool -modfile=infra/cdk/trivy.mod trivy --version
 
 test-unit: ## only the tests that need no local services
 	go test -count=1 ./shared/access/... ./shared/secret/... ./shared/mail/... ./infra/wiring/...

@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -23,10 +22,7 @@ const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identi
 
 // restAPI declares the REST API and its stage. Methods come later (routes), once the functions exist.
 func (b *build) restAPI() {
-	accessLogs := awslogs.NewLogGroup(b.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
-		Retention:     LogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	accessLogs := b.logGroup(b.stack, "ApiAccessLogs", nil)
 	// No CORS: the pages and the API are one site (pages at /, the API at wiring.APIPrefix), so
 	// the portal's calls are same-origin and no preflight is ever needed.
 	b.api = awsapigateway.NewRestApi(b.stack, jsii.String("Api"), &awsapigateway.RestApiProps{
@@ -45,9 +41,16 @@ func (b *build) restAPI() {
 			// Data tracing would log full requests: tokens, codes and personal data.
 			DataTraceEnabled: jsii.Bool(false),
 			MetricsEnabled:   jsii.Bool(true),
-			TracingEnabled:   jsii.Bool(true),
+			// X-Ray segments of the stage record each request's full URL: review tokens in paths and
+			// invitation tokens in query strings, readable by anyone who may read traces.
+			TracingEnabled: jsii.Bool(false),
 		},
 	})
+	// API Gateway creates its execution log group itself, with no retention, on the first line it
+	// writes; declared here first, the stack owns it, keeps it for LogRetention and masks it.
+	executionLogs := b.logGroup(b.stack, "ApiExecutionLogs", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+		"API-Gateway-Execution-Logs_", *b.api.RestApiId(), "/"+StageName)))
+	b.api.DeploymentStage().Node().AddDependency(executionLogs)
 	// The stack's URL outputs are SiteUrl and ApiUrl (below): drop the RestApi's own, which ends in "/".
 	b.api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	b.validator = b.api.AddRequestValidator(jsii.String("PathParameters"), &awsapigateway.RequestValidatorOptions{
@@ -87,7 +90,8 @@ func (b *build) firewall() {
 		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
 			CloudWatchMetricsEnabled: jsii.Bool(true),
 			MetricName:               jsii.String(name),
-			SampledRequestsEnabled:   jsii.Bool(true),
+			// Sampled requests keep URLs and headers (cookies, bearer tokens) for hours.
+			SampledRequestsEnabled: jsii.Bool(false),
 		}
 	}
 	block := &awswafv2.CfnWebACL_RuleActionProperty{Block: map[string]any{}}

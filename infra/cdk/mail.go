@@ -4,8 +4,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -71,11 +74,40 @@ func (b *build) configSetArn() *string {
 	})
 }
 
-// mailFeedback subscribes every function marked MailFeedback to the feedback topic.
+// mailFeedback subscribes every function marked MailFeedback to the feedback topic, through an
+// alias of its own: SNS invokes asynchronously, and a feedback event the function still fails on
+// after Lambda's retries goes to the feedback-failures queue (an alarm fires) instead of being
+// dropped, which would leave a bounced or complaining address unsuppressed. The alias keeps that
+// destination off the function's other asynchronous invocations (the schedule's ticks, which
+// the next tick replaces).
 func (b *build) mailFeedback() {
 	for _, f := range b.fns {
-		if f.spec.MailFeedback {
-			b.feedback.AddSubscription(awssnssubscriptions.NewLambdaSubscription(f.fn, nil))
+		if !f.spec.MailFeedback {
+			continue
 		}
+		if b.feedbackFailures == nil {
+			b.feedbackFailures = awssqs.NewQueue(b.stack, jsii.String("FeedbackFailures"), &awssqs.QueueProps{
+				Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+				EnforceSSL:      jsii.Bool(true),
+				RetentionPeriod: awscdk.Duration_Days(jsii.Number(FailedEventDays)),
+			})
+		}
+		alias := f.fn.AddAlias(jsii.String("feedback"), &awslambda.AliasOptions{
+			Description:   jsii.String("SES bounces and complaints, from the feedback topic"),
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+			OnFailure:     awslambdadestinations.NewSqsDestination(b.feedbackFailures),
+		})
+		awscdk.Validations_Of(alias).Acknowledge(&awscdk.Acknowledgment{
+			Id: jsii.String("CloudFormation-Validate::W3694"),
+			Reason: jsii.String("SNS invokes a Lambda alias (a qualified function ARN) as it invokes a function; the " +
+				"alias carries the feedback's own failure destination"),
+		})
+		awscdk.Annotations_Of(f.fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias"),
+			jsii.String("SNS's permission is the alias's (the subscription below); the schedule invokes the function itself"))
+		// The queue also takes what SNS itself could not deliver to Lambda.
+		b.feedback.AddSubscription(awssnssubscriptions.NewLambdaSubscription(alias, &awssnssubscriptions.LambdaSubscriptionProps{
+			DeadLetterQueue: b.feedbackFailures,
+		}))
 	}
 }

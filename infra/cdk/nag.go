@@ -80,6 +80,14 @@ func (b *build) nag() {
 		}, jsii.Bool(true))
 	}
 
+	if b.feedbackFailures != nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(b.feedbackFailures, &[]*cdknag.NagPackSuppression{
+			suppress("AwsSolutions-SQS3",
+				"This queue is itself the dead-letter destination of the SES feedback subscription and of its function's "+
+					"asynchronous invocations; nothing consumes it, an alarm fires on any message, and an operator sends them again"),
+		}, jsii.Bool(true))
+	}
+
 	// CDK's bucket notification handler (one per stack) always attaches the basic execution policy.
 	for _, child := range *b.stack.Node().Children() {
 		if strings.HasPrefix(*child.(constructs.IConstruct).Node().Id(), "BucketNotificationsHandler") {

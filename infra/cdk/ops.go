@@ -59,7 +59,12 @@ func (b *build) operations() {
 	parked := false
 	for _, f := range b.fns {
 		alarm(f.scope, "ErrorsAlarm", f.fn.MetricErrors(sum), 1, f.spec.Name+" errors")
-		alarm(f.scope, "ThrottlesAlarm", f.fn.MetricThrottles(sum), 1, f.spec.Name+" throttled")
+		// The scan function's reservation throttles a burst of uploads on purpose: S3's events
+		// wait in Lambda's queue and are retried, so its throttles are not news. What would be
+		// (events dropped, evidence without a verdict) has alarms of its own.
+		if !scanner(f.spec) {
+			alarm(f.scope, "ThrottlesAlarm", f.fn.MetricThrottles(sum), 1, f.spec.Name+" throttled")
+		}
 		// Every function that sends mail may park an email; they all count into one metric.
 		if len(f.spec.Access.Mail) > 0 {
 			awslogs.NewMetricFilter(f.scope, jsii.String("ParkedEmails"), &awslogs.MetricFilterProps{
@@ -109,6 +114,9 @@ func (b *build) outputs() {
 	out("TableName", b.table.TableName(), "The single DynamoDB table")
 	if b.failedEvents != nil {
 		out("FailedEventsQueueUrl", b.failedEvents.QueueUrl(), "S3 events a function could not handle, to send again")
+	}
+	if b.feedbackFailures != nil {
+		out("FeedbackFailuresQueueUrl", b.feedbackFailures.QueueUrl(), "SES bounces and complaints notify could not record, to send again")
 	}
 	for i, r := range *b.identity.DkimRecords() {
 		out(fmt.Sprintf("DkimRecord%dName", i+1), r.Name, "CNAME to publish for SES DKIM")

@@ -63,6 +63,11 @@ type StackProps struct {
 	AlarmEmail string
 	// EvidenceRetentionDays is how long uploaded evidence is kept after upload.
 	EvidenceRetentionDays int
+	// DocumentRetentionDays is how long a published document is kept (the documents bucket's
+	// lifecycle deletes it after that many days); RejectedRetentionDays the same for a drop the
+	// back office got wrong, kept under rejected/ for someone to fix.
+	DocumentRetentionDays int
+	RejectedRetentionDays int
 
 	// Shaping of notify's mail (NOTICE_QUIET_PERIOD, NOTICE_MAX_DELAY, MAIL_MAX_PER_SECOND).
 	NoticeQuietPeriod time.Duration
@@ -92,16 +97,20 @@ type StackProps struct {
 const (
 	DefaultClientReferencePattern = setting.DefaultClientRefFormat
 	DefaultEvidenceRetentionDays  = 90
-	DefaultNoticeQuietPeriod      = setting.DefaultNoticeQuiet
-	DefaultNoticeMaxDelay         = setting.DefaultNoticeMaxDelay
-	DefaultMailMaxPerSecond       = setting.DefaultMailRate
-	DefaultRequestsPerIPPerHour   = setting.DefaultIPRequestLimit
-	DefaultReviewLinkDays         = setting.DefaultReviewLinkDays
-	DefaultThrottleRatePerSecond  = 50
-	DefaultThrottleBurst          = 100
-	DefaultRateLimitPer5Min       = 1000
-	DefaultWAFBlockedAlarm        = 100
-	DefaultScanUploadConcurrency  = 10
+	// Seven years: the six after the financial year that financial records are commonly kept
+	// for, and the year itself. The council's own retention schedule decides.
+	DefaultDocumentRetentionDays = 7 * 365
+	DefaultRejectedRetentionDays = 90
+	DefaultNoticeQuietPeriod     = setting.DefaultNoticeQuiet
+	DefaultNoticeMaxDelay        = setting.DefaultNoticeMaxDelay
+	DefaultMailMaxPerSecond      = setting.DefaultMailRate
+	DefaultRequestsPerIPPerHour  = setting.DefaultIPRequestLimit
+	DefaultReviewLinkDays        = setting.DefaultReviewLinkDays
+	DefaultThrottleRatePerSecond = 50
+	DefaultThrottleBurst         = 100
+	DefaultRateLimitPer5Min      = 1000
+	DefaultWAFBlockedAlarm       = 100
+	DefaultScanUploadConcurrency = 10
 )
 
 // WithDefaults returns p with every unset optional field given its default.
@@ -113,6 +122,8 @@ func (p StackProps) WithDefaults() StackProps {
 	}
 	setDefault(&p.ClientReferencePattern, DefaultClientReferencePattern)
 	setDefault(&p.EvidenceRetentionDays, DefaultEvidenceRetentionDays)
+	setDefault(&p.DocumentRetentionDays, DefaultDocumentRetentionDays)
+	setDefault(&p.RejectedRetentionDays, DefaultRejectedRetentionDays)
 	setDefault(&p.NoticeQuietPeriod, DefaultNoticeQuietPeriod)
 	setDefault(&p.NoticeMaxDelay, DefaultNoticeMaxDelay)
 	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
@@ -204,6 +215,9 @@ func (p StackProps) Validate() error {
 	}
 	if p.EvidenceRetentionDays < 1 {
 		bad("evidence retention: %d days; want at least 1", p.EvidenceRetentionDays)
+	}
+	if p.DocumentRetentionDays < 1 || p.RejectedRetentionDays < 1 {
+		bad("document retention %d days and rejected document retention %d days: want at least 1 each", p.DocumentRetentionDays, p.RejectedRetentionDays)
 	}
 	if p.NoticeQuietPeriod <= 0 || p.NoticeMaxDelay < p.NoticeQuietPeriod {
 		bad("notice quiet period %v and maximum delay %v: want 0 < quiet <= max", p.NoticeQuietPeriod, p.NoticeMaxDelay)

@@ -24,7 +24,8 @@ func TestValidPropsPassAndDefaultsAreFilledIn(t *testing.T) {
 		t.Fatalf("valid settings rejected: %v", err)
 	}
 	if p.MailDomain != "council.example" || p.ClientReferencePattern != DefaultClientReferencePattern ||
-		p.EvidenceRetentionDays != DefaultEvidenceRetentionDays || p.RequestsPerIPPerHour != DefaultRequestsPerIPPerHour {
+		p.EvidenceRetentionDays != DefaultEvidenceRetentionDays || p.DocumentRetentionDays != DefaultDocumentRetentionDays ||
+		p.RejectedRetentionDays != DefaultRejectedRetentionDays || p.RequestsPerIPPerHour != DefaultRequestsPerIPPerHour {
 		t.Errorf("defaults not applied: %+v", p)
 	}
 }

@@ -66,6 +66,8 @@ type build struct {
 	alarmTopic  awssns.Topic
 	// failedEvents keeps the S3 events a function could not handle after Lambda's retries.
 	failedEvents awssqs.Queue
+	// feedbackFailures keeps the SES feedback events a function could not handle.
+	feedbackFailures awssqs.Queue
 }
 
 // function is one wiring entry's resources.
@@ -108,6 +110,8 @@ func NewStack(scope constructs.Construct, id string, props StackProps) awscdk.St
 	b.malwareProtection()
 	b.firewall()
 	b.operations()
+	b.health()
+	b.telemetry()
 	b.outputs()
 	b.nag()
 	return b.stack

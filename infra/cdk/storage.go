@@ -96,12 +96,18 @@ func (b *build) storage() {
 		},
 	})
 	b.buckets[wiring.DocumentsBucket] = b.dataBucket("Documents", &awss3.BucketProps{
-		// Published documents are kept; only superseded versions and failed uploads go.
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("tidy-versions"),
-			AbortIncompleteMultipartUploadAfter: days(1),
-			NoncurrentVersionExpiration:         days(30),
-		}},
+		// Published documents are kept as long as the council's retention schedule says, drops the
+		// back office got wrong long enough to fix them; superseded versions and failed uploads go.
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			{
+				Id:                                  jsii.String("tidy-versions"),
+				AbortIncompleteMultipartUploadAfter: days(1),
+				NoncurrentVersionExpiration:         days(30),
+			},
+			{Id: jsii.String("expire-published"), Prefix: jsii.String("published/"), Expiration: days(float64(b.props.DocumentRetentionDays))},
+			{Id: jsii.String("expire-rejected"), Prefix: jsii.String("rejected/"), Expiration: days(float64(b.props.RejectedRetentionDays))},
+			{Id: jsii.String("remove-delete-markers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
+		},
 	})
 }
 

@@ -53,10 +53,11 @@ type (
 // log through the stack's role from then on.
 var ReplaceLogRole = settings.Setting{Context: "replaceApiGatewayLogRole", Env: "CFP_REPLACE_APIGW_LOG_ROLE"}
 
-// MinConcurrency is the least Lambda concurrency the stack needs left unreserved in the account.
+// MinConcurrency is the least Lambda concurrency the stack needs left unreserved in the account,
+// besides the concurrency it reserves itself (cdk.ReservedConcurrency).
 // Lambda itself refuses a reservation that leaves fewer than 100 unreserved, and new accounts
 // often start at 10.
-const MinConcurrency = 100
+const MinConcurrency int32 = 100
 
 // Preflight checks one deployment against the account and region its credentials reach.
 type Preflight struct {
@@ -244,14 +245,20 @@ func (p Preflight) concurrency(ctx context.Context, t target) []result {
 		limit, unreserved = l.ConcurrentExecutions, aws.ToInt32(l.UnreservedConcurrentExecutions)
 	}
 	request := fmt.Sprintf("aws service-quotas request-service-quota-increase --region %s --service-code lambda --quota-code L-B99A9384 --desired-value 1000 (Lambda, Concurrent executions)", t.region)
-	// scan-upload's reservation comes out of the quota on top of what must stay unreserved.
-	need := MinConcurrency + int32(t.props.WithDefaults().ScanUploadConcurrency)
+	// The stack reserves concurrency for some functions (cdk.ReservedConcurrency), and Lambda
+	// refuses a reservation that leaves fewer than MinConcurrency unreserved. Once the stack is
+	// deployed its reservation is no longer counted as unreserved.
+	reserve := int32(cdk.ReservedConcurrency(t.props))
+	need := MinConcurrency + reserve
+	if t.resources != nil {
+		need = MinConcurrency
+	}
 	switch {
-	case limit < need:
-		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("the account may run %d function instances at once in %s; the stack needs at least %d", limit, t.region, need),
+	case limit < MinConcurrency+reserve:
+		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("the account may run %d function instances at once in %s; the stack needs at least %d (%d of them reserved by the stack)", limit, t.region, MinConcurrency+reserve, reserve),
 			"request more: " + request + "; new accounts start low"}}
-	case unreserved < MinConcurrency:
-		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("%d of %d are left unreserved in %s; the stack's functions need at least %d", unreserved, limit, t.region, MinConcurrency),
+	case unreserved < need:
+		return []result{{Fail, "Lambda concurrency", fmt.Sprintf("%d of %d are left unreserved in %s; the stack's functions need at least %d", unreserved, limit, t.region, need),
 			"lower other functions' reserved concurrency, or request more: " + request}}
 	}
 	return []result{{OK, "Lambda concurrency", fmt.Sprintf("%d, %d unreserved", limit, unreserved), ""}}

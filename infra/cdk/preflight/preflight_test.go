@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,9 +219,15 @@ func TestConcurrency(t *testing.T) {
 	p.Functions = fakeFunctions{limit: 1000, unreserved: 50}
 	only(t, p.concurrency(ctx, d), Fail, "50 of 1000 are left unreserved", "reserved concurrency")
 
-	// 100 must stay unreserved besides scan-upload's reservation (10 by default).
+	// Before the first deploy, the stack's reservations (notify's and scan-upload's) must fit too;
+	// after it, they are reserved already.
+	p.Functions = fakeFunctions{limit: 1000, unreserved: 101}
+	only(t, p.concurrency(ctx, d), OK, "101 unreserved")
+	first := d
+	first.resources = nil
+	only(t, p.concurrency(ctx, first), Fail, "101 of 1000 are left unreserved", fmt.Sprint(100+cdk.ReservedConcurrency(first.props)))
 	p.Functions = fakeFunctions{limit: 105, unreserved: 105}
-	only(t, p.concurrency(ctx, d), Fail, "105 function instances", "at least 110")
+	only(t, p.concurrency(ctx, first), Fail, "105 function instances", fmt.Sprintf("at least %d", 100+cdk.ReservedConcurrency(first.props)), "reserved by the stack")
 
 	p.Functions = fakeFunctions{err: denied}
 	only(t, p.concurrency(ctx, d), Fail, "lambda:GetAccountSettings")

@@ -34,6 +34,8 @@ var (
 	StaffCIDRs       = Setting{"staffCidrs", "CFP_STAFF_CIDRS"}
 	AlarmEmail       = Setting{"alarmEmail", "CFP_ALARM_EMAIL"}
 	EvidenceDays     = Setting{"evidenceRetentionDays", "CFP_EVIDENCE_RETENTION_DAYS"}
+	DocumentDays     = Setting{"documentRetentionDays", "CFP_DOCUMENT_RETENTION_DAYS"}
+	RejectedDays     = Setting{"rejectedRetentionDays", "CFP_REJECTED_RETENTION_DAYS"}
 	NoticeQuiet      = Setting{"noticeQuietPeriod", "CFP_NOTICE_QUIET_PERIOD"}
 	NoticeMaxDelay   = Setting{"noticeMaxDelay", "CFP_NOTICE_MAX_DELAY"}
 	MailRate         = Setting{"mailMaxPerSecond", "CFP_MAIL_MAX_PER_SECOND"}
@@ -129,6 +131,8 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		StaffCIDRs:             list(get(StaffCIDRs)),
 		AlarmEmail:             required(AlarmEmail),
 		EvidenceRetentionDays:  number(EvidenceDays),
+		DocumentRetentionDays:  number(DocumentDays),
+		RejectedRetentionDays:  number(RejectedDays),
 		NoticeQuietPeriod:      duration(NoticeQuiet),
 		NoticeMaxDelay:         duration(NoticeMaxDelay),
 		MailMaxPerSecond:       number(MailRate),

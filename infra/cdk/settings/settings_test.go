@@ -42,6 +42,8 @@ func TestEverySettingIsRead(t *testing.T) {
 		StaffCIDRs:       "192.0.2.0/24,2001:db8::/32",
 		AlarmEmail:       "ops@council.gov.uk",
 		EvidenceDays:     "30",
+		DocumentDays:     "2190",
+		RejectedDays:     "60",
 		NoticeQuiet:      "5m",
 		NoticeMaxDelay:   "1h",
 		MailRate:         "14",
@@ -65,7 +67,7 @@ func TestEverySettingIsRead(t *testing.T) {
 	p := c.Props
 	if c.StackName != "cfp-prod" || p.MailDomain != "council.gov.uk" || !slices.Equal(p.Reviewers, []string{"a@council.gov.uk", "b@council.gov.uk"}) ||
 		p.ClientReferencePattern != `^C[0-9]{7}$` || len(p.StaffCIDRs) != 2 || p.AlarmEmail != "ops@council.gov.uk" ||
-		p.EvidenceRetentionDays != 30 || p.NoticeQuietPeriod != 5*time.Minute || p.NoticeMaxDelay != time.Hour ||
+		p.EvidenceRetentionDays != 30 || p.DocumentRetentionDays != 2190 || p.RejectedRetentionDays != 60 || p.NoticeQuietPeriod != 5*time.Minute || p.NoticeMaxDelay != time.Hour ||
 		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 || p.ScanUploadConcurrency != 4 ||
 		p.CouncilName != "Northshire County Council" || p.CouncilURL != "https://www.northshire.gov.uk/" || p.ServiceName != "Client Finance Portal" ||
 		p.ContactPhone != "01632 960000" || p.ContactEmail != "clientfinance@council.gov.uk" || p.OpeningHours != "Monday to Friday, 9am to 5pm" ||
