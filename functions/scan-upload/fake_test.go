@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"github.com/aws/smithy-go"
@@ -12,11 +13,13 @@ import (
 	"github.com/council/cfp/shared/bucket"
 )
 
-// fakeS3 is an in-memory uploads bucket that answers as bucket.Bucket does: ranged reads of one
-// version, tags, ErrGone and ErrChanged.
+// fakeS3 is an in-memory uploads bucket that keeps versions, as the real one does, and answers
+// as bucket.Bucket does: ranged reads of one version, tags, ErrGone and ErrChanged. Only the
+// current version is kept: naming an earlier one is ErrGone.
 type fakeS3 struct {
 	mu       sync.Mutex
 	objects  map[string]*fakeObject
+	versions int
 	gets     int
 	maxRange int64
 	fail     error // every call fails with it when set
@@ -25,6 +28,7 @@ type fakeS3 struct {
 type fakeObject struct {
 	data        []byte
 	etag        string
+	version     string
 	contentType string
 	tags        map[string]string
 }
@@ -32,12 +36,25 @@ type fakeObject struct {
 func newFakeS3() *fakeS3 { return &fakeS3{objects: map[string]*fakeObject{}} }
 
 func (f *fakeS3) put(key, contentType string, data []byte) string {
+	sum := md5.Sum(data)
+	return f.putETag(key, contentType, data, hex.EncodeToString(sum[:]))
+}
+
+// putETag writes a new version with the ETag given: an MD5 collision, or a multipart upload whose
+// ETag is not the MD5 of its bytes.
+func (f *fakeS3) putETag(key, contentType string, data []byte, etag string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sum := md5.Sum(data)
-	etag := hex.EncodeToString(sum[:])
-	f.objects[key] = &fakeObject{data: data, etag: etag, contentType: contentType}
+	f.versions++
+	f.objects[key] = &fakeObject{data: data, etag: etag, version: fmt.Sprintf("v%d", f.versions), contentType: contentType}
 	return etag
+}
+
+// version is the current version id of the object at key.
+func (f *fakeS3) version(key string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.objects[key].version
 }
 
 func (f *fakeS3) tag(key, value string) {
@@ -56,21 +73,27 @@ func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Mess
 
 // find returns the object at key if it is version etag (any version when etag is empty).
 func (f *fakeS3) find(key, etag string) (*fakeObject, error) {
+	return f.findVersion(key, bucket.Object{ETag: etag})
+}
+
+// findVersion returns the object at key if it is the version v names: by its version id (ErrGone
+// for an earlier one) and by its ETag (ErrChanged), as far as v has either.
+func (f *fakeS3) findVersion(key string, v bucket.Object) (*fakeObject, error) {
 	if f.fail != nil {
 		return nil, f.fail
 	}
 	o := f.objects[key]
-	if o == nil {
+	if o == nil || v.Version != "" && v.Version != o.version {
 		return nil, bucket.ErrGone
 	}
-	if etag != "" && etag != o.etag {
+	if v.ETag != "" && v.ETag != o.etag {
 		return nil, bucket.ErrChanged
 	}
 	return o, nil
 }
 
 func (o *fakeObject) head() bucket.Object {
-	return bucket.Object{ETag: o.etag, Size: int64(len(o.data)), ContentType: o.contentType}
+	return bucket.Object{ETag: o.etag, Version: o.version, Size: int64(len(o.data)), ContentType: o.contentType}
 }
 
 func (f *fakeS3) Head(_ context.Context, key string) (bucket.Object, error) {
@@ -83,10 +106,10 @@ func (f *fakeS3) Head(_ context.Context, key string) (bucket.Object, error) {
 	return o.head(), nil
 }
 
-func (f *fakeS3) Read(_ context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
+func (f *fakeS3) ReadVersion(_ context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	o, err := f.find(key, etag)
+	o, err := f.findVersion(key, v)
 	if err != nil {
 		return bucket.Object{}, 0, err
 	}
@@ -95,10 +118,10 @@ func (f *fakeS3) Read(_ context.Context, key, etag string, off int64, p []byte) 
 	return o.head(), copy(p, o.data[min(off, int64(len(o.data))):]), nil
 }
 
-func (f *fakeS3) Tags(_ context.Context, key, etag string) (map[string]string, error) {
+func (f *fakeS3) VersionTags(_ context.Context, key string, v bucket.Object) (map[string]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	o, err := f.find(key, etag)
+	o, err := f.findVersion(key, v)
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +145,17 @@ func (f *fakeS3) Delete(_ context.Context, key, etag string) error {
 // record is one record of an S3 event as S3 sends it (the key URL-encoded), read as the function
 // reads it: a key that does not decode makes a record the event skips.
 func record(name, bucketName, encodedKey, etag string) bucket.Record {
+	return versionRecord(name, bucketName, encodedKey, etag, "")
+}
+
+func versionRecord(name, bucketName, encodedKey, etag, version string) bucket.Record {
+	object := map[string]any{"key": encodedKey, "eTag": etag, "sequencer": "0055AED6DCD90281E5"}
+	if version != "" {
+		object["versionId"] = version
+	}
 	body, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"eventName": name, "s3": map[string]any{
 		"bucket": map[string]any{"name": bucketName},
-		"object": map[string]any{"key": encodedKey, "eTag": etag, "sequencer": "0055AED6DCD90281E5"},
+		"object": object,
 	}}}})
 	var ev bucket.Event
 	if err := json.Unmarshal(body, &ev); err != nil {

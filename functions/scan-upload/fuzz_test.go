@@ -32,13 +32,13 @@ func (k *keyedS3) Head(ctx context.Context, key string) (bucket.Object, error) {
 	k.keys = append(k.keys, key)
 	return k.fakeS3.Head(ctx, key)
 }
-func (k *keyedS3) Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
+func (k *keyedS3) ReadVersion(ctx context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error) {
 	k.keys = append(k.keys, key)
-	return k.fakeS3.Read(ctx, key, etag, off, p)
+	return k.fakeS3.ReadVersion(ctx, key, v, off, p)
 }
-func (k *keyedS3) Tags(ctx context.Context, key, etag string) (map[string]string, error) {
+func (k *keyedS3) VersionTags(ctx context.Context, key string, v bucket.Object) (map[string]string, error) {
 	k.keys = append(k.keys, key)
-	return k.fakeS3.Tags(ctx, key, etag)
+	return k.fakeS3.VersionTags(ctx, key, v)
 }
 func (k *keyedS3) Delete(ctx context.Context, key, etag string) error {
 	k.keys = append(k.keys, key)

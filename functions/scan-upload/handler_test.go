@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -442,4 +444,48 @@ func TestSampleEventsAreHandled(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+}
+
+// A replacement with the ETag of the clean file it replaces (an ETag is an MD5: a collision, or a
+// multipart ETag, can match) is another version: it is checked again, and does not inherit the
+// first file's checks or verdict. The record of each check names the version and hash checked.
+func TestAReplacementWithTheSameETagIsCheckedAgain(t *testing.T) {
+	fx := setup(t)
+	_, ev := fx.request(access.Scanning, pdfFile)
+	key := ev[0].Key()
+	etag := fx.s3.put(key, "application/pdf", cleanPDF)
+	v1 := fx.s3.version(key)
+	fx.s3.tag(key, "NO_THREATS_FOUND")
+	fx.handle(versionRecord("ObjectCreated:Post", uploads, eventKey(key), etag, v1), versionRecord("ObjectTagging:Put", uploads, eventKey(key), etag, v1))
+	if st := fx.status(ev[0]).Status; st != access.Clean {
+		t.Fatalf("the first version: %s", st)
+	}
+
+	fx.s3.putETag(key, "application/pdf", jsPDF, etag) // other bytes, the same ETag
+	v2 := fx.s3.version(key)
+	gets := fx.s3.gets
+	fx.handle(versionRecord("ObjectCreated:Post", uploads, eventKey(key), etag, v2))
+	if fx.s3.gets == gets {
+		t.Fatal("the replacement was not read: its ETag passed for the checked file's")
+	}
+	got := fx.status(ev[0])
+	if got.Status == access.Clean || got.Status != access.EvRejected {
+		t.Fatalf("a replacement with the same ETag kept the first file's verdict: %+v", got)
+	}
+	if fx.s3.exists(key) {
+		t.Fatal("the replacement was kept")
+	}
+	// An event of the first version, arriving late, is about a version no longer there.
+	fx.handle(versionRecord("ObjectTagging:Put", uploads, eventKey(key), etag, v1))
+	if fx.status(ev[0]).Status != access.EvRejected {
+		t.Fatal("a late event of the replaced version changed the evidence")
+	}
+	if _, facts, err := fx.h.Evidence.Evidence(ctx, ev[0].RequestID, ev[0].ID); err != nil || facts.Version != v1 || facts.SHA256 != sha(cleanPDF) || !facts.Replaced {
+		t.Fatalf("the record does not name the version and hash checked: %+v %v", facts, err)
+	}
+}
+
+func sha(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -137,7 +137,8 @@ func (b *build) setting(s wiring.Setting) *string {
 var (
 	tableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
 	tableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
-	objectReadActions = []string{"s3:GetObject"}
+	// The buckets keep versions: what was checked is read again by its version id (GetObjectVersion).
+	objectReadActions = []string{"s3:GetObject", "s3:GetObjectVersion"}
 	bucketListActions = []string{"s3:ListBucket"}
 	objectWrite       = []string{"s3:PutObject"}
 	objectDelete      = []string{"s3:DeleteObject"}

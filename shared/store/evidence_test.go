@@ -170,6 +170,24 @@ func TestASecondObjectOnTheSameKeyIsRejected(t *testing.T) {
 	}
 }
 
+// The version id and the hash of the bytes checked are kept; another version with the same ETag
+// is a second object.
+func TestTheVersionCheckedIsKept(t *testing.T) {
+	s, _ := storetest.New(t)
+	_, ev := withEvidence(t, s, access.Scanning, 1)
+	e := ev[0]
+	if _, _, err := s.RecordCheck(ctx, e.RequestID, e.ID, store.Check{Version: "v1", ETag: "e1", SHA256: "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, facts, err := s.Evidence(ctx, e.RequestID, e.ID); err != nil || facts.Version != "v1" || facts.SHA256 != "abc" || !facts.Is("v1", "e1") {
+		t.Fatalf("%+v %v", facts, err)
+	}
+	got, facts, err := s.RecordVerdict(ctx, e.RequestID, e.ID, store.Verdict{Version: "v2", ETag: "e1", Outcome: access.Clean})
+	if err != nil || got.Status != access.EvRejected || !facts.Replaced || facts.Version != "v1" {
+		t.Fatalf("%s %+v %v", got.Status, facts, err)
+	}
+}
+
 func TestRecordingForUnknownEvidence(t *testing.T) {
 	s, _ := storetest.New(t)
 	if _, _, err := s.RecordCheck(ctx, "rnope", "enope", passed); !errors.Is(err, store.ErrNotFound) {
