@@ -5,12 +5,17 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/store"
 )
 
 // fakeS3 is an in-memory uploads bucket that keeps versions, as the real one does, and answers
@@ -162,4 +167,127 @@ func versionRecord(name, bucketName, encodedKey, etag, version string) bucket.Re
 		panic(err)
 	}
 	return ev.Records[0]
+}
+
+// memStore is an in-memory Evidence: the facts and what they add up to are the domain's
+// (access.Scan, Request.Promote, the events), as in the real store, and the emails those events
+// ask for are kept in an outbox.
+type memStore struct {
+	mu       sync.Mutex
+	requests map[access.RequestID]*access.Request
+	evidence map[string]*access.Evidence
+	scans    map[string]*access.Scan
+	outbox   []mail.Message
+}
+
+func newMemStore() *memStore {
+	return &memStore{requests: map[access.RequestID]*access.Request{}, evidence: map[string]*access.Evidence{}, scans: map[string]*access.Scan{}}
+}
+
+// add stores a request and its evidence, as submit-request and submit leave them.
+func (m *memStore) add(r access.Request, ev []access.Evidence) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[r.ID] = &r
+	for _, e := range ev {
+		m.evidence[e.Key()] = &e
+	}
+}
+
+func (m *memStore) request(id access.RequestID) access.Request {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return *m.requests[id]
+}
+
+func (m *memStore) queue(events []access.Event) {
+	for _, e := range events {
+		if msg, ok := mail.For(e); ok {
+			m.outbox = append(m.outbox, msg)
+		}
+	}
+}
+
+func (m *memStore) Evidence(_ context.Context, r access.RequestID, e access.EvidenceID) (access.Evidence, store.Scan, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ev := m.evidence[access.EvidenceKey(r, e)]
+	if ev == nil {
+		return access.Evidence{}, store.Scan{}, store.ErrNotFound
+	}
+	var facts store.Scan
+	if f := m.scans[ev.Key()]; f != nil {
+		facts = *f
+	}
+	return *ev, facts, nil
+}
+
+func (m *memStore) RecordCheck(ctx context.Context, r access.RequestID, e access.EvidenceID, c store.Check) (access.Evidence, store.Scan, error) {
+	return m.record(r, e, func(f store.Scan) store.Scan { return f.WithCheck(c) })
+}
+
+func (m *memStore) RecordVerdict(ctx context.Context, r access.RequestID, e access.EvidenceID, v store.Verdict) (access.Evidence, store.Scan, error) {
+	return m.record(r, e, func(f store.Scan) store.Scan { return f.WithVerdict(v) })
+}
+
+// record applies a fact as the store does: a duplicate changes nothing; a file newly refused
+// queues the email asking for a new upload.
+func (m *memStore) record(r access.RequestID, e access.EvidenceID, apply func(store.Scan) store.Scan) (access.Evidence, store.Scan, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := access.EvidenceKey(r, e)
+	ev := m.evidence[key]
+	if ev == nil {
+		return access.Evidence{}, store.Scan{}, store.ErrNotFound
+	}
+	before, seen := m.scans[key]
+	var facts store.Scan
+	if seen {
+		facts = *before
+	}
+	if after := apply(facts); !seen || after != facts {
+		settled := ev.Settle(after, time.Now().UTC())
+		m.queue(m.requests[r].EvidenceSettled(*ev, settled))
+		*ev, facts = settled, after
+		m.scans[key] = &facts
+	}
+	return *ev, facts, nil
+}
+
+func (m *memStore) PromoteIfReady(_ context.Context, id access.RequestID, reviewers access.Reviewers) (access.Status, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.requests[id]
+	if r == nil {
+		return "", store.ErrNotFound
+	}
+	var ev []access.Evidence
+	for _, e := range m.evidence {
+		if e.RequestID == id {
+			ev = append(ev, *e)
+		}
+	}
+	next, events, err := r.Promote(ev, reviewers, time.Now().UTC())
+	switch {
+	case errors.Is(err, access.ErrNotReady), errors.Is(err, access.ErrIllegalMove):
+		return r.Status, nil
+	case err != nil:
+		return "", err
+	}
+	*r = next
+	m.queue(events)
+	return r.Status, nil
+}
+
+// mail returns the queued emails of one template about one request.
+func (m *memStore) mail(tmpl mail.Template, ref access.RequestID) []mail.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []mail.Message
+	for _, q := range m.outbox {
+		if q.Template == tmpl && q.Request == ref {
+			out = append(out, q)
+		}
+	}
+	return out
 }

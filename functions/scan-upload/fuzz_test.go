@@ -84,7 +84,7 @@ func (k *knownEvidence) RecordCheck(_ context.Context, r access.RequestID, e acc
 	if err != nil {
 		return access.Evidence{}, store.Scan{}, err
 	}
-	sc.ETag, sc.Checked, sc.SHA256, sc.Problem = c.ETag, true, c.SHA256, c.Problem
+	*sc = sc.WithCheck(c)
 	ev.Status = sc.Status()
 	return *ev, *sc, nil
 }
@@ -94,7 +94,7 @@ func (k *knownEvidence) RecordVerdict(_ context.Context, r access.RequestID, e a
 	if err != nil {
 		return access.Evidence{}, store.Scan{}, err
 	}
-	sc.Outcome, sc.Verdict, sc.VerdictReason = v.Outcome, v.Value, v.Reason
+	*sc = sc.WithVerdict(v)
 	ev.Status = sc.Status()
 	return *ev, *sc, nil
 }

@@ -18,11 +18,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/mail"
-	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/store/storetest"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 const uploads = "uploads"
 
@@ -30,14 +26,14 @@ var ctx = context.Background()
 
 type fixture struct {
 	t    *testing.T
-	db   *store.Store
+	db   *memStore
 	s3   *fakeS3
 	h    Handler
 	logs *bytes.Buffer
 }
 
 func setup(t *testing.T) *fixture {
-	db, _ := storetest.New(t)
+	db := newMemStore()
 	fx := &fixture{t: t, db: db, s3: newFakeS3(), logs: &bytes.Buffer{}}
 	fx.h = Handler{Evidence: db, Objects: fx.s3, Bucket: uploads, Reviewers: access.Reviewers{To: []access.Email{"rev1@council.example", "rev2@council.example"}},
 		Log: slog.New(slog.NewJSONHandler(fx.logs, nil))}
@@ -52,14 +48,13 @@ func (fx *fixture) request(st access.Status, files ...access.File) (access.Reque
 	for _, f := range files {
 		ev = append(ev, access.Evidence{ID: access.NewEvidenceID(), RequestID: r.ID, File: f, Status: access.AwaitingUpload})
 	}
-	if err := fx.db.CreateRequest(ctx, r, ev, nil); err != nil {
-		fx.t.Fatal(err)
-	}
 	if st != access.AwaitingEvidence {
-		if err := fx.db.SubmitRequest(ctx, r.ID); err != nil { // the only status the tests start from
+		var err error
+		if r, _, err = r.Submit(time.Now().UTC()); err != nil { // the only status the tests start from
 			fx.t.Fatal(err)
 		}
 	}
+	fx.db.add(r, ev)
 	return r, ev
 }
 
@@ -97,25 +92,11 @@ func (fx *fixture) status(e access.Evidence) access.Evidence {
 }
 
 func (fx *fixture) requestStatus(id access.RequestID) access.Status {
-	r, _, err := fx.db.Request(ctx, id)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return r.Status
+	return fx.db.request(id).Status
 }
 
 func (fx *fixture) mail(tmpl mail.Template, ref access.RequestID) []mail.Message {
-	due, err := fx.db.DueMail(ctx, 1000)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	var out []mail.Message
-	for _, q := range due {
-		if q.Template == tmpl && q.Request == ref {
-			out = append(out, q.Message)
-		}
-	}
-	return out
+	return fx.db.mail(tmpl, ref)
 }
 
 var (
