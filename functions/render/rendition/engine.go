@@ -45,7 +45,7 @@ type Engine struct {
 func New(cacheDir string) (*Engine, error) {
 	cfg := wazero.NewRuntimeConfig().
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling). // PDFium's setjmp/longjmp
-		WithCloseOnContextDone(true)                                                           // so that a rendering past its time can be stopped
+		WithCloseOnContextDone(true)                                                       // so that a rendering past its time can be stopped
 	if cacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
 		if err != nil {
