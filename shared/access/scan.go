@@ -134,3 +134,20 @@ func (e Evidence) Settle(f Scan, now time.Time) Evidence {
 	}
 	return e
 }
+
+// Rendition is the copy of a clean evidence file that staff open instead of the upload (content
+// disarm and reconstruction): made from exactly the version checked, or refused with a reason.
+type Rendition struct {
+	Version string // the evidence object version it was made from
+	SHA256  string // of the bytes it was made from: the bytes checked
+	Key     string // in the uploads bucket; "" when refused
+	Type    string // its content type
+	Pages   int    // of a PDF
+	Refused string // why there is none, for staff; "" when made
+	At      time.Time
+}
+
+// For reports whether the rendition was made from the version the facts are about.
+func (r *Rendition) For(f Scan) bool {
+	return r != nil && r.Version == f.Version && r.SHA256 == f.SHA256
+}
