@@ -147,6 +147,18 @@ func (f *fakeS3) Delete(_ context.Context, key, etag string) error {
 	return nil
 }
 
+func (f *fakeS3) Put(_ context.Context, key string, body []byte, contentType string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	sum := md5.Sum(body)
+	f.versions++
+	f.objects[key] = &fakeObject{data: body, etag: hex.EncodeToString(sum[:]), version: fmt.Sprintf("v%d", f.versions), contentType: contentType}
+	return nil
+}
+
 // record is one record of an S3 event as S3 sends it (the key URL-encoded), read as the function
 // reads it: a key that does not decode makes a record the event skips.
 func record(name, bucketName, encodedKey, etag string) bucket.Record {

@@ -40,6 +40,10 @@ func (k *keyedS3) VersionTags(ctx context.Context, key string, v bucket.Object) 
 	k.keys = append(k.keys, key)
 	return k.fakeS3.VersionTags(ctx, key, v)
 }
+func (k *keyedS3) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Put(ctx, key, body, contentType)
+}
 func (k *keyedS3) Delete(ctx context.Context, key, etag string) error {
 	k.keys = append(k.keys, key)
 	return k.fakeS3.Delete(ctx, key, etag)
@@ -126,10 +130,11 @@ func handleAnyEvent(t *testing.T, ev bucket.Event) {
 	named := map[string]bool{} // the evidence keys the event may act on
 	for _, rec := range ev.Records {
 		key := rec.Key // empty in a record whose key does not decode
-		_, _, ok := access.ParseEvidenceKey(key)
+		r, e, ok := access.ParseEvidenceKey(key)
 		if ok && rec.Bucket == "uploads" &&
 			(strings.HasPrefix(rec.Name, "ObjectCreated:") || rec.Name == "ObjectTagging:Put") {
 			named[key], named["request "+strings.Split(key, "/")[1]] = true, true
+			named[access.RenderKey(r, e)] = true // its rendition, asked for once it is clean
 		}
 	}
 	for _, k := range slices.Concat(objs.keys, db.keys) {

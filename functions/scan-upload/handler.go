@@ -25,6 +25,7 @@ type Objects interface {
 	ReadVersion(ctx context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error)
 	VersionTags(ctx context.Context, key string, v bucket.Object) (map[string]string, error)
 	Delete(ctx context.Context, key, etag string) error
+	Put(ctx context.Context, key string, body []byte, contentType string) error
 }
 
 // Handler handles S3 event notifications from the uploads bucket.
@@ -136,6 +137,13 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 		}
 	}
 	log = log.With("status", ev.Status)
+	if ev.Status == access.Clean && !ev.Rendition.For(facts) {
+		// Staff see a rendition, not the upload: its (empty) request object starts function render.
+		if err := h.Objects.Put(ctx, access.RenderKey(reqID, evID), nil, "application/octet-stream"); err != nil {
+			log.Error("asking for the rendition", "err", err)
+			return err
+		}
+	}
 	if ev.Status == access.Clean {
 		st, err := h.Evidence.PromoteIfReady(ctx, reqID, h.Reviewers)
 		if err != nil {

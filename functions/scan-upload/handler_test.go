@@ -131,6 +131,9 @@ func TestCleanFileMovesTheRequestToReview(t *testing.T) {
 	if !fx.s3.exists(ev[0].Key()) {
 		t.Fatal("a clean file was deleted")
 	}
+	if !fx.s3.exists(access.RenderKey(r.ID, ev[0].ID)) {
+		t.Fatal("no rendition was asked for")
+	}
 	if logs := fx.logs.String(); strings.Contains(logs, "Jane") || strings.Contains(logs, "jane.doe") {
 		t.Fatalf("personal data in the logs: %s", logs)
 	}

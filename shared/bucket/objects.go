@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -214,4 +215,10 @@ func status(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
+}
+
+// Put writes an object (replacing any at key).
+func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
+	return classify("writing the object", err)
 }

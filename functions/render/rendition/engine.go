@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/enums"
@@ -161,13 +160,4 @@ func pixels(wPt, hPt float64) (int, int) {
 		scale *= math.Sqrt(maxPagePx / area)
 	}
 	return max(1, int(wPt*scale)), max(1, int(hPt*scale))
-}
-
-// Timeout is how long a rendering may take: ctx's deadline, kept short of it by margin so that
-// the refusal can still be recorded.
-func Timeout(ctx context.Context, margin time.Duration) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(ctx, d.Add(-margin))
-	}
-	return context.WithCancel(ctx)
 }
