@@ -160,7 +160,7 @@ func TestACleanPDFIsRenderedFromTheVersionChecked(t *testing.T) {
 	fx := setup(t, "application/pdf", upload)
 	fx.handle("render/r1/e1")
 	rd := fx.db.ev.Rendition
-	want := access.Rendition{Version: fx.db.facts.Version, SHA256: fx.db.facts.SHA256, Key: "evidence/r1/e1/rendition", Type: "application/pdf", Pages: 2, At: fx.h.Now()}
+	want := access.Rendition{Version: fx.db.facts.Version, SHA256: fx.db.facts.SHA256, Key: "renditions/r1/e1", Type: "application/pdf", Pages: 2, At: fx.h.Now()}
 	if rd == nil || *rd != want {
 		t.Fatalf("%+v", rd)
 	}
@@ -217,7 +217,7 @@ func TestWhatPDFiumRefusesIsRecordedAsRefused(t *testing.T) {
 	if rd == nil || rd.Refused != "The file cannot be opened as a PDF." || rd.Key != "" {
 		t.Fatalf("%+v", rd)
 	}
-	if _, ok := fx.s3.get("evidence/r1/e1/rendition"); ok {
+	if _, ok := fx.s3.get("renditions/r1/e1"); ok {
 		t.Fatal("a refused file has a rendition")
 	}
 	// The rendering had the function's time less the margin kept to record a refusal.
@@ -239,7 +239,7 @@ func TestAPictureIsEncodedAgain(t *testing.T) {
 	fx := setup(t, "image/png", data)
 	fx.handle("render/r1/e1")
 	rd := fx.db.ev.Rendition
-	o, ok := fx.s3.get("evidence/r1/e1/rendition")
+	o, ok := fx.s3.get("renditions/r1/e1")
 	if rd == nil || rd.Type != "image/png" || !ok || bytes.Contains(o.data, []byte("MZ")) || o.contentType != "image/png" {
 		t.Fatalf("%+v", rd)
 	}

@@ -139,7 +139,21 @@ var Functions = []Function{
 		Settings:      with(UploadsBucket, S3PathStyle, Reviewers, ReviewLinkDays),
 		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
 		MemoryMB:      512, Timeout: 60 * time.Second,
-		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}}},
+		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{UploadsBucket, "evidence/"}}, Delete: []BucketPrefix{{UploadsBucket, "evidence/"}}, Tag: []BucketPrefix{{UploadsBucket, "evidence/"}},
+			Write: []BucketPrefix{{UploadsBucket, "render/"}}}, // asks for a clean file's rendition
+	},
+	{
+		Name:          "render",
+		Description:   "Makes the copy staff open of each clean evidence file: PDF pages as pictures, images encoded again",
+		Settings:      with(UploadsBucket, S3PathStyle),
+		Notifications: []Notification{{UploadsBucket, "render/", []string{ObjectCreated}}},
+		// PDFium runs as WebAssembly: 1.5 GB gives its instance room for large pages and a full
+		// vCPU; 2 minutes renders 100 pages at the benchmark's speed with room to spare.
+		MemoryMB: 1536, Timeout: 2 * time.Minute,
+		Access: Access{TableRead: true, TableWrite: true,
+			Read:   []BucketPrefix{{UploadsBucket, "evidence/"}},
+			Write:  []BucketPrefix{{UploadsBucket, "renditions/"}},
+			Delete: []BucketPrefix{{UploadsBucket, "render/"}}},
 	},
 	{
 		Name:        "approval",

@@ -156,9 +156,11 @@ func EvidenceKey(r RequestID, e EvidenceID) string {
 	return "evidence/" + string(r) + "/" + string(e)
 }
 
-// RenditionKey is where the rendition of an evidence file lives in the uploads bucket: under the
-// evidence's own key, so that it is kept, scanned and removed as the evidence is.
-func RenditionKey(r RequestID, e EvidenceID) string { return EvidenceKey(r, e) + "/rendition" }
+// RenditionKey is where the rendition of an evidence file lives in the uploads bucket, which
+// keeps it as long as the evidence (the bucket's expiry), and scans it as it scans uploads.
+func RenditionKey(r RequestID, e EvidenceID) string {
+	return "renditions/" + string(r) + "/" + string(e)
+}
 
 // RenderKey is the key of the empty object that asks for an evidence file's rendition once the
 // file is clean: its creation event starts the rendering function.

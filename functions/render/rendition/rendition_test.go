@@ -247,3 +247,33 @@ func pngChunk(kind, data string) []byte {
 	b.Write([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
 	return b.Bytes()
 }
+
+// BenchmarkStart is PDFium's start: compiling the WebAssembly module and starting an instance,
+// without the compilation cache and with a cache filled by an earlier start.
+func BenchmarkStart(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		cache func() string
+	}{
+		{"no-cache", func() string { return "" }},
+		{"cached", func() string { return filepath.Join(os.TempDir(), "cfp-render-bench") }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if dir := c.cache(); dir != "" { // fill it
+				e, err := New(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.Close()
+			}
+			b.ResetTimer()
+			for range b.N {
+				e, err := New(c.cache())
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.Close()
+			}
+		})
+	}
+}
