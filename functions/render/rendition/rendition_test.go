@@ -210,6 +210,20 @@ func BenchmarkRenderPage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*pages), "ms/page")
 	b.ReportMetric(float64(size/pages), "rendition-B/page")
+	b.ReportMetric(peakRSS(), "peak-RSS-MiB") // the whole test process: Go heap, PDFium's linear memory, the compiled code
+}
+
+// peakRSS is the process's peak resident memory in MiB (Linux; 0 elsewhere).
+func peakRSS() float64 {
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 func firstPicture(t *testing.T, pdf []byte) image.Image {
@@ -276,4 +290,46 @@ func BenchmarkStart(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A two-page typed letter comes out with every line of text on its own band of ink, as set: the
+// picture is sharp enough to read (41 lines on page 1: a heading and 40 of body text). With
+// CFP_SCREENSHOTS set, page 1 is written there as a PNG to look at.
+func TestALetterStaysLegible(t *testing.T) {
+	out, _, err := testEngine(t).PDF(context.Background(), Letter(2, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := firstPicture(t, out)
+	if n := textLines(img); n != 41 {
+		t.Errorf("%d lines of text on page 1, want 41", n)
+	}
+	if dir := os.Getenv("CFP_SCREENSHOTS"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, "rendition-letter-page1.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// textLines counts the bands of rows with ink, separated by blank rows.
+func textLines(img image.Image) int {
+	b := img.Bounds()
+	lines, inLine := 0, false
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		ink := false
+		for x := b.Min.X; x < b.Max.X && !ink; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			ink = r+g+bl < 3*0x8000
+		}
+		if ink && !inLine {
+			lines++
+		}
+		inLine = ink
+	}
+	return lines
 }
