@@ -39,13 +39,13 @@ css: ## rebuild the portal's stylesheet and GOV.UK Frontend bundle (shared/page/
 	go test -count=1 ./shared/page -run '^TestStylesheetIsCurrent$$' -update
 
 bench: deps build ## binary sizes, the Go benchmarks, then cold starts against a hello-world (exits 1 on a budget overrun)
-	@echo "Stripped linux/arm64 binaries ($(GOFLAGS_LAMBDA)), budget 12 MiB each:"
+	@echo "Stripped linux/arm64 binaries ($(GOFLAGS_LAMBDA)), budget 12 MiB each (render, which embeds PDFium: 24 MiB):"
 	@hello=$$(stat -c %s $(BUILD)/hello/bootstrap); over=0; \
 	printf "  %-18s %10s %8s\n" function bytes "x hello"; \
 	printf "  %-18s %10d %8s\n" hello-world $$hello 1.00; \
-	for f in $(FUNCTIONS); do s=$$(stat -c %s $(BUILD)/$$f/bootstrap); \
+	for f in $(FUNCTIONS); do s=$$(stat -c %s $(BUILD)/$$f/bootstrap); budget=12; [ $$f = render ] && budget=24; \
 	  printf "  %-18s %10d %8s\n" $$f $$s $$(awk "BEGIN{printf \"%.2f\", $$s/$$hello}"); \
-	  if [ $$s -gt 12582912 ]; then echo "  $$f is over the 12 MiB budget"; over=1; fi; done; \
+	  if [ $$s -gt $$((budget << 20)) ]; then echo "  $$f is over the $$budget MiB budget"; over=1; fi; done; \
 	exit $$over
 	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
 	go run ./infra/local/coldstart

@@ -32,13 +32,17 @@ func (k *keyedS3) Head(ctx context.Context, key string) (bucket.Object, error) {
 	k.keys = append(k.keys, key)
 	return k.fakeS3.Head(ctx, key)
 }
-func (k *keyedS3) Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error) {
+func (k *keyedS3) ReadVersion(ctx context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error) {
 	k.keys = append(k.keys, key)
-	return k.fakeS3.Read(ctx, key, etag, off, p)
+	return k.fakeS3.ReadVersion(ctx, key, v, off, p)
 }
-func (k *keyedS3) Tags(ctx context.Context, key, etag string) (map[string]string, error) {
+func (k *keyedS3) VersionTags(ctx context.Context, key string, v bucket.Object) (map[string]string, error) {
 	k.keys = append(k.keys, key)
-	return k.fakeS3.Tags(ctx, key, etag)
+	return k.fakeS3.VersionTags(ctx, key, v)
+}
+func (k *keyedS3) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	k.keys = append(k.keys, key)
+	return k.fakeS3.Put(ctx, key, body, contentType)
 }
 func (k *keyedS3) Delete(ctx context.Context, key, etag string) error {
 	k.keys = append(k.keys, key)
@@ -84,7 +88,7 @@ func (k *knownEvidence) RecordCheck(_ context.Context, r access.RequestID, e acc
 	if err != nil {
 		return access.Evidence{}, store.Scan{}, err
 	}
-	sc.ETag, sc.Checked, sc.SHA256, sc.Problem = c.ETag, true, c.SHA256, c.Problem
+	*sc = sc.WithCheck(c)
 	ev.Status = sc.Status()
 	return *ev, *sc, nil
 }
@@ -94,7 +98,7 @@ func (k *knownEvidence) RecordVerdict(_ context.Context, r access.RequestID, e a
 	if err != nil {
 		return access.Evidence{}, store.Scan{}, err
 	}
-	sc.Outcome, sc.Verdict, sc.VerdictReason = v.Outcome, v.Value, v.Reason
+	*sc = sc.WithVerdict(v)
 	ev.Status = sc.Status()
 	return *ev, *sc, nil
 }
@@ -126,10 +130,11 @@ func handleAnyEvent(t *testing.T, ev bucket.Event) {
 	named := map[string]bool{} // the evidence keys the event may act on
 	for _, rec := range ev.Records {
 		key := rec.Key // empty in a record whose key does not decode
-		_, _, ok := access.ParseEvidenceKey(key)
+		r, e, ok := access.ParseEvidenceKey(key)
 		if ok && rec.Bucket == "uploads" &&
 			(strings.HasPrefix(rec.Name, "ObjectCreated:") || rec.Name == "ObjectTagging:Put") {
 			named[key], named["request "+strings.Split(key, "/")[1]] = true, true
+			named[access.RenderKey(r, e)] = true // its rendition, asked for once it is clean
 		}
 	}
 	for _, k := range slices.Concat(objs.keys, db.keys) {

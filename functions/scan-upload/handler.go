@@ -22,9 +22,10 @@ type Evidence interface {
 // Objects is what the handler needs of the uploads bucket (a bucket.Bucket).
 type Objects interface {
 	Head(ctx context.Context, key string) (bucket.Object, error)
-	Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error)
-	Tags(ctx context.Context, key, etag string) (map[string]string, error)
+	ReadVersion(ctx context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error)
+	VersionTags(ctx context.Context, key string, v bucket.Object) (map[string]string, error)
 	Delete(ctx context.Context, key, etag string) error
+	Put(ctx context.Context, key string, body []byte, contentType string) error
 }
 
 // Handler handles S3 event notifications from the uploads bucket.
@@ -67,7 +68,7 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 		log.Error("reading the object's head", "err", err)
 		return err
 	}
-	if rec.ETag != "" && rec.ETag != obj.ETag {
+	if rec.ETag != "" && rec.ETag != obj.ETag || rec.Version != "" && rec.Version != obj.Version {
 		log.Info("ignored: the event is about an earlier version of the object")
 		return nil
 	}
@@ -82,8 +83,9 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 	}
 
 	// The checks run on whichever event comes first for this version: a verdict may arrive
-	// before the object-created event, and is recorded only once the checks are.
-	if !facts.Checked || facts.ETag != obj.ETag {
+	// before the object-created event, and is recorded only once the checks are. A version is
+	// known by its id, not its ETag: a replacement with the same ETag is checked again.
+	if !facts.Checked || !facts.Is(obj.Version, obj.ETag) {
 		res, err := h.check(ctx, key, obj, ev.File.ContentType)
 		if gone(err) {
 			log.Info("ignored: " + err.Error())
@@ -93,7 +95,7 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 			log.Error("checking the object", "err", err)
 			return err
 		}
-		c := store.Check{ETag: obj.ETag, SHA256: res.SHA256}
+		c := store.Check{Version: obj.Version, ETag: obj.ETag, SHA256: res.SHA256}
 		if res.Problem != nil {
 			c.Problem = res.Problem.Reason
 			log = log.With("problem", res.Problem.Code)
@@ -105,7 +107,7 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 	}
 
 	if tagged {
-		tags, err := h.Objects.Tags(ctx, key, obj.ETag) // this version's: a replacement has its own events
+		tags, err := h.Objects.VersionTags(ctx, key, obj) // this version's: a replacement has its own events
 		if gone(err) {
 			log.Info("ignored: " + err.Error())
 			return nil
@@ -117,7 +119,7 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 		value, ok := tags[scan.StatusTag]
 		outcome, reason := scan.Verdict(value, ok)
 		log = log.With("verdict", value)
-		if ev, facts, err = h.Evidence.RecordVerdict(ctx, reqID, evID, store.Verdict{ETag: obj.ETag, Outcome: outcome, Value: value, Reason: reason}); err != nil {
+		if ev, facts, err = h.Evidence.RecordVerdict(ctx, reqID, evID, store.Verdict{Version: obj.Version, ETag: obj.ETag, Outcome: outcome, Value: value, Reason: reason}); err != nil {
 			log.Error("recording the verdict", "err", err)
 			return err
 		}
@@ -135,6 +137,13 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 		}
 	}
 	log = log.With("status", ev.Status)
+	if ev.Status == access.Clean && !ev.Rendition.For(facts) {
+		// Staff see a rendition, not the upload: its (empty) request object starts function render.
+		if err := h.Objects.Put(ctx, access.RenderKey(reqID, evID), nil, "application/octet-stream"); err != nil {
+			log.Error("asking for the rendition", "err", err)
+			return err
+		}
+	}
 	if ev.Status == access.Clean {
 		st, err := h.Evidence.PromoteIfReady(ctx, reqID, h.Reviewers)
 		if err != nil {

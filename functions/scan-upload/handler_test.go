@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -13,14 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/mail"
-	"github.com/council/cfp/shared/store"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 const uploads = "uploads"
 
@@ -28,14 +26,14 @@ var ctx = context.Background()
 
 type fixture struct {
 	t    *testing.T
-	db   *store.Store
+	db   *memStore
 	s3   *fakeS3
 	h    Handler
 	logs *bytes.Buffer
 }
 
 func setup(t *testing.T) *fixture {
-	db, _ := storetest.New(t)
+	db := newMemStore()
 	fx := &fixture{t: t, db: db, s3: newFakeS3(), logs: &bytes.Buffer{}}
 	fx.h = Handler{Evidence: db, Objects: fx.s3, Bucket: uploads, Reviewers: access.Reviewers{To: []access.Email{"rev1@council.example", "rev2@council.example"}},
 		Log: slog.New(slog.NewJSONHandler(fx.logs, nil))}
@@ -50,14 +48,13 @@ func (fx *fixture) request(st access.Status, files ...access.File) (access.Reque
 	for _, f := range files {
 		ev = append(ev, access.Evidence{ID: access.NewEvidenceID(), RequestID: r.ID, File: f, Status: access.AwaitingUpload})
 	}
-	if err := fx.db.CreateRequest(ctx, r, ev, nil); err != nil {
-		fx.t.Fatal(err)
-	}
 	if st != access.AwaitingEvidence {
-		if err := fx.db.SubmitRequest(ctx, r.ID); err != nil { // the only status the tests start from
+		var err error
+		if r, _, err = r.Submit(time.Now().UTC()); err != nil { // the only status the tests start from
 			fx.t.Fatal(err)
 		}
 	}
+	fx.db.add(r, ev)
 	return r, ev
 }
 
@@ -95,25 +92,11 @@ func (fx *fixture) status(e access.Evidence) access.Evidence {
 }
 
 func (fx *fixture) requestStatus(id access.RequestID) access.Status {
-	r, _, err := fx.db.Request(ctx, id)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return r.Status
+	return fx.db.request(id).Status
 }
 
 func (fx *fixture) mail(tmpl mail.Template, ref access.RequestID) []mail.Message {
-	due, err := fx.db.DueMail(ctx, 1000)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	var out []mail.Message
-	for _, q := range due {
-		if q.Template == tmpl && q.Request == ref {
-			out = append(out, q.Message)
-		}
-	}
-	return out
+	return fx.db.mail(tmpl, ref)
 }
 
 var (
@@ -147,6 +130,9 @@ func TestCleanFileMovesTheRequestToReview(t *testing.T) {
 	}
 	if !fx.s3.exists(ev[0].Key()) {
 		t.Fatal("a clean file was deleted")
+	}
+	if !fx.s3.exists(access.RenderKey(r.ID, ev[0].ID)) {
+		t.Fatal("no rendition was asked for")
 	}
 	if logs := fx.logs.String(); strings.Contains(logs, "Jane") || strings.Contains(logs, "jane.doe") {
 		t.Fatalf("personal data in the logs: %s", logs)
@@ -442,4 +428,48 @@ func TestSampleEventsAreHandled(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+}
+
+// A replacement with the ETag of the clean file it replaces (an ETag is an MD5: a collision, or a
+// multipart ETag, can match) is another version: it is checked again, and does not inherit the
+// first file's checks or verdict. The record of each check names the version and hash checked.
+func TestAReplacementWithTheSameETagIsCheckedAgain(t *testing.T) {
+	fx := setup(t)
+	_, ev := fx.request(access.Scanning, pdfFile)
+	key := ev[0].Key()
+	etag := fx.s3.put(key, "application/pdf", cleanPDF)
+	v1 := fx.s3.version(key)
+	fx.s3.tag(key, "NO_THREATS_FOUND")
+	fx.handle(versionRecord("ObjectCreated:Post", uploads, eventKey(key), etag, v1), versionRecord("ObjectTagging:Put", uploads, eventKey(key), etag, v1))
+	if st := fx.status(ev[0]).Status; st != access.Clean {
+		t.Fatalf("the first version: %s", st)
+	}
+
+	fx.s3.putETag(key, "application/pdf", jsPDF, etag) // other bytes, the same ETag
+	v2 := fx.s3.version(key)
+	gets := fx.s3.gets
+	fx.handle(versionRecord("ObjectCreated:Post", uploads, eventKey(key), etag, v2))
+	if fx.s3.gets == gets {
+		t.Fatal("the replacement was not read: its ETag passed for the checked file's")
+	}
+	got := fx.status(ev[0])
+	if got.Status == access.Clean || got.Status != access.EvRejected {
+		t.Fatalf("a replacement with the same ETag kept the first file's verdict: %+v", got)
+	}
+	if fx.s3.exists(key) {
+		t.Fatal("the replacement was kept")
+	}
+	// An event of the first version, arriving late, is about a version no longer there.
+	fx.handle(versionRecord("ObjectTagging:Put", uploads, eventKey(key), etag, v1))
+	if fx.status(ev[0]).Status != access.EvRejected {
+		t.Fatal("a late event of the replaced version changed the evidence")
+	}
+	if _, facts, err := fx.h.Evidence.Evidence(ctx, ev[0].RequestID, ev[0].ID); err != nil || facts.Version != v1 || facts.SHA256 != sha(cleanPDF) || !facts.Replaced {
+		t.Fatalf("the record does not name the version and hash checked: %+v %v", facts, err)
+	}
+}
+
+func sha(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

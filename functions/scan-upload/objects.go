@@ -13,8 +13,8 @@ import (
 // memory stays at 2 MiB whatever the file's size, and a 10 MiB file costs about 10 GETs.
 const blockSize = 1 << 20
 
-// rangeReader reads one version of an object (its ETag) in ranged reads of blockSize, keeping the
-// two blocks used last. A read of another version fails with bucket.ErrChanged.
+// rangeReader reads one version of an object in ranged reads of blockSize, keeping the two
+// blocks used last. A version no longer there fails the read (bucket.ErrGone, ErrChanged).
 type rangeReader struct {
 	ctx     context.Context
 	objects Objects
@@ -69,7 +69,7 @@ func (r *rangeReader) block(start int64) (*block, error) {
 		victim.buf = make([]byte, min(blockSize, r.obj.Size))
 	}
 	victim.n, victim.used = 0, r.clock
-	_, n, err := r.objects.Read(r.ctx, r.key, r.obj.ETag, start, victim.buf[:end-start])
+	_, n, err := r.objects.ReadVersion(r.ctx, r.key, r.obj, start, victim.buf[:end-start])
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,6 @@ func TestRolesLackTheActionsTheirCodeNeverCalls(t *testing.T) {
 		{"submit-request", "s3:GetObject"}, // it signs uploads and lists; it never reads evidence
 		{"submit-request", "dynamodb:DeleteItem"},
 		{"scan-upload", "s3:PutObjectTagging"}, // only GuardDuty writes the verdict
-		{"scan-upload", "s3:GetObjectVersionTagging"},
 		{"scan-upload", "dynamodb:DeleteItem"},
 		{"approval", "dynamodb:DeleteItem"},
 		{"approval", "dynamodb:UpdateItem"},

@@ -63,6 +63,14 @@ var sdkActions = map[string][]Action{
 // transactItems are the fields of a transaction item and the action DynamoDB checks for each.
 var transactItems = map[string]Action{"Put": PutItem, "Update": UpdateItem, "Delete": DeleteItem, "ConditionCheck": ConditionCheckItem}
 
+// versionedInputs are the S3 inputs whose VersionId, set, makes S3 authorise the call by another
+// action: reading or tagging one version of an object is an action of its own.
+var versionedInputs = map[string]Action{
+	"GetObjectInput":        GetObjectVersion,
+	"HeadObjectInput":       GetObjectVersion,
+	"GetObjectTaggingInput": GetObjectVersionTagging,
+}
+
 // pureFeatures are the SDK's feature packages that never call a service (they build and read values).
 var pureFeatures = []string{sdkFeature + "dynamodb/attributevalue", sdkFeature + "dynamodb/expression"}
 
@@ -72,6 +80,7 @@ const (
 	sdkFeature = "github.com/aws/aws-sdk-go-v2/feature/"
 	dynamoPkg  = sdkService + "dynamodb"
 	storePkg   = module + "/shared/store"
+	s3Pkg      = sdkService + "s3"
 )
 
 func TestEachFunctionsAccessListsExactlyTheAWSCallsItsCodeMakes(t *testing.T) {
@@ -265,6 +274,7 @@ func (w *walker) body(fn *ssa.Function) {
 			case *ssa.FieldAddr:
 				if stored(in) {
 					w.transactItem(fn, in.X.Type(), in.Field, in.Pos())
+					w.versioned(fn, in.X.Type(), in.Field, in.Pos())
 				}
 			case *ssa.MakeInterface:
 				// A module type handed to code outside the module as an interface may be called
@@ -350,6 +360,18 @@ func (w *walker) transactItem(caller *ssa.Function, t types.Type, field int, pos
 	name := named.Underlying().(*types.Struct).Field(field).Name()
 	if a, ok := transactItems[name]; ok {
 		w.record(a, "a transaction's "+name, caller, pos)
+	}
+}
+
+// versioned counts a VersionId set on an S3 input as the action S3 authorises the call by.
+func (w *walker) versioned(caller *ssa.Function, t types.Type, field int, pos token.Pos) {
+	named := namedOf(t)
+	if named == nil || named.Obj().Pkg() == nil || named.Obj().Pkg().Path() != s3Pkg {
+		return
+	}
+	a, ok := versionedInputs[named.Obj().Name()]
+	if ok && named.Underlying().(*types.Struct).Field(field).Name() == "VersionId" {
+		w.record(a, named.Obj().Name()+" with a VersionId", caller, pos)
 	}
 }
 

@@ -120,7 +120,10 @@ const (
 	PutObject        Action = "s3:PutObject"
 	DeleteObject     Action = "s3:DeleteObject"
 	GetObjectTagging Action = "s3:GetObjectTagging"
-	ListBucket       Action = "s3:ListBucket"
+	// Reading one version by its id (what was checked is read again by the version S3 named).
+	GetObjectVersion        Action = "s3:GetObjectVersion"
+	GetObjectVersionTagging Action = "s3:GetObjectVersionTagging"
+	ListBucket              Action = "s3:ListBucket"
 
 	SendEmail Action = "ses:SendEmail"
 )
@@ -185,7 +188,28 @@ var Functions = []Function{
 			Table: []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, Query},
 			Keys:  []string{"MAIL#*", "REQ#*"},
 			// It reads GuardDuty's verdict tag but never writes one (only GuardDuty may).
-			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject, GetObjectTagging, DeleteObject}}},
+			Objects: []Objects{
+				{UploadsBucket, "evidence/", []Action{GetObject, GetObjectVersion, GetObjectTagging, GetObjectVersionTagging, DeleteObject}},
+				{UploadsBucket, "render/", []Action{PutObject}}, // asks for a clean file's rendition
+			},
+		},
+	},
+	{
+		Name:          "render",
+		Description:   "Makes the copy staff open of each clean evidence file: PDF pages as pictures, images encoded again",
+		Settings:      with(UploadsBucket, S3PathStyle),
+		Notifications: []Notification{{UploadsBucket, "render/", []string{ObjectCreated}}},
+		// PDFium runs as WebAssembly: 1.5 GB gives its instance room for large pages and a full
+		// vCPU; 2 minutes renders 100 pages at the benchmark's speed with room to spare.
+		MemoryMB: 1536, Timeout: 2 * time.Minute,
+		Access: Access{
+			Table: []Action{GetItem, UpdateItem},
+			Keys:  []string{"REQ#*"},
+			Objects: []Objects{
+				{UploadsBucket, "evidence/", []Action{GetObject, GetObjectVersion}},
+				{UploadsBucket, "renditions/", []Action{PutObject}},
+				{UploadsBucket, "render/", []Action{DeleteObject}},
+			},
 		},
 	},
 	{

@@ -3,7 +3,7 @@ package access
 import "time"
 
 // Evidence scanning. Each evidence file keeps the facts learnt about its object: the content
-// checks and the malware verdict, each bound to the object version (S3 ETag) it is about. The evidence status is a function of the facts, not of the order
+// checks and the malware verdict, each bound to the object version it is about. The evidence status is a function of the facts, not of the order
 // they arrived in, so duplicated and out-of-order S3 events end in the same state:
 //
 //	infected      the verdict is THREATS_FOUND (whatever the checks said)
@@ -14,16 +14,23 @@ import "time"
 //
 // A fact once recorded is kept (a duplicate changes nothing; a later verdict only ever escalates
 // to infected), so a final status is never overwritten by an earlier-stage event.
+//
+// An object version is named by its S3 version id (the uploads bucket keeps versions), and by its
+// ETag only where there is none. The ETag alone is not an identity: it is an MD5 (or an MD5 of
+// MD5s), so a replacement can carry the ETag of the object it replaces, and would inherit that
+// object's checks and verdict. The checks record the SHA-256 of exactly the bytes they read.
 
 // Check is the outcome of the content checks of one version of an evidence object.
 type Check struct {
-	ETag    string // the object version checked
-	SHA256  string
+	Version string // the object version checked (S3 version id)
+	ETag    string
+	SHA256  string // of the bytes checked
 	Problem string // why the file is refused, for the person who sent it; "" when it passed
 }
 
 // Verdict is the malware scanner's verdict on one version of an evidence object.
 type Verdict struct {
+	Version string
 	ETag    string
 	Outcome EvidenceStatus // Clean, Infected or ScanFailed
 	Value   string         // the tag's value as the scanner wrote it ("" when there was none)
@@ -32,7 +39,8 @@ type Verdict struct {
 
 // Scan is what is known about an evidence's object.
 type Scan struct {
-	ETag          string // the object version the facts are about
+	Version       string // the object version the facts are about (S3 version id; "" where the bucket keeps none)
+	ETag          string
 	Checked       bool
 	Problem       string
 	SHA256        string
@@ -80,21 +88,31 @@ func (f Scan) Remove() bool {
 }
 
 // adopt binds the facts to an object version; a different version marks the key replaced.
-func (f *Scan) adopt(etag string) bool {
-	switch f.ETag {
-	case "":
-		f.ETag = etag
-	case etag:
-	default:
+func (f *Scan) adopt(version, etag string) bool {
+	switch {
+	case f.ETag == "" && f.Version == "":
+		f.Version, f.ETag = version, etag
+	case f.Version == "" && f.ETag == etag:
+		f.Version = version // facts recorded before versions were: the first version seen with their ETag
+	case !f.Is(version, etag):
 		f.Replaced = true
 		return false
 	}
 	return true
 }
 
+// Is reports whether the facts are about the object version named: by version id when either
+// side has one (a replacement with the same ETag is another object), by ETag only when neither has.
+func (f Scan) Is(version, etag string) bool {
+	if f.Version != "" || version != "" {
+		return f.Version == version && f.ETag == etag
+	}
+	return f.ETag == etag
+}
+
 // WithCheck is what is known once the content checks c are in.
 func (f Scan) WithCheck(c Check) Scan {
-	if f.adopt(c.ETag) && !f.Checked {
+	if f.adopt(c.Version, c.ETag) && !f.Checked {
 		f.Checked, f.Problem, f.SHA256 = true, c.Problem, c.SHA256
 	}
 	return f
@@ -102,7 +120,7 @@ func (f Scan) WithCheck(c Check) Scan {
 
 // WithVerdict is what is known once the malware verdict v is in.
 func (f Scan) WithVerdict(v Verdict) Scan {
-	if f.adopt(v.ETag) && (f.Outcome == "" || v.Outcome == Infected && f.Outcome != Infected) {
+	if f.adopt(v.Version, v.ETag) && (f.Outcome == "" || v.Outcome == Infected && f.Outcome != Infected) {
 		f.Outcome, f.Verdict, f.VerdictReason = v.Outcome, v.Value, v.Reason
 	}
 	return f
@@ -115,4 +133,21 @@ func (e Evidence) Settle(f Scan, now time.Time) Evidence {
 		e.UploadedAt = now
 	}
 	return e
+}
+
+// Rendition is the copy of a clean evidence file that staff open instead of the upload (content
+// disarm and reconstruction): made from exactly the version checked, or refused with a reason.
+type Rendition struct {
+	Version string // the evidence object version it was made from
+	SHA256  string // of the bytes it was made from: the bytes checked
+	Key     string // in the uploads bucket; "" when refused
+	Type    string // its content type
+	Pages   int    // of a PDF
+	Refused string // why there is none, for staff; "" when made
+	At      time.Time
+}
+
+// For reports whether the rendition was made from the version the facts are about.
+func (r *Rendition) For(f Scan) bool {
+	return r != nil && r.Version == f.Version && r.SHA256 == f.SHA256
 }

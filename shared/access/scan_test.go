@@ -67,3 +67,24 @@ func TestSettle(t *testing.T) {
 		t.Error("the upload time moved")
 	}
 }
+
+// A replacement can carry the ETag of what it replaces (an ETag is an MD5): the version id tells
+// them apart, and the replacement inherits neither the checks nor the verdict.
+func TestAReplacementWithTheSameETagIsAnotherObject(t *testing.T) {
+	v1 := Scan{}.WithCheck(Check{Version: "v1", ETag: "e1", SHA256: "abc"}).WithVerdict(Verdict{Version: "v1", ETag: "e1", Outcome: Clean})
+	if v1.Status() != Clean || v1.Version != "v1" || !v1.Is("v1", "e1") {
+		t.Fatalf("%+v", v1)
+	}
+	if v1.Is("v2", "e1") {
+		t.Fatal("another version with the same ETag is the same object")
+	}
+	s := v1.WithCheck(Check{Version: "v2", ETag: "e1", SHA256: "def"})
+	if !s.Replaced || s.Status() != EvRejected || s.SHA256 != "abc" {
+		t.Errorf("%+v", s)
+	}
+	// Facts from before versions were recorded take the first version seen with their ETag.
+	old := Scan{ETag: "e1", Checked: true, SHA256: "abc"}.WithVerdict(Verdict{Version: "v1", ETag: "e1", Outcome: Clean})
+	if old.Replaced || old.Version != "v1" || old.Status() != Clean {
+		t.Errorf("%+v", old)
+	}
+}

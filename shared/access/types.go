@@ -145,6 +145,7 @@ type Evidence struct {
 	Round      int    // 0 for the first submission, 1.. for each "more information" round
 	UploadedAt time.Time
 	UpdatedAt  time.Time
+	Rendition  *Rendition // the copy staff open instead of the upload; nil until it is made
 }
 
 // Key is where the evidence file lives in the uploads bucket.
@@ -153,6 +154,25 @@ func (e Evidence) Key() string { return EvidenceKey(e.RequestID, e.ID) }
 // EvidenceKey is the server-chosen object key of an evidence upload.
 func EvidenceKey(r RequestID, e EvidenceID) string {
 	return "evidence/" + string(r) + "/" + string(e)
+}
+
+// RenditionKey is where the rendition of an evidence file lives in the uploads bucket, which
+// keeps it as long as the evidence (the bucket's expiry), and scans it as it scans uploads.
+func RenditionKey(r RequestID, e EvidenceID) string {
+	return "renditions/" + string(r) + "/" + string(e)
+}
+
+// RenderKey is the key of the empty object that asks for an evidence file's rendition once the
+// file is clean: its creation event starts the rendering function.
+func RenderKey(r RequestID, e EvidenceID) string { return "render/" + string(r) + "/" + string(e) }
+
+// ParseRenderKey is RenderKey's inverse.
+func ParseRenderKey(key string) (RequestID, EvidenceID, bool) {
+	rest, ok := strings.CutPrefix(key, "render/")
+	if !ok {
+		return "", "", false
+	}
+	return ParseEvidenceKey("evidence/" + rest)
 }
 
 // ParseEvidenceKey is EvidenceKey's inverse; ok is false for any key outside evidence/<request>/<evidence>.

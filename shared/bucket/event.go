@@ -23,6 +23,7 @@ type Record struct {
 	Bucket    string
 	Key       string // decoded: the key S3 knows the object by
 	ETag      string // without quotes; some events have none
+	Version   string // the S3 version id, in a bucket that keeps versions
 	Size      int64
 	Sequencer string
 	bad       error // why the record cannot be read; Each skips it
@@ -39,6 +40,7 @@ type wire struct {
 			Key       string `json:"key"`
 			Size      int64  `json:"size"`
 			ETag      string `json:"eTag"`
+			VersionID string `json:"versionId"`
 			Sequencer string `json:"sequencer"`
 		} `json:"object"`
 	} `json:"s3"`
@@ -66,7 +68,7 @@ func parse(m json.RawMessage) Record {
 		return Record{bad: errors.New("not the JSON of an S3 event record")}
 	}
 	o := w.S3.Object
-	r := Record{Name: w.EventName, Bucket: w.S3.Bucket.Name, ETag: unquote(o.ETag), Size: o.Size, Sequencer: o.Sequencer}
+	r := Record{Name: w.EventName, Bucket: w.S3.Bucket.Name, ETag: unquote(o.ETag), Version: o.VersionID, Size: o.Size, Sequencer: o.Sequencer}
 	key, err := url.QueryUnescape(o.Key)
 	if err != nil {
 		r.bad = errors.New("the key is not URL-encoded")

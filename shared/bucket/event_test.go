@@ -23,7 +23,7 @@ func TestAnEventIsReadAsS3WritesIt(t *testing.T) {
 	if err := json.Unmarshal([]byte(sample), &ev); err != nil {
 		t.Fatal(err)
 	}
-	want := Record{Name: "ObjectCreated:Put", Bucket: "sourcebucket", Key: "Happy Face.jpg", ETag: "d41d8cd98f00b204e9800998ecf8427e", Size: 1024, Sequencer: "Happy Sequencer"}
+	want := Record{Name: "ObjectCreated:Put", Bucket: "sourcebucket", Key: "Happy Face.jpg", ETag: "d41d8cd98f00b204e9800998ecf8427e", Version: "version", Size: 1024, Sequencer: "Happy Sequencer"}
 	if len(ev.Records) != 1 || ev.Records[0] != want || !ev.Records[0].Created() {
 		t.Fatalf("%+v", ev.Records)
 	}

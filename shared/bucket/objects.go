@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ var (
 // Object is what S3 says of one version of an object.
 type Object struct {
 	ETag        string // without quotes, as events carry it
+	Version     string // the S3 version id; "" in a bucket that keeps none
 	Size        int64  // the whole object's, also after a ranged read
 	ContentType string
 	Metadata    map[string]string // user metadata as S3 returns it: lower-case names, values as sent
@@ -36,13 +38,54 @@ func (b Bucket) Head(ctx context.Context, key string) (Object, error) {
 	return b.head(ctx, key, "")
 }
 
+// pin names one version of an object by its id in a read's input. Reading a version by its id
+// is an IAM action of its own (s3:GetObjectVersion): only ReadVersion pins, so only code that
+// reaches it needs that action (infra/wiring's walk of each function's calls sees this).
+type pin func(get *s3.GetObjectInput, head *s3.HeadObjectInput)
+
 func (b Bucket) head(ctx context.Context, key, etag string) (Object, error) {
-	out, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag)})
+	return b.headPinned(ctx, key, etag, nil)
+}
+
+func (b Bucket) headPinned(ctx context.Context, key, etag string, version pin) (Object, error) {
+	in := &s3.HeadObjectInput{Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag)}
+	if version != nil {
+		version(nil, in)
+	}
+	out, err := b.Client.HeadObject(ctx, in)
 	if err != nil {
 		return Object{}, classify("reading the object's head", err)
 	}
-	return Object{ETag: unquote(aws.ToString(out.ETag)), Size: aws.ToInt64(out.ContentLength),
+	return Object{ETag: unquote(aws.ToString(out.ETag)), Version: aws.ToString(out.VersionId), Size: aws.ToInt64(out.ContentLength),
 		ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, nil
+}
+
+// ReadVersion is Read of the version v names: by its version id, in a bucket that keeps versions
+// (ErrGone when that version is not there), else by its ETag (ErrChanged for any other).
+func (b Bucket) ReadVersion(ctx context.Context, key string, v Object, off int64, p []byte) (Object, int, error) {
+	if v.Version == "" {
+		return b.Read(ctx, key, v.ETag, off, p)
+	}
+	return b.read(ctx, key, v.ETag, func(get *s3.GetObjectInput, head *s3.HeadObjectInput) {
+		if get != nil {
+			get.VersionId = &v.Version
+		}
+		if head != nil {
+			head.VersionId = &v.Version
+		}
+	}, off, p)
+}
+
+// VersionTags is Tags of the version v names: by its version id when it has one.
+func (b Bucket) VersionTags(ctx context.Context, key string, v Object) (map[string]string, error) {
+	if v.Version == "" {
+		return b.Tags(ctx, key, v.ETag)
+	}
+	out, err := b.Client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &b.Name, Key: &key, VersionId: &v.Version})
+	if err != nil {
+		return nil, classify("reading the object's tags", err)
+	}
+	return tagMap(out.TagSet), nil
 }
 
 // Read reads the object's bytes from off into p in one ranged GET, and returns what S3 says of the
@@ -51,16 +94,24 @@ func (b Bucket) head(ctx context.Context, key, etag string) (Object, error) {
 // no object. An object that ends before off, as an empty one does, gives its head and no bytes: S3
 // refuses such a range, so that costs one HEAD more.
 func (b Bucket) Read(ctx context.Context, key, etag string, off int64, p []byte) (Object, int, error) {
+	return b.read(ctx, key, etag, nil, off, p)
+}
+
+func (b Bucket) read(ctx context.Context, key, etag string, version pin, off int64, p []byte) (Object, int, error) {
 	if len(p) == 0 {
-		o, err := b.head(ctx, key, etag)
+		o, err := b.headPinned(ctx, key, etag, version)
 		return o, 0, err
 	}
-	out, err := b.Client.GetObject(ctx, &s3.GetObjectInput{
+	in := &s3.GetObjectInput{
 		Bucket: &b.Name, Key: &key, IfMatch: ifMatch(etag),
 		Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
-	})
+	}
+	if version != nil {
+		version(in, nil)
+	}
+	out, err := b.Client.GetObject(ctx, in)
 	if code(err) == "InvalidRange" || status(err) == http.StatusRequestedRangeNotSatisfiable {
-		o, err := b.head(ctx, key, etag)
+		o, err := b.headPinned(ctx, key, etag, version)
 		return o, 0, err
 	}
 	if err != nil {
@@ -79,7 +130,8 @@ func (b Bucket) Read(ctx context.Context, key, etag string, off int64, p []byte)
 			}
 		}
 	}
-	return Object{ETag: unquote(aws.ToString(out.ETag)), Size: size, ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, n, nil
+	return Object{ETag: unquote(aws.ToString(out.ETag)), Version: aws.ToString(out.VersionId), Size: size,
+		ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, n, nil
 }
 
 // Tags returns the tags of version etag of the object: ErrChanged when the object is another
@@ -97,11 +149,15 @@ func (b Bucket) Tags(ctx context.Context, key, etag string) (map[string]string, 
 	if now.ETag != etag {
 		return nil, ErrChanged
 	}
-	tags := make(map[string]string, len(out.TagSet))
-	for _, t := range out.TagSet {
+	return tagMap(out.TagSet), nil
+}
+
+func tagMap(set []types.Tag) map[string]string {
+	tags := make(map[string]string, len(set))
+	for _, t := range set {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	return tags, nil
+	return tags
 }
 
 // Copy copies version etag of the object at from to to, within the bucket, with the given metadata
@@ -179,4 +235,10 @@ func status(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
+}
+
+// Put writes an object (replacing any at key).
+func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
+	return classify("writing the object", err)
 }

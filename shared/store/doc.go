@@ -12,7 +12,7 @@
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
 //	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top)
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
-//	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per ETag, ScanVersion; Round -1 = replaced)
+//	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
 //	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)

@@ -231,3 +231,31 @@ func (s *Store) AddEvidence(ctx context.Context, req access.Request, add []acces
 	}
 	return s.run(ctx, t, "add evidence")
 }
+
+// RecordRendition records the rendition of a clean evidence file, made from the object version
+// the facts are about: ErrConflict when the evidence is no longer clean, or its facts are about
+// another version by now (the replacement gets its own); ErrNotFound: no such evidence.
+func (s *Store) RecordRendition(ctx context.Context, r access.RequestID, e access.EvidenceID, rd access.Rendition) error {
+	av, err := attributevalue.Marshal(rd)
+	if err != nil {
+		return wrap("record rendition", err)
+	}
+	k := evidenceKey(r, e)
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      k.av(),
+		UpdateExpression:         aws.String("SET #ev.Rendition = :r"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :clean AND #scan.Version = :v AND #scan.SHA256 = :sha"),
+		ExpressionAttributeNames: map[string]string{"#ev": "Evidence", "#st": "Status", "#scan": "Scan"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":r": av, ":clean": str(string(access.Clean)), ":v": str(rd.Version), ":sha": str(rd.SHA256),
+		},
+	})
+	if conditionFailed(err) {
+		if _, _, err := s.Evidence(ctx, r, e); err != nil {
+			return err
+		}
+		return ErrConflict
+	}
+	return wrap("record rendition", err)
+}

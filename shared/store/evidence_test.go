@@ -170,6 +170,50 @@ func TestASecondObjectOnTheSameKeyIsRejected(t *testing.T) {
 	}
 }
 
+// The version id and the hash of the bytes checked are kept; another version with the same ETag
+// is a second object.
+func TestTheVersionCheckedIsKept(t *testing.T) {
+	s, _ := storetest.New(t)
+	_, ev := withEvidence(t, s, access.Scanning, 1)
+	e := ev[0]
+	if _, _, err := s.RecordCheck(ctx, e.RequestID, e.ID, store.Check{Version: "v1", ETag: "e1", SHA256: "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, facts, err := s.Evidence(ctx, e.RequestID, e.ID); err != nil || facts.Version != "v1" || facts.SHA256 != "abc" || !facts.Is("v1", "e1") {
+		t.Fatalf("%+v %v", facts, err)
+	}
+	got, facts, err := s.RecordVerdict(ctx, e.RequestID, e.ID, store.Verdict{Version: "v2", ETag: "e1", Outcome: access.Clean})
+	if err != nil || got.Status != access.EvRejected || !facts.Replaced || facts.Version != "v1" {
+		t.Fatalf("%s %+v %v", got.Status, facts, err)
+	}
+}
+
+// A rendition is recorded only for the version that is clean, and read back with the evidence.
+func TestARenditionIsOfTheCleanVersion(t *testing.T) {
+	s, _ := storetest.New(t)
+	_, ev := withEvidence(t, s, access.Scanning, 1)
+	e := ev[0]
+	rd := access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Type: "application/pdf", Pages: 2}
+	if err := s.RecordRendition(ctx, e.RequestID, e.ID, rd); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a rendition of a file not yet clean: %v", err)
+	}
+	s.RecordCheck(ctx, e.RequestID, e.ID, store.Check{Version: "v1", ETag: "e1", SHA256: "abc"})
+	s.RecordVerdict(ctx, e.RequestID, e.ID, store.Verdict{Version: "v1", ETag: "e1", Outcome: access.Clean})
+	if err := s.RecordRendition(ctx, e.RequestID, e.ID, access.Rendition{Version: "v0", SHA256: "abc"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a rendition of another version: %v", err)
+	}
+	if err := s.RecordRendition(ctx, e.RequestID, e.ID, rd); err != nil {
+		t.Fatal(err)
+	}
+	got, facts, err := s.Evidence(ctx, e.RequestID, e.ID)
+	if err != nil || got.Rendition == nil || *got.Rendition != rd || !got.Rendition.For(facts) || got.Status != access.Clean {
+		t.Fatalf("%+v %v", got.Rendition, err)
+	}
+	if err := s.RecordRendition(ctx, "rnope", "enope", rd); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown evidence: %v", err)
+	}
+}
+
 func TestRecordingForUnknownEvidence(t *testing.T) {
 	s, _ := storetest.New(t)
 	if _, _, err := s.RecordCheck(ctx, "rnope", "enope", passed); !errors.Is(err, store.ErrNotFound) {

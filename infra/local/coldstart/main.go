@@ -21,6 +21,11 @@ import (
 
 const budget = 1.5
 
+// ownBudgets are the functions with an absolute cold-start budget instead: render compiles PDFium's
+// WebAssembly module at start, which its compilation cache (kept in TMPDIR between these runs)
+// cuts to a few hundred milliseconds.
+var ownBudgets = map[string]time.Duration{"render": 2 * time.Second}
+
 func main() {
 	runs := flag.Int("runs", 21, "cold starts per function")
 	flag.Parse()
@@ -105,7 +110,9 @@ func run(runs int) error {
 		r := result{f.Name, median(inits), median(invokes), size(f.Name)}
 		hInit, hInvoke, hTotal := median(helloInits), median(helloInvokes), median(helloTotals)
 		note := ""
-		if ratio(r.init+r.invoke, hTotal) > budget {
+		if own, ok := ownBudgets[f.Name]; ok && r.init+r.invoke > own {
+			note, over = fmt.Sprintf("OVER BUDGET (%s)", own), over+1
+		} else if !ok && ratio(r.init+r.invoke, hTotal) > budget {
 			note, over = "OVER BUDGET (1.5x)", over+1
 		}
 		fmt.Printf("  %-18s %10s %10s %10s %12d %8.2f %9.2f %8.2f %s\n", r.name, r.init.Round(10*time.Microsecond), r.invoke.Round(10*time.Microsecond),

@@ -83,3 +83,42 @@ func TestTheBucketAbstractionAgainstTheLocalS3(t *testing.T) {
 		t.Fatalf("empty: %d %+v %v", n, obj, err)
 	}
 }
+
+// Every write makes a new version: the same bytes written again keep their ETag but not their
+// version id, and reads, tags and events name the version.
+func TestEveryWriteIsANewVersion(t *testing.T) {
+	st := start(t, t.TempDir())
+	ctx := context.Background()
+	b := bucket.New(st.client(), "uploads")
+	key, pdf := "evidence/r1/e1", "%PDF-1.7\n%%EOF\n"
+	first := st.put(key, pdf, func(in *s3.PutObjectInput) { in.Tagging = aws.String("GuardDutyMalwareScanStatus=NO_THREATS_FOUND") })
+	v1, err1 := b.Head(ctx, key)
+	second := st.put(key, pdf)
+	v2, err2 := b.Head(ctx, key)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if aws.ToString(first.ETag) != aws.ToString(second.ETag) || v1.ETag != v2.ETag {
+		t.Fatalf("the same bytes have another ETag: %s %s", aws.ToString(first.ETag), aws.ToString(second.ETag))
+	}
+	if v1.Version == "" || v1.Version == v2.Version || aws.ToString(first.VersionId) != v1.Version || aws.ToString(second.VersionId) != v2.Version {
+		t.Fatalf("versions %q %q, answered %q %q", v1.Version, v2.Version, aws.ToString(first.VersionId), aws.ToString(second.VersionId))
+	}
+	p := make([]byte, 5)
+	if obj, n, err := b.ReadVersion(ctx, key, v2, 0, p); err != nil || n != 5 || obj.Version != v2.Version {
+		t.Fatalf("reading the current version: %+v %d %v", obj, n, err)
+	}
+	if _, _, err := b.ReadVersion(ctx, key, v1, 0, p); !errors.Is(err, bucket.ErrGone) {
+		t.Fatalf("reading a replaced version: %v", err)
+	}
+	if tags, err := b.VersionTags(ctx, key, v2); err != nil || len(tags) != 0 {
+		t.Fatalf("the new version's tags: %v %v", tags, err)
+	}
+	if _, err := b.VersionTags(ctx, key, v1); !errors.Is(err, bucket.ErrGone) {
+		t.Fatalf("tags of a replaced version: %v", err)
+	}
+	evs := st.delivered()
+	if len(evs) != 2 || evs[0].S3.Object.VersionID != v1.Version || evs[1].S3.Object.VersionID != v2.Version {
+		t.Fatalf("events %+v", evs)
+	}
+}

@@ -31,13 +31,18 @@
 //     (STREAMING-UNSIGNED-PAYLOAD-TRAILER, the SDK default when
 //     AWS_REQUEST_CHECKSUM_CALCULATION is not when_required) are decoded before
 //     gofakes3 sees them, so the framing never ends up inside an object.
+//   - Version ids, as the buckets in AWS keep versions: every write gives the
+//     object a new id (x-amz-version-id, and versionId in its events), and a
+//     GET, HEAD or tagging call naming a version is answered for the current
+//     one only (version.go).
 //
 // Not emulated: request signatures other than POST policies are not verified
-// (every local process shares the same dummy credentials), versioning, bucket
-// tagging, ACLs, and tags given when a multipart upload is created.
+// (every local process shares the same dummy credentials), earlier versions
+// (replaced and deleted objects are not kept), bucket tagging, ACLs, and tags
+// given when a multipart upload is created.
 //
-// Persistence: Dir/objects.db (gofakes3's s3bolt backend) and Dir/tags.db. Both
-// are bolt files, locked by one process at a time.
+// Persistence: Dir/objects.db (gofakes3's s3bolt backend) and Dir/tags.db (tags
+// and version ids). Both are bolt files, locked by one process at a time.
 //
 // In-process users (the GuardDuty stand-in) use GetObject, GetTags and PutTags,
 // which behave as the S3 API does and emit the same notifications. Errors for a

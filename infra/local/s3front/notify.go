@@ -40,7 +40,7 @@ func (q *sequencer) next() string {
 
 // emit builds the event for one write and queues it for Notify. Callers hold
 // the key lock, so queue order is write order.
-func (s *Server) emit(name, bucket, key, etag string, size int64, src string) {
+func (s *Server) emit(name, bucket, key string, obj objInfo, src string) {
 	if s.cfg.Notify == nil {
 		return
 	}
@@ -70,8 +70,9 @@ func (s *Server) emit(name, bucket, key, etag string, size int64, src string) {
 			Object: events.S3Object{
 				Key:           eventKey(key),
 				URLDecodedKey: key,
-				Size:          size,
-				ETag:          etag,
+				Size:          obj.size,
+				ETag:          obj.etag,
+				VersionID:     obj.version,
 				Sequencer:     s.seq.next(),
 			},
 		},

@@ -102,11 +102,14 @@ func (s *Server) storePost(bucket, key string, meta, tags map[string]string, bod
 	if err := s.tags.set(bucket, key, tags); err != nil {
 		return "", err
 	}
+	if err := s.tags.newVersion(bucket, key); err != nil {
+		return "", err
+	}
 	obj, err := s.head(bucket, key)
 	if err != nil {
 		return "", err
 	}
-	s.emit("ObjectCreated:Post", bucket, key, obj.etag, obj.size, src)
+	s.emit("ObjectCreated:Post", bucket, key, obj, src)
 	return obj.etag, nil
 }
 

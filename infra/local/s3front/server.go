@@ -168,6 +168,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		if err := s.checkVersion(w, r, bucket, key); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		s.setTagCount(w, bucket, key)
 		s.fake.ServeHTTP(w, r)
 	default:
@@ -233,8 +237,10 @@ func (s *Server) serveWrite(w http.ResponseWriter, r *http.Request, bucket, key,
 		if tags != nil {
 			t = tags()
 		}
-		if err := s.tags.set(bucket, key, t); err != nil {
-			s.logf("%s %s/%s: storing tags: %v", event, bucket, key, err)
+		if err := s.tags.set(bucket, key, t); err == nil {
+			err = s.tags.newVersion(bucket, key)
+		} else {
+			s.logf("%s %s/%s: storing tags and version: %v", event, bucket, key, err)
 			writeError(w, r, err)
 			return
 		}
@@ -244,7 +250,10 @@ func (s *Server) serveWrite(w http.ResponseWriter, r *http.Request, bucket, key,
 			writeError(w, r, err)
 			return
 		}
-		s.emit(event, bucket, key, obj.etag, obj.size, sourceIP(r))
+		if obj.version != "" {
+			rec.header.Set("x-amz-version-id", obj.version)
+		}
+		s.emit(event, bucket, key, obj, sourceIP(r))
 	}
 	rec.copyTo(w)
 }
@@ -268,8 +277,11 @@ func (s *Server) deleteObject(bucket, key, src string) error {
 	if err := s.tags.set(bucket, key, nil); err != nil {
 		return err
 	}
+	if err := s.tags.dropVersion(bucket, key); err != nil {
+		return err
+	}
 	if existed {
-		s.emit("ObjectRemoved:Delete", bucket, key, "", 0, src)
+		s.emit("ObjectRemoved:Delete", bucket, key, objInfo{}, src)
 	}
 	return nil
 }
@@ -305,8 +317,9 @@ func (s *Server) serveDeleteMulti(w http.ResponseWriter, r *http.Request, bucket
 }
 
 type objInfo struct {
-	size int64
-	etag string // without quotes, as in events
+	size    int64
+	etag    string // without quotes, as in events
+	version string // the current version's id ("" for objects written before versions were kept)
 }
 
 func (s *Server) checkBucket(bucket string) error {
@@ -332,7 +345,11 @@ func (s *Server) head(bucket, key string) (objInfo, error) {
 		return objInfo{}, err
 	}
 	obj.Contents.Close()
-	return objInfo{size: obj.Size, etag: hex.EncodeToString(obj.Hash)}, nil
+	v, err := s.tags.version(bucket, key)
+	if err != nil {
+		return objInfo{}, err
+	}
+	return objInfo{size: obj.Size, etag: hex.EncodeToString(obj.Hash), version: v}, nil
 }
 
 func (s *Server) checkObject(bucket, key string) error {

@@ -117,6 +117,10 @@ func (s *Server) serveTagging(w http.ResponseWriter, r *http.Request, bucket, ke
 		return
 	}
 	src := sourceIP(r)
+	if err := s.checkVersion(w, r, bucket, key); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		if err := s.checkObject(bucket, key); err != nil {
@@ -161,7 +165,8 @@ func (s *Server) putTags(bucket, key string, tags map[string]string, src string)
 	if err := s.tags.set(bucket, key, tags); err != nil {
 		return err
 	}
-	s.emit("ObjectTagging:Put", bucket, key, obj.etag, 0, src)
+	obj.size = 0
+	s.emit("ObjectTagging:Put", bucket, key, obj, src)
 	return nil
 }
 
@@ -176,7 +181,8 @@ func (s *Server) deleteTags(bucket, key string, src string) error {
 	if err := s.tags.set(bucket, key, nil); err != nil {
 		return err
 	}
-	s.emit("ObjectTagging:Delete", bucket, key, obj.etag, 0, src)
+	obj.size = 0
+	s.emit("ObjectTagging:Delete", bucket, key, obj, src)
 	return nil
 }
 
