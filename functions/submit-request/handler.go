@@ -11,6 +11,7 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -28,6 +29,7 @@ type Requests interface {
 // Uploads is what the handler needs of the uploads bucket.
 type Uploads interface {
 	UploadForm(ctx context.Context, key, contentType string, maxSize int64, ttl time.Duration) (bucket.Form, error)
+	PageForm(ctx context.Context, key, redirect string, maxSize int64, ttl time.Duration) (bucket.Form, error)
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
@@ -53,8 +55,11 @@ type Handler struct {
 	// review emails.
 	Scans     Scans
 	Reviewers access.Reviewers
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Drafts and Brand serve the request journey's pages (pages.go, files.go).
+	Drafts Drafts
+	Brand  page.Brand
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
@@ -64,11 +69,35 @@ func (h Handler) routes() web.Routes {
 		"POST /api/access-requests/{id}/submit":   h.submit,
 		"POST /api/access-requests/{id}/evidence": h.addEvidence,
 		"GET /api/access-requests/{id}":           h.status,
+
+		"GET " + pathRelationship:  h.relationshipGet,
+		"POST " + pathRelationship: h.relationshipPost,
+		"GET " + pathNotEligible:   h.notEligible,
+		"GET " + pathDetails:       h.detailsGet,
+		"POST " + pathDetails:      h.detailsPost,
+		"GET " + pathClient:        h.clientGet,
+		"POST " + pathClient:       h.clientPost,
+		"GET " + pathCode:          h.codeGet,
+		"POST " + pathCode:         h.codePost,
+		"GET " + pathEvidence:      h.evidenceGet,
+		"GET " + pathCheck:         h.checkGet,
+		"POST " + pathCheck:        h.checkPost,
+		"GET " + pathDone:          h.confirmation,
+		"GET " + pathLostLink:      h.lostLinkGet,
+		"POST " + pathLostLink:     h.lostLinkPost,
+
+		"GET /access-requests/{id}":                   h.statusPage,
+		"GET /access-requests/{id}/more-information":  h.moreGet,
+		"POST /access-requests/{id}/more-information": h.morePost,
 	}
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
-	return web.AllowPortal(h.routes().Serve(ctx, r, h.Log), h.Origin), nil
+	resp := h.routes().Serve(ctx, r, h.Log)
+	if strings.HasPrefix(r.Resource, "/api/") {
+		resp = web.AllowPortal(resp, h.Origin)
+	}
+	return resp, nil
 }
 
 type createdUpload struct {

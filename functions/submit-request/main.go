@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -21,7 +22,8 @@ func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
-		Requests: st, Sessions: st, Scans: st,
+		Requests: st, Sessions: st, Scans: st, Drafts: st,
+		Brand:     page.ReadBrand(env),
 		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
 		Insecure:  env.Bool(setting.InsecureCookies),
 		Uploads:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),

@@ -103,6 +103,27 @@ func (r Request) Confirm(uploaded []Evidence, now time.Time) (Request, []Event, 
 	return r, r.Received(), nil
 }
 
+// Send sends a request from the pages: a draft is confirmed (Confirm); a request whose reviewer
+// asked for more information (or, made through the API, still awaiting its files) goes back for
+// checks with the files now uploaded, of which there must be one at least and none refused.
+func (r Request) Send(uploaded []Evidence, now time.Time) (Request, []Event, error) {
+	if r.Draft {
+		return r.Confirm(uploaded, now)
+	}
+	if r.Status != AwaitingEvidence && r.Status != MoreInfoRequested {
+		return r, nil, fmt.Errorf("%w: sending a request %s", ErrIllegalMove, r.Status)
+	}
+	for _, e := range uploaded {
+		if e.Round == r.Round && e.Status.Refused() {
+			return r, nil, ErrRefusedEvidence
+		}
+	}
+	if len(uploaded) == 0 {
+		return r, nil, ErrNoEvidence
+	}
+	return r.Submit(now)
+}
+
 // LinkAgain is what follows "I lost my link": the requester is sent a fresh link to the
 // request's status page, at the address the request was made from (never at another).
 func (r Request) LinkAgain() []Event {

@@ -12,7 +12,7 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// Drafts (access/draft.go): CreateRequest writes one, ReviseDraft and ConfirmDraft change it.
+// Drafts (access/draft.go): CreateRequest writes one, ReviseDraft and SendRequest change it.
 
 // ReviseDraft changes a draft's answers (access.Request.Revise). ErrConflict: it is no longer a
 // draft (sent, or expired).
@@ -22,14 +22,14 @@ func (s *Store) ReviseDraft(ctx context.Context, id access.RequestID, answers ac
 	})
 }
 
-// ConfirmDraft sends a draft (access.Request.Confirm). uploaded names the files of the current
+// SendRequest sends a request from the pages (access.Request.Send: a draft is confirmed). uploaded names the files of the current
 // round that are in the bucket though their checks have not begun; the round's other files still
 // awaiting their upload are empty upload slots, deleted in the same write. The files kept lose
 // their TTL, and the request joins its requester's list ("I lost my link"). It returns the
 // request as written; access.ErrNoEvidence or access.ErrRefusedEvidence when it cannot be sent
-// yet, ErrConflict when it is no longer a draft.
-func (s *Store) ConfirmDraft(ctx context.Context, id access.RequestID, uploaded map[access.EvidenceID]bool) (access.Request, error) {
-	return s.change(ctx, id, "confirm draft", func(r access.Request, ev []evidenceItem, now time.Time, t *tx) (access.Request, []access.Event, error) {
+// yet, ErrConflict when it cannot be sent any more (sent already, expired).
+func (s *Store) SendRequest(ctx context.Context, id access.RequestID, uploaded map[access.EvidenceID]bool) (access.Request, error) {
+	return s.change(ctx, id, "send request", func(r access.Request, ev []evidenceItem, now time.Time, t *tx) (access.Request, []access.Event, error) {
 		var kept []access.Evidence
 		for _, it := range ev {
 			e := it.Evidence
@@ -44,14 +44,14 @@ func (s *Store) ConfirmDraft(ctx context.Context, id access.RequestID, uploaded 
 			}
 			t.update(k, "REMOVE ExpiresAt", cond{expr: "attribute_exists(PK)"}, ErrConflict)
 		}
-		sent, events, err := r.Confirm(kept, now)
-		if err != nil {
-			return r, nil, err
+		sent, events, err := r.Send(kept, now)
+		if err != nil || !r.Draft {
+			return sent, events, err
 		}
 		idx := requesterKey(sent.Requester.Email, sent.CreatedAt, sent.ID)
 		item, err := attributevalue.MarshalMap(requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: sent.ID})
 		if err != nil {
-			return r, nil, wrap("confirm draft", err)
+			return r, nil, wrap("send request", err)
 		}
 		t.put(item, cond{}, nil)
 		return sent, events, nil
