@@ -132,6 +132,7 @@ type created struct {
 	ID                access.RequestID `json:"id"`
 	Status            access.Status    `json:"status"`
 	ContinuationToken string           `json:"continuationToken"`
+	Reference         access.Reference `json:"reference"`
 	Uploads           []createdUpload  `json:"uploads"`
 }
 
@@ -169,7 +170,7 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return *answered, nil
 	}
 	req := access.Request{
-		ID: id, Status: access.AwaitingEvidence, Requester: *in.Requester,
+		ID: id, Reference: access.NewReference(), Status: access.AwaitingEvidence, Requester: *in.Requester,
 		Relationship: in.Relationship, Client: in.Client, LPAAccessCode: in.LPAAccessCode, DonorSurname: in.DonorSurname,
 		CreatedAt: now, UpdatedAt: now, ContinuationHash: token.Hash(),
 	}
@@ -189,7 +190,7 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.Response{}, web.Unavailable()
 	}
 	log.Info("request created", "id", req.ID, "relationship", req.Relationship, "files", len(evidence))
-	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads}), nil
+	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Reference: req.Reference, Uploads: uploads}), nil
 }
 
 type statusBody struct {
@@ -283,8 +284,9 @@ func (h Handler) status(ctx context.Context, r web.Request, log *slog.Logger) (w
 	})
 	body := struct {
 		statusBody
-		Evidence []evidenceStatus `json:"evidence"`
-	}{statusBody: statusBody{req.ID, req.Status}, Evidence: []evidenceStatus{}}
+		Reference access.Reference `json:"reference,omitempty"`
+		Evidence  []evidenceStatus `json:"evidence"`
+	}{statusBody: statusBody{req.ID, req.Status}, Reference: req.Reference, Evidence: []evidenceStatus{}}
 	for _, e := range ev {
 		body.Evidence = append(body.Evidence, evidenceStatus{e.ID, e.File.FileName, e.Status, e.Reason})
 	}

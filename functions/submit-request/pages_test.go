@@ -527,3 +527,14 @@ func TestLostLinkAnswersTheSameWhateverTheAddress(t *testing.T) {
 		t.Errorf("%d sends", d.limits)
 	}
 }
+
+// A request made through the API has its short reference too, in the answer and the email.
+func TestTheAPIGivesTheShortReference(t *testing.T) {
+	m := newMemory()
+	resp, _ := newHandler(m, false).Handle(context.Background(), post("/api/access-requests", "", body, nil))
+	var c created
+	_ = json.Unmarshal([]byte(resp.Body), &c)
+	if _, ok := access.ParseReference(string(c.Reference)); !ok || m.reqs[c.ID].Reference != c.Reference || m.mails[0].Reference != c.Reference {
+		t.Fatalf("%s %+v", resp.Body, m.mails)
+	}
+}

@@ -41,6 +41,7 @@ const launch = (profile) => chromium.launchPersistentContext(profile, {
 });
 
 const profiles = [];
+const contexts = [];
 try {
   for (const javaScript of [true, false]) {
     const run = { javaScript, pages: [], steps: {} };
@@ -49,6 +50,7 @@ try {
     const profile = mkdtempSync(join(tmpdir(), 'cfp-chromium-'));
     profiles.push(profile);
     const context = await launch(profile);
+    contexts.push(context);
     const page = context.pages()[0] ?? await context.newPage();
     if (!javaScript) {
       // As site.mjs: the page's scripts never arrive, while axe still runs through DevTools.
@@ -89,7 +91,7 @@ try {
       });
       if (shots) await page.screenshot({ path: join(shots, `${javaScript ? 'js' : 'nojs'}-${name}.png`), fullPage: true });
     };
-    const submit = (text) => Promise.all([page.waitForNavigation(), page.getByRole('button', { name: text }).click()]);
+    const submit = (text) => Promise.all([page.waitForNavigation(), page.getByRole('button', { name: text, exact: true }).click()]);
 
     console.error(`journey.mjs: JavaScript ${javaScript ? 'on' : 'off'}`);
     await page.goto(site + '/');
@@ -127,14 +129,14 @@ try {
       await submit('Upload file');
     }
     // Each file's checks show as they finish: "Check again" until both are accepted.
-    for (let i = 0; i < 60 && await page.getByRole('button', { name: 'Check again' }).count(); i++) {
+    for (let i = 0; i < 60 && await page.getByRole('button', { name: 'Check again', exact: true }).count(); i++) {
       await sleep(1000);
       await submit('Check again');
     }
     run.steps.files = (await page.locator('#files .govuk-tag').allTextContents()).map((s) => s.trim());
     await check('evidence-uploaded');
 
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Continue' }).click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Continue', exact: true }).click()]);
     await check('check-answers');
     await submit('Accept and send');
     await check('confirmation');
@@ -165,6 +167,8 @@ try {
 } catch (e) {
   out.error = String(e && e.stack || e);
 } finally {
+  for (const c of contexts) await c.close().catch(() => {});
   for (const p of profiles) rmSync(p, { recursive: true, force: true });
 }
 console.log(JSON.stringify(out));
+process.exit(0);
