@@ -58,7 +58,9 @@ try {
         const request = route.request();
         if (request.resourceType() === 'script') return route.abort();
         if (request.resourceType() !== 'document' || !request.url().startsWith(site)) return route.continue();
-        const response = await route.fetch();
+        // The browser follows redirects itself, so the page keeps its own address (a form posts to it).
+        const response = await route.fetch({ maxRedirects: 0 });
+        if (response.status() >= 300 && response.status() < 400) return route.fulfill({ response });
         const body = (await response.text()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '');
         return route.fulfill({ response, body });
       });
