@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -95,7 +96,18 @@ func (h Handler) routes() web.Routes {
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
 	resp := h.routes().Serve(ctx, r, h.Log)
 	if strings.HasPrefix(r.Resource, "/api/") {
-		resp = web.AllowPortal(resp, h.Origin)
+		return web.AllowPortal(resp, h.Origin), nil
+	}
+	if strings.HasPrefix(resp.Headers["Content-Type"], "application/problem+json") {
+		// A page's problem (an AWS failure, mostly) is a page for a person, not JSON.
+		var p web.Problem
+		_ = json.Unmarshal([]byte(resp.Body), &p)
+		out := page.Respond(ctx, h.Log, resp.StatusCode, page.Policy{Personal: true}, messagePage(h.Brand,
+			"Sorry, there is a problem with the service", []string{or(p.Detail, "Please try again in a moment.")}, "", ""))
+		if ra := resp.Headers["Retry-After"]; ra != "" {
+			out.Headers["Retry-After"] = ra
+		}
+		return out, nil
 	}
 	return resp, nil
 }

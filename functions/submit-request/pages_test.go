@@ -538,3 +538,15 @@ func TestTheAPIGivesTheShortReference(t *testing.T) {
 		t.Fatalf("%s %+v", resp.Body, m.mails)
 	}
 }
+
+// A page whose store fails answers a page that says so, never JSON.
+func TestAPageThatFailsSaysSoInAPage(t *testing.T) {
+	v, m, _, _ := newVisitor(t, false)
+	answered(t, v, string(access.Deputy))
+	m.fail = &smithyThrottle{}
+	r := v.get(pathEvidence)
+	if r.StatusCode != http.StatusServiceUnavailable || !strings.HasPrefix(r.Headers["Content-Type"], "text/html") ||
+		!strings.Contains(r.Body, "Sorry, there is a problem with the service") || r.Headers["Retry-After"] == "" || strings.Contains(r.Body, "Throttl") {
+		t.Fatalf("%d %v\n%s", r.StatusCode, r.Headers, r.Body)
+	}
+}

@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +149,111 @@ func smallPNG(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// pageClient walks the pages as a browser without JavaScript: it keeps the journey cookie, and
+// posts each page's form with its anti-forgery field. Redirects are not followed, so each answer
+// can be checked.
+type pageClient struct {
+	t      *testing.T
+	c      *http.Client
+	fields map[string]string // the last page's hidden fields
+	action string            // the last page's upload form's action
+}
+
+var (
+	hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+	actionRE = regexp.MustCompile(`<form method="post" action="([^"]+)" enctype="multipart/form-data"`)
+)
+
+func newPageClient(t *testing.T) *pageClient {
+	jar, _ := cookiejar.New(nil)
+	return &pageClient{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (p *pageClient) read(resp *http.Response, err error) (int, string, string) {
+	p.t.Helper()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	p.fields = map[string]string{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(string(b), -1) {
+		p.fields[m[1]] = html.UnescapeString(m[2])
+	}
+	if m := actionRE.FindStringSubmatch(string(b)); m != nil {
+		p.action = html.UnescapeString(m[1])
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+func (p *pageClient) get(path string) (int, string, string) {
+	return p.read(p.c.Get(portal + path))
+}
+
+func (p *pageClient) post(path string, form url.Values) (int, string, string) {
+	form.Set("csrf", p.fields["csrf"])
+	return p.read(p.c.PostForm(portal+path, form))
+}
+
+// The upload form's policy is S3's to enforce: a file over 10 MiB, an empty file and a form with
+// no file are refused by the bucket and store nothing; the evidence page still asks for the file.
+// A good file brings the browser back to the evidence page with the object's key.
+func TestJourneyUploadFormsRefuseWhatThePolicyDoesNotAllow(t *testing.T) {
+	p := newPageClient(t)
+	email := uniqueEmail(t)
+	steps := []struct {
+		path string
+		form url.Values
+	}{
+		{"/request/relationship", url.Values{"relationship": {"appointee"}}},
+		{"/request/your-details", url.Values{"name": {"Ann Pointee"}, "email": {email}}},
+		{"/request/client", url.Values{"client-name": {"Cli Ent"}, "dob-day": {"4"}, "dob-month": {"3"}, "dob-year": {"1941"}, "postcode": {"SW1A 1AA"}}},
+	}
+	for _, s := range steps {
+		p.get(s.path)
+		if st, loc, body := p.post(s.path, s.form); st != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s\n%s", s.path, st, loc, body)
+		}
+	}
+	st, _, body := p.get("/request/evidence")
+	if st != 200 || p.action == "" || p.fields["key"] == "" {
+		t.Fatalf("evidence page %d\n%s", st, body)
+	}
+	form := Upload{URL: p.action, Fields: map[string]string{}}
+	for k, v := range p.fields {
+		if k != "csrf" {
+			form.Fields[k] = v
+		}
+	}
+	if st, out := upload(t, form, "big.pdf", "application/pdf", append(minimalPDF(), make([]byte, access.MaxFileSize)...)); st != http.StatusBadRequest || !strings.Contains(out, "EntityTooLarge") {
+		t.Errorf("a file over 10 MiB: %d %s", st, out)
+	}
+	if st, out := upload(t, form, "empty.pdf", "application/pdf", nil); st != http.StatusBadRequest || !strings.Contains(out, "EntityTooSmall") {
+		t.Errorf("an empty file (none chosen): %d %s", st, out)
+	}
+	if st, out := upload(t, withField(form, "Content-Type", "text/html"), "x.html", "text/html", []byte("<html>")); st != http.StatusForbidden {
+		t.Errorf("a type field the policy does not allow: %d %s", st, out)
+	}
+	if _, _, body := p.get("/request/evidence"); !strings.Contains(body, "Upload file 1") || strings.Contains(body, "Checking") {
+		t.Errorf("after refused uploads the page shows:\n%s", body)
+	}
+	// A good file: S3 sends the browser back to the evidence page, which shows it being checked.
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range form.Fields {
+		_ = w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile("file", "letter.pdf")
+	_, _ = fw.Write(minimalPDF())
+	_ = w.Close()
+	st, loc, _ := p.read(p.c.Post(form.URL, w.FormDataContentType(), &buf))
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, portal+"/request/evidence?") || !strings.Contains(loc, url.QueryEscape(form.Fields["key"])) {
+		t.Fatalf("a good upload: %d %s", st, loc)
+	}
+	u, _ := url.Parse(loc)
+	if _, _, body := p.get(u.RequestURI()); !strings.Contains(body, "File 1") || !strings.Contains(body, "Upload file 2") {
+		t.Errorf("after the upload:\n%s", body)
+	}
 }
