@@ -38,18 +38,11 @@ type journey struct {
 }
 
 const (
-	journeyCookie         = "__Host-journey"
-	insecureJourneyCookie = "journey"
-	journeyLife           = access.DraftLifetime
-	formLife              = 2 * time.Hour // a page left open longer is asked again
+	journeyLife = access.DraftLifetime
+	formLife    = 2 * time.Hour // a page left open longer is asked again
 )
 
-func (h Handler) journeyName() string {
-	if h.Insecure {
-		return insecureJourneyCookie
-	}
-	return journeyCookie
-}
+func (h Handler) journeyName() string { return web.JourneyCookieName(h.Insecure) }
 
 // journeyOf reads the journey cookie; a missing or unreadable one is a fresh journey, whose Bind
 // is new (fresh reports it, and the answer must then set the cookie).
