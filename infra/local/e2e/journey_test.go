@@ -256,4 +256,17 @@ func TestJourneyUploadFormsRefuseWhatThePolicyDoesNotAllow(t *testing.T) {
 	if _, _, body := p.get(u.RequestURI()); !strings.Contains(body, "File 1") || !strings.Contains(body, "Upload file 2") {
 		t.Errorf("after the upload:\n%s", body)
 	}
+	// A web page is not a document: its bytes say so, and the page says it in plain words and
+	// asks for another file.
+	next := Upload{URL: p.action, Fields: map[string]string{}}
+	for k, v := range p.fields {
+		next.Fields[k] = v
+	}
+	if st, out := upload(t, next, "order.pdf", "application/pdf", []byte("<!DOCTYPE html><html><body>not an order</body></html>")); st >= 400 {
+		t.Fatalf("uploading a web page: %d %s", st, out)
+	}
+	eventually(t, 60*time.Second, "the web page refused on the evidence page", func() bool {
+		_, _, body := p.get("/request/evidence")
+		return strings.Contains(body, "Not accepted") && strings.Contains(body, "The file is a web page (HTML). Only PDF, JPEG and PNG files can be accepted. Upload another file in its place.")
+	})
 }
