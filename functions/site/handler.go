@@ -17,6 +17,7 @@ import (
 type Handler struct {
 	Brand         brand.Brand
 	Cookie        string // the session cookie's name, as the cookies page lists it
+	JourneyCookie string // the request journey's cookie's name (web.JourneyCookieName)
 	RetentionDays int    // how long evidence is kept, as the privacy notice says
 	Log           *slog.Logger
 }
@@ -27,7 +28,7 @@ func (h Handler) routes() web.Routes {
 		"GET /":              pageRoute(startPage(h.Brand)),
 		"GET /accessibility": pageRoute(accessibilityPage(h.Brand)),
 		"GET /privacy":       pageRoute(privacyPage(h.Brand, h.RetentionDays)),
-		"GET /cookies":       pageRoute(cookiesPage(h.Brand, h.Cookie)),
+		"GET /cookies":       pageRoute(cookiesPage(h.Brand, h.Cookie, h.JourneyCookie)),
 		"GET /contact":       pageRoute(contactPage(h.Brand)),
 		"GET /assets/{file}": func(_ context.Context, r web.Request, _ *slog.Logger) (web.Response, *web.Problem) {
 			return page.Static(r), nil

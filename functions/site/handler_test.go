@@ -15,7 +15,7 @@ import (
 )
 
 func handler() Handler {
-	return Handler{Brand: brand.Sample(), Cookie: "__Host-session", RetentionDays: 90, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return Handler{Brand: brand.Sample(), Cookie: "__Host-session", JourneyCookie: "__Host-journey", RetentionDays: 90, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func get(resource, path string) web.Request {
@@ -65,7 +65,7 @@ func TestEveryPageIsServedWithItsHeadersAndBranding(t *testing.T) {
 		"/":              {"Ask to see a client", "property and financial affairs", "registered Enduring Power of Attorney", "deputy for property and affairs", "appointee", "deputyship order", "appointee letter", "What happens next", "more than one person", "joint attorneys", `href="/request/relationship"`, "Start now"},
 		"/accessibility": {"Accessibility statement", "WCAG", "2.2", "Reporting accessibility problems", "Enforcement procedure", "Equality and Human Rights Commission"},
 		"/privacy":       {"Privacy notice", "evidence files", "90 days", "never send", "Client Finance team", "Your rights", "Information Commissioner"},
-		"/cookies":       {"Cookies", "__Host-session", "one cookie", "do not ask for"},
+		"/cookies":       {"Cookies", "__Host-session", "__Host-journey", "two cookies", "do not ask for"},
 		"/contact":       {"Contact", "020 7946 0000", "clientfinance@example.gov.uk", "Monday to Friday"},
 	}
 	for path, wants := range pages {

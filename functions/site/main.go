@@ -16,6 +16,7 @@ func main() {
 	h := Handler{
 		Brand:         brand.Read(env),
 		Cookie:        web.SessionCookieName(env.Bool(setting.InsecureCookies)),
+		JourneyCookie: web.JourneyCookieName(env.Bool(setting.InsecureCookies)),
 		RetentionDays: env.Int(setting.EvidenceDays),
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}

@@ -264,7 +264,7 @@ func contactPage(b brand.Brand) templ.Component {
 	})
 }
 
-func cookiesPage(b brand.Brand, cookie string) templ.Component {
+func cookiesPage(b brand.Brand, cookie, journey string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -306,7 +306,7 @@ func cookiesPage(b brand.Brand, cookie string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " uses one cookie, which it needs to work. It does not use cookies to measure how you use the service, to remember your choices or for advertising, so we do not ask for your consent.</p><h2 class=\"govuk-heading-m\">Essential cookie</h2><table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">The cookie this service sets</caption> <thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">Name</th><th scope=\"col\" class=\"govuk-table__header\">Purpose</th><th scope=\"col\" class=\"govuk-table__header\">Expires</th></tr></thead> <tbody class=\"govuk-table__body\"><tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " uses two cookies, which it needs to work. It does not use cookies to measure how you use the service, to remember your choices or for advertising, so we do not ask for your consent.</p><h2 class=\"govuk-heading-m\">Essential cookies</h2><table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">The cookies this service sets</caption> <thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">Name</th><th scope=\"col\" class=\"govuk-table__header\">Purpose</th><th scope=\"col\" class=\"govuk-table__header\">Expires</th></tr></thead> <tbody class=\"govuk-table__body\"><tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -319,7 +319,20 @@ func cookiesPage(b brand.Brand, cookie string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</td><td class=\"govuk-table__cell\">Keeps you signed in, and protects your forms from being sent by another website</td><td class=\"govuk-table__cell\">When you sign out, after 30 minutes without use, or 12 hours after you signed in</td></tr></tbody></table><p class=\"govuk-body\">The cookie holds only a random value. It cannot be read by other websites or by JavaScript.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</td><td class=\"govuk-table__cell\">Keeps you signed in, and protects your forms from being sent by another website</td><td class=\"govuk-table__cell\">When you sign out, after 30 minutes without use, or 12 hours after you signed in</td></tr><tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var18 string
+			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(journey)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 148, Col: 46}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</td><td class=\"govuk-table__cell\">Remembers your answers while you ask for access, and protects your forms from being sent by another website</td><td class=\"govuk-table__cell\">24 hours after you start a request</td></tr></tbody></table><p class=\"govuk-body\">The cookies hold only random values and, while you ask for access, your answers. They cannot be read by other websites or by JavaScript.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -350,7 +363,7 @@ func privacyPage(b brand.Brand, retentionDays int) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Var19 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_Var20 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
 			if !templ_7745c5c3_IsBuffer {
@@ -362,46 +375,46 @@ func privacyPage(b brand.Brand, retentionDays int) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Privacy notice</h1><p class=\"govuk-body\">")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var20 string
-			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(b.Council)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 163, Col: 16}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " is the data controller for the personal information you give us through the ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Privacy notice</h1><p class=\"govuk-body\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var21 string
-			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
+			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(b.Council)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 164, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 169, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, ". We use it to decide who may see a client's financial documents and to show them to the people we have approved. Our lawful basis is our public task of assessing and charging for adult social care under the Care Act 2014.</p><h2 class=\"govuk-heading-m\">What we keep</h2><ul class=\"govuk-list govuk-list--bullet\"><li>the details of each request for access: your name, email address and phone number, how you act for the client, and the client's name, date of birth and postcode</li><li>the evidence files you upload, such as a copy of a power of attorney or a deputyship order</li><li>your account: your name, your email address and when you signed in</li><li>a record each time a document is viewed: who viewed which document, when, and from which internet address</li></ul><h2 class=\"govuk-heading-m\">How long we keep it</h2><ul class=\"govuk-list govuk-list--bullet\"><li>evidence files are deleted ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " is the data controller for the personal information you give us through the ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
-			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(retentionDays))
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 177, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 170, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, " days after they are uploaded</li><li>a request you start but never send is deleted automatically, with its files</li><li>the decision on a request, your account and the record of document views are kept while you have access, and then for as long as the council's records retention schedule requires</li></ul><h2 class=\"govuk-heading-m\">Who sees it</h2><p class=\"govuk-body\">Only the council's Client Finance team, who check requests and decide them. We do not share your information with anyone else unless the law requires it. It is stored in the UK or the European Economic Area.</p><h2 class=\"govuk-heading-m\">Your rights</h2><p class=\"govuk-body\">You have the right to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>see the information we hold about you</li><li>have it corrected if it is wrong</li><li>ask us to delete it or to limit how we use it</li><li>object to how we use it</li></ul><h2 class=\"govuk-heading-m\">Contact us</h2><p class=\"govuk-body\">To use any of these rights, or to ask about this notice, contact us:</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, ". We use it to decide who may see a client's financial documents and to show them to the people we have approved. Our lawful basis is our public task of assessing and charging for adult social care under the Care Act 2014.</p><h2 class=\"govuk-heading-m\">What we keep</h2><ul class=\"govuk-list govuk-list--bullet\"><li>the details of each request for access: your name, email address and phone number, how you act for the client, and the client's name, date of birth and postcode</li><li>the evidence files you upload, such as a copy of a power of attorney or a deputyship order</li><li>your account: your name, your email address and when you signed in</li><li>a record each time a document is viewed: who viewed which document, when, and from which internet address</li></ul><h2 class=\"govuk-heading-m\">How long we keep it</h2><ul class=\"govuk-list govuk-list--bullet\"><li>evidence files are deleted ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var23 string
+			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(retentionDays))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 183, Col: 65}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, " days after they are uploaded</li><li>a request you start but never send is deleted automatically, with its files</li><li>the decision on a request, your account and the record of document views are kept while you have access, and then for as long as the council's records retention schedule requires</li></ul><h2 class=\"govuk-heading-m\">Who sees it</h2><p class=\"govuk-body\">Only the council's Client Finance team, who check requests and decide them. We do not share your information with anyone else unless the law requires it. It is stored in the UK or the European Economic Area.</p><h2 class=\"govuk-heading-m\">Your rights</h2><p class=\"govuk-body\">You have the right to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>see the information we hold about you</li><li>have it corrected if it is wrong</li><li>ask us to delete it or to limit how we use it</li><li>object to how we use it</li></ul><h2 class=\"govuk-heading-m\">Contact us</h2><p class=\"govuk-body\">To use any of these rights, or to ask about this notice, contact us:</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -409,13 +422,13 @@ func privacyPage(b brand.Brand, retentionDays int) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<h2 class=\"govuk-heading-m\">How to complain</h2><p class=\"govuk-body\">If you are not happy with how we use your information, you can complain to the Information Commissioner's Office (ICO) at <a class=\"govuk-link\" href=\"https://ico.org.uk/make-a-complaint/\">ico.org.uk/make-a-complaint</a> or on 0303 123 1113.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<h2 class=\"govuk-heading-m\">How to complain</h2><p class=\"govuk-body\">If you are not happy with how we use your information, you can complain to the Information Commissioner's Office (ICO) at <a class=\"govuk-link\" href=\"https://ico.org.uk/make-a-complaint/\">ico.org.uk/make-a-complaint</a> or on 0303 123 1113.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Privacy notice"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Privacy notice"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var20), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -440,7 +453,7 @@ func accessibilityPage(b brand.Brand) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Var24 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_Var25 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
 			if !templ_7745c5c3_IsBuffer {
@@ -452,46 +465,46 @@ func accessibilityPage(b brand.Brand) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Accessibility statement for the ")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var25 string
-			templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 213, Col: 75}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</h1><p class=\"govuk-body\">This statement applies to the ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Accessibility statement for the ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var26 string
 			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 215, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 219, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, ", run by ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</h1><p class=\"govuk-body\">This statement applies to the ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var27 string
-			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(b.Council)
+			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 215, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 221, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, ". We want as many people as possible to be able to use it. For example, you should be able to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>change colours, contrast levels and fonts using your browser or device settings</li><li>zoom in up to 400% without the text spilling off the screen</li><li>navigate the whole service using just a keyboard or speech recognition software</li><li>use the service with a screen reader</li><li>use the service with JavaScript turned off</li></ul><h2 class=\"govuk-heading-m\">How accessible this service is</h2><p class=\"govuk-body\">The service is built to meet the Web Content Accessibility Guidelines (WCAG) version 2.2 at level AA. Every page is checked against WCAG 2.2 A and AA with automated tests each time the service changes, with JavaScript on and off.</p><h2 class=\"govuk-heading-m\">Feedback and contact information</h2><p class=\"govuk-body\">If you need information in a different format, such as large print or audio, contact us:</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, ", run by ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var28 string
+			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(b.Council)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 221, Col: 68}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, ". We want as many people as possible to be able to use it. For example, you should be able to:</p><ul class=\"govuk-list govuk-list--bullet\"><li>change colours, contrast levels and fonts using your browser or device settings</li><li>zoom in up to 400% without the text spilling off the screen</li><li>navigate the whole service using just a keyboard or speech recognition software</li><li>use the service with a screen reader</li><li>use the service with JavaScript turned off</li></ul><h2 class=\"govuk-heading-m\">How accessible this service is</h2><p class=\"govuk-body\">The service is built to meet the Web Content Accessibility Guidelines (WCAG) version 2.2 at level AA. Every page is checked against WCAG 2.2 A and AA with automated tests each time the service changes, with JavaScript on and off.</p><h2 class=\"govuk-heading-m\">Feedback and contact information</h2><p class=\"govuk-body\">If you need information in a different format, such as large print or audio, contact us:</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -499,39 +512,39 @@ func accessibilityPage(b brand.Brand) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<h2 class=\"govuk-heading-m\">Reporting accessibility problems with this service</h2><p class=\"govuk-body\">We are always looking to improve the accessibility of this service. If you find a problem not listed on this page, or think we are not meeting accessibility requirements, email <a class=\"govuk-link\" href=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var28 string
-			templ_7745c5c3_Var28, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("mailto:" + b.Email)).ResolveURL(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 238, Col: 68}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var28)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<h2 class=\"govuk-heading-m\">Reporting accessibility problems with this service</h2><p class=\"govuk-body\">We are always looking to improve the accessibility of this service. If you find a problem not listed on this page, or think we are not meeting accessibility requirements, email <a class=\"govuk-link\" href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var29 string
-			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(b.Email)
+			templ_7745c5c3_Var29, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("mailto:" + b.Email)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 238, Col: 80}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 244, Col: 68}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var29)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</a>. We reply within 5 working days.</p><h2 class=\"govuk-heading-m\">Enforcement procedure</h2><p class=\"govuk-body\">The Equality and Human Rights Commission (EHRC) is responsible for enforcing the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018 (the \"accessibility regulations\"). If you are not happy with how we respond to your complaint, contact the <a class=\"govuk-link\" href=\"https://www.equalityadvisoryservice.com/\">Equality Advisory and Support Service (EASS)</a>.</p><h2 class=\"govuk-heading-m\">Compliance status</h2><p class=\"govuk-body\">This service is fully compliant with the Web Content Accessibility Guidelines version 2.2 AA standard, as far as our automated and manual checks show.</p></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var30 string
+			templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(b.Email)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 244, Col: 80}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var30))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</a>. We reply within 5 working days.</p><h2 class=\"govuk-heading-m\">Enforcement procedure</h2><p class=\"govuk-body\">The Equality and Human Rights Commission (EHRC) is responsible for enforcing the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018 (the \"accessibility regulations\"). If you are not happy with how we respond to your complaint, contact the <a class=\"govuk-link\" href=\"https://www.equalityadvisoryservice.com/\">Equality Advisory and Support Service (EASS)</a>.</p><h2 class=\"govuk-heading-m\">Compliance status</h2><p class=\"govuk-body\">This service is fully compliant with the Web Content Accessibility Guidelines version 2.2 AA standard, as far as our automated and manual checks show.</p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Accessibility statement"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var24), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Accessibility statement"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var25), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -556,7 +569,7 @@ func notFoundPage(b brand.Brand) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Var31 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_Var32 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
 			if !templ_7745c5c3_IsBuffer {
@@ -568,20 +581,20 @@ func notFoundPage(b brand.Brand) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Page not found</h1><p class=\"govuk-body\">If you typed the web address, check it is correct.</p><p class=\"govuk-body\">If you pasted the web address, check you copied the entire address.</p><p class=\"govuk-body\">If the web address is correct or you selected a link or button, go to the <a class=\"govuk-link\" href=\"/\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h1 class=\"govuk-heading-l\">Page not found</h1><p class=\"govuk-body\">If you typed the web address, check it is correct.</p><p class=\"govuk-body\">If you pasted the web address, check you copied the entire address.</p><p class=\"govuk-body\">If the web address is correct or you selected a link or button, go to the <a class=\"govuk-link\" href=\"/\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var32 string
-			templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
+			var templ_7745c5c3_Var33 string
+			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(b.Service)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 267, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `functions/site/pages.templ`, Line: 273, Col: 47}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var32))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, " start page</a> or contact us.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " start page</a> or contact us.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -589,13 +602,13 @@ func notFoundPage(b brand.Brand) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Page not found"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page.Layout(b, page.Page{Title: "Page not found"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var32), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -28,6 +31,7 @@ type Requests interface {
 // Uploads is what the handler needs of the uploads bucket.
 type Uploads interface {
 	UploadForm(ctx context.Context, key, contentType string, maxSize int64, ttl time.Duration) (bucket.Form, error)
+	PageForm(ctx context.Context, key, redirect string, maxSize int64, ttl time.Duration) (bucket.Form, error)
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
@@ -53,8 +57,11 @@ type Handler struct {
 	// review emails.
 	Scans     Scans
 	Reviewers access.Reviewers
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Drafts and Brand serve the request journey's pages (pages.go, files.go).
+	Drafts Drafts
+	Brand  brand.Brand
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
@@ -64,11 +71,46 @@ func (h Handler) routes() web.Routes {
 		"POST /api/access-requests/{id}/submit":   h.submit,
 		"POST /api/access-requests/{id}/evidence": h.addEvidence,
 		"GET /api/access-requests/{id}":           h.status,
+
+		"GET " + pathRelationship:  h.relationshipGet,
+		"POST " + pathRelationship: h.relationshipPost,
+		"GET " + pathNotEligible:   h.notEligible,
+		"GET " + pathDetails:       h.detailsGet,
+		"POST " + pathDetails:      h.detailsPost,
+		"GET " + pathClient:        h.clientGet,
+		"POST " + pathClient:       h.clientPost,
+		"GET " + pathCode:          h.codeGet,
+		"POST " + pathCode:         h.codePost,
+		"GET " + pathEvidence:      h.evidenceGet,
+		"GET " + pathCheck:         h.checkGet,
+		"POST " + pathCheck:        h.checkPost,
+		"GET " + pathDone:          h.confirmation,
+		"GET " + pathLostLink:      h.lostLinkGet,
+		"POST " + pathLostLink:     h.lostLinkPost,
+
+		"GET /access-requests/{id}":                   h.statusPage,
+		"GET /access-requests/{id}/more-information":  h.moreGet,
+		"POST /access-requests/{id}/more-information": h.morePost,
 	}
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
-	return web.AllowPortal(h.routes().Serve(ctx, r, h.Log), h.Origin), nil
+	resp := h.routes().Serve(ctx, r, h.Log)
+	if strings.HasPrefix(r.Resource, "/api/") {
+		return web.AllowPortal(resp, h.Origin), nil
+	}
+	if strings.HasPrefix(resp.Headers["Content-Type"], "application/problem+json") {
+		// A page's problem (an AWS failure, mostly) is a page for a person, not JSON.
+		var p web.Problem
+		_ = json.Unmarshal([]byte(resp.Body), &p)
+		out := page.Respond(ctx, h.Log, resp.StatusCode, page.Policy{Personal: true}, messagePage(h.Brand,
+			"Sorry, there is a problem with the service", []string{or(p.Detail, "Please try again in a moment.")}, "", ""))
+		if ra := resp.Headers["Retry-After"]; ra != "" {
+			out.Headers["Retry-After"] = ra
+		}
+		return out, nil
+	}
+	return resp, nil
 }
 
 type createdUpload struct {
@@ -103,6 +145,7 @@ type created struct {
 	ID                access.RequestID `json:"id"`
 	Status            access.Status    `json:"status"`
 	ContinuationToken string           `json:"continuationToken"`
+	Reference         access.Reference `json:"reference"`
 	Uploads           []createdUpload  `json:"uploads"`
 }
 
@@ -140,7 +183,7 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return *answered, nil
 	}
 	req := access.Request{
-		ID: id, Status: access.AwaitingEvidence, Requester: *in.Requester,
+		ID: id, Reference: access.NewReference(), Status: access.AwaitingEvidence, Requester: *in.Requester,
 		Relationship: in.Relationship, Client: in.Client, LPAAccessCode: in.LPAAccessCode, DonorSurname: in.DonorSurname,
 		CreatedAt: now, UpdatedAt: now, ContinuationHash: token.Hash(),
 	}
@@ -160,7 +203,7 @@ func (h Handler) create(ctx context.Context, r web.Request, log *slog.Logger) (w
 		return web.Response{}, web.Unavailable()
 	}
 	log.Info("request created", "id", req.ID, "relationship", req.Relationship, "files", len(evidence))
-	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads}), nil
+	return web.JSON(http.StatusCreated, created{ID: req.ID, Status: req.Status, ContinuationToken: token.Reveal(), Reference: req.Reference, Uploads: uploads}), nil
 }
 
 type statusBody struct {
@@ -254,8 +297,9 @@ func (h Handler) status(ctx context.Context, r web.Request, log *slog.Logger) (w
 	})
 	body := struct {
 		statusBody
-		Evidence []evidenceStatus `json:"evidence"`
-	}{statusBody: statusBody{req.ID, req.Status}, Evidence: []evidenceStatus{}}
+		Reference access.Reference `json:"reference,omitempty"`
+		Evidence  []evidenceStatus `json:"evidence"`
+	}{statusBody: statusBody{req.ID, req.Status}, Reference: req.Reference, Evidence: []evidenceStatus{}}
 	for _, e := range ev {
 		body.Evidence = append(body.Evidence, evidenceStatus{e.ID, e.File.FileName, e.Status, e.Reason})
 	}

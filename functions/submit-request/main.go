@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/setting"
@@ -19,7 +20,8 @@ func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
-		Requests: st, Sessions: st, Scans: st,
+		Requests: st, Sessions: st, Scans: st, Drafts: st,
+		Brand:     brand.Read(env),
 		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
 		Insecure:  env.Bool(setting.InsecureCookies),
 		Uploads:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),

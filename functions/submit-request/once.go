@@ -87,6 +87,6 @@ func (h Handler) again(ctx context.Context, id access.RequestID, log *slog.Logge
 		return nil, p
 	}
 	log.Info("request sent again: the first answer was lost", "id", id)
-	resp := web.JSON(http.StatusCreated, created{ID: id, Status: req.Status, ContinuationToken: token.Reveal(), Uploads: uploads})
+	resp := web.JSON(http.StatusCreated, created{ID: id, Status: req.Status, ContinuationToken: token.Reveal(), Reference: req.Reference, Uploads: uploads})
 	return &resp, nil
 }

@@ -7,10 +7,19 @@ import "time"
 // event carries no secret and no financial figure: it rests in the outbox.
 type Event interface{ event() }
 
-// RequestReceived: the requester is told their request's reference.
+// RequestReceived: the requester is told their request's reference, with a link to its status
+// page (StatusLink).
 type RequestReceived struct {
-	Request RequestID
-	To      Email
+	Request   RequestID
+	Reference Reference
+	To        Email
+}
+
+// StatusLinkRequested: the requester asked for a fresh link to the request's status page.
+type StatusLinkRequested struct {
+	Request   RequestID
+	Reference Reference
+	To        Email
 }
 
 // ReviewRequested: a reviewer is asked to review a request, with a link that works for LinkFor.
@@ -59,6 +68,7 @@ type EvidenceRefused struct {
 }
 
 func (RequestReceived) event()      {}
+func (StatusLinkRequested) event()  {}
 func (ReviewRequested) event()      {}
 func (RequestApproved) event()      {}
 func (RequestRejected) event()      {}

@@ -51,7 +51,10 @@ func ParseReference(s string) (Reference, bool) {
 		}
 		return r
 	}, s))
-	s = strings.TrimPrefix(s, referencePrefix)
+	if len(s) == len(referencePrefix)+referenceRandom+1 {
+		// Only a prefix that leaves a whole reference: a body may itself start with C, F, P.
+		s = strings.TrimPrefix(s, referencePrefix)
+	}
 	if len(s) != referenceRandom+1 {
 		return "", false
 	}

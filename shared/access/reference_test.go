@@ -62,3 +62,15 @@ func TestMistypedReferencesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// A reference whose own characters begin with the prefix's letters reads back without the
+// prefix too (CFP-CFP4-GA6x typed as "CFP4GA6x").
+func TestAReferenceThatStartsLikeThePrefix(t *testing.T) {
+	body := "CFP4GA6"
+	want := format(body + string(checkCharacter(body)))
+	for _, typed := range []string{string(want), strings.TrimPrefix(string(want), "CFP-"), strings.ReplaceAll(strings.TrimPrefix(string(want), "CFP-"), "-", " ")} {
+		if got, ok := ParseReference(typed); !ok || got != want {
+			t.Errorf("ParseReference(%q) = %q, %v; want %q", typed, got, ok, want)
+		}
+	}
+}

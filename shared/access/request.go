@@ -75,7 +75,7 @@ func (r Request) note(kind string, by Email, now time.Time, text string) Request
 
 // Received is what follows a new request: its requester is told its reference.
 func (r Request) Received() []Event {
-	return []Event{RequestReceived{Request: r.ID, To: r.Requester.Email}}
+	return []Event{RequestReceived{Request: r.ID, Reference: r.Reference, To: r.Requester.Email}}
 }
 
 // Submit sends the request's evidence for checks (the first time, or after more information was asked).

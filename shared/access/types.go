@@ -187,7 +187,10 @@ func ParseEvidenceKey(key string) (RequestID, EvidenceID, bool) {
 // Request is an access request. Once approved, the same record is the access grant.
 type Request struct {
 	ID            RequestID
+	Reference     Reference // the short reference a person reads out (CFP-7K3M-9Q2X); "" on requests made before it
 	Status        Status
+	Draft         bool      // made by the pages and not yet confirmed (draft.go)
+	ExpiresAt     time.Time // a draft's end (zero once confirmed)
 	Requester     Requester
 	Relationship  Relationship
 	Client        Client

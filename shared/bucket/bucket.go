@@ -48,6 +48,29 @@ func (b Bucket) UploadForm(ctx context.Context, key, contentType string, maxSize
 	return Form{URL: p.URL, Fields: fields, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
 }
 
+// PageForm returns a form for a page without JavaScript, which cannot know the file's type before
+// it is chosen: one object at key, of any type (S3 stores it as an octet stream; the checks read
+// its type from its bytes), between 1 byte and maxSize, until ttl has passed; S3 then sends the
+// browser to redirect (success_action_redirect), with the bucket, key and ETag added to its query.
+func (b Bucket) PageForm(ctx context.Context, key, redirect string, maxSize int64, ttl time.Duration) (Form, error) {
+	p, err := b.Presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key}, func(o *s3.PresignPostOptions) {
+		o.Expires = ttl
+		o.Conditions = []any{
+			map[string]string{"key": key},
+			map[string]string{"success_action_redirect": redirect},
+			[]any{"content-length-range", 1, maxSize},
+		}
+	})
+	if err != nil {
+		return Form{}, err
+	}
+	fields := map[string]string{"success_action_redirect": redirect}
+	for k, v := range p.Values {
+		fields[k] = v
+	}
+	return Form{URL: p.URL, Fields: fields, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
+}
+
 // Exists reports whether an object is there. It lists rather than heads the object: the uploads
 // bucket denies reading an object that has no clean malware verdict yet, and listing reads no object.
 func (b Bucket) Exists(ctx context.Context, key string) (bool, error) {

@@ -23,6 +23,7 @@ const (
 	NewDocuments    Template = "new_documents"
 	UploadProblem   Template = "upload_problem"
 	AccessEnded     Template = "access_ended"
+	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.
@@ -33,6 +34,7 @@ const (
 	Invitation Purpose = "invitation"
 	Verify     Purpose = "verify"
 	MoreInfo   Purpose = "more_information"
+	Status     Purpose = "status" // opens a request's status page (and lets its holder add files it asks for)
 )
 
 // Link asks the sender to mint a token for Purpose, bound to Subject (a request id, an address),
@@ -50,6 +52,7 @@ type Message struct {
 	To           access.Email        `dynamodbav:"to"`
 	Template     Template            `dynamodbav:"template"`
 	Request      access.RequestID    `dynamodbav:"request,omitempty"`
+	Reference    access.Reference    `dynamodbav:"reference,omitempty"` // the short one a person reads out
 	Relationship access.Relationship `dynamodbav:"relationship,omitempty"`
 	FileName     string              `dynamodbav:"fileName,omitempty"`
 	Reason       string              `dynamodbav:"reason,omitempty"` // a rejection's, an end of access's, a refused file's
@@ -81,7 +84,9 @@ func For(e access.Event) (Message, bool) {
 	var m Message
 	switch e := e.(type) {
 	case access.RequestReceived:
-		m = Message{To: e.To, Template: RequestReceived, Request: e.Request}
+		m = Message{To: e.To, Template: RequestReceived, Request: e.Request, Reference: e.Reference, Link: &Link{Status, string(e.Request), access.StatusLink}}
+	case access.StatusLinkRequested:
+		m = Message{To: e.To, Template: StatusLink, Request: e.Request, Reference: e.Reference, Link: &Link{Status, string(e.Request), access.StatusLink}}
 	case access.ReviewRequested:
 		m = Message{To: e.To, Template: ReadyForReview, Request: e.Request, Relationship: e.Relationship, Link: &Link{Review, string(e.Request), e.LinkFor}}
 	case access.RequestApproved:
@@ -120,6 +125,8 @@ func (b Bases) URL(l Link, token string) string {
 		return portal + "/verify?token=" + t
 	case MoreInfo:
 		return portal + "/access-requests/" + url.PathEscape(l.Subject) + "/more-information?token=" + t
+	case Status:
+		return portal + "/access-requests/" + url.PathEscape(l.Subject) + "?token=" + t
 	}
 	return portal
 }

@@ -53,6 +53,9 @@ func (c content) render() (Rendered, error) {
 // compose writes the email of a message in words, and names the first value it lacks.
 func compose(m Message, link string, b Bases) (c content, missing string) {
 	ref := string(m.Request)
+	if m.Reference != "" {
+		ref = string(m.Reference)
+	}
 	need := func(name, v string) {
 		if v == "" && missing == "" {
 			missing = name
@@ -61,9 +64,21 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 	switch m.Template {
 	case RequestReceived:
 		need("Reference", ref)
-		return content{"We have received your request", []string{
+		p := []string{
 			"We have received your request for access to a client's financial documents. Your reference is " + ref + ".",
 			"If you have not yet uploaded your documents, go back to the portal to finish your request. The Client Finance team will check your request and may phone you. We will email you when we have decided.",
+		}
+		if link != "" {
+			p = append(p, "See where your request is, and add documents if we ask for them: "+link, "The link works for 30 days. Do not forward it.")
+		}
+		return content{"We have received your request", p}, missing
+	case StatusLink:
+		need("Reference", ref)
+		need("Link", link)
+		return content{"Your link to your request", []string{
+			"You asked for a new link to your request " + ref + ". Open it to see where your request is:",
+			link,
+			"The link works for 30 days. Do not forward it. If you did not ask for it, you can ignore this email.",
 		}}, missing
 	case ReadyForReview:
 		need("Reference", ref)

@@ -14,7 +14,7 @@ var bases = Bases{Portal: "https://portal.example"}
 var full = Message{Request: "r1", Relationship: access.Deputy, FileName: "lpa.pdf", Reason: "not the right LPA", Text: "Send the order",
 	Link: &Link{Purpose: Review, TTL: 7 * 24 * time.Hour}}
 
-var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded}
+var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded, StatusLink}
 
 func TestEveryTemplateRendersBothParts(t *testing.T) {
 	for _, name := range all {
@@ -92,7 +92,10 @@ func TestEveryEventHasItsEmail(t *testing.T) {
 		e    access.Event
 		want Message
 	}{
-		{access.RequestReceived{Request: "r1", To: "a@x.example"}, Message{To: "a@x.example", Template: RequestReceived, Request: "r1"}},
+		{access.RequestReceived{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example"},
+			Message{To: "a@x.example", Template: RequestReceived, Request: "r1", Reference: "CFP-7K3M-9Q2X", Link: &Link{Status, "r1", access.StatusLink}}},
+		{access.StatusLinkRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example"},
+			Message{To: "a@x.example", Template: StatusLink, Request: "r1", Reference: "CFP-7K3M-9Q2X", Link: &Link{Status, "r1", access.StatusLink}}},
 		{access.ReviewRequested{Request: "r1", To: "s@x.example", Relationship: access.Deputy, LinkFor: time.Hour},
 			Message{To: "s@x.example", Template: ReadyForReview, Request: "r1", Relationship: access.Deputy, Link: &Link{Review, "r1", time.Hour}}},
 		{access.RequestApproved{Request: "r1", To: "a@x.example"},
@@ -119,6 +122,21 @@ func TestEveryEventHasItsEmail(t *testing.T) {
 		if _, err := Render(got, "https://link.example/x", bases); got.Link == nil && err != nil {
 			t.Errorf("%T: %v", c.e, err)
 		}
+	}
+}
+
+// The "request received" email gives the short reference, not the internal id, and the status
+// page's link; without a reference (a request made before references) it gives the id.
+func TestReceivedGivesTheShortReference(t *testing.T) {
+	m, _ := For(access.RequestReceived{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example"})
+	link := bases.URL(*m.Link, "tok")
+	r, err := Render(m, link, bases)
+	if err != nil || !strings.Contains(r.Text, "Your reference is CFP-7K3M-9Q2X.") || !strings.Contains(r.Text, "https://portal.example/access-requests/r1?token=tok") {
+		t.Errorf("%v %s", err, r.Text)
+	}
+	m.Reference = ""
+	if r, _ := Render(m, "", bases); !strings.Contains(r.Text, "Your reference is r1.") {
+		t.Errorf("without a reference: %s", r.Text)
 	}
 }
 

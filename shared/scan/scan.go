@@ -38,8 +38,12 @@ var labels = map[string]string{PDF: "a PDF document", JPEG: "a JPEG image", PNG:
 // pieces. An error is a failure to read, never a verdict on the file.
 func Check(r io.ReaderAt, size int64, declared ...string) (Result, error) {
 	var res Result
-	want := ""
+	want, anyType := "", true
 	for _, d := range declared {
+		if undeclared(d) {
+			continue
+		}
+		anyType = false
 		mt, _, err := mime.ParseMediaType(d)
 		if err != nil || labels[mt] == "" {
 			res.Problem = &Problem{"type_not_allowed", "Only PDF, JPEG and PNG files can be accepted."}
@@ -51,8 +55,9 @@ func Check(r io.ReaderAt, size int64, declared ...string) (Result, error) {
 		}
 		want = mt
 	}
+	anyType = anyType && len(declared) > 0
 	switch {
-	case want == "":
+	case want == "" && !anyType:
 		res.Problem = &Problem{"type_not_allowed", "Only PDF, JPEG and PNG files can be accepted."}
 		return res, nil
 	case size <= 0:
@@ -69,6 +74,17 @@ func Check(r io.ReaderAt, size int64, declared ...string) (Result, error) {
 		return res, err
 	}
 	res.Type = Sniff(head)
+	if want == "" {
+		// Sent from a page's form, which cannot know the file's type: its bytes say it.
+		if want = res.Type; want == "" {
+			what := "Only PDF, JPEG and PNG files can be accepted."
+			if l := describe(head); l != "" {
+				what = "The file is " + l + ". " + what
+			}
+			res.Problem = &Problem{"type_not_allowed", what}
+			return res, nil
+		}
+	}
 
 	h := sha256.New()
 	sweep := io.TeeReader(io.NewSectionReader(r, 0, size), h)
@@ -90,6 +106,12 @@ func Check(r io.ReaderAt, size int64, declared ...string) (Result, error) {
 		res.Problem = &Problem{"content_mismatch", "The file was sent as " + labels[want] + ", but its contents are " + what + "."}
 	}
 	return res, nil
+}
+
+// undeclared reports whether a declared type says nothing: a page's upload form cannot know the
+// file's type, so its evidence is declared without one and S3 stores it as an octet stream.
+func undeclared(t string) bool {
+	return t == "" || t == "binary/octet-stream" || t == "application/octet-stream"
 }
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")

@@ -154,7 +154,12 @@ func TestTypesAndSizes(t *testing.T) {
 		{"PNG signature without IHDR", []byte("\x89PNG\r\n\x1a\nxxxxxxxx"), []string{PNG}, "content_mismatch", "damaged PNG"},
 		{"PDF not at the start (polyglot)", append([]byte("<html>"), page("")...), []string{PDF}, "content_mismatch", ""},
 		{"not an accepted type", jpeg, []string{"image/gif"}, "type_not_allowed", "PDF, JPEG and PNG"},
-		{"no type", jpeg, []string{""}, "type_not_allowed", ""},
+		// A page's upload form cannot know the type: the bytes decide, and must be an accepted type.
+		{"no type (a page's form): the bytes are a JPEG", jpeg, []string{"", "binary/octet-stream"}, "", ""},
+		{"no type (a page's form): the bytes are a PNG", png, []string{"application/octet-stream"}, "", ""},
+		{"no type (a page's form): a web page", html, []string{"", "binary/octet-stream"}, "type_not_allowed", "a web page"},
+		{"no type (a page's form): a program", exe, []string{""}, "type_not_allowed", "a Windows program"},
+		{"no type (a page's form) but stored as another", jpeg, []string{"", PNG}, "content_mismatch", ""},
 		{"declared types disagree", jpeg, []string{JPEG, PNG}, "type_mismatch", ""},
 		{"empty", nil, []string{PDF}, "empty", "empty"},
 	}

@@ -10,7 +10,7 @@
 //
 //	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
-//	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top)
+//	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top); a draft has a TTL, as do its files
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
@@ -21,6 +21,7 @@
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
+//	request by address  REQUESTER#<email>      REQ#<at>#<id>         -                                        -                                    the confirmed requests of an address, newest first ("I lost my link")
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses

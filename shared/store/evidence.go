@@ -213,7 +213,7 @@ func (s *Store) AddEvidence(ctx context.Context, req access.Request, add []acces
 		values: map[string]types.AttributeValue{":now": at, ":one": num("1"), ":st": str(string(req.Status)), ":round": round},
 	}, ErrConflict)
 	for _, e := range add {
-		item, err := marshalEvidence(e)
+		item, err := marshalEvidence(e, req)
 		if err != nil {
 			return wrap("add evidence", err)
 		}

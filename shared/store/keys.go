@@ -33,6 +33,10 @@ func rateKey(kind, hash, window string) key { return key{"RATE#" + kind + "#" + 
 func noticeKey(e access.Email) key          { return key{"NOTICE#" + string(e), "NOTICE"} }
 func documentKey(id DocumentID) key         { return key{docPrefix + string(id), "DOC"} }
 func suppressKey(e access.Email) key        { return key{"SUPPRESS#" + string(e), "SUPPRESS"} }
+func requesterKey(e access.Email, at time.Time, id access.RequestID) key {
+	return key{requesterPK(e), "REQ#" + stamp(at) + "#" + string(id)}
+}
+func requesterPK(e access.Email) string { return "REQUESTER#" + string(e) }
 func auditKey(ref string, at time.Time, id string) key {
 	return key{auditClientPK(ref), auditSK(at, id)}
 }

@@ -26,6 +26,9 @@ type requestItem struct {
 	Request access.Request
 	Status  access.Status
 	Version int
+	// ExpiresAt is the TTL of a draft (access.Request.Draft): an hour after it stops working, the
+	// table removes it. Absent once the draft is confirmed.
+	ExpiresAt int64 `dynamodbav:",omitempty"`
 }
 
 func (it *requestItem) restore() { it.Request.Status = it.Status }
@@ -35,6 +38,8 @@ type evidenceItem struct {
 	Kind     string // "evidence"
 	Evidence access.Evidence
 	Status   access.EvidenceStatus
+	// ExpiresAt is the TTL of a draft's file (see requestItem); removed when the draft is confirmed.
+	ExpiresAt int64 `dynamodbav:",omitempty"`
 }
 
 func (it *evidenceItem) restore() { it.Evidence.Status = it.Status }
@@ -65,7 +70,7 @@ func unmarshalItem(item map[string]types.AttributeValue, v any) error {
 // the item as read; a request still in the review queue keeps its place there.
 func newRequestItem(r access.Request, version int, prev requestItem) requestItem {
 	k := requestKey(r.ID)
-	it := requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status, Version: version}
+	it := requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status, Version: version, ExpiresAt: draftTTL(r)}
 	switch {
 	case r.Status == access.ReadyForReview:
 		it.GSI1PK, it.GSI1SK = reviewQueue, reviewSK(r.UpdatedAt, r.ID)
@@ -80,9 +85,18 @@ func newRequestItem(r access.Request, version int, prev requestItem) requestItem
 	return it
 }
 
-func marshalEvidence(e access.Evidence) (map[string]types.AttributeValue, error) {
+// draftTTL is the TTL of a draft's items (0, none, once confirmed): its files go with it.
+func draftTTL(r access.Request) int64 {
+	if !r.Draft {
+		return 0
+	}
+	return r.ExpiresAt.Add(time.Hour).Unix()
+}
+
+// marshalEvidence is an evidence item of req: a draft's expires with it.
+func marshalEvidence(e access.Evidence, req access.Request) (map[string]types.AttributeValue, error) {
 	k := evidenceKey(e.RequestID, e.ID)
-	return marshalItem(evidenceItem{PK: k.PK, SK: k.SK, Kind: "evidence", Evidence: e, Status: e.Status}, "Evidence")
+	return marshalItem(evidenceItem{PK: k.PK, SK: k.SK, Kind: "evidence", Evidence: e, Status: e.Status, ExpiresAt: draftTTL(req)}, "Evidence")
 }
 
 // Limit is a fixed-window rate limit counted in the same write as what it limits.
@@ -103,7 +117,7 @@ func (t *tx) limit(l Limit, now time.Time) *tx {
 	}}, ErrLimited)
 }
 
-// CreateRequest writes a new request, its declared evidence and the events that follow it in one
+// CreateRequest writes a new request (or a draft: access.NewDraft, with no events), its declared evidence and the events that follow it in one
 // transaction, counting it against the limits in the same write. ErrLimited: a limit is reached
 // and nothing was written.
 func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, events []access.Event, limits ...Limit) error {
@@ -118,7 +132,7 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 	}
 	t.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	for _, e := range ev {
-		item, err := marshalEvidence(e)
+		item, err := marshalEvidence(e, r)
 		if err != nil {
 			return wrap("create request", err)
 		}

@@ -28,6 +28,15 @@ func SessionCookieName(insecure bool) string {
 	return sessionCookie
 }
 
+// JourneyCookieName is the request journey's cookie (functions/submit-request keeps a journey's
+// place in it): "__Host-journey", or "journey" when insecure.
+func JourneyCookieName(insecure bool) string {
+	if insecure {
+		return "journey"
+	}
+	return "__Host-journey"
+}
+
 // SetSessionCookie returns the Set-Cookie value that gives the browser a session token for maxAge.
 func SetSessionCookie(token secret.Secret, maxAge time.Duration, insecure bool) string {
 	return sessionCookieHeader(token.Reveal(), int(maxAge/time.Second), insecure)
