@@ -10,6 +10,7 @@ import (
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
@@ -25,9 +26,9 @@ func main() {
 	portal := env.Required(setting.PortalURL)
 	h := Handler{
 		Accounts: st, Sessions: st, Portal: st,
-		Mailer:      ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
-		Files:       bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
-		Origin:      web.Origin(portal),
+		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
+		Files:  bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
+		Origin: web.Origin(portal), Brand: page.ReadBrand(env),
 		Bases:       mail.Bases{API: env.Required(setting.APIURL), Portal: portal},
 		Insecure:    env.Bool(setting.InsecureCookies),
 		SignInFloor: signInFloor,
