@@ -205,7 +205,7 @@ func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType
 	sort.Slice(all, func(i, j int) bool { return all[i].DocumentDate > all[j].DocumentDate })
 	from := 0
 	if cursor != "" {
-		prefix := ref + "." + string(t) + "."
+		prefix := ref + "-" + string(t) + "-"
 		n, err := strconv.Atoi(cursor[min(len(prefix), len(cursor)):])
 		if len(cursor) <= len(prefix) || cursor[:len(prefix)] != prefix || err != nil || n < 0 || n > len(all) {
 			return store.DocumentPage{}, store.ErrBadCursor
@@ -215,7 +215,7 @@ func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType
 	to := min(from+limit, len(all))
 	p := store.DocumentPage{Documents: all[from:to]}
 	if to < len(all) {
-		p.Next = ref + "." + string(t) + "." + strconv.Itoa(to)
+		p.Next = ref + "-" + string(t) + "-" + strconv.Itoa(to)
 	}
 	return p, nil
 }

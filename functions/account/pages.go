@@ -339,7 +339,12 @@ func splitTrail(s string) []string {
 	if s == "" {
 		return nil
 	}
-	t := strings.FieldsFunc(s, func(r rune) bool { return r == '~' })
+	var t []string
+	for _, c := range strings.Split(s, "~") {
+		if c != "" && strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == "" {
+			t = append(t, c) // cursors are base64url: anything else is not one of ours
+		}
+	}
 	if len(t) > maxTrail {
 		t = t[len(t)-maxTrail:]
 	}
