@@ -47,6 +47,16 @@
 // relationship "self" for that client; anyone else gets 404. It is a route of its own rather than a
 // field of /me so that /me stays one query whatever the number of clients.
 //
+// Pages. The same function serves the person's pages (pages.go, pages.templ; GOV.UK patterns,
+// working without JavaScript), over the same code as the JSON routes: /register from the approval
+// email's link, then "check your email"; /verify from the verification email, whose GET only shows
+// a button and whose POST confirms; /sign-in (the address) then /sign-in/code; /clients, one row per
+// client; /clients/{ref}, the documents newest first with a type filter, pages and links to the
+// audited download route; /clients/{ref}/access, who has access, for the client themself; and
+// POST /sign-out. Each page costs the DynamoDB requests of the API call it matches. Every form
+// carries an anti-forgery field bound to a cookie (forms.go); a link that is unknown, used or
+// expired answers a page in plain words with the next step, never a problem document.
+//
 // Same origin. The portal's pages and this API are one site (the API under /api), so the portal's
 // calls are same-origin and the AWS stack declares no CORS preflight. Every answer still carries
 // Access-Control-Allow-Origin for the portal's origin only, with Access-Control-Allow-Credentials

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	cfpmail "github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -63,6 +64,7 @@ type Handler struct {
 	Files    Files
 	Origin   string        // the portal's origin: the only one allowed to change state or read answers
 	Bases    cfpmail.Bases // link and portal URLs for emails
+	Brand    brand.Brand   // the council's branding, on every page
 	Insecure bool          // INSECURE_COOKIES: plain-HTTP local development only
 	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
 	// the address has an account (sending the code takes longer than doing nothing).
@@ -83,11 +85,29 @@ func (h Handler) routes() web.Routes {
 		"GET /api/clients/{clientReference}/documents": h.documents,
 		"GET /api/clients/{clientReference}/grantees":  h.grantees,
 		"GET /api/documents/{id}/download":             h.download,
+
+		"GET " + pathRegister:                              h.registerGet,
+		"POST " + pathRegister:                             h.registerPost,
+		"GET " + pathCheckEmail:                            h.checkEmail,
+		"GET " + pathVerify:                                h.verifyGet,
+		"POST " + pathVerify:                               h.verifyPost,
+		"GET " + pathSignIn:                                h.signInGet,
+		"POST " + pathSignIn:                               h.signInPost,
+		"GET " + pathCode:                                  h.codeGet,
+		"POST " + pathCode:                                 h.codePost,
+		"POST " + pathSignOut:                              h.signOutPost,
+		"GET " + pathSignedOut:                             h.signedOut,
+		"GET " + pathClients:                               h.clientsGet,
+		"GET " + pathClients + "/{clientReference}":        h.clientGet,
+		"GET " + pathClients + "/{clientReference}/access": h.accessGet,
 	}
 }
 
 func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error) {
 	resp := h.routes().Serve(ctx, r, h.Log)
+	if !strings.HasPrefix(r.Resource, "/api/") {
+		return resp, nil // a page: same origin only, and it clears a stale cookie itself
+	}
 	if resp.StatusCode == http.StatusUnauthorized && !web.SessionToken(r, h.Insecure).Empty() {
 		// The cookie is no good: let the browser forget it.
 		resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)

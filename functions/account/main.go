@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
@@ -25,9 +26,9 @@ func main() {
 	portal := env.Required(setting.PortalURL)
 	h := Handler{
 		Accounts: st, Sessions: st, Portal: st,
-		Mailer:      ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
-		Files:       bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
-		Origin:      web.Origin(portal),
+		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
+		Files:  bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
+		Origin: web.Origin(portal), Brand: brand.Read(env),
 		Bases:       mail.Bases{Portal: portal},
 		Insecure:    env.Bool(setting.InsecureCookies),
 		SignInFloor: signInFloor,

@@ -43,15 +43,24 @@ func (h Handler) me(ctx context.Context, r web.Request, log *slog.Logger) (web.R
 	if p != nil {
 		return web.Response{}, p
 	}
+	body, p := h.clientsOf(ctx, s, log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	return web.JSON(http.StatusOK, body), nil
+}
+
+// clientsOf is the person and each client they can see now, by name, for /me and the clients page.
+func (h Handler) clientsOf(ctx context.Context, s store.Session, log *slog.Logger) (meBody, *web.Problem) {
 	grants, err := h.Portal.GrantsOf(ctx, s.Email)
 	if err != nil {
 		log.Error("reading grants", "err", err)
-		return web.Response{}, web.Unavailable()
+		return meBody{}, web.Unavailable()
 	}
 	_, suppressed, err := h.Portal.Suppressed(ctx, s.Email)
 	if err != nil {
 		log.Error("reading suppression", "err", err)
-		return web.Response{}, web.Unavailable()
+		return meBody{}, web.Unavailable()
 	}
 	byClient := map[string][]store.Grant{}
 	for _, g := range grants {
@@ -68,7 +77,7 @@ func (h Handler) me(ctx context.Context, r web.Request, log *slog.Logger) (web.R
 		a, b := body.Clients[i], body.Clients[j]
 		return a.Name < b.Name || a.Name == b.Name && a.ClientReference < b.ClientReference
 	})
-	return web.JSON(http.StatusOK, body), nil
+	return body, nil
 }
 
 func endsOn(g store.Grant) *string {
@@ -133,21 +142,8 @@ func (h Handler) documents(ctx context.Context, r web.Request, log *slog.Logger)
 	if len(bad) > 0 {
 		return web.Response{}, web.Invalid(bad...)
 	}
-	ref := r.PathParameters["clientReference"]
-	g, p := h.grantFor(ctx, s, ref, log)
+	_, page, p := h.listDocuments(ctx, r, s, r.PathParameters["clientReference"], t, q["cursor"], limit, log)
 	if p != nil {
-		return web.Response{}, p
-	}
-	page, err := h.Portal.Documents(ctx, ref, t, q["cursor"], limit)
-	switch {
-	case errors.Is(err, store.ErrBadCursor):
-		return web.Response{}, web.Invalid(web.FieldError{Field: "cursor", Message: "is not a cursor of this list: start again from the first page"})
-	case err != nil:
-		log.Error("reading documents", "err", err)
-		return web.Response{}, web.Unavailable()
-	}
-	detail := "type=" + string(t) + " first=" + strconv.FormatBool(q["cursor"] == "") + " shown=" + strconv.Itoa(len(page.Documents))
-	if p := h.audit(ctx, r, s, g, store.AuditListDocuments, "", detail, log); p != nil {
 		return web.Response{}, p
 	}
 	body := documentsBody{Documents: make([]documentBody, len(page.Documents))}
@@ -159,6 +155,28 @@ func (h Handler) documents(ctx context.Context, r web.Request, log *slog.Logger)
 		body.NextCursor = &page.Next
 	}
 	return web.JSON(http.StatusOK, body), nil
+}
+
+// listDocuments reads one page of a client's documents for a signed-in person, for the JSON route
+// and the client's page alike: the grant, the page, then the audit event before anything is shown.
+func (h Handler) listDocuments(ctx context.Context, r web.Request, s store.Session, ref string, t store.DocumentType, cursor string, limit int, log *slog.Logger) (store.Grant, store.DocumentPage, *web.Problem) {
+	g, p := h.grantFor(ctx, s, ref, log)
+	if p != nil {
+		return g, store.DocumentPage{}, p
+	}
+	page, err := h.Portal.Documents(ctx, ref, t, cursor, limit)
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		return g, page, web.Invalid(web.FieldError{Field: "cursor", Message: "is not a cursor of this list: start again from the first page"})
+	case err != nil:
+		log.Error("reading documents", "err", err)
+		return g, page, web.Unavailable()
+	}
+	detail := "type=" + string(t) + " first=" + strconv.FormatBool(cursor == "") + " shown=" + strconv.Itoa(len(page.Documents))
+	if p := h.audit(ctx, r, s, g, store.AuditListDocuments, "", detail, log); p != nil {
+		return g, page, p
+	}
+	return g, page, nil
 }
 
 // audit records an access before anything is shown; if it cannot be recorded, nothing is shown.
@@ -193,13 +211,23 @@ func (h Handler) grantees(ctx context.Context, r web.Request, log *slog.Logger) 
 		return web.Response{}, p
 	}
 	ref := r.PathParameters["clientReference"]
+	out, p := h.granteesOf(ctx, s, ref, log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	return web.JSON(http.StatusOK, map[string]any{"clientReference": ref, "grantees": out}), nil
+}
+
+// granteesOf is who can see a client's documents now, oldest access first, for the client
+// themself only; anyone else gets the 404 unknown clients get.
+func (h Handler) granteesOf(ctx context.Context, s store.Session, ref string, log *slog.Logger) ([]granteeBody, *web.Problem) {
 	if !access.IsClientReference(ref) {
-		return web.Response{}, web.NotFound()
+		return nil, web.NotFound()
 	}
 	mine, err := h.Portal.GrantFor(ctx, s.Email, ref)
 	if err != nil {
 		log.Error("reading grants", "err", err)
-		return web.Response{}, web.Unavailable()
+		return nil, web.Unavailable()
 	}
 	now := h.Now()
 	self := false
@@ -207,12 +235,12 @@ func (h Handler) grantees(ctx context.Context, r web.Request, log *slog.Logger) 
 		self = self || g.Active(now) && g.Relationship == access.Self
 	}
 	if !self {
-		return web.Response{}, web.NotFound()
+		return nil, web.NotFound()
 	}
 	all, err := h.Portal.GranteesOf(ctx, ref)
 	if err != nil {
 		log.Error("reading grantees", "err", err)
-		return web.Response{}, web.Unavailable()
+		return nil, web.Unavailable()
 	}
 	out := []granteeBody{}
 	for _, g := range all {
@@ -223,7 +251,7 @@ func (h Handler) grantees(ctx context.Context, r web.Request, log *slog.Logger) 
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Since < out[j].Since || out[i].Since == out[j].Since && out[i].Name < out[j].Name
 	})
-	return web.JSON(http.StatusOK, map[string]any{"clientReference": ref, "grantees": out}), nil
+	return out, nil
 }
 
 // download answers GET /documents/{id}/download: the document, the grant for its client, the audit

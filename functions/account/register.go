@@ -31,6 +31,16 @@ func (h Handler) register(ctx context.Context, r web.Request, log *slog.Logger) 
 	if p := web.DecodeJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
+	if p := h.registerWith(ctx, in, log); p != nil {
+		return web.Response{}, p
+	}
+	return web.JSON(http.StatusAccepted, map[string]string{
+		"status": "verification_sent", "detail": "We have sent you an email with a link to confirm your email address.",
+	}), nil
+}
+
+// registerWith registers from an invitation, for the JSON route and the page alike.
+func (h Handler) registerWith(ctx context.Context, in registerBody, log *slog.Logger) *web.Problem {
 	name := strings.TrimSpace(in.Name)
 	var bad []web.FieldError
 	if in.Invitation == "" {
@@ -45,7 +55,7 @@ func (h Handler) register(ctx context.Context, r web.Request, log *slog.Logger) 
 		bad = append(bad, web.FieldError{Field: "name", Message: "must be on one line"})
 	}
 	if len(bad) > 0 {
-		return web.Response{}, web.Invalid(bad...)
+		return web.Invalid(bad...)
 	}
 
 	hash := secret.From(in.Invitation).Hash()
@@ -53,30 +63,28 @@ func (h Handler) register(ctx context.Context, r web.Request, log *slog.Logger) 
 	now := h.Now()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return web.Response{}, unknownLink()
+		return unknownLink()
 	case err != nil:
 		log.Error("reading an invitation", "err", err)
-		return web.Response{}, web.Unavailable()
+		return web.Unavailable()
 	case !inv.UsedAt.IsZero():
-		return web.Response{}, invitationUsed()
+		return invitationUsed()
 	case !now.Before(inv.ExpiresAt):
-		return web.Response{}, gone("This registration link has expired: it worked for 14 days. Contact the Client Finance team and they will send you a new one.")
+		return gone("This registration link has expired: it worked for 14 days. Contact the Client Finance team and they will send you a new one.")
 	}
 
 	acct := store.Account{Email: inv.Email, Name: name, CreatedAt: now.UTC()}
 	switch err := h.Accounts.Register(ctx, hash, acct, verificationEmail(string(inv.Email))); {
 	case errors.Is(err, store.ErrLinkUsed):
-		return web.Response{}, invitationUsed() // used by a request a moment ago
+		return invitationUsed() // used by a request a moment ago
 	case errors.Is(err, store.ErrConflict):
-		return web.Response{}, web.Conflict("There is already an account for this email address. Sign in with your email address instead.")
+		return web.Conflict("There is already an account for this email address. Sign in with your email address instead.")
 	case err != nil:
 		log.Error("registering", "err", err)
-		return web.Response{}, web.Unavailable()
+		return web.Unavailable()
 	}
 	log.Info("account registered", "invitation", inv.Subject)
-	return web.JSON(http.StatusAccepted, map[string]string{
-		"status": "verification_sent", "detail": "We have sent you an email with a link to confirm your email address.",
-	}), nil
+	return nil
 }
 
 func unknownLink() *web.Problem {
@@ -100,45 +108,54 @@ func (h Handler) verify(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if p := web.DecodeJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
-	if in.Token == "" {
-		return web.Response{}, web.Invalid(web.FieldError{Field: "token", Message: "is required: the code from the link in your email"})
+	if p := h.verifyWith(ctx, in.Token, log); p != nil {
+		return web.Response{}, p
 	}
-	hash := secret.From(in.Token).Hash()
+	return web.Empty(http.StatusNoContent), nil
+}
+
+// verifyWith uses a verification link, for the JSON route and the page alike. Confirming an
+// address that is already active is not an error (see alreadyVerified).
+func (h Handler) verifyWith(ctx context.Context, token string, log *slog.Logger) *web.Problem {
+	if token == "" {
+		return web.Invalid(web.FieldError{Field: "token", Message: "is required: the code from the link in your email"})
+	}
+	hash := secret.From(token).Hash()
 	tok, err := h.Accounts.Token(ctx, hash, mail.Verify)
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && tok.Subject != string(tok.Email):
-		return web.Response{}, unknownLink()
+		return unknownLink()
 	case err != nil:
 		log.Error("reading a verification link", "err", err)
-		return web.Response{}, web.Unavailable()
+		return web.Unavailable()
 	case !tok.UsedAt.IsZero():
 		return h.alreadyVerified(ctx, tok, log)
 	case !h.Now().Before(tok.ExpiresAt):
-		return web.Response{}, gone("This link has expired: it worked for 24 hours. Ask to sign in with your email address and we will send you a new one.")
+		return gone("This link has expired: it worked for 24 hours. Ask to sign in with your email address and we will send you a new one.")
 	}
 	switch err := h.Accounts.Activate(ctx, hash, tok.Email); {
 	case errors.Is(err, store.ErrLinkUsed):
 		return h.alreadyVerified(ctx, tok, log)
 	case errors.Is(err, store.ErrNotFound):
-		return web.Response{}, unknownLink()
+		return unknownLink()
 	case err != nil:
 		log.Error("activating an account", "err", err)
-		return web.Response{}, web.Unavailable()
+		return web.Unavailable()
 	}
 	log.Info("account verified")
-	return web.Empty(http.StatusNoContent), nil
+	return nil
 }
 
 // alreadyVerified answers a verification link used before: confirming twice is not an error when
 // the account is active (a person clicks twice; a second tab), but a spent link verifies nothing else.
-func (h Handler) alreadyVerified(ctx context.Context, tok store.Token, log *slog.Logger) (web.Response, *web.Problem) {
+func (h Handler) alreadyVerified(ctx context.Context, tok store.Token, log *slog.Logger) *web.Problem {
 	a, err := h.Accounts.Account(ctx, tok.Email)
 	switch {
 	case err == nil && a.Status == store.AccountActive:
-		return web.Empty(http.StatusNoContent), nil
+		return nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		log.Error("reading an account", "err", err)
-		return web.Response{}, web.Unavailable()
+		return web.Unavailable()
 	}
-	return web.Response{}, web.Conflict("This link has already been used.")
+	return web.Conflict("This link has already been used.")
 }

@@ -149,54 +149,63 @@ func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if !validEmail(in.Email) {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
 	}
-	email := access.NormaliseEmail(in.Email)
-	code := strings.Join(strings.Fields(in.Code), "") // "123 456" as people copy it
+	tok, p := h.startSession(ctx, access.NormaliseEmail(in.Email), in.Code, log)
+	if p != nil {
+		return web.Response{}, p
+	}
+	resp := web.Empty(http.StatusNoContent)
+	resp.Headers["Set-Cookie"] = web.SetSessionCookie(tok, store.SessionMax, h.Insecure)
+	return resp, nil
+}
+
+// startSession spends a sign-in code and starts a session, for the JSON route and the page alike;
+// it returns the session's token for the cookie.
+func (h Handler) startSession(ctx context.Context, email access.Email, typed string, log *slog.Logger) (secret.Secret, *web.Problem) {
+	code := strings.Join(strings.Fields(typed), "") // "123 456" as people copy it
 	if !digits(code, codeDigits) {
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	}
 	c, err := h.Sessions.TryCode(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	case err != nil:
 		log.Error("counting a sign-in attempt", "err", err)
-		return web.Response{}, web.Unavailable()
+		return secret.Secret{}, web.Unavailable()
 	}
 	now := h.Now()
 	// The attempt is counted before anything is compared: the sixth is refused even when right.
 	switch {
 	case c.Used:
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	case c.Attempts > store.CodeAttempts:
 		log.Warn("sign-in code tried too often")
-		return web.Response{}, &web.Problem{Status: http.StatusTooManyRequests, Title: "Too many attempts",
+		return secret.Secret{}, &web.Problem{Status: http.StatusTooManyRequests, Title: "Too many attempts",
 			Detail: "This code has been tried too many times and no longer works. Ask for a new code."}
 	case !now.Before(c.ValidTo):
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	case subtle.ConstantTimeCompare([]byte(secret.From(code).HashWith(string(email))), []byte(c.Hash)) != 1:
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	}
 	acct, err := h.Accounts.Account(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && acct.Status != store.AccountActive:
-		return web.Response{}, wrongCode()
+		return secret.Secret{}, wrongCode()
 	case err != nil:
 		log.Error("reading an account", "err", err)
-		return web.Response{}, web.Unavailable()
+		return secret.Secret{}, web.Unavailable()
 	}
 	tok := secret.New()
 	sess := store.Session{Hash: tok.Hash(), Email: email, Name: acct.Name, CreatedAt: now, LastSeen: now}
 	switch err := h.Sessions.StartSession(ctx, c.Hash, sess); {
 	case errors.Is(err, store.ErrConflict):
-		return web.Response{}, wrongCode() // spent by a request a moment ago
+		return secret.Secret{}, wrongCode() // spent by a request a moment ago
 	case err != nil:
 		log.Error("starting a session", "err", err)
-		return web.Response{}, web.Unavailable()
+		return secret.Secret{}, web.Unavailable()
 	}
 	log.Info("signed in")
-	resp := web.Empty(http.StatusNoContent)
-	resp.Headers["Set-Cookie"] = web.SetSessionCookie(tok, store.SessionMax, h.Insecure)
-	return resp, nil
+	return tok, nil
 }
 
 func digits(s string, n int) bool {

@@ -21,7 +21,7 @@ func allows(sts []map[string]any, action string) bool {
 func TestRolesLackTheActionsTheirCodeNeverCalls(t *testing.T) {
 	_, doc := synth(t)
 	for _, c := range []struct{ fn, action string }{
-		{"submit-request", "s3:GetObject"}, // it signs uploads and lists; it never reads evidence
+		{"submit-request", "s3:GetObject"},     // it signs uploads and lists; it never reads evidence
 		{"scan-upload", "s3:PutObjectTagging"}, // only GuardDuty writes the verdict
 		{"scan-upload", "dynamodb:DeleteItem"},
 		{"approval", "dynamodb:DeleteItem"},

@@ -249,8 +249,8 @@ var Functions = []Function{
 	},
 	{
 		Name:        "account",
-		Description: "Accounts, sign-in, sessions and the signed-in portal",
-		Settings:    with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet), // sends sign-in codes itself
+		Description: "Accounts, sign-in, sessions and the signed-in portal; their pages",
+		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet), Brand...), // sends sign-in codes itself
 		Routes: []Route{
 			{"POST", "/api/account/register"},
 			{"POST", "/api/account/verify"},
@@ -261,6 +261,22 @@ var Functions = []Function{
 			{"GET", "/api/clients/{clientReference}/documents"},
 			{"GET", "/api/clients/{clientReference}/grantees"},
 			{"GET", "/api/documents/{id}/download"},
+			// The pages: registration and verification (the emails' links), sign-in, the client list,
+			// a client's documents and, for the client themself, who has access.
+			{"GET", "/register"},
+			{"POST", "/register"},
+			{"GET", "/register/check-email"},
+			{"GET", "/verify"},
+			{"POST", "/verify"},
+			{"GET", "/sign-in"},
+			{"POST", "/sign-in"},
+			{"GET", "/sign-in/code"},
+			{"POST", "/sign-in/code"},
+			{"POST", "/sign-out"},
+			{"GET", "/signed-out"},
+			{"GET", "/clients"},
+			{"GET", "/clients/{clientReference}"},
+			{"GET", "/clients/{clientReference}/access"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/web"
+)
+
+// The pages' forms carry an anti-forgery field (page.Forms) bound to a secret the browser already
+// holds in an HttpOnly cookie another site can neither read nor send with a POST: the session token
+// once signed in; before that (registering, confirming, asking for a code, typing it) a random
+// value in the "signin" cookie, which also remembers the address between the two sign-in pages.
+// The key is the binding itself, so the function needs no key of its own and a page view writes
+// nothing.
+const (
+	signinCookie         = "__Host-signin"
+	insecureSigninCookie = "signin"
+	signinLife           = time.Hour     // long enough to find the email and type its code
+	formLife             = 2 * time.Hour // a page left open longer is asked again
+)
+
+// visit is what the signin cookie holds: the binding and, between the sign-in pages, the address.
+type visit struct {
+	Bind  string
+	Email string
+}
+
+func (h Handler) signinName() string {
+	if h.Insecure {
+		return insecureSigninCookie
+	}
+	return signinCookie
+}
+
+// visitOf reads the signin cookie; without one (or with one that is not ours) it is a fresh visit
+// with a new binding, and fresh says the answer must set the cookie.
+func (h Handler) visitOf(r web.Request) (v visit, fresh bool) {
+	req := http.Request{Header: http.Header{"Cookie": cookieLines(r)}}
+	if c, err := req.Cookie(h.signinName()); err == nil {
+		bind, email, _ := strings.Cut(c.Value, ".")
+		if e, err := base64.RawURLEncoding.DecodeString(email); err == nil && len(bind) >= 16 {
+			return visit{Bind: bind, Email: string(e)}, false
+		}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return visit{Bind: base64.RawURLEncoding.EncodeToString(b)}, true
+}
+
+// cookieLines are the request's Cookie headers, however API Gateway delivered them.
+func cookieLines(r web.Request) []string {
+	var lines []string
+	for k, v := range r.MultiValueHeaders {
+		if http.CanonicalHeaderKey(k) == "Cookie" {
+			lines = append(lines, v...)
+		}
+	}
+	if len(lines) == 0 {
+		if c := web.Header(r, "Cookie"); c != "" {
+			lines = []string{c}
+		}
+	}
+	return lines
+}
+
+// setVisit is the Set-Cookie value that keeps v. SameSite=Lax, not Strict: a person opening an
+// emailed link in a new tab then keeps the binding of the page already open in another.
+func (h Handler) setVisit(v visit) string {
+	c := h.signinName() + "=" + v.Bind + "." + base64.RawURLEncoding.EncodeToString([]byte(v.Email)) + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + strconv.Itoa(int(signinLife/time.Second))
+	if !h.Insecure {
+		c += "; Secure"
+	}
+	return c
+}
+
+func (h Handler) clearVisit() string {
+	c := h.signinName() + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+	if !h.Insecure {
+		c += "; Secure"
+	}
+	return c
+}
+
+// forms makes and checks the anti-forgery fields bound to binding.
+func (h Handler) forms(binding string) page.Forms {
+	return page.Forms{Key: []byte("cfp-account\x00" + binding), TTL: formLife, Now: h.Now}
+}
+
+func (h Handler) formToken(binding string) string { return h.forms(binding).Token(binding) }
+
+// readForm reads a posted form and whether its anti-forgery field is current and bound to binding.
+func (h Handler) readForm(r web.Request, binding string) (url.Values, bool) {
+	body, err := web.Body(r)
+	if err != nil || len(body) > web.MaxBody {
+		return url.Values{}, false
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return url.Values{}, false
+	}
+	return v, binding != "" && h.forms(binding).Valid(binding, v.Get(page.FormField))
+}
+
+// see answers 303 to a page, after a form is taken or when a page needs sign-in first.
+func see(path string, cookies ...string) web.Response {
+	resp := web.Response{StatusCode: http.StatusSeeOther, Headers: map[string]string{"Location": path, "Cache-Control": "no-store"}}
+	if len(cookies) == 1 {
+		resp.Headers["Set-Cookie"] = cookies[0]
+	} else if len(cookies) > 1 {
+		resp.MultiValueHeaders = map[string][]string{"Set-Cookie": cookies}
+	}
+	return resp
+}

@@ -1,0 +1,459 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// browser sends the pages' requests as a browser would: its cookies, forms with their fields.
+type browser struct {
+	t    *testing.T
+	p    *pages
+	jar  map[string]string
+	last web.Response
+}
+
+func (p *pages) browser(t *testing.T) *browser { return &browser{t: t, p: p, jar: map[string]string{}} }
+
+// do sends one request for a route (resource with {params}) and keeps the cookies it sets.
+func (b *browser) do(method, resource string, params, query map[string]string, form url.Values) web.Response {
+	b.t.Helper()
+	path := resource
+	for k, v := range params {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	r := web.Request{HTTPMethod: method, Resource: resource, Path: path, PathParameters: params, QueryStringParameters: query,
+		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
+			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}}}
+	if form != nil {
+		r.Body = form.Encode()
+		r.Headers["Content-Type"] = "application/x-www-form-urlencoded"
+		r.Headers["Origin"] = origin
+	}
+	var c []string
+	for k, v := range b.jar {
+		c = append(c, k+"="+v)
+	}
+	if len(c) > 0 {
+		r.Headers["Cookie"] = strings.Join(c, "; ")
+	}
+	resp, err := b.p.h.Handle(bg, r)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	sets := resp.MultiValueHeaders["Set-Cookie"]
+	if s := resp.Headers["Set-Cookie"]; s != "" {
+		sets = append(sets, s)
+	}
+	for _, s := range sets {
+		kv, attrs, _ := strings.Cut(s, ";")
+		k, v, _ := strings.Cut(kv, "=")
+		if v == "" || strings.Contains(attrs, "Max-Age=0") {
+			delete(b.jar, k)
+		} else {
+			b.jar[k] = v
+		}
+	}
+	if cc := resp.Headers["Cache-Control"]; cc != "no-store" {
+		b.t.Fatalf("%s %s: Cache-Control %q", method, path, cc)
+	}
+	if resp.Headers["Access-Control-Allow-Origin"] != "" {
+		b.t.Fatalf("%s %s: a page answered with CORS headers", method, path)
+	}
+	if resp.StatusCode != http.StatusSeeOther && !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'none'") {
+		b.t.Fatalf("%s %s: %d without the page headers: %v", method, path, resp.StatusCode, resp.Headers)
+	}
+	if strings.Contains(resp.Body, "goroutine") || strings.Contains(resp.Body, "application/problem") {
+		b.t.Fatalf("%s %s: a trace or a problem: %s", method, path, mainOf(resp.Body))
+	}
+	b.last = resp
+	return resp
+}
+
+func (b *browser) get(resource string, query map[string]string) web.Response {
+	b.t.Helper()
+	return b.do("GET", resource, nil, query, nil)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// submit posts the last page's form (its first one) with fields, as a browser would.
+func (b *browser) submit(resource string, fields map[string]string) web.Response {
+	b.t.Helper()
+	form := url.Values{}
+	if m := csrfRE.FindStringSubmatch(b.last.Body); m != nil {
+		form.Set("csrf", m[1])
+	}
+	for _, hidden := range regexp.MustCompile(`type="hidden" name="(invitation|token)" value="([^"]*)"`).FindAllStringSubmatch(b.last.Body, -1) {
+		form.Set(hidden[1], hidden[2])
+	}
+	for k, v := range fields {
+		form.Set(k, v)
+	}
+	return b.do("POST", resource, nil, nil, form)
+}
+
+func wantStatus(t *testing.T, resp web.Response, status int, location string) {
+	t.Helper()
+	if resp.StatusCode != status || location != "" && resp.Headers["Location"] != location {
+		t.Fatalf("answer %d %q, want %d %q: %s", resp.StatusCode, resp.Headers["Location"], status, location, mainOf(resp.Body))
+	}
+}
+
+// wantError checks a form answered 400 with the error summary naming the problem.
+func wantError(t *testing.T, resp web.Response, message string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "govuk-error-summary") ||
+		!strings.Contains(resp.Body, "<title>Error: ") || !strings.Contains(resp.Body, message) {
+		t.Fatalf("want the error summary with %q, got %d: %s", message, resp.StatusCode, mainOf(resp.Body))
+	}
+}
+
+// mainOf is a page's main content, what a failing test shows of it.
+func mainOf(body string) string {
+	if i := strings.Index(body, "<main"); i >= 0 {
+		body = body[i:]
+	}
+	if i := strings.Index(body, "</main>"); i >= 0 {
+		body = body[:i]
+	}
+	return body
+}
+
+func (p *pages) link(pur mail.Purpose, subject string, e access.Email, ttl time.Duration) string {
+	tok := secret.New()
+	p.s.tokens[tok.Hash()] = store.Token{Hash: tok.Hash(), Purpose: pur, Subject: subject, Email: e, IssuedAt: p.at, ExpiresAt: p.at.Add(ttl)}
+	return tok.Reveal()
+}
+
+func (p *pages) grant(e access.Email, name string, rel access.Relationship, ref, client, endsOn string) {
+	p.s.grants = append(p.s.grants, store.Grant{RequestID: access.NewRequestID(), Email: e, Name: name, ClientReference: ref,
+		ClientName: client, Relationship: rel, Start: p.at.AddDate(0, -1, 0), EndsOn: endsOn})
+}
+
+func (p *pages) documents(ref string, n int) {
+	types := []store.DocumentType{store.CareInvoice, store.AssessmentOutcome, store.DirectPaymentRemittance, store.DeferredPaymentStatement}
+	day := time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		id := store.DocumentID(fmt.Sprintf("d%sx%05d", ref, i))
+		p.s.documents = append(p.s.documents, store.Document{ID: id, ClientReference: ref, Type: types[i%4], Title: fmt.Sprintf("Document %d", i),
+			DocumentDate: day.AddDate(0, 0, -i).Format(time.DateOnly), PublishedAt: day, Size: 2048, Key: "published/" + string(id) + ".pdf"})
+	}
+}
+
+// signedIn registers, verifies and signs in an address through the pages.
+func (p *pages) signedIn(t *testing.T, e access.Email, name string) *browser {
+	t.Helper()
+	b := p.browser(t)
+	b.get(pathRegister, map[string]string{"invitation": p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)})
+	wantStatus(t, b.submit(pathRegister, map[string]string{"name": name}), http.StatusSeeOther, pathCheckEmail)
+	b.get(pathVerify, map[string]string{"token": p.link(mail.Verify, string(e), e, 24*time.Hour)})
+	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	b.get(pathSignIn, nil)
+	wantStatus(t, b.submit(pathSignIn, map[string]string{"email": strings.ToUpper(string(e))}), http.StatusSeeOther, pathCode)
+	b.get(pathCode, nil)
+	wantStatus(t, b.submit(pathCode, map[string]string{"code": p.mail.lastCode(t, e)}), http.StatusSeeOther, pathClients)
+	return b
+}
+
+func TestPagesRegisterVerifySignInAndSeeClients(t *testing.T) {
+	p := newPages()
+	p.h.SignInFloor = 0
+	e := access.Email("kim@example.com")
+	b := p.browser(t)
+
+	inv := p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)
+	resp := b.get(pathRegister, map[string]string{"invitation": inv})
+	wantStatus(t, resp, http.StatusOK, "")
+	if !strings.Contains(resp.Body, "Set up your account") || p.s.changes() != 0 {
+		t.Fatalf("register page: %d changes: %s", p.s.changes(), mainOf(resp.Body))
+	}
+	wantStatus(t, b.submit(pathRegister, map[string]string{"name": " Kim Lee "}), http.StatusSeeOther, pathCheckEmail)
+	if a := p.s.accounts[e]; a.Name != "Kim Lee" || a.Status != store.AccountUnverified || len(p.s.queued) != 1 {
+		t.Fatalf("account %+v, queued %d", a, len(p.s.queued))
+	}
+	if resp := b.get(pathCheckEmail, nil); !strings.Contains(resp.Body, "Check your email") {
+		t.Fatalf("check email: %s", mainOf(resp.Body))
+	}
+
+	// Opening the verification link changes nothing; the button does.
+	v := p.link(mail.Verify, string(e), e, 24*time.Hour)
+	resp = b.get(pathVerify, map[string]string{"token": v})
+	if !strings.Contains(resp.Body, "Confirm email address") || p.s.accounts[e].Status != store.AccountUnverified {
+		t.Fatalf("verify page changed the account or shows no button: %s", mainOf(resp.Body))
+	}
+	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	if p.s.accounts[e].Status != store.AccountActive {
+		t.Fatal("not verified")
+	}
+	// Opening the link again leads to sign-in.
+	wantStatus(t, b.get(pathVerify, map[string]string{"token": v}), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+
+	if resp := b.get(pathSignIn, map[string]string{"confirmed": "1"}); !strings.Contains(resp.Body, "Your email address is confirmed") {
+		t.Fatalf("sign-in page: %s", mainOf(resp.Body))
+	}
+	wantStatus(t, b.submit(pathSignIn, map[string]string{"email": "Kim@Example.com"}), http.StatusSeeOther, pathCode)
+	if resp := b.get(pathCode, nil); !strings.Contains(resp.Body, "kim@example.com") {
+		t.Fatalf("code page: %s", mainOf(resp.Body))
+	}
+	wantStatus(t, b.submit(pathCode, map[string]string{"code": p.mail.lastCode(t, e)}), http.StatusSeeOther, pathClients)
+	if b.jar["session"] == "" || b.jar["signin"] != "" {
+		t.Fatalf("cookies after sign-in: %v", b.jar)
+	}
+
+	// Acting for mum and dad: two clients, each opened separately.
+	p.grant(e, "Kim Lee", access.Deputy, "200001", "Mary Lee", "")
+	p.grant(e, "Kim Lee", access.AttorneyLPA, "200002", "John Lee", "2027-03-31")
+	resp = b.get(pathClients, nil)
+	if !strings.Contains(resp.Body, "Mary Lee") || !strings.Contains(resp.Body, "John Lee") || !strings.Contains(resp.Body, "31 March 2027") ||
+		strings.Index(resp.Body, "John Lee") > strings.Index(resp.Body, "Mary Lee") {
+		t.Fatalf("client list: %s", mainOf(resp.Body))
+	}
+
+	// Sign out: the session ends, and the pages ask to sign in again.
+	before := len(p.s.sessions)
+	wantStatus(t, b.submit(pathSignOut, nil), http.StatusSeeOther, pathSignedOut)
+	if len(p.s.sessions) != before-1 || b.jar["session"] != "" {
+		t.Fatalf("sessions %d, cookies %v", len(p.s.sessions), b.jar)
+	}
+	b.get(pathSignedOut, nil)
+	wantStatus(t, b.get(pathClients, nil), http.StatusSeeOther, pathSignIn)
+}
+
+func TestPagesClientDocuments(t *testing.T) {
+	p := newPages()
+	e := access.Email("kim@example.com")
+	b := p.signedIn(t, e, "Kim Lee")
+	p.grant(e, "Kim Lee", access.Deputy, "200001", "Mary Lee", "")
+	p.documents("200001", 45)
+	p.documents("200002", 3)
+	ref := map[string]string{"clientReference": "200001"}
+
+	resp := b.do("GET", pathClients+"/{clientReference}", ref, nil, nil)
+	wantStatus(t, resp, http.StatusOK, "")
+	for _, want := range []string{"Mary Lee", "Document 0", "30 June 2026", "/api/documents/d200001x00000/download", "Document 19", "Next"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Fatalf("first page lacks %q: %s", want, mainOf(resp.Body))
+		}
+	}
+	if strings.Contains(resp.Body, "Document 20<") || strings.Contains(resp.Body, "d200002") || strings.Index(resp.Body, "Document 0") > strings.Index(resp.Body, "Document 1 ") {
+		t.Fatal("first page shows the wrong documents or order")
+	}
+	if len(p.s.audits) != 1 || p.s.audits[0].Action != store.AuditListDocuments {
+		t.Fatalf("audits %+v", p.s.audits)
+	}
+
+	// Next, next, then previous.
+	next := regexp.MustCompile(`href="([^"]+)" rel="next"`)
+	prev := regexp.MustCompile(`href="([^"]+)" rel="prev"`)
+	follow := func(href string) web.Response {
+		u, _ := url.Parse(strings.ReplaceAll(href, "&amp;", "&"))
+		q := map[string]string{}
+		for k, v := range u.Query() {
+			q[k] = v[0]
+		}
+		return b.do("GET", pathClients+"/{clientReference}", ref, q, nil)
+	}
+	page2 := follow(next.FindStringSubmatch(resp.Body)[1])
+	page3 := follow(next.FindStringSubmatch(page2.Body)[1])
+	if !strings.Contains(page3.Body, "Document 44") || next.MatchString(page3.Body) || !strings.Contains(page3.Body, "page 3") {
+		t.Fatalf("third page: %s", mainOf(page3.Body))
+	}
+	back := follow(prev.FindStringSubmatch(page3.Body)[1])
+	if !strings.Contains(back.Body, "Document 20") || !strings.Contains(back.Body, "Document 39") || !prev.MatchString(back.Body) {
+		t.Fatalf("back to page 2: %s", mainOf(back.Body))
+	}
+	first := follow(prev.FindStringSubmatch(back.Body)[1])
+	if !strings.Contains(first.Body, "Document 0") || prev.MatchString(first.Body) {
+		t.Fatalf("back to page 1: %s", mainOf(first.Body))
+	}
+
+	// Filter by type.
+	resp = b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "assessment_outcome"}, nil)
+	if !strings.Contains(resp.Body, "Financial assessment outcome</td>") || !strings.Contains(resp.Body, "Document 41") {
+		t.Fatalf("filtered: %s", mainOf(resp.Body))
+	}
+	if strings.Contains(resp.Body, "Care invoice</td>") {
+		t.Fatal("filter shows other types")
+	}
+	// A bad type or an old cursor: the error summary and the first page.
+	wantError(t, b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "payslip"}, nil), "Choose a type of document")
+	wantError(t, b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"cursor": "nonsense"}, nil), "out of date")
+
+	// Another client, an unknown one, or a malformed reference: the same page not found.
+	for _, other := range []string{"200002", "999999", "x"} {
+		resp := b.do("GET", pathClients+"/{clientReference}", map[string]string{"clientReference": other}, nil, nil)
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Page not found") {
+			t.Fatalf("%s: %d %s", other, resp.StatusCode, mainOf(resp.Body))
+		}
+	}
+	// Who has access is the client's own page: a deputy gets page not found.
+	if resp := b.do("GET", pathClients+"/{clientReference}/access", ref, nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("access page for a deputy: %d", resp.StatusCode)
+	}
+}
+
+func TestPagesTheClientSeesWhoHasAccess(t *testing.T) {
+	p := newPages()
+	e := access.Email("mary@example.com")
+	b := p.signedIn(t, e, "Mary Lee")
+	p.grant(e, "Mary Lee", access.Self, "200001", "Mary Lee", "")
+	p.grant("kim@example.com", "Kim Lee", access.Deputy, "200001", "Mary Lee", "2027-03-31")
+	ref := map[string]string{"clientReference": "200001"}
+	resp := b.do("GET", pathClients+"/{clientReference}", ref, nil, nil)
+	if !strings.Contains(resp.Body, "/clients/200001/access") || !strings.Contains(resp.Body, "There are no documents") {
+		t.Fatalf("client page: %s", mainOf(resp.Body))
+	}
+	resp = b.do("GET", pathClients+"/{clientReference}/access", ref, nil, nil)
+	for _, want := range []string{"Kim Lee", "Mary Lee", "31 March 2027", "1 June 2026", "No end date"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Fatalf("access page lacks %q: %s", want, mainOf(resp.Body))
+		}
+	}
+}
+
+// Every form refuses a missing or forged anti-forgery field, and each bad answer shows the error
+// summary and changes nothing.
+func TestPagesBadInputChangesNothing(t *testing.T) {
+	p := newPages()
+	e := access.Email("kim@example.com")
+	inv := p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)
+	b := p.browser(t)
+	b.get(pathRegister, map[string]string{"invitation": inv})
+
+	forged := func(resource string, fields map[string]string) web.Response {
+		form := url.Values{"csrf": {"1999999999.forged"}}
+		for k, v := range fields {
+			form.Set(k, v)
+		}
+		return b.do("POST", resource, nil, nil, form)
+	}
+	wantError(t, forged(pathRegister, map[string]string{"invitation": inv, "name": "Kim"}), "did not come from this service")
+	wantError(t, b.submit(pathRegister, map[string]string{"name": "  "}), "Enter your full name")
+	wantError(t, b.submit(pathRegister, map[string]string{"name": strings.Repeat("x", 101)}), "100 characters or fewer")
+	if p.s.changes() != 0 {
+		t.Fatalf("%d changes after bad registrations", p.s.changes())
+	}
+	// A form from another site carries no signin cookie either.
+	other := p.browser(t)
+	wantError(t, other.do("POST", pathRegister, nil, nil, url.Values{"invitation": {inv}, "name": {"Kim"}}), "did not come from this service")
+
+	wantStatus(t, b.submit(pathRegister, map[string]string{"name": "Kim"}), http.StatusSeeOther, pathCheckEmail)
+	v := p.link(mail.Verify, string(e), e, 24*time.Hour)
+	b.get(pathVerify, map[string]string{"token": v})
+	n := p.s.changes()
+	wantError(t, forged(pathVerify, map[string]string{"token": v}), "did not come from this service")
+	if p.s.changes() != n || p.s.accounts[e].Status != store.AccountUnverified {
+		t.Fatal("a forged confirmation changed something")
+	}
+	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+
+	b.get(pathSignIn, nil)
+	n = p.s.changes()
+	wantError(t, forged(pathSignIn, map[string]string{"email": string(e)}), "did not come from this service")
+	wantError(t, b.submit(pathSignIn, map[string]string{"email": ""}), "Enter your email address")
+	wantError(t, b.submit(pathSignIn, map[string]string{"email": "kim at example"}), "correct format")
+	if p.s.changes() != n || len(p.mail.sent) != 0 {
+		t.Fatal("a bad sign-in sent a code")
+	}
+	wantStatus(t, b.submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
+	b.get(pathCode, nil)
+	n = p.s.changes()
+	wantError(t, forged(pathCode, map[string]string{"code": p.mail.lastCode(t, e)}), "did not come from this service")
+	wantError(t, b.submit(pathCode, map[string]string{"code": ""}), "Enter the 6-digit code")
+	wantError(t, b.submit(pathCode, map[string]string{"code": "12ab56"}), "must be 6 digits")
+	wrong := "000000"
+	if p.mail.lastCode(t, e) == wrong {
+		wrong = "111111"
+	}
+	wantError(t, b.submit(pathCode, map[string]string{"code": wrong}), "The code is not right")
+	if p.s.changes() != n || len(p.s.sessions) != 0 || b.jar["session"] != "" {
+		t.Fatal("a bad code started a session")
+	}
+	for range 4 {
+		b.submit(pathCode, map[string]string{"code": wrong})
+	}
+	wantError(t, b.submit(pathCode, map[string]string{"code": p.mail.lastCode(t, e)}), "tried too many times")
+	if len(p.s.sessions) != 0 {
+		t.Fatal("the sixth attempt signed in")
+	}
+
+	// Signing out with a forged field ends nothing.
+	s := p.signedIn(t, "lee@example.com", "Lee")
+	n = len(p.s.sessions)
+	s.get(pathClients, nil)
+	wantStatus(t, s.do("POST", pathSignOut, nil, nil, url.Values{"csrf": {"1999999999.forged"}}), http.StatusSeeOther, pathClients)
+	if len(p.s.sessions) != n || s.jar["session"] == "" {
+		t.Fatal("a forged sign-out ended the session")
+	}
+}
+
+// An expired, used or forged link shows a page in plain words with the next step, and changes nothing.
+func TestPagesBadLinks(t *testing.T) {
+	p := newPages()
+	e := access.Email("kim@example.com")
+	b := p.browser(t)
+	expired := p.link(mail.Invitation, "r-1", e, time.Hour)
+	p.at = p.at.Add(2 * time.Hour)
+	used := p.link(mail.Invitation, "r-2", e, time.Hour)
+	p.s.tokens[secret.From(used).Hash()] = func(t store.Token) store.Token { t.UsedAt = p.at; return t }(p.s.tokens[secret.From(used).Hash()])
+
+	cases := []struct {
+		name, resource, param, token string
+		status                       int
+		words                        []string
+	}{
+		{"expired invitation", pathRegister, "invitation", expired, http.StatusGone, []string{"has expired", "new invitation", p.h.Brand.Phone, p.h.Brand.Email}},
+		{"used invitation", pathRegister, "invitation", used, http.StatusConflict, []string{"already been used", `href="/sign-in"`}},
+		{"forged invitation", pathRegister, "invitation", "forged-token", http.StatusNotFound, []string{"does not work", p.h.Brand.Phone}},
+		{"no invitation", pathRegister, "invitation", "", http.StatusNotFound, []string{"does not work"}},
+		{"expired verification", pathVerify, "token", func() string {
+			v := p.link(mail.Verify, string(e), e, time.Hour)
+			p.at = p.at.Add(2 * time.Hour)
+			return v
+		}(), http.StatusGone, []string{"has expired", `href="/sign-in"`}},
+		{"forged verification", pathVerify, "token", "forged-token", http.StatusNotFound, []string{"does not work", `href="/sign-in"`}},
+		{"invitation as verification", pathVerify, "token", used, http.StatusNotFound, []string{"does not work"}},
+	}
+	for _, c := range cases {
+		resp := b.get(c.resource, map[string]string{c.param: c.token})
+		if resp.StatusCode != c.status || !strings.Contains(resp.Body, "<h1") {
+			t.Fatalf("%s: %d %s", c.name, resp.StatusCode, mainOf(resp.Body))
+		}
+		for _, w := range c.words {
+			if !strings.Contains(resp.Body, w) {
+				t.Errorf("%s: lacks %q", c.name, w)
+			}
+		}
+	}
+	// Posting a bad link (from a page opened before it expired) shows the same pages.
+	b.get(pathSignIn, nil)
+	token := csrfRE.FindStringSubmatch(b.last.Body)[1]
+	resp := b.do("POST", pathRegister, nil, nil, url.Values{"csrf": {token}, "invitation": {expired}, "name": {"Kim"}})
+	if resp.StatusCode != http.StatusGone || !strings.Contains(resp.Body, "new invitation") {
+		t.Fatalf("posting an expired invitation: %d %s", resp.StatusCode, mainOf(resp.Body))
+	}
+	resp = b.do("POST", pathVerify, nil, nil, url.Values{"csrf": {token}, "token": {"forged"}})
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "does not work") {
+		t.Fatalf("posting a forged verification: %d %s", resp.StatusCode, mainOf(resp.Body))
+	}
+	if p.s.changes() != 0 {
+		t.Fatalf("%d changes", p.s.changes())
+	}
+	// The code page without having asked for a code goes back to the first sign-in page.
+	wantStatus(t, p.browser(t).get(pathCode, nil), http.StatusSeeOther, pathSignIn)
+}
