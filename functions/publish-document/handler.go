@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
 )
@@ -27,6 +28,7 @@ type Objects interface {
 	Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error)
 	Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error
 	Delete(ctx context.Context, key, etag string) error
+	Put(ctx context.Context, key string, body []byte, contentType string) error
 }
 
 // Documents is what the handler needs of the store.
@@ -52,6 +54,9 @@ const (
 type Handler struct {
 	Objects   Objects
 	Documents Documents
+	Batches   Batches
+	Window    time.Duration  // how long a batch may take to arrive whole, from its first object
+	Support   []access.Email // Business Support: each batch's summary
 	Bucket    string         // the documents bucket; events of any other are ignored
 	ClientRef *regexp.Regexp // the council's client reference format
 	Now       func() time.Time
@@ -75,6 +80,8 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 	case rec.Bucket != h.Bucket:
 		log.Warn("event ignored: not the documents bucket")
 		return nil
+	case strings.HasPrefix(key, batch.Prefix):
+		return h.batchRecord(ctx, rec, log)
 	case !strings.HasPrefix(key, inbound) || strings.HasSuffix(key, "/"):
 		log.Info("event ignored: not a document under inbound/")
 		return nil
@@ -165,16 +172,9 @@ func (h Handler) publish(ctx context.Context, key string, in Inbound, d store.Do
 	if err != nil {
 		return err
 	}
-	grants, err := h.Documents.GranteesOf(ctx, d.ClientReference)
+	to, err := h.recipients(ctx, d.ClientReference)
 	if err != nil {
 		return err
-	}
-	now := h.Now()
-	var to []access.Email
-	for _, g := range grants {
-		if g.Active(now) {
-			to = append(to, g.Email)
-		}
 	}
 	switch err := h.Documents.PublishDocument(ctx, d, to); {
 	case errors.Is(err, store.ErrConflict):

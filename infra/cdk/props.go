@@ -32,6 +32,11 @@ type StackProps struct {
 	MailDomain string
 	// Reviewers are the Client Finance team addresses that receive review links (REVIEWERS).
 	Reviewers []string
+	// BusinessSupport are the Business Support addresses that receive each batch's summary
+	// (BUSINESS_SUPPORT); empty: the Reviewers do.
+	BusinessSupport []string
+	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); 0: 24 hours.
+	BatchWindow time.Duration
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string

@@ -29,6 +29,8 @@ const (
 	ReviewLinkDays  = setting.ReviewLinkDays
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
 	EvidenceDays    = setting.EvidenceDays
+	BusinessSupport = setting.BusinessSupport
+	BatchWindow     = setting.BatchWindow
 
 	CouncilName      = setting.CouncilName
 	CouncilURL       = setting.CouncilURL
@@ -172,15 +174,19 @@ var Functions = []Function{
 		Access: Access{TableRead: true, TableWrite: true, Read: []BucketPrefix{{DocumentsBucket, "published/"}}, SendMail: true},
 	},
 	{
-		Name:          "publish-document",
-		Description:   "Publishes documents the back office drops under inbound/",
-		Settings:      with(DocumentsBucket, S3PathStyle, ClientRefFormat),
-		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
-		MemoryMB:      256, Timeout: 60 * time.Second,
+		Name:        "publish-document",
+		Description: "Publishes documents the back office drops under inbound/ and batches under batches/; closes batches whose time is up",
+		Settings:    with(DocumentsBucket, S3PathStyle, ClientRefFormat, BusinessSupport, BatchWindow),
+		Notifications: []Notification{
+			{DocumentsBucket, "inbound/", []string{ObjectCreated}},
+			{DocumentsBucket, "batches/", []string{ObjectCreated}},
+		},
+		Schedule: 5 * time.Minute,               // closes the batches whose time is up
+		MemoryMB: 256, Timeout: 5 * time.Minute, // a manifest of 12,000 rows is acted on in one run
 		Access: Access{TableRead: true, TableWrite: true,
-			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}},
-			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}},
-			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}}},
+			Read:   []BucketPrefix{{DocumentsBucket, "inbound/"}, {DocumentsBucket, "batches/"}},
+			Write:  []BucketPrefix{{DocumentsBucket, "published/"}, {DocumentsBucket, "rejected/"}, {DocumentsBucket, "batches/"}}, // batches/: the reports
+			Delete: []BucketPrefix{{DocumentsBucket, "inbound/"}, {DocumentsBucket, "batches/"}}},
 	},
 	{
 		Name:        "site",

@@ -27,6 +27,18 @@ type File struct {
 	Document string // the document it published or hid
 }
 
+// Named is the file name the row or file is kept under ("" for a row kept by its line: one that
+// names no file, a path, or a file an earlier row already listed).
+func (f File) Named() string {
+	if f.Row == nil {
+		return f.Name
+	}
+	if r := f.Row; r.First == 0 && fileName(r.File) == "" {
+		return r.File
+	}
+	return ""
+}
+
 // Due reports whether the file can be acted on now: both it and its row are there and it has no
 // outcome yet. Whichever of the two arrives second makes it due.
 func (f File) Due() bool { return f.Row != nil && f.Arrived && f.Outcome == "" }

@@ -56,6 +56,7 @@ type Row struct {
 	Target Target
 	// Refused is set when reading the row already shows it cannot be done.
 	Refused string
+	First   int // the line that listed File first, when this row lists it again
 }
 
 // Parsed is a manifest as read: its rows, or why none of it can be read (Refused: not a header
@@ -106,7 +107,7 @@ func Parse(data []byte, refFormat *regexp.Regexp) Parsed {
 		}
 		if row.File != "" {
 			if l, ok := first[row.File]; ok && row.Refused == "" {
-				row.Refused = fmt.Sprintf("file_name listed twice (first on line %d)", l)
+				row.Refused, row.First = fmt.Sprintf("file_name listed twice (first on line %d)", l), l
 			} else if !ok {
 				first[row.File] = row.Line
 			}

@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,6 +118,12 @@ func (b Bucket) Copy(ctx context.Context, from, to, etag string, meta map[string
 	}
 	_, err := b.Client.CopyObject(ctx, in)
 	return classify("copying the object", err)
+}
+
+// Put writes body at key as an object of contentType, replacing whatever is there.
+func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
+	return classify("writing the object", err)
 }
 
 // Delete deletes the object at key if it is still version etag (any version when etag is empty):

@@ -23,6 +23,8 @@
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
+//	batch               BATCH#<system>/<batch>  BATCH                BATCHOPEN / <deadline>#<system>/<batch>   -                                    batch by id; open batches whose time is up (sparse: removed once reported)
+//	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
 // Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as
