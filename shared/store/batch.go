@@ -214,9 +214,9 @@ type Correction struct {
 
 // hide hides a current document in t and writes the audit event that says so.
 func (t *tx) hide(c Correction, now time.Time) *tx {
-	t.update(documentKey(c.Document), "SET #d.Hidden = :how, #d.HiddenAt = :at, #d.ReplacedBy = :by REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK", cond{
+	t.update(documentKey(c.Document), "SET #d.#h = :how, #d.HiddenAt = :at, #d.ReplacedBy = :by REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK", cond{
 		expr:   "attribute_exists(GSI1PK) AND #d.ClientReference = :ref",
-		names:  map[string]string{"#d": "Document"},
+		names:  map[string]string{"#d": "Document", "#h": "Hidden"},
 		values: map[string]types.AttributeValue{":how": str(c.How), ":at": str(now.UTC().Format(time.RFC3339Nano)), ":by": str(string(c.By)), ":ref": str(c.Client)},
 	}, ErrNotCurrent)
 	action := AuditWithdrawDocument
