@@ -93,6 +93,7 @@ func Defaults() map[wiring.Setting]string {
 		wiring.NoticeMaxDelay: "20s",
 		wiring.MailRate:       "50",
 		wiring.IPRequestLimit: "10000", // every local request comes from 127.0.0.1
+		wiring.BatchWindow:    "20s",   // a batch's missing files are reported soon after it is dropped
 	})
 	return values
 }
