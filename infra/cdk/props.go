@@ -35,6 +35,9 @@ type StackProps struct {
 	// BusinessSupport are the Business Support addresses that receive each batch's summary
 	// (BUSINESS_SUPPORT); empty: the Reviewers do.
 	BusinessSupport []string
+	// SendingSystems are the billing and finance systems that drop batches: each gets a role that
+	// may write only under batches/<system>/ of the documents bucket (names: a-z, 0-9, -).
+	SendingSystems []string
 	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); 0: 24 hours.
 	BatchWindow time.Duration
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
@@ -140,6 +143,13 @@ func (p StackProps) Validate() error {
 		bad("sender address %q: want a bare address such as no-reply@council.example", p.MailFrom)
 	} else if d := domainOf(from.Address); d != p.MailDomain && !strings.HasSuffix(d, "."+p.MailDomain) {
 		bad("sender address %q is not at the SES identity domain %q", p.MailFrom, p.MailDomain)
+	}
+	seen := map[string]bool{}
+	for _, sys := range p.SendingSystems {
+		if !systemName.MatchString(sys) || sys == "reports" || seen[sys] {
+			bad("sending system %q: want a unique name of a-z, 0-9 and -, at most 31 characters", sys)
+		}
+		seen[sys] = true
 	}
 	if len(p.Reviewers) == 0 {
 		bad("reviewers: at least one address is needed")
