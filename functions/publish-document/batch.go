@@ -88,8 +88,7 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 // manifest reads a batch's manifest and acts on every row: each refused row gets its outcome now,
 // each row whose file is already there is published now, the others when their file arrives.
 func (h Handler) manifest(ctx context.Context, b batch.ID, rec bucket.Record, log *slog.Logger) error {
-	buf := make([]byte, min(max(rec.Size, 0), MaxManifest)+1)
-	obj, n, err := h.Objects.Read(ctx, rec.Key, rec.ETag, 0, buf)
+	obj, body, err := h.readManifest(ctx, rec)
 	switch {
 	case errors.Is(err, bucket.ErrGone), errors.Is(err, bucket.ErrChanged):
 		log.Info("manifest gone or replaced since the event")
@@ -97,14 +96,9 @@ func (h Handler) manifest(ctx context.Context, b batch.ID, rec bucket.Record, lo
 	case err != nil:
 		return err
 	}
-	var p batch.Parsed
-	switch {
-	case obj.Size > MaxManifest:
-		p.Refused = fmt.Sprintf("manifest.csv is larger than %d MiB", MaxManifest>>20)
-	case int64(n) < obj.Size:
-		return fmt.Errorf("the manifest was read short: %d of %d bytes", n, obj.Size) // the event's size was stale: retry
-	default:
-		p = batch.Parse(buf[:n], h.ClientRef)
+	p := batch.Parsed{Refused: fmt.Sprintf("manifest.csv is larger than %d MiB", MaxManifest>>20)}
+	if obj.Size <= MaxManifest {
+		p = batch.Parse(body, h.ClientRef)
 	}
 	switch err := h.Batches.ManifestRead(ctx, b, obj.ETag, len(p.Rows), p.Refused); {
 	case errors.Is(err, store.ErrConflict):
@@ -124,6 +118,19 @@ func (h Handler) manifest(ctx context.Context, b batch.ID, rec bucket.Record, lo
 	}
 	log.Info("manifest read", "rows", len(p.Rows), "refused", refused, "whole", p.Refused != "")
 	return h.complete(ctx, b, log)
+}
+
+// readManifest reads the manifest the event names, whole, in one GET when the event says its size
+// (two when it does not): nothing when it is larger than MaxManifest.
+func (h Handler) readManifest(ctx context.Context, rec bucket.Record) (bucket.Object, []byte, error) {
+	buf := make([]byte, min(max(rec.Size, 0), MaxManifest)+1)
+	obj, n, err := h.Objects.Read(ctx, rec.Key, rec.ETag, 0, buf)
+	if err != nil || int64(n) >= obj.Size || obj.Size > MaxManifest {
+		return obj, buf[:n], err
+	}
+	buf = make([]byte, obj.Size)
+	obj, n, err = h.Objects.Read(ctx, rec.Key, obj.ETag, 0, buf)
+	return obj, buf[:n], err
 }
 
 // row acts on one row of a manifest.

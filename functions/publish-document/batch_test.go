@@ -208,3 +208,18 @@ func TestReportsAreNotABatch(t *testing.T) {
 		t.Fatalf("%v %v", err, f.d.batches)
 	}
 }
+
+// An event that does not say the manifest's size, or says it wrong, still reads it whole.
+func TestAManifestOfUnknownSizeIsReadWhole(t *testing.T) {
+	f := newFixture()
+	objects := map[string]object{"a.pdf": {body: pdf}, batch.Manifest: {body: []byte(manifestHeader + "a.pdf,1234567,care_invoice,2026-10-31,Invoice,publish\n")}}
+	drop(t, f, run7, objects, []string{"a.pdf"}, false)
+	rec := f.b.put(run7.Key(batch.Manifest), objects[batch.Manifest])
+	rec.Size = 0
+	if err := f.h.Handle(ctx, event(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.report(t, run7); rep["2a.pdf"][7] != "published" {
+		t.Fatalf("report %q", rep)
+	}
+}
