@@ -104,9 +104,6 @@ func (b *build) setting(s wiring.Setting) *string {
 		}
 		return jsii.String(strings.Join(p.BusinessSupport, ","))
 	case wiring.BatchWindow:
-		if p.BatchWindow == 0 {
-			return nil
-		}
 		return jsii.String(p.BatchWindow.String())
 	case wiring.PortalURL:
 		return jsii.String(p.PortalURL)

@@ -38,7 +38,7 @@ type StackProps struct {
 	// SendingSystems are the billing and finance systems that drop batches: each gets a role that
 	// may write only under batches/<system>/ of the documents bucket (names: a-z, 0-9, -).
 	SendingSystems []string
-	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); 0: 24 hours.
+	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
 	BatchWindow time.Duration
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
@@ -97,6 +97,7 @@ const (
 	DefaultEvidenceRetentionDays  = 90
 	DefaultNoticeQuietPeriod      = setting.DefaultNoticeQuiet
 	DefaultNoticeMaxDelay         = setting.DefaultNoticeMaxDelay
+	DefaultBatchWindow            = setting.DefaultBatchWindow
 	DefaultMailMaxPerSecond       = setting.DefaultMailRate
 	DefaultRequestsPerIPPerHour   = setting.DefaultIPRequestLimit
 	DefaultReviewLinkDays         = setting.DefaultReviewLinkDays
@@ -117,6 +118,7 @@ func (p StackProps) WithDefaults() StackProps {
 	setDefault(&p.EvidenceRetentionDays, DefaultEvidenceRetentionDays)
 	setDefault(&p.NoticeQuietPeriod, DefaultNoticeQuietPeriod)
 	setDefault(&p.NoticeMaxDelay, DefaultNoticeMaxDelay)
+	setDefault(&p.BatchWindow, DefaultBatchWindow)
 	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
 	setDefault(&p.RequestsPerIPPerHour, DefaultRequestsPerIPPerHour)
 	setDefault(&p.ReviewLinkDays, DefaultReviewLinkDays)
