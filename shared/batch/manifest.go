@@ -85,7 +85,8 @@ func Parse(data []byte, refFormat *regexp.Regexp) Parsed {
 		return Parsed{Refused: bad}
 	}
 	var p Parsed
-	first := map[string]int{} // file name: the line it was first listed on
+	first := map[string]int{}   // file name: the line it was first listed on
+	targets := map[string]int{} // a replace's or withdraw's target: the line that names it
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -110,6 +111,14 @@ func Parse(data []byte, refFormat *regexp.Regexp) Parsed {
 				row.Refused, row.First = fmt.Sprintf("file_name listed twice (first on line %d)", l), l
 			} else if !ok {
 				first[row.File] = row.Line
+			}
+		}
+		if t := row.Target.String(); t != "" && row.Refused == "" {
+			// Rows are acted on at once, not in order: a second correction of one document would race the first.
+			if l, ok := targets[t]; ok {
+				row.Refused = fmt.Sprintf("the target %s is named on line %d already", t, l)
+			} else {
+				targets[t] = row.Line
 			}
 		}
 		p.Rows = append(p.Rows, row)

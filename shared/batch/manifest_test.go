@@ -30,7 +30,8 @@ func TestParseRefusesRowByRow(t *testing.T) {
 		"k.pdf,1234567,,,,withdraw run-6/k.pdf\n" + // 14
 		"../x.pdf,1234567,care_invoice,2026-10-31,Invoice,publish\n" + // 15
 		"l.pdf,1234567,care_invoice,2026-10-31,\"Invoice \"bad\",publish\n" + // 16
-		"m.pdf,1234567,care_invoice,2026-10-31,Invoice,publish\n" // 17: good, after the bad quote
+		"m.pdf,1234567,care_invoice,2026-10-31,Invoice,publish\n" + // 17: good, after the bad quote
+		"n.pdf,1234567,care_invoice,2026-10-31,Invoice,replace run-6/j.pdf\n" // 18: the target of line 12 again
 	p := Parse([]byte("\xef\xbb\xbf"+manifest), refFormat)
 	if p.Refused != "" {
 		t.Fatal(p.Refused)
@@ -39,7 +40,7 @@ func TestParseRefusesRowByRow(t *testing.T) {
 		2: "", 3: "unknown client reference", 4: "document_type is not one of", 5: "document_date is not a date",
 		6: "title is missing", 7: "listed twice (first on line 2)", 8: "has 5 fields, not 6", 9: "not UTF-8",
 		10: "action is not publish", 11: "names no target", 12: "", 13: "", 14: "withdraw names no file_name",
-		15: "file_name is a path", 16: "not valid CSV", 17: "",
+		15: "file_name is a path", 16: "not valid CSV", 17: "", 18: "named on line 12 already",
 	}
 	got := map[int]Row{}
 	for _, r := range p.Rows {
