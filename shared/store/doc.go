@@ -27,6 +27,9 @@
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
+// A replaced or withdrawn document keeps its item (the audit trail) without its GSI keys, so no list
+// shows it, and PublishedDocument answers ErrNotFound for it (DocumentRecord still reads it).
+//
 // Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as
 // hashes, and a link's token is minted by the notifier at the moment the email is sent, so no
 // plaintext secret rests in the table, not even in the outbox.
