@@ -42,6 +42,21 @@
 // ranged read of nothing fails). A TransactionConflict with a concurrent publication for the same
 // person is retried by the store (at most 5 more). The notices are turned into emails by notify.
 //
+// Batches. A sending system that writes no metadata drops PDFs and a manifest.csv under
+// batches/<system>/<batch>/ (shared/batch reads it; the README shows its header line). The files
+// and the manifest arrive in any order: each file's arrival and each manifest row are recorded on
+// the same store item (store.FileArrived, store.RowListed), and whichever comes second finds the
+// file due and publishes it as above, its row's outcome written in the publication's transaction
+// (store.PublishFromBatch), so a repeated or late event publishes and counts nothing twice. A bad
+// row is refused with its reason, the others stand. replace also hides the old document, withdraw
+// only hides one (audited, store.Correction). When every row has an outcome, or the schedule finds
+// the batch's BATCH_WINDOW over (its unarrived files missing), the report goes to
+// batches/<system>/reports/<batch>.csv and one summary email to BUSINESS_SUPPORT is queued
+// (store.BatchReported, once). A batch file costs, with no retries: S3 GetObject (ranged), CopyObject,
+// DeleteObject = 3; DynamoDB PutItem (OpenBatch) or a failed one, UpdateItem (its arrival or row),
+// Query (grantees), TransactWriteItems, GetItem (is the batch complete?) = 5; plus, once per batch,
+// reading the manifest, a Query of its rows, the report's PutObject and one transaction.
+//
 // The logs hold document ids, ETags, types and counts: never a key, a client reference, a title or
 // an address, which are personal data.
 package main

@@ -184,7 +184,8 @@ func FuzzEvent(f *testing.F) {
 // to a name under inbound/; a key that does not decode is skipped and changes nothing.
 func FuzzKey(f *testing.F) {
 	for _, k := range []string{"inbound/good.pdf", "inbound%2Fgood.pdf", "inbound/run+7/a%2Bb+%C3%A9.pdf", "inbound/bad.pdf", "inbound/", "inbound",
-		"inboundx.pdf", "INBOUND/y.pdf", "published/1234567/old.pdf", "rejected/old.pdf", "evidence/r1/e1", "%zz", "inbound/../other/x.pdf", ""} {
+		"inboundx.pdf", "INBOUND/y.pdf", "published/1234567/old.pdf", "rejected/old.pdf", "evidence/r1/e1", "%zz", "inbound/../other/x.pdf", "",
+		"batches/billing/run-7/a.pdf", "batches/billing/run-7/manifest.csv", "batches/billing/reports/run-7.csv", "batches/x", "batches/billing/run-7/deep/a.pdf"} {
 		f.Add(k, true)
 	}
 	f.Add("\xbf", true)

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"maps"
 	"mime"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
 )
@@ -29,6 +28,7 @@ type Objects interface {
 	Read(ctx context.Context, key, etag string, off int64, p []byte) (bucket.Object, int, error)
 	Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error
 	Delete(ctx context.Context, key, etag string) error
+	Put(ctx context.Context, key string, body []byte, contentType string) error
 }
 
 // Documents is what the handler needs of the store.
@@ -46,7 +46,7 @@ const (
 
 const (
 	pdfMagic    = "%PDF-"
-	maxTitle    = 200
+	maxTitle    = access.MaxTitle
 	reasonField = "rejection-reason"
 )
 
@@ -54,6 +54,9 @@ const (
 type Handler struct {
 	Objects   Objects
 	Documents Documents
+	Batches   Batches
+	Window    time.Duration  // how long a batch may take to arrive whole, from its first object
+	Support   []access.Email // Business Support: each batch's summary
 	Bucket    string         // the documents bucket; events of any other are ignored
 	ClientRef *regexp.Regexp // the council's client reference format
 	Now       func() time.Time
@@ -77,6 +80,8 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 	case rec.Bucket != h.Bucket:
 		log.Warn("event ignored: not the documents bucket")
 		return nil
+	case strings.HasPrefix(key, batch.Prefix):
+		return h.batchRecord(ctx, rec, log)
 	case !strings.HasPrefix(key, inbound) || strings.HasSuffix(key, "/"):
 		log.Info("event ignored: not a document under inbound/")
 		return nil
@@ -106,29 +111,9 @@ func (h Handler) record(ctx context.Context, rec bucket.Record) error {
 // check validates an object's metadata and bytes, returning the document it makes or the reasons
 // it is refused (every one of them, so the back office can fix them all at once).
 func (h Handler) check(bucket, key string, in Inbound) (store.Document, []string) {
-	var reasons []string
-	field := func(name string) string {
-		v := strings.TrimSpace(decodeWords(in.Metadata[name]))
-		if v == "" {
-			reasons = append(reasons, name+" is missing")
-		}
-		return v
-	}
-	ref, typ, date, title := field("client-reference"), field("document-type"), field("document-date"), field("title")
-	if ref != "" && !h.ClientRef.MatchString(ref) {
-		reasons = append(reasons, "unknown client reference (not in the council's format)")
-	}
-	if typ != "" && !store.DocumentTypes[store.DocumentType(typ)] {
-		reasons = append(reasons, "document-type is not one of "+strings.Join(typeNames(), ", "))
-	}
-	if date != "" {
-		if _, err := time.Parse("2006-01-02", date); err != nil {
-			reasons = append(reasons, "document-date is not a date written YYYY-MM-DD")
-		}
-	}
-	if n := utf8.RuneCountInString(title); n > maxTitle || !utf8.ValidString(title) {
-		reasons = append(reasons, fmt.Sprintf("title is not text of at most %d characters", maxTitle))
-	}
+	field := func(name string) string { return strings.TrimSpace(decodeWords(in.Metadata[name])) }
+	f := access.DocumentFields{ClientReference: field("client-reference"), Type: field("document-type"), Date: field("document-date"), Title: field("title")}
+	reasons := f.Problems(h.ClientRef, metadataNames)
 	if !bytes.HasPrefix(in.Head, []byte(pdfMagic)) {
 		reasons = append(reasons, "not a PDF")
 	}
@@ -136,10 +121,18 @@ func (h Handler) check(bucket, key string, in Inbound) (store.Document, []string
 		return store.Document{}, reasons
 	}
 	id := store.NewDocumentID(bucket, key, in.ETag)
+	return newDocument(id, f, in.Size, h.Now()), nil
+}
+
+// metadataNames are the fields' names as x-amz-meta-* headers.
+var metadataNames = access.FieldNames{ClientReference: "client-reference", Type: "document-type", Date: "document-date", Title: "title"}
+
+// newDocument is the document fields make, published at now under published/<reference>/.
+func newDocument(id store.DocumentID, f access.DocumentFields, size int64, now time.Time) store.Document {
 	return store.Document{
-		ID: id, ClientReference: ref, Type: store.DocumentType(typ), Title: title, DocumentDate: date,
-		PublishedAt: h.Now().UTC(), Size: in.Size, Key: published + ref + "/" + string(id) + ".pdf",
-	}, nil
+		ID: id, ClientReference: f.ClientReference, Type: store.DocumentType(f.Type), Title: f.Title, DocumentDate: f.Date,
+		PublishedAt: now.UTC(), Size: size, Key: published + f.ClientReference + "/" + string(id) + ".pdf",
+	}
 }
 
 // reject moves a bad object under rejected/, the reasons in its metadata.
@@ -179,16 +172,9 @@ func (h Handler) publish(ctx context.Context, key string, in Inbound, d store.Do
 	if err != nil {
 		return err
 	}
-	grants, err := h.Documents.GranteesOf(ctx, d.ClientReference)
+	to, err := h.recipients(ctx, d.ClientReference)
 	if err != nil {
 		return err
-	}
-	now := h.Now()
-	var to []access.Email
-	for _, g := range grants {
-		if g.Active(now) {
-			to = append(to, g.Email)
-		}
 	}
 	switch err := h.Documents.PublishDocument(ctx, d, to); {
 	case errors.Is(err, store.ErrConflict):
@@ -221,8 +207,4 @@ func decodeWords(v string) string {
 		return s
 	}
 	return v
-}
-
-func typeNames() []string {
-	return []string{string(store.AssessmentOutcome), string(store.DirectPaymentRemittance), string(store.DeferredPaymentStatement), string(store.CareInvoice)}
 }

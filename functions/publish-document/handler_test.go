@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/bucket"
+	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -117,6 +119,10 @@ type fakeDocs struct {
 	docs    map[store.DocumentID]store.Document
 	notices map[access.Email]int
 	fail    bool
+	batches map[batch.ID]*fakeBatch
+	mails   []mail.Message
+	audits  []store.Correction
+	now     time.Time // the fake clock of DueBatches
 }
 
 func (d *fakeDocs) GranteesOf(_ context.Context, ref string) ([]store.Grant, error) {
@@ -153,7 +159,7 @@ func newFixture() fixture {
 	d := &fakeDocs{grants: map[string][]store.Grant{}, docs: map[store.DocumentID]store.Document{}, notices: map[access.Email]int{}}
 	var logs bytes.Buffer
 	h := Handler{
-		Objects: b, Documents: d, Bucket: docsBucket, ClientRef: regexp.MustCompile(`^[0-9]{6,10}$`),
+		Objects: b, Documents: d, Batches: d, Window: time.Hour, Support: []access.Email{"business.support@council.example"}, Bucket: docsBucket, ClientRef: regexp.MustCompile(`^[0-9]{6,10}$`),
 		Now: func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) },
 		Log: slog.New(slog.NewJSONHandler(&logs, nil)),
 	}

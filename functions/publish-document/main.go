@@ -16,14 +16,18 @@ import (
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	docs := env.Required(setting.DocumentsBucket)
+	s := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
 		Objects:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), docs),
-		Documents: store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)),
+		Documents: s,
+		Batches:   s,
+		Window:    env.Duration(setting.BatchWindow),
+		Support:   env.Emails(setting.BusinessSupport),
 		Bucket:    docs,
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		Now:       time.Now,
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	env.Check()
-	lambda.Start(h.Handle)
+	lambda.Start(h.Invoke)
 }

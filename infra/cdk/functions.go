@@ -107,6 +107,13 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(p.MailFrom)
 	case wiring.Reviewers:
 		return jsii.String(strings.Join(p.Reviewers, ","))
+	case wiring.BusinessSupport: // empty: the reviewers receive the batch summaries
+		if len(p.BusinessSupport) == 0 {
+			return jsii.String(strings.Join(p.Reviewers, ","))
+		}
+		return jsii.String(strings.Join(p.BusinessSupport, ","))
+	case wiring.BatchWindow:
+		return jsii.String(p.BatchWindow.String())
 	case wiring.PortalURL:
 		return jsii.String(p.PortalURL)
 	case wiring.ClientRefFormat:

@@ -27,7 +27,6 @@ func TestRolesLackTheActionsTheirCodeNeverCalls(t *testing.T) {
 		{"approval", "dynamodb:DeleteItem"},
 		{"approval", "dynamodb:UpdateItem"},
 		{"publish-document", "dynamodb:DeleteItem"},
-		{"publish-document", "dynamodb:GetItem"},
 		{"notify", "s3:GetObject"},
 		{"site", "dynamodb:GetItem"},
 	} {

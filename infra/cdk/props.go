@@ -32,6 +32,14 @@ type StackProps struct {
 	MailDomain string
 	// Reviewers are the Client Finance team addresses that receive review links (REVIEWERS).
 	Reviewers []string
+	// BusinessSupport are the Business Support addresses that receive each batch's summary
+	// (BUSINESS_SUPPORT); empty: the Reviewers do.
+	BusinessSupport []string
+	// SendingSystems are the billing and finance systems that drop batches: each gets a role that
+	// may write only under batches/<system>/ of the documents bucket (names: a-z, 0-9, -).
+	SendingSystems []string
+	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
+	BatchWindow time.Duration
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string
@@ -103,6 +111,7 @@ const (
 	DefaultRejectedRetentionDays = 90
 	DefaultNoticeQuietPeriod     = setting.DefaultNoticeQuiet
 	DefaultNoticeMaxDelay        = setting.DefaultNoticeMaxDelay
+	DefaultBatchWindow           = setting.DefaultBatchWindow
 	DefaultMailMaxPerSecond      = setting.DefaultMailRate
 	DefaultRequestsPerIPPerHour  = setting.DefaultIPRequestLimit
 	DefaultReviewLinkDays        = setting.DefaultReviewLinkDays
@@ -126,6 +135,7 @@ func (p StackProps) WithDefaults() StackProps {
 	setDefault(&p.RejectedRetentionDays, DefaultRejectedRetentionDays)
 	setDefault(&p.NoticeQuietPeriod, DefaultNoticeQuietPeriod)
 	setDefault(&p.NoticeMaxDelay, DefaultNoticeMaxDelay)
+	setDefault(&p.BatchWindow, DefaultBatchWindow)
 	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
 	setDefault(&p.RequestsPerIPPerHour, DefaultRequestsPerIPPerHour)
 	setDefault(&p.ReviewLinkDays, DefaultReviewLinkDays)
@@ -153,6 +163,13 @@ func (p StackProps) Validate() error {
 		bad("sender address %q: want a bare address such as no-reply@council.example", p.MailFrom)
 	} else if d := domainOf(from.Address); d != p.MailDomain && !strings.HasSuffix(d, "."+p.MailDomain) {
 		bad("sender address %q is not at the SES identity domain %q", p.MailFrom, p.MailDomain)
+	}
+	seen := map[string]bool{}
+	for _, sys := range p.SendingSystems {
+		if !systemName.MatchString(sys) || sys == "reports" || seen[sys] {
+			bad("sending system %q: want a unique name of a-z, 0-9 and -, at most 31 characters", sys)
+		}
+		seen[sys] = true
 	}
 	if len(p.Reviewers) == 0 {
 		bad("reviewers: at least one address is needed")

@@ -106,6 +106,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) awscdk.St
 	b.routes()
 	b.notifications()
 	b.schedules()
+	b.senders()
 	b.mailFeedback()
 	b.malwareProtection()
 	b.firewall()

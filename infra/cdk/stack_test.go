@@ -77,6 +77,7 @@ func testProps(assets string) StackProps {
 		ContactPhone:          "020 7946 0000",
 		ContactEmail:          "client.finance@council.example",
 		LogoURL:               "/assets/logo.svg",
+		SendingSystems:        []string{"billing", "finance"},
 	}
 }
 

@@ -29,6 +29,8 @@ const (
 	ReviewLinkDays  = setting.ReviewLinkDays
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
 	EvidenceDays    = setting.EvidenceDays
+	BusinessSupport = setting.BusinessSupport
+	BatchWindow     = setting.BatchWindow
 
 	CouncilName      = setting.CouncilName
 	CouncilURL       = setting.CouncilURL
@@ -287,16 +289,21 @@ var Functions = []Function{
 		},
 	},
 	{
-		Name:          "publish-document",
-		Description:   "Publishes documents the back office drops under inbound/",
-		Settings:      with(DocumentsBucket, S3PathStyle, ClientRefFormat),
-		Notifications: []Notification{{DocumentsBucket, "inbound/", []string{ObjectCreated}}},
-		MemoryMB:      256, Timeout: 60 * time.Second,
+		Name:        "publish-document",
+		Description: "Publishes documents the back office drops under inbound/ and batches under batches/; closes batches whose time is up",
+		Settings:    with(DocumentsBucket, S3PathStyle, ClientRefFormat, BusinessSupport, BatchWindow),
+		Notifications: []Notification{
+			{DocumentsBucket, "inbound/", []string{ObjectCreated}},
+			{DocumentsBucket, "batches/", []string{ObjectCreated}},
+		},
+		Schedule: 5 * time.Minute,               // closes the batches whose time is up
+		MemoryMB: 256, Timeout: 5 * time.Minute, // a manifest of 12,000 rows is acted on in one run
 		Access: Access{
-			Table: []Action{PutItem, UpdateItem, Query},
-			Keys:  []string{"DOC#*", "NOTICE#*"},
+			Table: []Action{GetItem, PutItem, UpdateItem, Query},
+			Keys:  []string{"AUDIT#CLIENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
 			Objects: []Objects{
 				{DocumentsBucket, "inbound/", []Action{GetObject, DeleteObject}},
+				{DocumentsBucket, "batches/", []Action{GetObject, PutObject, DeleteObject}}, // manifests in, reports out
 				{DocumentsBucket, "published/", []Action{PutObject}},
 				{DocumentsBucket, "rejected/", []Action{PutObject}},
 			},

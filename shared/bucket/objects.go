@@ -175,6 +175,12 @@ func (b Bucket) Copy(ctx context.Context, from, to, etag string, meta map[string
 	return classify("copying the object", err)
 }
 
+// Put writes body at key as an object of contentType, replacing whatever is there.
+func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
+	return classify("writing the object", err)
+}
+
 // Delete deletes the object at key if it is still version etag (any version when etag is empty):
 // ErrChanged when it is another. An object already gone is deleted: nil.
 func (b Bucket) Delete(ctx context.Context, key, etag string) error {
@@ -235,10 +241,4 @@ func status(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
-}
-
-// Put writes an object (replacing any at key).
-func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
-	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
-	return classify("writing the object", err)
 }

@@ -1,11 +1,14 @@
 package mail
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 )
 
 // Template names an email the system sends.
@@ -23,7 +26,8 @@ const (
 	NewDocuments    Template = "new_documents"
 	UploadProblem   Template = "upload_problem"
 	AccessEnded     Template = "access_ended"
-	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
+	StatusLink      Template = "status_link"  // "I lost my link": a fresh link to the status page
+	BatchReport     Template = "batch_report" // to Business Support: a batch's counts
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.
@@ -58,6 +62,8 @@ type Message struct {
 	Reason       string              `dynamodbav:"reason,omitempty"` // a rejection's, an end of access's, a refused file's
 	Text         string              `dynamodbav:"text,omitempty"`   // the reviewer's request for more information
 	Link         *Link               `dynamodbav:"link,omitempty"`
+	Batch        string              `dynamodbav:"batch,omitempty"` // <system>/<batch>
+	Tally        *batch.Tally        `dynamodbav:"tally,omitempty"`
 }
 
 // New returns a message with a fresh id, which is also its idempotency key in the outbox.
@@ -129,4 +135,12 @@ func (b Bases) URL(l Link, token string) string {
 		return portal + "/access-requests/" + url.PathEscape(l.Subject) + "?token=" + t
 	}
 	return portal
+}
+
+// BatchReportOf is the one summary of a batch to a Business Support address: its id is derived
+// from the batch and the address, so queuing it twice queues it once.
+func BatchReportOf(to access.Email, b batch.ID, t batch.Tally) Message {
+	sum := sha256.Sum256([]byte(b.String() + "\x00" + string(to)))
+	id := "b" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+	return Message{ID: id, To: to, Template: BatchReport, Batch: b.String(), Tally: &t}
 }

@@ -150,6 +150,23 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 			"Your access for request " + ref + " has ended. The reason recorded: " + m.Reason,
 			"If you think this is wrong, contact the Client Finance team.",
 		}}, missing
+	case BatchReport:
+		need("Batch", m.Batch)
+		if m.Tally == nil {
+			need("Tally", "")
+			return content{"Batch report", nil}, missing
+		}
+		t := m.Tally
+		p := []string{
+			"The batch " + m.Batch + " is reconciled: " + strconv.Itoa(t.Rows) + " rows in its manifest.",
+			fmt.Sprintf("Published %d, replaced %d, withdrawn %d, refused %d, missing %d; files not in the manifest %d.",
+				t.Published, t.Replaced, t.Withdrawn, t.Refused, t.Missing, t.Unlisted),
+		}
+		if t.Manifest != "" {
+			p = append(p, "The manifest could not be used: "+t.Manifest)
+		}
+		p = append(p, "The report, row by row with the reasons, is in the sending system's reports folder.")
+		return content{"Batch report: " + m.Batch, p}, missing
 	}
 	return content{}, ""
 }

@@ -34,6 +34,12 @@ const (
 	// EvidenceDays is how many days uploaded evidence is kept (the bucket's lifecycle deletes it;
 	// the privacy notice says so).
 	EvidenceDays Name = "EVIDENCE_RETENTION_DAYS"
+	// BusinessSupport are the Business Support team's addresses (comma-separated): each batch's
+	// summary email goes to them.
+	BusinessSupport Name = "BUSINESS_SUPPORT"
+	// BatchWindow is how long a batch may take to arrive whole, from its first object (a Go
+	// duration); then the schedule closes it, its unarrived files missing.
+	BatchWindow Name = "BATCH_WINDOW"
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Name = "S3_PATH_STYLE"
 
@@ -73,6 +79,7 @@ const (
 	DefaultIPRequestLimit  = 60
 	DefaultReviewLinkDays  = 7
 	DefaultEvidenceDays    = 90
+	DefaultBatchWindow     = 24 * time.Hour
 )
 
 // Default is the setting's value when it is unset, written as its variable would be; "" for a
@@ -93,6 +100,8 @@ func (n Name) Default() string {
 		return strconv.Itoa(DefaultReviewLinkDays)
 	case EvidenceDays:
 		return strconv.Itoa(DefaultEvidenceDays)
+	case BatchWindow:
+		return DefaultBatchWindow.String()
 	case CouncilName:
 		return SampleCouncilName
 	case CouncilURL:

@@ -22,6 +22,8 @@ import (
 const (
 	AuditListDocuments    = "list_documents"
 	AuditDownloadDocument = "download_document"
+	AuditReplaceDocument  = "replace_document"  // a batch's replace hid it (no person: the sending system)
+	AuditWithdrawDocument = "withdraw_document" // a batch's withdraw hid it
 )
 
 // AuditEvent is one audited access.
@@ -39,10 +41,11 @@ type AuditEvent struct {
 }
 
 type auditItem struct {
-	PK, SK         string
-	GSI2PK, GSI2SK string
-	Kind           string // "audit"
-	Event          AuditEvent
+	PK, SK string
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
+	Kind   string // "audit"
+	Event  AuditEvent
 }
 
 // Audit records an event (one PutItem). A missing ID or time is filled in.
@@ -54,14 +57,25 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 		e.At = s.now()
 	}
 	e.At = e.At.UTC()
+	item := auditItemOf(e)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	return wrap("audit", err)
+}
+
+// auditItemOf marshals an audit event's item. An event with no person (a sending system's
+// correction) is in no person's audit partition.
+func auditItemOf(e AuditEvent) map[string]types.AttributeValue {
 	sk := auditSK(e.At, e.ID)
 	k := auditKey(e.ClientReference, e.At, e.ID)
-	item, err := attributevalue.MarshalMap(auditItem{PK: k.PK, SK: k.SK, GSI2PK: auditPersonPK(e.Email), GSI2SK: sk, Kind: "audit", Event: e})
-	if err != nil {
-		return wrap("audit", err)
+	it := auditItem{PK: k.PK, SK: k.SK, Kind: "audit", Event: e}
+	if e.Email != "" {
+		it.GSI2PK, it.GSI2SK = auditPersonPK(e.Email), sk
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	return wrap("audit", err)
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		panic("store: an audit event does not marshal: " + err.Error()) // static types; cannot fail
+	}
+	return item
 }
 
 // AuditOfClient returns up to limit of a client's audit events, newest first (one Query).

@@ -24,7 +24,12 @@
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         -                                        -                                    the confirmed requests of an address, newest first ("I lost my link")
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
+//	batch               BATCH#<system>/<batch>  BATCH                BATCHOPEN / <deadline>#<system>/<batch>   -                                    batch by id; open batches whose time is up (sparse: removed once reported)
+//	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
+//
+// A replaced or withdrawn document keeps its item (the audit trail) without its GSI keys, so no list
+// shows it, and PublishedDocument answers ErrNotFound for it (DocumentRecord still reads it).
 //
 // Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as
 // hashes, and a link's token is minted by the notifier at the moment the email is sent, so no

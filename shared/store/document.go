@@ -34,7 +34,15 @@ type Document struct {
 	PublishedAt     time.Time
 	Size            int64
 	Key             string // where it lives in the documents bucket (published/...)
+	// Hidden says why a document no longer shows ("replaced", "withdrawn"; "" while current). A
+	// hidden document is kept for the audit trail, out of the client's lists, and not downloadable.
+	Hidden     string     `dynamodbav:",omitempty"`
+	HiddenAt   time.Time  `dynamodbav:",omitempty"`
+	ReplacedBy DocumentID `dynamodbav:",omitempty"`
 }
+
+// Current reports whether the document shows on the portal.
+func (d Document) Current() bool { return d.Hidden == "" }
 
 // documentItem is a document as stored:
 // GSI1 CLIENT#<ref> / DOC#<date>#<id>: the client's documents, newest first (ScanIndexForward false);

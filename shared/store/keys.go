@@ -1,11 +1,13 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 )
 
 // Every key the table holds is made here (the table of entities and keys is in doc.go). Each
@@ -37,6 +39,14 @@ func requesterKey(e access.Email, at time.Time, id access.RequestID) key {
 	return key{requesterPK(e), "REQ#" + stamp(at) + "#" + string(id)}
 }
 func requesterPK(e access.Email) string { return "REQUESTER#" + string(e) }
+func batchKey(b batch.ID) key           { return key{batchPK(b), "BATCH"} }
+func batchPK(b batch.ID) string         { return "BATCH#" + b.System + "/" + b.Name }
+func batchFileKey(b batch.ID, f batch.File) key {
+	if name := f.Named(); name != "" {
+		return key{batchPK(b), batchFilePre + name}
+	}
+	return key{batchPK(b), fmt.Sprintf("%s%06d", batchLinePre, f.Row.Line)}
+}
 func auditKey(ref string, at time.Time, id string) key {
 	return key{auditClientPK(ref), auditSK(at, id)}
 }
@@ -51,13 +61,16 @@ var (
 
 // Index partition values and sort key prefixes.
 const (
-	reviewQueue = "REVIEW" // GSI1PK of requests awaiting review
-	outbox      = "OUTBOX" // GSI1PK of queued emails
-	noticeQueue = "NOTICE" // GSI1PK of pending notices
-	evidencePre = "EVID#"
-	docPrefix   = "DOC#"
-	grantPre    = "GRANT#"
-	clientPre   = "CLIENT#"
+	reviewQueue  = "REVIEW" // GSI1PK of requests awaiting review
+	outbox       = "OUTBOX" // GSI1PK of queued emails
+	noticeQueue  = "NOTICE" // GSI1PK of pending notices
+	evidencePre  = "EVID#"
+	docPrefix    = "DOC#"
+	grantPre     = "GRANT#"
+	clientPre    = "CLIENT#"
+	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
+	batchFilePre = "FILE#"
+	batchLinePre = "LINE#"
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }

@@ -32,25 +32,31 @@ const maxTransactItems = 100
 // further transactions after the document; if the function stops between them those few are not
 // told, but still see the document when they sign in.
 func (s *Store) PublishDocument(ctx context.Context, d Document, recipients []access.Email) error {
+	return s.publish(ctx, d, recipients, s.tx(), "publish document")
+}
+
+// publish writes the document and its notices in t, after whatever t already holds.
+func (s *Store) publish(ctx context.Context, d Document, recipients []access.Email, first *tx, op string) error {
 	item, err := attributevalue.MarshalMap(newDocumentItem(d))
 	if err != nil {
-		return wrap("publish document", err)
+		return wrap(op, err)
 	}
 	now := s.now()
-	first := s.tx().put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	first.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	rest := dedupe(recipients)
-	for _, e := range rest[:min(len(rest), maxTransactItems-1)] {
+	room := maxTransactItems - len(first.items)
+	for _, e := range rest[:min(len(rest), room)] {
 		first.noticeAdd(e, now)
 	}
-	if err := s.run(ctx, first, "publish document"); err != nil {
+	if err := s.run(ctx, first, op); err != nil {
 		return err
 	}
-	for rest = rest[min(len(rest), maxTransactItems-1):]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
+	for rest = rest[min(len(rest), room):]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
 		t := s.tx()
 		for _, e := range rest[:min(len(rest), maxTransactItems)] {
 			t.noticeAdd(e, now)
 		}
-		if err := s.run(ctx, t, "publish document: further notices"); err != nil {
+		if err := s.run(ctx, t, op+": further notices"); err != nil {
 			return err
 		}
 	}
@@ -70,8 +76,19 @@ func dedupe(emails []access.Email) []access.Email {
 	return out
 }
 
-// PublishedDocument returns a document by id, read consistently.
+// PublishedDocument returns a current document by id, read consistently: ErrNotFound for one
+// replaced or withdrawn, which nobody may download any more.
 func (s *Store) PublishedDocument(ctx context.Context, id DocumentID) (Document, error) {
+	d, err := s.DocumentRecord(ctx, id)
+	if err == nil && !d.Current() {
+		return Document{}, ErrNotFound
+	}
+	return d, err
+}
+
+// DocumentRecord returns a document by id whether current or hidden, read consistently (the
+// audit trail and corrections).
+func (s *Store) DocumentRecord(ctx context.Context, id DocumentID) (Document, error) {
 	it, err := get[documentItem](ctx, s, documentKey(id), "published document")
 	return it.Document, err
 }

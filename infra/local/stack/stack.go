@@ -83,6 +83,7 @@ func Defaults() map[wiring.Setting]string {
 		wiring.DocumentsBucket: "cfp-documents",
 		wiring.MailFrom:        "no-reply@council.example",
 		wiring.Reviewers:       "client.finance@council.example",
+		wiring.BusinessSupport: "business.support@council.example",
 		wiring.PortalURL:       "http://localhost:8080",
 		wiring.InsecureCookies: "true", // plain HTTP
 		wiring.S3PathStyle:     "true", // the local S3 answers on one host
@@ -92,6 +93,7 @@ func Defaults() map[wiring.Setting]string {
 		wiring.NoticeMaxDelay: "20s",
 		wiring.MailRate:       "50",
 		wiring.IPRequestLimit: "10000", // every local request comes from 127.0.0.1
+		wiring.BatchWindow:    "20s",   // a batch's missing files are reported soon after it is dropped
 	})
 	return values
 }
