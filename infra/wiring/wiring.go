@@ -31,6 +31,11 @@ const (
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
 	EvidenceDays    = setting.EvidenceDays
 
+	StaffIssuer       = setting.StaffIssuer
+	StaffClientID     = setting.StaffClientID
+	StaffClientSecret = setting.StaffClientSecret
+	StaffGroups       = setting.StaffGroups
+
 	CouncilName      = setting.CouncilName
 	CouncilURL       = setting.CouncilURL
 	ServiceName      = setting.ServiceName

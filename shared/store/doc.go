@@ -17,6 +17,8 @@
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
 //	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
+//	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
+//	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
 //	link token          TOKEN#<hash>           TOKEN                 -                                        -                                    review, invitation, verification links (TTL)
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person

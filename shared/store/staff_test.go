@@ -1,0 +1,58 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/staff"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/store/storetest"
+)
+
+// A sign-in under way is taken once: a replayed callback finds nothing, and neither does a late one.
+func TestStaffSignInIsTakenOnce(t *testing.T) {
+	s, _ := storetest.New(t)
+	state := secret.New().Hash()
+	in := staff.SignIn{Verifier: "v", Nonce: "n", Return: "/staff", StartedAt: time.Now()}
+	if err := s.StartStaffSignIn(ctx, state, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TakeStaffSignIn(ctx, state)
+	if err != nil || got.Verifier != "v" || got.Nonce != "n" || got.Return != "/staff" {
+		t.Fatalf("take: %+v %v", got, err)
+	}
+	if _, err := s.TakeStaffSignIn(ctx, state); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("taken twice: %v", err)
+	}
+	late := secret.New().Hash()
+	if err := s.StartStaffSignIn(ctx, late, staff.SignIn{StartedAt: time.Now().Add(-staff.SignInWithin)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeStaffSignIn(ctx, late); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a late sign-in was taken: %v", err)
+	}
+}
+
+// A staff session works while used within staff.SessionIdle, and not after.
+func TestStaffSessionIdleExpiry(t *testing.T) {
+	s, _ := storetest.New(t)
+	now := time.Now()
+	tok := secret.New()
+	p := staff.Person{Subject: "sub", Email: "r@council.example", Name: "R", Roles: []staff.Role{staff.Reviewer}}
+	if err := s.StartStaffSession(ctx, staff.Session{Hash: tok.Hash(), Person: p, CreatedAt: now, LastSeen: now}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.StaffSession(ctx, tok.Hash())
+	if err != nil || got.Person.Email != p.Email || !got.Person.Can(staff.Reviewer) {
+		t.Fatalf("session %+v %v", got, err)
+	}
+	later := s.WithClock(func() time.Time { return now.Add(staff.SessionIdle + time.Second) })
+	if _, err := later.StaffSession(ctx, tok.Hash()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an idle staff session still works: %v", err)
+	}
+	if _, err := s.StaffSession(ctx, secret.New().Hash()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown session: %v", err)
+	}
+}
