@@ -1,8 +1,8 @@
-// Command approval serves the staff review pages: GET/POST /review/{token} and
-// GET /review/{token}/evidence/{evidenceId}. A reviewer opens the link from their "ready for review"
-// email, sees the request, its evidence and its history, records security checks, and approves,
-// rejects, asks for more information, or ends an approved request's access. Pages are plain HTML
-// forms (GOV.UK Design System patterns) that work without JavaScript; GET never changes anything.
+// Command approval serves the staff pages. GET/POST /review/{token} and its evidence: a reviewer
+// opens the link from their "ready for review" email, sees the request, its evidence and history,
+// records security checks, and decides. /staff is the staff workspace: sign-in with the council's
+// identity provider (staff.go), the queue, and each request's review page under the staff session.
+// Pages are plain HTML forms (GOV.UK Design System patterns) without JavaScript; GET changes nothing.
 package main
 
 import (
@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/setting"
@@ -21,16 +20,16 @@ import (
 
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
+	db := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
-		Reviews:   store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)),
+		Reviews: db, Staff: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Files:     bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
-		Reviewers: map[access.Email]bool{},
+		Reviewers: onList(env.Emails(setting.Reviewers)),
 		ClientRef: env.Pattern(setting.ClientRefFormat),
-		Now:       time.Now,
-		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
-	}
-	for _, e := range env.Emails(setting.Reviewers) {
-		h.Reviewers[e] = true
+		IdP: &OIDC{Issuer: env.Required(setting.StaffIssuer), ClientID: env.Required(setting.StaffClientID),
+			ClientSecret: env.Required(setting.StaffClientSecret), RedirectURL: env.Required(setting.PortalURL) + "/staff/callback"},
+		Groups:   env.Groups(setting.StaffGroups),
+		Insecure: env.Bool(setting.InsecureCookies),
 	}
 	env.Check()
 	lambda.Start(h.Handle)

@@ -11,6 +11,7 @@
 //	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
 //	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top)
+//	  awaiting requester (same item)           REQ                   WAITING#<status> / <since>#<id>          -                                    the staff queue: more information requested, awaiting upload
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per ETag, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type

@@ -49,9 +49,10 @@ var (
 
 // Index partition values and sort key prefixes.
 const (
-	reviewQueue = "REVIEW" // GSI1PK of requests awaiting review
-	outbox      = "OUTBOX" // GSI1PK of queued emails
-	noticeQueue = "NOTICE" // GSI1PK of pending notices
+	reviewQueue = "REVIEW"   // GSI1PK of requests awaiting review
+	waiting     = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload)
+	outbox      = "OUTBOX"   // GSI1PK of queued emails
+	noticeQueue = "NOTICE"   // GSI1PK of pending notices
 	evidencePre = "EVID#"
 	docPrefix   = "DOC#"
 	grantPre    = "GRANT#"
@@ -59,8 +60,19 @@ const (
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
-func personPK(e access.Email) string                    { return "PERSON#" + string(e) }
-func clientPK(ref string) string                        { return clientPre + ref }
+
+// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none).
+func queuePK(s access.Status) string {
+	switch s {
+	case access.ReadyForReview:
+		return reviewQueue
+	case access.MoreInfoRequested, access.AwaitingEvidence:
+		return waiting + string(s)
+	}
+	return ""
+}
+func personPK(e access.Email) string { return "PERSON#" + string(e) }
+func clientPK(ref string) string     { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {
 	return clientPre + ref + "#REQ#" + string(id)
 }

@@ -26,8 +26,8 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
   }],
   pkce: { required: () => true },
-  scopes: ['openid', 'email', 'profile', 'groups'],
-  claims: { openid: ['sub'], email: ['email'], profile: ['name'], groups: ['groups'] },
+  scopes: ['openid', 'email', 'profile'],
+  claims: { openid: ['sub'], email: ['email'], profile: ['name', 'groups'] },
   // The portal reads the groups from the ID token, as it would Entra ID's groups claim.
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
@@ -47,7 +47,7 @@ const provider = new Provider(issuer, {
     const id = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
     if (id) return ctx.oidc.provider.Grant.find(id);
     const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-    grant.addOIDCScope('openid email profile groups');
+    grant.addOIDCScope('openid email profile');
     await grant.save();
     return grant;
   },
