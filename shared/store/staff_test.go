@@ -56,3 +56,26 @@ func TestStaffSessionIdleExpiry(t *testing.T) {
 		t.Fatalf("unknown session: %v", err)
 	}
 }
+
+// The queue holds requests awaiting upload (and review, and more information), oldest first, with
+// the time each entered its status, from an index (never a Scan).
+func TestQueueOldestFirst(t *testing.T) {
+	s, _ := storetest.New(t)
+	var ids []string
+	for _, ago := range []time.Duration{time.Hour, 3 * time.Hour} {
+		r, ev := newRequest()
+		r.CreatedAt = time.Now().UTC().Add(-ago)
+		r.UpdatedAt = r.CreatedAt
+		if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, string(r.ID))
+	}
+	q, err := s.Queue(ctx)
+	if err != nil || len(q) != 2 {
+		t.Fatalf("queue %+v %v", q, err)
+	}
+	if string(q[0].Request.ID) != ids[1] || string(q[1].Request.ID) != ids[0] || time.Since(q[0].Since) < 3*time.Hour-time.Minute {
+		t.Errorf("queue order %v %v (%v); want %v oldest first", q[0].Request.ID, q[1].Request.ID, q[0].Since, ids)
+	}
+}
