@@ -32,6 +32,11 @@ type StackProps struct {
 	MailDomain string
 	// Reviewers are the Client Finance team addresses that receive review links (REVIEWERS).
 	Reviewers []string
+	// The staff workspace's identity provider (issue 15): issuer, the portal's client id and secret,
+	// and "group=role,..." (STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET,
+	// STAFF_ROLE_GROUPS). Still to come: the secret from Secrets Manager, and refusing to deploy
+	// without them.
+	StaffIssuer, StaffClientID, StaffClientSecret, StaffRoleGroups string
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string
