@@ -45,8 +45,10 @@ require (
 require golang.org/x/tools v0.52.0
 
 require (
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/klippa-app/go-pdfium v1.21.5
 	github.com/tetratelabs/wazero v1.12.0
+	golang.org/x/oauth2 v0.38.0
 )
 
 require (
@@ -74,6 +76,7 @@ require (
 	github.com/cli/browser v1.3.0 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/google/uuid v1.6.0 // indirect

@@ -132,6 +132,14 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strconv.Itoa(p.ReviewLinkDays))
 	case wiring.EvidenceDays:
 		return jsii.String(strconv.Itoa(p.EvidenceRetentionDays))
+	case wiring.StaffIssuer:
+		return jsii.String(p.StaffIssuer)
+	case wiring.StaffClientID:
+		return jsii.String(p.StaffClientID)
+	case wiring.StaffClientSecret:
+		return jsii.String(p.StaffClientSecret)
+	case wiring.StaffGroups:
+		return jsii.String(p.StaffRoleGroups)
 	}
 	brand := map[wiring.Setting]string{
 		wiring.CouncilName: p.CouncilName, wiring.CouncilURL: p.CouncilURL, wiring.ServiceName: p.ServiceName,

@@ -24,8 +24,7 @@ func TestRolesLackTheActionsTheirCodeNeverCalls(t *testing.T) {
 		{"submit-request", "s3:GetObject"},     // it signs uploads and lists; it never reads evidence
 		{"scan-upload", "s3:PutObjectTagging"}, // only GuardDuty writes the verdict
 		{"scan-upload", "dynamodb:DeleteItem"},
-		{"approval", "dynamodb:DeleteItem"},
-		{"approval", "dynamodb:UpdateItem"},
+		// approval updates (slides) and deletes (takes) staff sessions and sign-ins since issue 15.
 		{"publish-document", "dynamodb:DeleteItem"},
 		{"notify", "s3:GetObject"},
 		{"site", "dynamodb:GetItem"},

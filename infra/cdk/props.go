@@ -40,6 +40,11 @@ type StackProps struct {
 	SendingSystems []string
 	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
 	BatchWindow time.Duration
+	// The staff workspace's identity provider (issue 15): issuer, the portal's client id and secret,
+	// and "group=role,..." (STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET,
+	// STAFF_ROLE_GROUPS). Still to come: the secret from Secrets Manager, and refusing to deploy
+	// without them.
+	StaffIssuer, StaffClientID, StaffClientSecret, StaffRoleGroups string
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string

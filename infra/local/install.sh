@@ -5,7 +5,8 @@
 #   - clamd (Debian's clamav-daemon),
 #   - DynamoDB Local, taken from the pinned npm package amplify-dynamodb-simulator (its emulator/ folder only),
 #     checked against the integrity committed below, into .local/tools/dynamodb,
-#   - the SES v2 emulator aws-ses-v2-local and Redocly CLI (which lints the OpenAPI description), from
+#   - the SES v2 emulator aws-ses-v2-local, Redocly CLI (which lints the OpenAPI description) and
+#     oidc-provider (the local staff identity provider, infra/local/node/staff-idp.mjs), from
 #     infra/local/node/package-lock.json, with `npm ci`.
 # Each step is skipped when its result is already in place, so a second run takes about a second.
 set -euo pipefail
@@ -99,8 +100,9 @@ if [ "$(cat "$NODE_DIR/node_modules/.cfp-stamp" 2>/dev/null)" != "$node_stamp" ]
 		fail "npm ci in infra/local/node: $(tail -n 5 "$tmp/npm-ci.err")"
 	[ -f "$NODE_DIR/node_modules/aws-ses-v2-local/dist/cli.js" ] || fail "npm ci did not install aws-ses-v2-local"
 	[ -x "$NODE_DIR/node_modules/.bin/redocly" ] || fail "npm ci did not install @redocly/cli"
+	[ -f "$NODE_DIR/node_modules/oidc-provider/package.json" ] || fail "npm ci did not install oidc-provider"
 	echo "$node_stamp" >"$NODE_DIR/node_modules/.cfp-stamp"
-	say "installed aws-ses-v2-local and Redocly CLI in infra/local/node/node_modules"
+	say "installed aws-ses-v2-local, Redocly CLI and oidc-provider in infra/local/node/node_modules"
 fi
 
 # --- Browser test of the staff review pages (issue 4) --------------------------------------------------

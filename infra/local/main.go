@@ -53,6 +53,8 @@ func main() {
 	fmt.Printf(`
 Client Finance Portal: local stack running
   Open the portal  %s      (pages at /, the API at /api)
+  Staff workspace  %s/staff      (sign in as reviewer, support, governance, admin or norole; any password)
+  Staff sign-in    %s      (the local OpenID Provider, issuer)
   API              %s      (the API alone, for curl; its OpenAPI description at %s/openapi.yaml)
   Mailbox          %s      (browser; JSON at %s/store)
   S3               %s      (buckets %s, %s)
@@ -60,7 +62,7 @@ Client Finance Portal: local stack running
   Lambda Invoke    %s      (make invoke FN=... EVENT=...)
   Data directory   %s
 Press Ctrl-C to stop.
-`, st.Settings[wiring.PortalURL], st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
+`, st.Settings[wiring.PortalURL], st.Settings[wiring.PortalURL], st.Settings[wiring.StaffIssuer], st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
 		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.DataDir)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\nStopping...")

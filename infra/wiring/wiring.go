@@ -32,6 +32,11 @@ const (
 	BusinessSupport = setting.BusinessSupport
 	BatchWindow     = setting.BatchWindow
 
+	StaffIssuer       = setting.StaffIssuer
+	StaffClientID     = setting.StaffClientID
+	StaffClientSecret = setting.StaffClientSecret
+	StaffGroups       = setting.StaffGroups
+
 	CouncilName      = setting.CouncilName
 	CouncilURL       = setting.CouncilURL
 	ServiceName      = setting.ServiceName
@@ -236,16 +241,23 @@ var Functions = []Function{
 	{
 		Name:        "approval",
 		Description: "Staff review pages and decisions",
-		Settings:    with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat),
+		Settings: with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat,
+			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
 			{"GET", "/review/{token}"},
 			{"POST", "/review/{token}"},
 			{"GET", "/review/{token}/evidence/{evidenceId}"},
+			{"GET", "/staff"},
+			{"GET", "/staff/sign-in"},
+			{"GET", "/staff/callback"},
+			{"GET", "/staff/requests/{id}"},
+			{"POST", "/staff/requests/{id}"},
+			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "TOKEN#*"},
+			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
 		},
 	},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/staff"
 )
 
 // Reader reads settings and keeps every problem it finds, so that one failed start-up names all of
@@ -170,4 +171,17 @@ func (r *Reader) Emails(n Name) []access.Email {
 		r.fail(n, "names no address")
 	}
 	return list
+}
+
+// Groups is a staff group-to-role map, "group=role,..." (staff.ParseGroups).
+func (r *Reader) Groups(n Name) staff.Groups {
+	v := r.raw(n)
+	if v == "" {
+		return nil
+	}
+	g, err := staff.ParseGroups(v)
+	if err != nil {
+		r.fail(n, "%v", err)
+	}
+	return g
 }

@@ -43,6 +43,14 @@ const (
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Name = "S3_PATH_STYLE"
 
+	// The staff workspace's identity provider (OpenID Connect): its issuer URL, the portal's client
+	// id and secret there, and which of its groups give which role ("group=role,...", shared/staff).
+	// The secret is a plain setting for now; reading it from Secrets Manager is still to come.
+	StaffIssuer       Name = "STAFF_OIDC_ISSUER"
+	StaffClientID     Name = "STAFF_OIDC_CLIENT_ID"
+	StaffClientSecret Name = "STAFF_OIDC_CLIENT_SECRET"
+	StaffGroups       Name = "STAFF_ROLE_GROUPS"
+
 	// The council's branding and contact details, shown on every page (brand.Read reads them).
 	// Unset, each takes the local stack's sample value below; `make deploy` requires the council's
 	// name, phone and contact email.

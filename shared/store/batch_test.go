@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/infra/local/storetest"
 )
 
 func row(line int, file string) batch.Row {

@@ -11,12 +11,15 @@
 //	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
 //	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top); a draft has a TTL, as do its files
+//	  awaiting requester (same item)           REQ                   WAITING#<status> / <since>#<id>          -                                    the staff queue: more information requested, awaiting upload
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
 //	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
+//	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
+//	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
 //	link token          TOKEN#<hash>           TOKEN                 -                                        -                                    review, invitation, verification links (TTL)
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person

@@ -28,6 +28,8 @@ func evidenceKey(r access.RequestID, e access.EvidenceID) key {
 func accountKey(e access.Email) key         { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
 func codeKey(e access.Email) key            { return key{"ACCOUNT#" + string(e), "CODE"} }
 func sessionKey(hash string) key            { return key{"SESSION#" + hash, "SESSION"} }
+func staffSessionKey(hash string) key       { return key{"STAFF#" + hash, "SESSION"} }
+func staffSignInKey(hash string) key        { return key{"STAFF#" + hash, "SIGNIN"} }
 func mailKey(id MailID) key                 { return key{"MAIL#" + string(id), "MAIL"} }
 func tokenKey(hash string) key              { return key{"TOKEN#" + hash, "TOKEN"} }
 func onceKey(hash string) key               { return key{"ONCE#" + hash, "ONCE"} }
@@ -71,11 +73,23 @@ const (
 	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
 	batchFilePre = "FILE#"
 	batchLinePre = "LINE#"
+	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload)
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
-func personPK(e access.Email) string                    { return "PERSON#" + string(e) }
-func clientPK(ref string) string                        { return clientPre + ref }
+
+// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none).
+func queuePK(s access.Status) string {
+	switch s {
+	case access.ReadyForReview:
+		return reviewQueue
+	case access.MoreInfoRequested, access.AwaitingEvidence:
+		return waiting + string(s)
+	}
+	return ""
+}
+func personPK(e access.Email) string { return "PERSON#" + string(e) }
+func clientPK(ref string) string     { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {
 	return clientPre + ref + "#REQ#" + string(id)
 }

@@ -67,14 +67,15 @@ func unmarshalItem(item map[string]types.AttributeValue, v any) error {
 
 // newRequestItem is the item of a request in the state r is in: its indexes follow from the state
 // (in the review queue while ready for review, in the grant indexes while a live grant). prev is
-// the item as read; a request still in the review queue keeps its place there.
+// the item as read; a request still in the review queue keeps its place there. The staff queue
+// (queue.go) is those partitions of GSI1: awaiting review, more information or upload.
 func newRequestItem(r access.Request, version int, prev requestItem) requestItem {
 	k := requestKey(r.ID)
 	it := requestItem{PK: k.PK, SK: k.SK, Kind: "request", Request: r, Status: r.Status, Version: version, ExpiresAt: draftTTL(r)}
 	switch {
-	case r.Status == access.ReadyForReview:
-		it.GSI1PK, it.GSI1SK = reviewQueue, reviewSK(r.UpdatedAt, r.ID)
-		if prev.GSI1PK == reviewQueue {
+	case queuePK(r.Status) != "":
+		it.GSI1PK, it.GSI1SK = queuePK(r.Status), reviewSK(r.UpdatedAt, r.ID)
+		if prev.GSI1PK == it.GSI1PK {
 			it.GSI1SK = prev.GSI1SK
 		}
 	case r.Live():

@@ -60,7 +60,11 @@ func sessionCookieHeader(value string, maxAge int, insecure bool) string {
 
 // SessionToken returns the session token the request's cookies carry (empty when none).
 func SessionToken(r Request, insecure bool) secret.Secret {
-	name := SessionCookieName(insecure)
+	return secret.From(Cookie(r, SessionCookieName(insecure)))
+}
+
+// Cookie returns the value of the request's cookie of that name ("" when none).
+func Cookie(r Request, name string) string {
 	var lines []string
 	for k, v := range r.MultiValueHeaders {
 		if http.CanonicalHeaderKey(k) == "Cookie" {
@@ -76,10 +80,10 @@ func SessionToken(r Request, insecure bool) secret.Secret {
 	req := http.Request{Header: http.Header{"Cookie": lines}}
 	for _, c := range req.Cookies() {
 		if c.Name == name && c.Value != "" {
-			return secret.From(c.Value)
+			return c.Value
 		}
 	}
-	return secret.Secret{}
+	return ""
 }
 
 // AllowPortal adds the CORS headers that let the portal, and only the portal, read an answer to a

@@ -94,6 +94,12 @@ func Defaults() map[wiring.Setting]string {
 		wiring.MailRate:       "50",
 		wiring.IPRequestLimit: "10000", // every local request comes from 127.0.0.1
 		wiring.BatchWindow:    "20s",   // a batch's missing files are reported soon after it is dropped
+		// The local staff identity provider (infra/local/node/staff-idp.mjs) and its sample groups;
+		// STAFF_OIDC_ISSUER is filled in from where it listens. In AWS the secret is to come from
+		// Secrets Manager.
+		wiring.StaffClientID:     "cfp-staff",
+		wiring.StaffClientSecret: "local-staff-secret",
+		wiring.StaffGroups:       "cfp-reviewers=reviewer,cfp-support=support,cfp-information-governance=information-governance,cfp-administrators=administrator",
 	})
 	return values
 }
@@ -184,6 +190,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	st.procs = append(st.procs, ses)
 	st.MailboxURL = ses.URL()
+	idp, err := services.StartStaffIdP(ctx, 0, services.StaffIdP{ClientID: st.Settings[wiring.StaffClientID],
+		ClientSecret: st.Settings[wiring.StaffClientSecret], RedirectURI: st.Settings[wiring.PortalURL] + "/staff/callback"}, st.log)
+	if err != nil {
+		return nil, err
+	}
+	st.procs = append(st.procs, idp)
+	if st.Settings[wiring.StaffIssuer] == "" {
+		st.Settings[wiring.StaffIssuer] = idp.URL()
+	}
 
 	clamdAddr := "tcp:127.0.0.1:0" // unreachable: every verdict FAILED, never clean
 	if clamd, err := services.StartClamd(ctx, filepath.Join(st.DataDir, "clamd"), 0, st.log); err != nil {

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/staff"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// The staff workspace at /staff: sign-in with the council's identity provider (OpenID Connect,
+// authorization code with PKCE), a staff session of its own, the queue, and the review page of
+// any request, authorised by the session and its roles rather than by a link's token.
+
+// StaffStore is what the staff routes need of the store.
+type StaffStore interface {
+	StartStaffSignIn(ctx context.Context, stateHash string, in staff.SignIn) error
+	TakeStaffSignIn(ctx context.Context, stateHash string) (staff.SignIn, error)
+	StartStaffSession(ctx context.Context, s staff.Session) error
+	StaffSession(ctx context.Context, hash string) (staff.Session, error)
+	Queue(ctx context.Context) ([]store.Waiting, error)
+}
+
+// The staff cookies live under /staff only, and are sent on the top-level return from the identity
+// provider and on a click from an email (SameSite=Lax). Without INSECURE_COOKIES they are Secure and
+// carry the __Secure- prefix (__Host- would need Path=/).
+func staffCookie(insecure bool) string  { return prefix(insecure) + "staff" }
+func signInCookie(insecure bool) string { return prefix(insecure) + "staff-sign-in" }
+func prefix(insecure bool) string {
+	if insecure {
+		return ""
+	}
+	return "__Secure-"
+}
+
+func cookieHeader(name, value string, maxAge int, insecure bool) string {
+	v := name + "=" + value + "; Path=/staff; HttpOnly; SameSite=Lax; Max-Age=" + strconv.Itoa(maxAge)
+	if !insecure {
+		v += "; Secure"
+	}
+	return v
+}
+
+// returnPath is a staff page a sign-in may go back to: never another site.
+var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64})?$`)
+
+func redirect(to string, cookies ...string) web.Response {
+	r := web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{"Location": to})}
+	if len(cookies) > 0 {
+		r.MultiValueHeaders = map[string][]string{"Set-Cookie": cookies}
+	}
+	return r
+}
+
+// signIn starts a sign-in: a fresh state, nonce and PKCE verifier, kept in the table under the
+// state's hash; the state also goes in a cookie, so the callback is accepted only in this browser.
+func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	back := r.QueryStringParameters["return"]
+	if !returnPath.MatchString(back) {
+		back = "/staff"
+	}
+	state, nonce, verifier := secret.New(), secret.New(), secret.New()
+	to, err := h.IdP.AuthURL(ctx, state.Reveal(), nonce.Reveal(), verifier.Reveal())
+	if err == nil {
+		err = h.Staff.StartStaffSignIn(ctx, state.Hash(), staff.SignIn{Verifier: verifier.Reveal(), Nonce: nonce.Reveal(), Return: back, StartedAt: h.Now()})
+	}
+	if err != nil {
+		log.Error("starting a staff sign-in", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
+	return redirect(to, cookieHeader(signInCookie(h.Insecure), state.Reveal(), int(staff.SignInWithin.Seconds()), h.Insecure))
+}
+
+// callback accepts the identity provider's answer: the state must be this browser's and a sign-in
+// under way (taken, so never twice), the ID token valid for us with this sign-in's nonce.
+func (h Handler) callback(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	q := r.QueryStringParameters
+	state, cookie := q["state"], web.Cookie(r, signInCookie(h.Insecure))
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(cookie)) != 1 {
+		log.Warn("staff sign-in callback without this browser's state")
+		return render(http.StatusBadRequest, signInFailedPage())
+	}
+	in, err := h.Staff.TakeStaffSignIn(ctx, secret.From(state).Hash())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		log.Warn("staff sign-in callback for no sign-in under way")
+		return render(http.StatusBadRequest, signInFailedPage())
+	case err != nil:
+		log.Error("reading a staff sign-in", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	case q["code"] == "":
+		log.Info("the identity provider refused the sign-in", "error", q["error"])
+		return render(http.StatusBadRequest, signInFailedPage())
+	}
+	c, err := h.IdP.Claims(ctx, q["code"], in.Verifier, in.Nonce)
+	if err != nil {
+		log.Warn("staff sign-in refused", "err", err)
+		return render(http.StatusBadRequest, signInFailedPage())
+	}
+	tok, now := secret.New(), h.Now()
+	p := staff.Person{Subject: c.Subject, Email: string(access.NormaliseEmail(c.Email)), Name: c.Name, Roles: h.Groups.RolesOf(c.Groups)}
+	if err := h.Staff.StartStaffSession(ctx, staff.Session{Hash: tok.Hash(), Person: p, CreatedAt: now, LastSeen: now}); err != nil {
+		log.Error("starting a staff session", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
+	log.Info("staff signed in", "roles", len(p.Roles))
+	return redirect(in.Return,
+		cookieHeader(signInCookie(h.Insecure), "", 0, h.Insecure),
+		cookieHeader(staffCookie(h.Insecure), tok.Reveal(), int(staff.SessionMax.Seconds()), h.Insecure))
+}
+
+// session is the request's live staff session with role, or the answer to give instead: a sign-in
+// for none (or an ended one), "no access" for a person without the role.
+func (h Handler) session(ctx context.Context, r web.Request, role staff.Role, log *slog.Logger) (staff.Session, string, *web.Response) {
+	raw := web.Cookie(r, staffCookie(h.Insecure))
+	var s staff.Session
+	err := store.ErrNotFound
+	if raw != "" && len(raw) <= 200 {
+		s, err = h.Staff.StaffSession(ctx, secret.From(raw).Hash())
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if r.HTTPMethod != http.MethodGet {
+			return s, "", page(http.StatusForbidden, signInAgainPage())
+		}
+		to := "/staff/sign-in"
+		if returnPath.MatchString(r.Path) {
+			to += "?return=" + r.Path
+		}
+		resp := redirect(to)
+		return s, "", &resp
+	case err != nil:
+		log.Error("reading a staff session", "err", err)
+		return s, "", page(http.StatusServiceUnavailable, staffUnavailablePage())
+	case !s.Person.Can(role):
+		log.Info("staff without the role", "role", role)
+		return s, "", page(http.StatusForbidden, noAccessPage())
+	}
+	return s, raw, nil
+}
+
+// openStaff opens a request's review page for a signed-in reviewer, who is named in what they record.
+func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
+	s, raw, fail := h.session(ctx, r, staff.Reviewer, log)
+	if fail != nil {
+		return review{}, fail
+	}
+	id := r.PathParameters["id"]
+	req, ev, err := h.Reviews.Request(ctx, access.RequestID(id))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return review{}, page(http.StatusNotFound, staffNotFoundPage())
+	case err != nil:
+		log.Error("reading a request", "err", err)
+		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
+	return review{raw: raw, base: id, staff: true, reviewer: access.Email(s.Person.Email), req: req, evidence: ev}, nil
+}
+
+// queue is the reviewers' queue: requests awaiting review, more information or upload, oldest first.
+func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	s, _, fail := h.session(ctx, r, staff.Reviewer, log)
+	if fail != nil {
+		return *fail
+	}
+	q, err := h.Staff.Queue(ctx)
+	if err != nil {
+		log.Error("reading the queue", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
+	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now()))})
+}

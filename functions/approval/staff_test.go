@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/staff"
+	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
+)
+
+// fakeStaff is the staff part of the store, in memory.
+type fakeStaff struct {
+	signIns  map[string]staff.SignIn
+	sessions map[string]staff.Session
+	now      func() time.Time
+}
+
+func newFakeStaff() *fakeStaff {
+	return &fakeStaff{signIns: map[string]staff.SignIn{}, sessions: map[string]staff.Session{}, now: func() time.Time { return now }}
+}
+
+func (f *fakeStaff) StartStaffSignIn(_ context.Context, h string, in staff.SignIn) error {
+	f.signIns[h] = in
+	return nil
+}
+func (f *fakeStaff) TakeStaffSignIn(_ context.Context, h string) (staff.SignIn, error) {
+	in, ok := f.signIns[h]
+	delete(f.signIns, h)
+	if !ok {
+		return in, store.ErrNotFound
+	}
+	return in, nil
+}
+func (f *fakeStaff) StartStaffSession(_ context.Context, s staff.Session) error {
+	f.sessions[s.Hash] = s
+	return nil
+}
+func (f *fakeStaff) StaffSession(_ context.Context, h string) (staff.Session, error) {
+	s, ok := f.sessions[h]
+	if !ok || !s.Live(f.now()) {
+		return staff.Session{}, store.ErrNotFound
+	}
+	return s, nil
+}
+func (f *fakeStaff) Queue(context.Context) ([]store.Waiting, error) {
+	return []store.Waiting{{Request: access.Request{ID: "r1", Status: access.ReadyForReview, Client: access.Client{Name: "Cli Ent"}}, Since: now.Add(-72 * time.Hour)}}, nil
+}
+
+// op is a forging OpenID Provider: it serves discovery, its key, and a token endpoint whose ID
+// token the test shapes (claims), signed with a test key.
+type op struct {
+	srv    *httptest.Server
+	key    *rsa.PrivateKey
+	claims func(nonce string) map[string]any
+	nonce  string // the nonce of the last authorization request
+	pkce   string // the code_challenge of the last authorization request
+}
+
+func newOP(t *testing.T) *op {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &op{key: key}
+	mux := http.NewServeMux()
+	o.srv = httptest.NewServer(mux)
+	t.Cleanup(o.srv.Close)
+	iss := o.srv.URL
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"issuer": iss, "authorization_endpoint": iss + "/auth", "token_endpoint": iss + "/token",
+			"jwks_uri": iss + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"}})
+	})
+	mux.HandleFunc("/jwks", func(w http.ResponseWriter, _ *http.Request) {
+		b64 := base64.RawURLEncoding.EncodeToString
+		json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]any{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1",
+			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
+	})
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		sum := sha256.Sum256([]byte(r.Form.Get("code_verifier")))
+		if r.Form.Get("code") != "the-code" || base64.RawURLEncoding.EncodeToString(sum[:]) != o.pkce {
+			http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "a", "token_type": "Bearer", "expires_in": 60, "id_token": o.sign(o.claims(o.nonce))})
+	})
+	o.claims = func(nonce string) map[string]any { return o.good(nonce, "cfp-reviewers") }
+	return o
+}
+
+func (o *op) good(nonce string, groups ...string) map[string]any {
+	return map[string]any{"iss": o.srv.URL, "aud": "cfp-staff", "sub": "u1", "email": "Riya@Council.example", "name": "Riya",
+		"groups": groups, "nonce": nonce, "iat": time.Now().Unix(), "exp": time.Now().Add(5 * time.Minute).Unix()}
+}
+
+func (o *op) sign(claims map[string]any) string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	head, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "k1"})
+	body, _ := json.Marshal(claims)
+	in := b64(head) + "." + b64(body)
+	sum := sha256.Sum256([]byte(in))
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, o.key, crypto.SHA256, sum[:])
+	return in + "." + b64(sig)
+}
+
+func staffSetup(t *testing.T) (Handler, *fakeStaff, *op) {
+	h, _, _ := setup()
+	o := newOP(t)
+	fs := newFakeStaff()
+	h.Staff, h.Insecure = fs, true
+	h.IdP = &OIDC{Issuer: o.srv.URL, ClientID: "cfp-staff", ClientSecret: "s", RedirectURL: "http://localhost:8080/staff/callback"}
+	h.Groups, _ = staff.ParseGroups("cfp-reviewers=reviewer,cfp-support=support,cfp-ig=information-governance,cfp-admins=administrator")
+	return h, fs, o
+}
+
+func call(h Handler, method, resource, path string, cookie string, params map[string]string, query map[string]string, body string) web.Response {
+	r := web.Request{HTTPMethod: method, Resource: resource, Path: path, PathParameters: params, QueryStringParameters: query, Body: body,
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
+	if cookie != "" {
+		r.Headers["Cookie"] = cookie
+	}
+	resp, _ := h.Handle(context.Background(), r)
+	return resp
+}
+
+// startSignIn runs GET /staff/sign-in and plays the provider's part: it returns the state and the
+// sign-in cookie's value.
+func startSignIn(t *testing.T, h Handler, o *op) (state, cookie string) {
+	t.Helper()
+	resp := call(h, "GET", "/staff/sign-in", "/staff/sign-in", "", nil, map[string]string{"return": "/staff"}, "")
+	loc, err := url.Parse(resp.Headers["Location"])
+	if resp.StatusCode != http.StatusSeeOther || err != nil || !strings.HasPrefix(loc.String(), o.srv.URL+"/auth?") {
+		t.Fatalf("sign-in: %d %q", resp.StatusCode, resp.Headers["Location"])
+	}
+	q := loc.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("client_id") != "cfp-staff" || q.Get("nonce") == "" {
+		t.Fatalf("authorization request %v", q)
+	}
+	o.nonce, o.pkce = q.Get("nonce"), q.Get("code_challenge")
+	set := resp.MultiValueHeaders["Set-Cookie"]
+	if len(set) != 1 || !strings.Contains(set[0], "Path=/staff; HttpOnly; SameSite=Lax") {
+		t.Fatalf("sign-in cookie %q", set)
+	}
+	return q.Get("state"), strings.TrimPrefix(strings.Split(set[0], ";")[0], "staff-sign-in=")
+}
+
+func callback(h Handler, state, cookie string) web.Response {
+	return call(h, "GET", "/staff/callback", "/staff/callback", "staff-sign-in="+cookie, nil, map[string]string{"state": state, "code": "the-code"}, "")
+}
+
+func TestStaffSignInStartsASession(t *testing.T) {
+	h, fs, o := staffSetup(t)
+	state, cookie := startSignIn(t, h, o)
+	resp := callback(h, state, cookie)
+	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/staff" {
+		t.Fatalf("callback: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	set := strings.Join(resp.MultiValueHeaders["Set-Cookie"], "\n")
+	if !strings.Contains(set, "staff=") || !strings.Contains(set, "SameSite=Lax") || strings.Contains(set, "Secure") {
+		t.Errorf("cookies %q", set)
+	}
+	if len(fs.sessions) != 1 {
+		t.Fatalf("sessions %v", fs.sessions)
+	}
+	for _, s := range fs.sessions {
+		if s.Person.Email != "riya@council.example" || !s.Person.Can(staff.Reviewer) || len(s.Person.Roles) != 1 {
+			t.Errorf("session person %+v", s.Person)
+		}
+	}
+	// A replayed callback finds no sign-in under way.
+	if again := callback(h, state, cookie); again.StatusCode != http.StatusBadRequest || len(fs.sessions) != 1 {
+		t.Errorf("replayed callback: %d, %d sessions", again.StatusCode, len(fs.sessions))
+	}
+}
+
+// Every forged or unsuitable answer is refused, and no session starts.
+func TestStaffCallbackRefusesForgeries(t *testing.T) {
+	for name, c := range map[string]struct {
+		claims     func(o *op, nonce string) map[string]any
+		wrongState bool
+	}{
+		"wrong state":    {wrongState: true},
+		"wrong nonce":    {claims: func(o *op, _ string) map[string]any { return o.good("another") }},
+		"wrong issuer":   {claims: func(o *op, n string) map[string]any { c := o.good(n); c["iss"] = "https://evil.example"; return c }},
+		"wrong audience": {claims: func(o *op, n string) map[string]any { c := o.good(n); c["aud"] = "someone-else"; return c }},
+		"expired": {claims: func(o *op, n string) map[string]any {
+			c := o.good(n)
+			c["iat"], c["exp"] = time.Now().Add(-time.Hour).Unix(), time.Now().Add(-30*time.Minute).Unix()
+			return c
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, fs, o := staffSetup(t)
+			if c.claims != nil {
+				o.claims = func(n string) map[string]any { return c.claims(o, n) }
+			}
+			state, cookie := startSignIn(t, h, o)
+			if c.wrongState {
+				cookie = secret.New().Reveal()
+			}
+			resp := callback(h, state, cookie)
+			if resp.StatusCode != http.StatusBadRequest || len(fs.sessions) != 0 {
+				t.Errorf("%d, %d sessions; want 400 and none", resp.StatusCode, len(fs.sessions))
+			}
+			if c.wrongState {
+				return
+			}
+			// A state from elsewhere, with a matching cookie but no sign-in under way, is refused too.
+			other := secret.New().Reveal()
+			if resp := callback(h, other, other); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("unknown state: %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// The authorisation matrix over the staff pages.
+func TestStaffRoutesAuthorisation(t *testing.T) {
+	h, fs, _ := staffSetup(t)
+	session := func(roles ...staff.Role) string {
+		tok := secret.New()
+		fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "x@council.example", Name: "X", Roles: roles}, CreatedAt: now, LastSeen: now}
+		return "staff=" + tok.Reveal()
+	}
+	expired := secret.New()
+	fs.sessions[expired.Hash()] = staff.Session{Hash: expired.Hash(), Person: staff.Person{Roles: []staff.Role{staff.Reviewer}},
+		CreatedAt: now.Add(-time.Hour), LastSeen: now.Add(-staff.SessionIdle)}
+	reviewer := session(staff.Reviewer)
+	callers := map[string]string{
+		"anonymous": "", "citizen": "session=" + secret.New().Reveal(), "expired": "staff=" + expired.Reveal(),
+		"support": session(staff.Support), "governance": session(staff.Governance), "administrator": session(staff.Administrator),
+		"no role": session(), "reviewer": reviewer,
+	}
+	id := map[string]string{"id": "r1"}
+	csrfOf := func(cookie string) string {
+		return url.Values{"csrf": {formKey(strings.TrimPrefix(cookie, "staff="), "r1")}, "action": {"record_security_check"}, "note": {"checked"}}.Encode()
+	}
+	for name, cookie := range callers {
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden}
+		switch name {
+		case "reviewer":
+			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther}
+		case "support", "governance", "administrator", "no role":
+			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403}
+		}
+		got := map[string]int{
+			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
+			"page":  call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, "").StatusCode,
+			"evidence": call(h, "GET", "/staff/requests/{id}/evidence/{evidenceId}", "/staff/requests/r1/evidence/eclean", cookie,
+				map[string]string{"id": "r1", "evidenceId": "eclean"}, nil, "").StatusCode,
+			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
+		}
+		for k := range want {
+			if got[k] != want[k] {
+				t.Errorf("%s, %s: %d; want %d", name, k, got[k], want[k])
+			}
+		}
+	}
+	// Anonymous is sent to sign in, and back to the page asked for.
+	if loc := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", "", id, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/requests/r1" {
+		t.Errorf("anonymous sent to %q", loc)
+	}
+	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
+	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {
+		t.Errorf("queue page:\n%s", b)
+	}
+	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "signed in as x@council.example") || !strings.Contains(b, `action="./r1"`) {
+		t.Errorf("review page under /staff:\n%s", b)
+	}
+}

@@ -1,0 +1,69 @@
+// Signs in to the staff workspace in headless Chromium through the local OpenID Provider's login
+// page: first as the sample reviewer, who must see the queue, then as the sample person with no
+// role, who must see "no access" only. axe-core checks each staff page against WCAG 2.2 A and AA.
+// Prints one JSON object; the Go test judges it.
+//
+//   node staff.mjs <site URL>
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import axe from 'axe-core';
+
+const [site] = process.argv.slice(2);
+if (!site) {
+  console.error('usage: node staff.mjs <site URL>');
+  process.exit(2);
+}
+const wcag = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const out = { pages: [], pageErrors: [] };
+
+async function check(page, who, response) {
+  await page.evaluate(axe.source);
+  const r = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return { passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })) };
+  }, wcag);
+  out.pages.push({
+    who, path: new URL(page.url()).pathname, status: response ? response.status() : 0,
+    h1: (await page.locator('h1').first().textContent())?.trim(),
+    links: await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
+    rulesPassed: r.passes, violations: r.violations,
+  });
+}
+
+const profiles = [];
+try {
+  for (const who of ['reviewer', 'norole']) {
+    const profile = mkdtempSync(join(tmpdir(), 'cfp-chromium-'));
+    profiles.push(profile);
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, chromiumSandbox: false,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    page.setDefaultTimeout(30000);
+    page.on('pageerror', (e) => out.pageErrors.push(String(e)));
+    console.error(`staff.mjs: ${who} signs in`);
+    await page.goto(site + '/staff'); // to sign-in, then to the provider's login page
+    await page.fill('input[name=login]', who);
+    await page.fill('input[name=password]', 'any password');
+    let last;
+    page.on('response', (r) => { if (r.request().isNavigationRequest() && r.url().startsWith(site)) last = r; });
+    await Promise.all([page.waitForURL((u) => u.toString().startsWith(site + '/staff') && !u.pathname.endsWith('/callback')), page.click('button[type=submit]')]);
+    await page.waitForLoadState('load');
+    await check(page, who, last);
+    const row = page.locator('main table a').first();
+    if (who === 'reviewer' && await row.count()) {
+      const [resp] = await Promise.all([page.waitForNavigation(), row.click()]);
+      await check(page, who, resp);
+    }
+    await context.close();
+  }
+} catch (e) {
+  out.error = String(e);
+} finally {
+  for (const p of profiles) rmSync(p, { recursive: true, force: true });
+}
+console.log(JSON.stringify(out));

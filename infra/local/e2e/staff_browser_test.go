@@ -1,0 +1,70 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/council/cfp/infra/local/services"
+)
+
+type staffRun struct {
+	Pages []struct {
+		Who, Path, H1 string
+		Status        int
+		Links         []string
+		RulesPassed   int
+		Violations    []struct {
+			ID, Impact, Help string
+			Nodes            []string
+		}
+	}
+	PageErrors []string
+	Error      string
+}
+
+// A reviewer signs in at the local OpenID Provider's login page and sees the queue; a person with
+// no role sees "no access" only. axe finds no WCAG 2.2 A or AA violation on the staff pages.
+func TestStaffSignInInABrowser(t *testing.T) {
+	root, err := services.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "staff.mjs", portal)
+	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	var run staffRun
+	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
+		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
+	}
+	if runErr != nil || run.Error != "" {
+		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
+	}
+	seen := map[string]bool{}
+	for _, p := range run.Pages {
+		seen[p.Who+" "+p.Path] = true
+		switch {
+		case p.Who == "reviewer" && p.Path == "/staff" && (p.Status != 200 || p.H1 != "Requests to work on"):
+			t.Errorf("the reviewer's queue: %d %q", p.Status, p.H1)
+		case p.Who == "norole" && (p.Status != 403 || p.H1 != "You do not have access"):
+			t.Errorf("no role: %s %d %q", p.Path, p.Status, p.H1)
+		}
+		if p.RulesPassed == 0 {
+			t.Errorf("%s %s: axe checked nothing", p.Who, p.Path)
+		}
+		for _, v := range p.Violations {
+			t.Errorf("%s %s: WCAG violation %s (%s): %s at %v", p.Who, p.Path, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+	if !seen["reviewer /staff"] || !seen["norole /staff"] || len(run.PageErrors) > 0 {
+		t.Errorf("pages %+v, errors %v", run.Pages, run.PageErrors)
+	}
+}
