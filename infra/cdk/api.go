@@ -139,7 +139,7 @@ func (b *build) firewall() {
 			Scope:            jsii.String("REGIONAL"),
 			IpAddressVersion: jsii.String(set.version),
 			Addresses:        jsii.Strings(set.cidrs...),
-			Description:      jsii.String("Staff networks allowed to open the staff pages (" + strings.Join(StaffPrefixes(), ", ") + ")"),
+			Description:      jsii.String("Staff networks allowed to open the staff pages at " + strings.Join(StaffPrefixes(), ", ")),
 		})
 		staff = append(staff, &awswafv2.CfnWebACL_StatementProperty{
 			IpSetReferenceStatement: &awswafv2.CfnWebACL_IPSetReferenceStatementProperty{Arn: ipset.AttrArn()},

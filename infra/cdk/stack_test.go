@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -471,6 +472,9 @@ func jsonPath(v any, keys ...string) any {
 	return v
 }
 
+// wafDescription is the pattern AWS WAF holds an IP set's description to.
+var wafDescription = regexp.MustCompile(`^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`)
+
 func TestFirewallGuardsTheStage(t *testing.T) {
 	tmpl, doc := synth(t)
 	acls := resources(doc, "AWS::WAFv2::WebACL")
@@ -497,6 +501,10 @@ func TestFirewallGuardsTheStage(t *testing.T) {
 	var addrs []string
 	for _, s := range sets {
 		addrs = append(addrs, strs(s.Props["Addresses"])...)
+		// WAF refuses any other description, and only when the stack deploys.
+		if d, _ := s.Props["Description"].(string); !wafDescription.MatchString(d) {
+			t.Errorf("IP set %s: WAF refuses the description %q", s.ID, d)
+		}
 		if !strings.Contains(rules, s.ID) {
 			t.Errorf("IP set %s is not used by the web ACL", s.ID)
 		}
