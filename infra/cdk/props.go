@@ -187,6 +187,14 @@ func (p StackProps) Validate() error {
 			bad("reviewer %q is not a bare email address", r)
 		}
 	}
+	for _, r := range p.BusinessSupport {
+		if a, err := mail.ParseAddress(r); err != nil || a.Address != r || strings.Contains(r, ",") {
+			bad("business support address %q is not a bare email address", r)
+		}
+	}
+	if p.BatchWindow <= 0 {
+		bad("batch window %v: want a positive duration such as 24h", p.BatchWindow)
+	}
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)
 	} else if u, _ := url.Parse(p.PortalURL); u.Path != "" && u.Path != "/" || u.RawQuery != "" {

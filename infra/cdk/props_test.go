@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -44,13 +45,16 @@ func TestInvalidPropsAreAllReportedWithTheirSetting(t *testing.T) {
 		ContactEmail:           "Client Finance <cf@council.example>",
 		LogoURL:                "https://cdn.example/logo.png",
 		CouncilURL:             "www.council.example",
+		BusinessSupport:        []string{"Business Support <bs@council.example>"},
+		BatchWindow:            -time.Hour,
 	}.WithDefaults()
 	err := p.Validate()
 	if err == nil {
 		t.Fatal("invalid settings accepted")
 	}
 	for _, want := range []string{"sender address", "reviewer", "must use https", "client reference pattern",
-		"staff networks", "alarm email", "no bootstrap", "set both or neither", "contact email", "logo URL", "council URL"} {
+		"staff networks", "alarm email", "no bootstrap", "set both or neither", "contact email", "logo URL", "council URL",
+		"business support address", "batch window"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}

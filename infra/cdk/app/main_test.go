@@ -121,6 +121,7 @@ func TestDeploySynthesisWithEveryOptionalSetting(t *testing.T) {
 		"CFP_NOTICE_QUIET_PERIOD": "5m", "CFP_NOTICE_MAX_DELAY": "1h",
 		"CFP_MAIL_MAX_PER_SECOND": "14", "CFP_REQUEST_LIMIT_PER_IP_HOUR": "40", "CFP_REVIEW_LINK_DAYS": "5",
 		"CFP_RATE_LIMIT_PER_5_MIN": "500", "CFP_SCAN_UPLOAD_CONCURRENCY": "5",
+		"CFP_SENDING_SYSTEMS": "billing,finance", "CFP_BUSINESS_SUPPORT": "business.support@council.example", "CFP_BATCH_WINDOW": "12h",
 		"CFP_STAFF_ISSUER": staffIssuer, "CFP_STAFF_CLIENT_ID": "cfp-portal",
 		"CFP_STAFF_CLIENT_SECRET_ARN": staffSecret, "CFP_STAFF_ROLE_GROUPS": staffGroups,
 		"CFP_COUNCIL_NAME": "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",

@@ -47,6 +47,9 @@ var (
 	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
 	ScanConcurrency  = Setting{"scanUploadConcurrency", "CFP_SCAN_UPLOAD_CONCURRENCY"}
+	SendingSystems   = Setting{"sendingSystems", "CFP_SENDING_SYSTEMS"}
+	BusinessSupport  = Setting{"businessSupport", "CFP_BUSINESS_SUPPORT"}
+	BatchWindow      = Setting{"batchWindow", "CFP_BATCH_WINDOW"}
 
 	CouncilName      = Setting{"councilName", "CFP_COUNCIL_NAME"}
 	CouncilURL       = Setting{"councilUrl", "CFP_COUNCIL_URL"}
@@ -162,6 +165,9 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		ReviewLinkDays:         number(ReviewLinkDays),
 		RateLimitPer5Min:       number(RateLimit),
 		ScanUploadConcurrency:  number(ScanConcurrency),
+		SendingSystems:         list(get(SendingSystems)),
+		BusinessSupport:        list(get(BusinessSupport)),
+		BatchWindow:            duration(BatchWindow),
 		CouncilName:            required(CouncilName),
 		CouncilURL:             get(CouncilURL),
 		ServiceName:            get(ServiceName),

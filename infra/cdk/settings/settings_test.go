@@ -63,6 +63,9 @@ func TestEverySettingIsRead(t *testing.T) {
 		StaffClientID:    "cfp-portal",
 		StaffSecretARN:   "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf",
 		StaffRoleGroups:  "g-reviewers=reviewer",
+		SendingSystems:   "billing, finance",
+		BusinessSupport:  "business.support@council.gov.uk",
+		BatchWindow:      "12h",
 		Strict:           "true",
 	}), root, "", "")
 	if err != nil {
@@ -77,7 +80,8 @@ func TestEverySettingIsRead(t *testing.T) {
 		p.ContactPhone != "01632 960000" || p.ContactEmail != "clientfinance@council.gov.uk" || p.OpeningHours != "Monday to Friday, 9am to 5pm" ||
 		p.LogoURL != "/assets/logo.svg" || p.PrivacyURL != "https://www.northshire.gov.uk/privacy" || p.AccessibilityURL != "/accessibility" ||
 		p.StaffIssuer != "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0" || p.StaffClientID != "cfp-portal" ||
-		p.StaffClientSecretARN != "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf" || p.StaffRoleGroups != "g-reviewers=reviewer" {
+		p.StaffClientSecretARN != "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf" || p.StaffRoleGroups != "g-reviewers=reviewer" ||
+		!slices.Equal(p.SendingSystems, []string{"billing", "finance"}) || !slices.Equal(p.BusinessSupport, []string{"business.support@council.gov.uk"}) || p.BatchWindow != 12*time.Hour {
 		t.Errorf("settings not carried into props: %+v", p)
 	}
 	if p.AssetRoot != filepath.Join(root, ".local", "build") {
