@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -166,6 +167,26 @@ func TestListsAndDownloadsAreAudited(t *testing.T) {
 	}
 	if events, _ := f.s.AuditOfClient(bg, "400001", 10); len(events) != 2 {
 		t.Fatalf("a refused read was audited as access: %d", len(events))
+	}
+}
+
+// When the audit event cannot be written, nothing is shown: no document in a list, no link to a file.
+func TestNothingIsShownWhenTheAuditEventCannotBeWritten(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("una@example.com")
+	f.account(t, e, "Una")
+	f.grant(t, e, access.Deputy, "410001", "Client", "")
+	docs := f.documents(t, "410001", 2)
+	cookie := f.signIn(t, e)
+	f.s.failAudit = errors.New("ProvisionedThroughputExceededException")
+
+	resp := f.do(t, req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "410001"}, nil, cookie))
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(resp.Body, string(docs[0].ID)) || strings.Contains(resp.Body, "Document 0") {
+		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp = f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, cookie))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Location"] != "" || strings.Contains(resp.Body, docs[0].Key) {
+		t.Fatalf("download: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
 }
 
