@@ -34,6 +34,7 @@ type memStore struct {
 	audits     []store.AuditEvent
 	queued     []mail.Message // verification emails queued
 	writes     int            // state changes, so a test can say nothing changed
+	reads      map[string]int // the signed-in reads and audit writes asked for, by method (each one DynamoDB request in the store)
 	failAudit  error          // what Audit answers instead of writing, when set
 }
 
@@ -47,7 +48,7 @@ type memCursor struct {
 func newMemStore(now func() time.Time) *memStore {
 	return &memStore{now: now, tokens: map[string]store.Token{}, accounts: map[access.Email]store.Account{},
 		codes: map[access.Email]store.Code{}, sessions: map[string]store.Session{}, limits: map[string]int{},
-		suppressed: map[access.Email]store.Suppression{}, cursors: map[string]memCursor{}}
+		suppressed: map[access.Email]store.Suppression{}, cursors: map[string]memCursor{}, reads: map[string]int{}}
 }
 
 // PutToken stores a minted link token, as the notifier does when it sends the email.
@@ -218,6 +219,7 @@ func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Sess
 func (m *memStore) Session(_ context.Context, hash string) (store.Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Session"]++
 	s, ok := m.sessions[hash]
 	now := m.now()
 	if !ok || !now.Before(s.LastSeen.Add(store.SessionIdle)) || !now.Before(s.EndsAt()) {
@@ -247,6 +249,7 @@ func (m *memStore) Suppress(_ context.Context, e access.Email, why store.Suppres
 func (m *memStore) Suppressed(_ context.Context, e access.Email) (store.Suppression, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Suppressed"]++
 	why, ok := m.suppressed[access.NormaliseEmail(string(e))]
 	return why, ok, nil
 }
@@ -281,21 +284,22 @@ func (m *memStore) EndAccess(_ context.Context, id access.RequestID, _ access.Em
 }
 
 func (m *memStore) GrantsOf(_ context.Context, e access.Email) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.Email == e }), nil
+	return m.grantsWhere("GrantsOf", func(g store.Grant) bool { return g.Email == e }), nil
 }
 
 func (m *memStore) GrantFor(_ context.Context, e access.Email, ref string) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.Email == e && g.ClientReference == ref }), nil
+	return m.grantsWhere("GrantFor", func(g store.Grant) bool { return g.Email == e && g.ClientReference == ref }), nil
 }
 
 func (m *memStore) GranteesOf(_ context.Context, ref string) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.ClientReference == ref }), nil
+	return m.grantsWhere("GranteesOf", func(g store.Grant) bool { return g.ClientReference == ref }), nil
 }
 
 // grantsWhere leaves ended grants out, as the store's indexes do.
-func (m *memStore) grantsWhere(f func(store.Grant) bool) []store.Grant {
+func (m *memStore) grantsWhere(op string, f func(store.Grant) bool) []store.Grant {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads[op]++
 	var out []store.Grant
 	for _, g := range m.grants {
 		if f(g) && !g.Ended {
@@ -318,6 +322,7 @@ func (m *memStore) publish(docs ...store.Document) {
 func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Documents"]++
 	limit = min(max(limit, 1), store.MaxPage)
 	var all []store.Document
 	for _, d := range m.documents {
@@ -355,6 +360,7 @@ func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType
 func (m *memStore) PublishedDocument(_ context.Context, id store.DocumentID) (store.Document, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["PublishedDocument"]++
 	for _, d := range m.documents {
 		if d.ID == id && d.Current() {
 			return d, nil
@@ -367,6 +373,7 @@ func (m *memStore) PublishedDocument(_ context.Context, id store.DocumentID) (st
 func (m *memStore) Audit(_ context.Context, e store.AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Audit"]++
 	if m.failAudit != nil {
 		return m.failAudit
 	}
@@ -407,6 +414,15 @@ func (m *memStore) mailQueued() []mail.Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]mail.Message(nil), m.queued...)
+}
+
+// readsSince returns the reads made since the last call, and starts counting again.
+func (m *memStore) readsSince() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.reads
+	m.reads = map[string]int{}
+	return r
 }
 
 func (m *memStore) changes() int {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,34 @@ func TestDocumentsNewestFirstFilteredAndPaged(t *testing.T) {
 	} {
 		if status, _ := list(t, f, cookie, "200001", q); status != http.StatusBadRequest {
 			t.Errorf("%s: %d", name, status)
+		}
+	}
+}
+
+// A document list costs three DynamoDB reads and the audit write (doc.go): the handler asks the
+// store once each for the session, the grant and the page, and writes one audit event. That each of
+// those is one DynamoDB request is shared/store's TestADocumentListCostsThreeRequestsAndTheAuditWrite.
+func TestADocumentListAsksTheStoreForThreeReadsAndTheAuditWrite(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("count@example.com")
+	f.account(t, e, "Count")
+	f.grant(t, e, access.Deputy, "800001", "Client", "")
+	f.documents(t, "800001", 45)
+	cookie := f.signIn(t, e)
+	want := map[string]int{"Session": 1, "GrantFor": 1, "Documents": 1, "Audit": 1}
+	cursor := ""
+	for page := 1; page <= 3; page++ {
+		q := map[string]string{"limit": "20"}
+		if cursor != "" {
+			q["cursor"] = cursor
+		}
+		f.s.readsSince()
+		status, body := list(t, f, cookie, "800001", q)
+		if got := f.s.readsSince(); status != http.StatusOK || !maps.Equal(got, want) {
+			t.Fatalf("page %d: %d, store calls %v, want %v", page, status, got, want)
+		}
+		if body.NextCursor != nil {
+			cursor = *body.NextCursor
 		}
 	}
 }
