@@ -237,6 +237,16 @@ func (f *fixture) documents(t testing.TB, ref string, n int) []store.Document {
 	return docs
 }
 
+// deputy gives a new account a deputy's grant for a client with n documents and signs it in: the
+// cookie, the grant and the documents.
+func (f *fixture) deputy(t testing.TB, e access.Email, ref string, n int) (string, access.RequestID, []store.Document) {
+	t.Helper()
+	f.account(t, e, "Deputy "+strings.Split(string(e), "@")[0])
+	g := f.grant(t, e, access.Deputy, ref, "Client", "")
+	docs := f.documents(t, ref, n)
+	return f.signIn(t, e), g, docs
+}
+
 func decodeBody[T any](t testing.TB, resp web.Response) T {
 	t.Helper()
 	var v T

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,23 +36,25 @@ func list(t *testing.T, f *fixture, cookie, ref string, query map[string]string)
 	return resp.StatusCode, decodeBody[docList](t, resp)
 }
 
+// pageOf is the query of a page of a list: its size, and the cursor after the first page.
+func pageOf(limit int, cursor string) map[string]string {
+	q := map[string]string{"limit": strconv.Itoa(limit)}
+	if cursor != "" {
+		q["cursor"] = cursor
+	}
+	return q
+}
+
 func TestDocumentsNewestFirstFilteredAndPaged(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("kim@example.com")
-	f.account(t, e, "Kim")
-	f.grant(t, e, access.Deputy, "200001", "Mum", "")
-	f.documents(t, "200001", 45)
+	cookie, _, _ := f.deputy(t, e, "200001", 45)
 	f.documents(t, "200002", 5)
-	cookie := f.signIn(t, e)
 
 	var ids []string
 	cursor, pages := "", 0
 	for {
-		q := map[string]string{"limit": "20"}
-		if cursor != "" {
-			q["cursor"] = cursor
-		}
-		status, page := list(t, f, cookie, "200001", q)
+		status, page := list(t, f, cookie, "200001", pageOf(20, cursor))
 		if status != http.StatusOK {
 			t.Fatalf("page %d: %d", pages+1, status)
 		}
@@ -106,19 +109,12 @@ func TestDocumentsNewestFirstFilteredAndPaged(t *testing.T) {
 func TestADocumentListAsksTheStoreForThreeReadsAndTheAuditWrite(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("count@example.com")
-	f.account(t, e, "Count")
-	f.grant(t, e, access.Deputy, "800001", "Client", "")
-	f.documents(t, "800001", 45)
-	cookie := f.signIn(t, e)
+	cookie, _, _ := f.deputy(t, e, "800001", 45)
 	want := map[string]int{"Session": 1, "GrantFor": 1, "Documents": 1, "Audit": 1}
 	cursor := ""
 	for page := 1; page <= 3; page++ {
-		q := map[string]string{"limit": "20"}
-		if cursor != "" {
-			q["cursor"] = cursor
-		}
 		f.s.readsSince()
-		status, body := list(t, f, cookie, "800001", q)
+		status, body := list(t, f, cookie, "800001", pageOf(20, cursor))
 		if got := f.s.readsSince(); status != http.StatusOK || !maps.Equal(got, want) {
 			t.Fatalf("page %d: %d, store calls %v, want %v", page, status, got, want)
 		}
@@ -152,10 +148,7 @@ func TestACursorFromOneClientCannotPageAnother(t *testing.T) {
 func TestListsAndDownloadsAreAudited(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("max@example.com")
-	f.account(t, e, "Max")
-	grant := f.grant(t, e, access.Deputy, "400001", "Client", "")
-	docs := f.documents(t, "400001", 3)
-	cookie := f.signIn(t, e)
+	cookie, grant, docs := f.deputy(t, e, "400001", 3)
 
 	list(t, f, cookie, "400001", map[string]string{"type": "care_invoice"})
 	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
@@ -203,10 +196,7 @@ func TestListsAndDownloadsAreAudited(t *testing.T) {
 func TestNothingIsShownWhenTheAuditEventCannotBeWritten(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("una@example.com")
-	f.account(t, e, "Una")
-	f.grant(t, e, access.Deputy, "410001", "Client", "")
-	docs := f.documents(t, "410001", 2)
-	cookie := f.signIn(t, e)
+	cookie, _, docs := f.deputy(t, e, "410001", 2)
 	f.s.failAudit = errors.New("ProvisionedThroughputExceededException")
 
 	resp := f.do(t, req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "410001"}, nil, cookie))
