@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
@@ -104,7 +105,7 @@ func newFixture(testing.TB) *fixture {
 func newHandler(s *memStore, m *fakeMailer, clock func() time.Time) Handler {
 	return Handler{
 		Accounts: s, Sessions: s, Portal: s, Mailer: m, Files: fakeFiles{},
-		Origin: origin, Bases: mail.Bases{Portal: origin},
+		Origin: origin, Bases: mail.Bases{Portal: origin}, Brand: brand.Sample(),
 		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 }
