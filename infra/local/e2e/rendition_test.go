@@ -128,14 +128,7 @@ func TestReviewerSeesOnlyTheRendition(t *testing.T) {
 		}
 	}
 	r, _ := renditionSubmit(t, pdf)
-	link := reviewLink(t, string(r), 1)
-	_, page := reviewGet(t, link)
-	m := regexp.MustCompile(`href="(\./[^"]+/evidence/[^"]+)"`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no View link on the review page")
-	}
-	base, _ := url.Parse(link)
-	view := base.ResolveReference(&url.URL{Path: m[1]}).String()
+	view := renditionView(t, r)
 
 	var signed string
 	// The first rendering of a run compiles PDFium (wazero's cache then keeps it): minutes on a busy machine.
@@ -170,5 +163,41 @@ func TestReviewerSeesOnlyTheRendition(t *testing.T) {
 	}
 	if !bytes.Contains(got, []byte("/DCTDecode")) {
 		t.Error("the rendition holds no page picture")
+	}
+}
+
+// renditionView waits for the first "ready for review" email about r and returns its View link.
+func renditionView(t *testing.T, r access.RequestID) string {
+	t.Helper()
+	link := reviewLink(t, string(r), 1)
+	_, page := reviewGet(t, link)
+	m := regexp.MustCompile(`href="(\./[^"]+/evidence/[^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no View link on the review page")
+	}
+	base, _ := url.Parse(link)
+	return base.ResolveReference(&url.URL{Path: m[1]}).String()
+}
+
+// TestReviewerIsToldWhenNoCopyCanBeMade: a PDF that passes the checks but that PDFium cannot make
+// pictures of (it has no pages) is never passed through: the View page says why there is no copy.
+func TestReviewerIsToldWhenNoCopyCanBeMade(t *testing.T) {
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	r, e := renditionSubmit(t, pdf)
+	view := renditionView(t, r)
+	var body string
+	eventually(t, 6*time.Minute, "the refusal", func() bool {
+		var resp *http.Response
+		resp, body = reviewGet(t, view)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+			t.Fatalf("View of a file with no copy: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return strings.Contains(body, "This file cannot be shown")
+	})
+	if ev := scanEvidence(t, r, e); ev.Rendition == nil || ev.Rendition.Refused == "" || !strings.Contains(body, ev.Rendition.Refused) {
+		t.Errorf("the page does not say why: %+v %.800s", ev.Rendition, body)
+	}
+	if scanExists(t, access.RenditionKey(r, e)) {
+		t.Error("a refused file has a rendition")
 	}
 }
