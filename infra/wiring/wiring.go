@@ -257,9 +257,10 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
-			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:  []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
+			// It signs links to one version of a rendition, the copy staff open; never to an upload.
+			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
 		},
 	},
 	{

@@ -74,7 +74,16 @@ func (b Bucket) Exists(ctx context.Context, key string) (bool, error) {
 
 // DownloadURL returns a presigned GET link valid for ttl, that makes browsers save the file as fileName.
 func (b Bucket) DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error) {
-	in := &s3.GetObjectInput{Bucket: &b.Name, Key: &key}
+	return b.download(ctx, &s3.GetObjectInput{Bucket: &b.Name, Key: &key}, fileName, ttl)
+}
+
+// VersionURL is DownloadURL for one version of the object: a later write at key is not what the
+// link gives. Signing it takes s3:GetObjectVersion.
+func (b Bucket) VersionURL(ctx context.Context, key, version, fileName string, ttl time.Duration) (string, error) {
+	return b.download(ctx, &s3.GetObjectInput{Bucket: &b.Name, Key: &key, VersionId: &version}, fileName, ttl)
+}
+
+func (b Bucket) download(ctx context.Context, in *s3.GetObjectInput, fileName string, ttl time.Duration) (string, error) {
 	if fileName != "" {
 		in.ResponseContentDisposition = aws.String(`attachment; filename="` + safeName(fileName) + `"`)
 	}

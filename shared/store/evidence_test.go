@@ -194,7 +194,7 @@ func TestARenditionIsOfTheCleanVersion(t *testing.T) {
 	s, _ := storetest.New(t)
 	_, ev := withEvidence(t, s, access.Scanning, 1)
 	e := ev[0]
-	rd := access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Type: "application/pdf", Pages: 2}
+	rd := access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Object: "rv1", Type: "application/pdf", Pages: 2}
 	if err := s.RecordRendition(ctx, e.RequestID, e.ID, rd); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a rendition of a file not yet clean: %v", err)
 	}
