@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -43,7 +42,7 @@ type S3Credentials struct{ AccessKey, SecretKey, Region string }
 // across restarts. Only the system's public key is authorised (no passwords), and the SFTP root is
 // batches/<system>/ of bucket: the user sees its batches and reports/, and nothing above them,
 // as an AWS Transfer Family user whose home directory is mapped there. It returns once the server
-// accepts TCP connections.
+// says it listens.
 func StartSFTP(ctx context.Context, keyDir, system, bucket, s3URL string, cred S3Credentials, port int, log io.Writer) (*SFTP, error) {
 	if err := needFile("rclone", rclonePath); err != nil {
 		return nil, err
@@ -62,7 +61,7 @@ func StartSFTP(ctx context.Context, keyDir, system, bucket, s3URL string, cred S
 		return nil, err
 	}
 	s := &SFTP{System: system, Bucket: bucket, S3URL: s3URL,
-		Key: filepath.Join(keyDir, system+"_ed25519"), HostKey: filepath.Join(keyDir, "host_ed25519")}
+		Key: SFTPKey(keyDir, system), HostKey: filepath.Join(keyDir, SFTPHostKey)}
 	for _, k := range []struct{ path, comment string }{{s.Key, system + "@cfp-local"}, {s.HostKey, "cfp-local-sftp-host"}} {
 		if err := keygen(ctx, k.path, k.comment); err != nil {
 			return nil, err
@@ -102,7 +101,9 @@ func StartSFTP(ctx context.Context, keyDir, system, bucket, s3URL string, cred S
 	if err != nil {
 		return nil, err
 	}
-	if err := p.waitReady(ctx, sftpStartLimit, func(ctx context.Context) error { return dial(ctx, addr) }); err != nil {
+	// rclone writes its marker once it listens; a probe connection would only add a failed login
+	// to its log.
+	if err := p.waitReady(ctx, sftpStartLimit, func(context.Context) error { return nil }); err != nil {
 		_ = p.Close()
 		return nil, err
 	}
@@ -123,16 +124,24 @@ func (s *SFTP) Command() string {
 }
 
 // KnownHosts is the server's known_hosts line, for clients that check the host key (they should).
-func (s *SFTP) KnownHosts() (string, error) {
-	pub, err := os.ReadFile(s.HostKey + ".pub")
+func (s *SFTP) KnownHosts() (string, error) { return KnownHostsLine(s.HostKey+".pub", s.Addr) }
+
+// KnownHostsLine is the known_hosts line of an SFTP server listening at addr (host:port) whose
+// public host key is in the file hostKeyPub.
+func KnownHostsLine(hostKeyPub, addr string) (string, error) {
+	pub, err := os.ReadFile(hostKeyPub)
 	if err != nil {
 		return "", err
 	}
 	fields := strings.Fields(string(pub))
 	if len(fields) < 2 {
-		return "", fmt.Errorf("services: host key %s.pub: not a public key", s.HostKey)
+		return "", fmt.Errorf("services: host key %s: not a public key", hostKeyPub)
 	}
-	return fmt.Sprintf("[127.0.0.1]:%d %s %s\n", s.Port(), fields[0], fields[1]), nil
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("[%s]:%s %s %s\n", host, port, fields[0], fields[1]), nil
 }
 
 // withoutAWS drops the AWS_ and RCLONE_ variables of this process's environment: rclone's S3
@@ -148,6 +157,12 @@ func withoutAWS(env []string) []string {
 	return out
 }
 
+// SFTPHostKey is the server's private key file in the key directory (".pub": its public half).
+const SFTPHostKey = "host_ed25519"
+
+// SFTPKey is the sending system's private key file in the key directory.
+func SFTPKey(keyDir, system string) string { return filepath.Join(keyDir, system+"_ed25519") }
+
 // keygen makes an ed25519 key pair at path (and path.pub) unless one is there.
 func keygen(ctx context.Context, path, comment string) error {
 	if _, err := os.Stat(path); err == nil {
@@ -162,12 +177,4 @@ func keygen(ctx context.Context, path, comment string) error {
 		return fmt.Errorf("services: ssh-keygen %s: %v: %s", path, err, out)
 	}
 	return nil
-}
-
-func dial(ctx context.Context, addr string) error {
-	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return errors.Join(errNotReady, err)
-	}
-	return c.Close()
 }
