@@ -32,6 +32,9 @@ func main() {
 		wiring.PortalURL: portal,
 		wiring.Reviewers: env("CFP_REVIEWERS", "client.finance@council.example"),
 		wiring.MailFrom:  env("CFP_MAIL_FROM", "no-reply@council.example"),
+		// Long enough for a batch typed by hand over SFTP, or a sample run of 12,000, to arrive whole
+		// (the tests keep the stack's 20 seconds).
+		wiring.BatchWindow: env("CFP_BATCH_WINDOW", "1h"),
 	}
 	cfg := stack.Config{
 		Root:     root,
