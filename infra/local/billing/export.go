@@ -93,8 +93,8 @@ func NewSFTPSender(addr, keyDir string) (SFTPSender, error) {
 	return SFTPSender{Addr: addr, Key: services.SFTPKey(keyDir, System), KnownHosts: known}, nil
 }
 
-// keyDir is where make run keeps the SFTP keys: its data directory's sftp/.
-func keyDir() string {
+// defaultKeyDir is where make run keeps the SFTP keys: its data directory's sftp/.
+func defaultKeyDir() string {
 	if d := os.Getenv("CFP_DATA_DIR"); d != "" {
 		return filepath.Join(d, "sftp")
 	}

@@ -34,9 +34,7 @@ func main() {
 		workers = flag.Int("workers", 16, "parallel uploads and reads")
 		viaS3   = flag.Bool("s3", false, "send the batch straight to S3 rather than over SFTP")
 		sftpTo  = flag.String("sftp", strings.TrimPrefix(addr("CFP_SFTP_ADDR", "127.0.0.1:2022"), "http://"), "SFTP server of the running local stack")
-		keyDir  = flag.String("keys", keyDir(), "the local stack's SFTP keys (its data directory's sftp/)")
-		backlog = flag.Int("backlog", 30, "the most documents dropped and not yet handled (0: drop all at once; "+
-			"then one client's documents may be published further apart than the quiet period, and its grantees emailed more than once)")
+		keyDir  = flag.String("keys", defaultKeyDir(), "the local stack's SFTP keys (its data directory's sftp/)")
 	)
 	flag.IntVar(&sz.Docs, "n", 12000, "documents to drop")
 	flag.IntVar(&sz.Clients, "clients", 4000, "sample clients")
@@ -53,7 +51,7 @@ func main() {
 		S3:      stack.S3Client(*s3URL),
 		Store:   store.New(dynamo.Client(*ddbURL), *table),
 		Mailbox: services.Mailbox{URL: *mailURL},
-		Bucket:  *bucket, Out: os.Stdout, Wait: *wait, Workers: *workers, Backlog: *backlog,
+		Bucket:  *bucket, Out: os.Stdout, Wait: *wait, Workers: *workers,
 	}
 	plan := NewPlan(sz, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)))
 	fmt.Printf("Billing run %s: %d documents for %d clients, %d people with access\n", plan.Run, sz.Docs, sz.Clients, sz.Grantees)
@@ -77,7 +75,7 @@ func main() {
 	}
 	if r.Emails > r.Notified {
 		fmt.Printf("note: %d people got more than one email: some of their documents were published further apart than\n"+
-			"the quiet period (NOTICE_QUIET_PERIOD); a smaller -backlog keeps publication closer to the drops\n", r.Emails-r.Notified)
+			"the quiet period (NOTICE_QUIET_PERIOD): a batch is published as its files and rows meet, as fast as the stack goes\n", r.Emails-r.Notified)
 	}
 }
 
