@@ -43,6 +43,11 @@ var (
 	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
 	ScanConcurrency  = Setting{"scanUploadConcurrency", "CFP_SCAN_UPLOAD_CONCURRENCY"}
+	// SFTP switches on the Transfer Family SFTP server (true/false; off by default: it is billed
+	// by the hour). SFTPKeys are its users: "system=ssh-ed25519 AAAA... comment", comma-separated
+	// (a list in cdk.json), a system named again for each further key.
+	SFTP     = Setting{"sftp", "CFP_SFTP"}
+	SFTPKeys = Setting{"sftpKeys", "CFP_SFTP_KEYS"}
 
 	CouncilName      = Setting{"councilName", "CFP_COUNCIL_NAME"}
 	CouncilURL       = Setting{"councilUrl", "CFP_COUNCIL_URL"}
@@ -119,7 +124,29 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		return d
 	}
 
+	sftpOn := false
+	if v := get(SFTP); v != "" {
+		var err error
+		if sftpOn, err = strconv.ParseBool(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", SFTP.Env, v))
+		}
+	}
+	sftpKeys := map[string][]string{}
+	for _, entry := range list(get(SFTPKeys)) {
+		sys, key, ok := strings.Cut(entry, "=") // a system's name has no '='; a key's body may end in them
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %q is not system=public key", SFTPKeys.Env, firstWord(entry)))
+			continue
+		}
+		sftpKeys[strings.TrimSpace(sys)] = append(sftpKeys[strings.TrimSpace(sys)], strings.TrimSpace(key))
+	}
+	if len(sftpKeys) == 0 {
+		sftpKeys = nil
+	}
+
 	p := cdk.StackProps{
+		SFTP:                   sftpOn,
+		SFTPKeys:               sftpKeys,
 		AssetRoot:              get(AssetRoot),
 		MailFrom:               required(MailFrom),
 		MailDomain:             get(MailDomain),
@@ -197,6 +224,14 @@ func CDKJSONContext(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Context, nil
+}
+
+// firstWord is the start of a malformed value, enough to find it without echoing a whole key.
+func firstWord(v string) string {
+	if f := strings.Fields(v); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // list splits a comma-separated setting.
