@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
@@ -39,5 +40,21 @@ func TestRequestsOfListsAnAddresssSentRequestsNewestFirst(t *testing.T) {
 	}
 	if got, err := s.RequestsOf(ctx, "nobody.list@example.com", 10); err != nil || len(got) != 0 {
 		t.Errorf("an address with no request: %+v %v", got, err)
+	}
+}
+
+// A request made whole through the API is confirmed at once, so it is listed at once.
+func TestRequestsOfListsARequestMadeThroughTheAPI(t *testing.T) {
+	s, _ := storetest.New(t)
+	email := access.Email("dee.api@example.com")
+	r := access.Request{ID: access.NewRequestID(), Reference: access.NewReference(), Status: access.AwaitingEvidence,
+		Requester: access.Requester{Name: "Dee", Email: email}, Relationship: access.Deputy, Client: access.Client{Name: "Api Client"},
+		CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	if err := s.CreateRequest(ctx, r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RequestsOf(ctx, email, 10)
+	if err != nil || len(got) != 1 || got[0].ID != r.ID || got[0].Client.Name != "Api Client" {
+		t.Fatalf("%+v %v", got, err)
 	}
 }
