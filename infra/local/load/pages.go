@@ -26,7 +26,7 @@ type portalPage struct {
 }
 
 var portalPages = []portalPage{
-	{"page: start (site)", func(*person) string { return "/" }, "Start now", false},
+	{"page: start (site)", func(*person) string { return "/" }, "Start now", false, ""},
 	{"page: client list (signed in)", func(*person) string { return "/clients" }, `id="clients"`, true, ", one client each"},
 	{"page: document list (signed in)", func(pp *person) string { return "/clients/" + pp.ClientRef }, `id="documents"`, true, ": the first page (20) of the client's documents"},
 }
