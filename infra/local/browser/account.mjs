@@ -136,8 +136,8 @@ try {
   await check('requests', await click(page.getByRole('link', { name: 'See your requests and where each one is' })));
   out.requests = await page.locator('#requests tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim().replace(/\s+/g, ' '))));
   await check('request-status', await click(page.locator('#requests tbody a').first()));
-  out.requestStatus = (await page.locator('.govuk-summary-list').textContent()).trim().replace(/\s+/g, ' ');
-  await click(page.getByRole('link', { name: 'Back' }));
+  out.requestStatus = (await page.locator('.govuk-summary-list').first().textContent()).trim().replace(/\s+/g, ' ');
+  await click(page.locator('a.govuk-back-link'));
   await click(page.getByRole('button', { name: 'Request access for another client' }));
   await page.getByLabel('Deputy for property and affairs').check();
   await check('request-details', await click(page.getByRole('button', { name: 'Continue' })));

@@ -184,7 +184,7 @@ func accountJudge(t *testing.T, run accountRun, clients int, docs []store.Docume
 			t.Errorf("request row (%s): %q", js, r)
 		}
 	}
-	if len(run.Requests) > 0 && (!strings.Contains(run.RequestStatus, "Approved") || !strings.Contains(run.RequestStatus, strings.Fields(run.Requests[0][0])[0])) {
+	if len(run.Requests) > 0 && (!strings.Contains(run.RequestStatus, "Approved") || !strings.Contains(run.RequestStatus, strings.Split(run.Requests[0][0], ",")[0])) {
 		t.Errorf("request status (%s): %q", js, run.RequestStatus)
 	}
 	if run.Prefilled.Name != "Dee Puty" || run.Prefilled.EmailInputs != 0 || !strings.Contains(run.Prefilled.Intro, "You are signed in as") {
