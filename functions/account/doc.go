@@ -35,8 +35,8 @@
 // GSI1, or GSI2 with a type filter). Audit adds one PutItem, so a list is four DynamoDB requests in
 // all. That fourth cannot be folded into the others while the cookie is an opaque token: the audit
 // event names the person and the grant, which are known only after the session and grant reads, and
-// DynamoDB has no request that both reads a page and writes an item. BenchmarkDocumentList reports
-// reads and writes separately.
+// DynamoDB has no request that both reads a page and writes an item. shared/store's
+// BenchmarkDocumentList reports reads and writes separately.
 //
 // Audit. Every document list and every download writes an audit event (who, client, document,
 // grant, time, source IP, user agent; store.AuditEvent) before anything is shown: when the event

@@ -31,14 +31,6 @@ type Reviews interface {
 	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
 }
 
-// Files is what the handler needs of the uploads bucket.
-type Files interface {
-	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
-}
-
-// evidenceTTL is how long a presigned evidence link works (the contract allows at most 5 minutes).
-const evidenceTTL = 5 * time.Minute
-
 // maxForm is the largest form body accepted: the longest field is a 2,000-character text.
 const maxForm = 64 << 10
 
@@ -220,30 +212,4 @@ func (h Handler) conflict(ctx context.Context, rv review, log *slog.Logger) web.
 		req = rv.req
 	}
 	return render(http.StatusConflict, conflictPage(req, rv.base))
-}
-
-// evidence answers a short-lived presigned link to one clean evidence file of the link's request.
-func (h Handler) evidence(open opener) pageFunc {
-	return func(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-		rv, fail := open(ctx, r, log)
-		if fail != nil {
-			return *fail
-		}
-		id := access.EvidenceID(r.PathParameters["evidenceId"])
-		for _, e := range rv.evidence {
-			if e.ID != id || e.RequestID != rv.req.ID {
-				continue
-			}
-			if e.Status != access.Clean {
-				break // only clean files are ever handed out
-			}
-			u, err := h.Files.DownloadURL(ctx, e.Key(), e.File.FileName, evidenceTTL)
-			if err != nil {
-				log.Error("presigning an evidence link", "err", err)
-				return render(http.StatusServiceUnavailable, unavailablePage())
-			}
-			return web.Response{StatusCode: http.StatusFound, Headers: withSecurity(map[string]string{"Location": u})}
-		}
-		return render(http.StatusNotFound, notFoundPage())
-	}
 }

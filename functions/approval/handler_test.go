@@ -83,9 +83,16 @@ func (f *fakeReviews) EndAccess(_ context.Context, id access.RequestID, by acces
 
 type fakeFiles struct{ ttl time.Duration }
 
-func (f *fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Duration) (string, error) {
+func (f *fakeFiles) VersionURL(_ context.Context, key, version, name string, ttl time.Duration) (string, error) {
 	f.ttl = ttl
-	return "https://uploads.example/" + key + "?sig=1", nil
+	return "https://uploads.example/" + key + "?versionId=" + version + "&sig=1", nil
+}
+
+// rendered is a clean file's rendition, as function render records it.
+func rendered(e access.Evidence) access.Evidence {
+	e.Status, e.SHA256 = access.Clean, "abc"
+	e.Rendition = &access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Object: "rv7", Type: "application/pdf", Pages: 1}
+	return e
 }
 
 func setup() (Handler, *fakeReviews, *fakeFiles) {
@@ -97,7 +104,7 @@ func setup() (Handler, *fakeReviews, *fakeFiles) {
 		CreatedAt: now.Add(-time.Hour), SubmittedAt: now.Add(-50 * time.Minute),
 	}
 	f := &fakeReviews{req: req, tokens: map[string]store.Token{}, ev: []access.Evidence{
-		{ID: "eclean", RequestID: "r1", File: access.File{FileName: "lpa<1>.pdf"}, Status: access.Clean},
+		rendered(access.Evidence{ID: "eclean", RequestID: "r1", File: access.File{FileName: "lpa<1>.pdf"}}),
 		{ID: "einfected", RequestID: "r1", File: access.File{FileName: "bad.pdf"}, Status: access.Infected},
 	}}
 	f.tokens[secret.From(goodToken).Hash()] = store.Token{Purpose: mail.Review, Subject: "r1", Email: teamAddr, ExpiresAt: now.Add(time.Hour)}
@@ -331,9 +338,9 @@ func TestAConflictSaysWhoDecidedAndWhen(t *testing.T) {
 
 func TestEvidenceLinksOnlyForCleanFilesOfTheLinksRequest(t *testing.T) {
 	h, f, files := setup()
-	f.ev = append(f.ev, access.Evidence{ID: "eother", RequestID: "r2", Status: access.Clean})
+	f.ev = append(f.ev, rendered(access.Evidence{ID: "eother", RequestID: "r2"}))
 	resp := get(h, goodToken, "eclean")
-	if resp.StatusCode != http.StatusFound || resp.Headers["Location"] != "https://uploads.example/evidence/r1/eclean?sig=1" || files.ttl > 5*time.Minute || files.ttl <= 0 {
+	if resp.StatusCode != http.StatusFound || resp.Headers["Location"] != "https://uploads.example/renditions/r1/eclean?versionId=rv7&sig=1" || files.ttl > 5*time.Minute || files.ttl <= 0 {
 		t.Fatalf("clean evidence: %d %v ttl %s", resp.StatusCode, resp.Headers, files.ttl)
 	}
 	for _, id := range []string{"einfected", "eother", "nope"} {

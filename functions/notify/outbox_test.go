@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
@@ -45,7 +46,7 @@ func setup(t *testing.T, fails int) (*table, *fakeSES, *clock, Handler) {
 	c := &clock{time.Now()}
 	s := newTable(c.now)
 	ses := &fakeSES{fails: fails}
-	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example"},
+	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example", Brand: brand.Sample()},
 		PerSec: 1000, Now: c.now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return s, ses, c, h
 }
@@ -118,3 +119,27 @@ func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 var ctx = context.Background()
 
 func hashOf(token string) string { return secret.From(token).Hash() }
+
+// What notify sends is signed with the council it is configured for: its name, the service's,
+// and how to contact the team, in both parts.
+func TestSentEmailsAreSignedWithTheConfiguredCouncil(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	h.Bases.Brand = brand.Brand{Council: "Northshire County Council", Service: "Care Finance Online", Phone: "01632 960123",
+		Email: "carefinance@northshire.example", OpeningHours: "Tuesday to Thursday, 10am to 4pm"}
+	m := mail.New("a@example.com", mail.RequestReceived)
+	m.Request = "r1"
+	s.QueueMail(m)
+	if err := h.Handle(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(ses.sent) != 1 {
+		t.Fatalf("sent %d", len(ses.sent))
+	}
+	r := ses.sent[0]
+	_, foot, _ := strings.Cut(r.Text, "\n-- \n")
+	for _, want := range []string{"Northshire County Council", "Care Finance Online", "Telephone: 01632 960123", "Tuesday to Thursday, 10am to 4pm", "carefinance@northshire.example"} {
+		if !strings.Contains(foot, want) || !strings.Contains(r.HTML, want) {
+			t.Errorf("the email lacks %q:\n%s\n%s", want, r.Text, r.HTML)
+		}
+	}
+}

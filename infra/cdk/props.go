@@ -56,10 +56,10 @@ type StackProps struct {
 	// reached at its execute-api URL, where the pages do not work (their links assume the root).
 	APIDomainName     string
 	APICertificateARN string
-	// The council's branding and contact details, on every page (COUNCIL_NAME and the rest; see
-	// shared/setting). Empty optional ones take the function's default: the service name "Client
-	// Finance Portal", the site's own privacy and accessibility pages, no logo. make deploy requires
-	// CouncilName, ContactPhone and ContactEmail.
+	// The council's branding and contact details, on every page and every email (COUNCIL_NAME and
+	// the rest; see shared/setting); ContactEmail is also the emails' Reply-To. Empty optional ones
+	// take the function's default: the service name "Client Finance Portal", the site's own privacy
+	// and accessibility pages, no logo. make deploy requires CouncilName, ContactPhone and ContactEmail.
 	CouncilName      string
 	CouncilURL       string // the council's own site, where its name in the header links
 	ServiceName      string

@@ -48,7 +48,8 @@ const (
 	AccessibilityURL = setting.AccessibilityURL
 )
 
-// Brand is the council's branding every page shows (brand.Read reads them all).
+// Brand is the council's branding every page shows and every email is signed with (brand.Read
+// reads them all; the contact email is also the emails' Reply-To).
 var Brand = []Setting{CouncilName, CouncilURL, ServiceName, ContactPhone, ContactEmail, OpeningHours, LogoURL, PrivacyURL, AccessibilityURL}
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
@@ -258,9 +259,10 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
-			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:  []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
+			// It signs links to one version of a rendition, the copy staff open; never to an upload.
+			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
 		},
 	},
 	{
@@ -342,7 +344,7 @@ var Functions = []Function{
 	{
 		Name:         "notify",
 		Description:  "Sends queued emails and new-document notices; handles SES feedback",
-		Settings:     with(PortalURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
+		Settings:     append(with(PortalURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate), Brand...), // every email is signed with it
 		Schedule:     time.Minute,
 		MailFeedback: true,
 		MemoryMB:     256, Timeout: 5 * time.Minute,

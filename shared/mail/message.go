@@ -9,6 +9,7 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/batch"
+	"github.com/council/cfp/shared/brand"
 )
 
 // Template names an email the system sends.
@@ -115,8 +116,13 @@ func For(e access.Event) (Message, bool) {
 	return m, true
 }
 
-// Bases are the public base URLs links are made from: every link opens a page of the portal's site.
-type Bases struct{ Portal string }
+// Bases are what every email is made from besides its message: the portal's public base URL, which
+// every link opens (a page of the portal's site), and the council's brand, which names the council
+// and the service and signs every email with how to contact the Client Finance team.
+type Bases struct {
+	Portal string
+	Brand  brand.Brand
+}
 
 // URL is the link a token of this purpose opens.
 func (b Bases) URL(l Link, token string) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -193,7 +194,7 @@ func TestARenditionIsOfTheCleanVersion(t *testing.T) {
 	s, _ := storetest.New(t)
 	_, ev := withEvidence(t, s, access.Scanning, 1)
 	e := ev[0]
-	rd := access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Type: "application/pdf", Pages: 2}
+	rd := access.Rendition{Version: "v1", SHA256: "abc", Key: access.RenditionKey(e.RequestID, e.ID), Object: "rv1", Type: "application/pdf", Pages: 2}
 	if err := s.RecordRendition(ctx, e.RequestID, e.ID, rd); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a rendition of a file not yet clean: %v", err)
 	}
@@ -289,7 +290,7 @@ func TestPromotionWaitsForSubmitAndEveryFile(t *testing.T) {
 			m.Relationship != access.Deputy {
 			t.Errorf("review email %+v %+v", m, m.Link)
 		}
-		if _, err := mail.Render(m, "https://api.example/review/x", mail.Bases{Portal: "https://portal.example"}); err != nil {
+		if _, err := mail.Render(m, "https://api.example/review/x", mail.Bases{Portal: "https://portal.example", Brand: brand.Sample()}); err != nil {
 			t.Errorf("the review email does not render: %v", err)
 		}
 	}
@@ -397,7 +398,7 @@ func TestReviewLinksLastAsLongAsTheDeploymentSays(t *testing.T) {
 		if m.Link.TTL != 3*24*time.Hour {
 			t.Errorf("link %+v", m.Link)
 		}
-		if r, _ := mail.Render(m, "https://api.example/review/x", mail.Bases{}); !strings.Contains(r.Text, "works for 3 days") {
+		if r, _ := mail.Render(m, "https://api.example/review/x", mail.Bases{Brand: brand.Sample()}); !strings.Contains(r.Text, "works for 3 days") {
 			t.Errorf("days: %s", r.Text)
 		}
 	}

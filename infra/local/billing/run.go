@@ -17,6 +17,7 @@ import (
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -256,7 +257,7 @@ func (tg Target) mailed(ctx context.Context, p Plan) (people, emails int, err er
 
 // newDocumentsSubject is the subject of the new-documents email, as the templates render it.
 func newDocumentsSubject() string {
-	r, err := mail.Render(mail.Message{Template: mail.NewDocuments}, "", mail.Bases{Portal: "http://localhost"})
+	r, err := mail.Render(mail.Message{Template: mail.NewDocuments}, "", mail.Bases{Portal: "http://localhost", Brand: brand.Sample()})
 	if err != nil {
 		panic(err)
 	}
