@@ -194,6 +194,8 @@ var Functions = []Function{
 			{"GET", "/request/lost-link"},
 			{"POST", "/request/lost-link"},
 			{"GET", "/access-requests/{id}"},
+			// The signed-in person's own requests (REQUESTER#, REQ#: read already for "I lost my link").
+			{"GET", "/requests"},
 			{"GET", "/access-requests/{id}/more-information"},
 			{"POST", "/access-requests/{id}/more-information"},
 		},

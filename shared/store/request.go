@@ -132,6 +132,16 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 		return wrap("create request", err)
 	}
 	t.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	if !r.Draft {
+		// A request made whole through the API is confirmed at once: it joins its requester's
+		// list now, as a draft does when it is sent (SendRequest).
+		idx := requesterKey(r.Requester.Email, r.CreatedAt, r.ID)
+		item, err := attributevalue.MarshalMap(requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: r.ID})
+		if err != nil {
+			return wrap("create request", err)
+		}
+		t.put(item, cond{}, nil)
+	}
 	for _, e := range ev {
 		item, err := marshalEvidence(e, r)
 		if err != nil {
