@@ -1,7 +1,8 @@
-// Command approval serves the staff pages. GET/POST /review/{token} and its evidence: a reviewer
-// opens the link from their "ready for review" email, sees the request, its evidence and history,
-// records security checks, and approves, rejects, asks for more information, or ends an approved
-// request's access. /staff is the staff workspace: sign-in with the council's identity provider
-// (staff.go, oidc.go), the queue, and each request's review page under the staff session. Pages
-// are plain HTML forms (GOV.UK Design System patterns) without JavaScript; GET changes nothing.
+// Command approval serves the staff workspace at /staff: sign-in with the council's identity
+// provider (staff.go, oidc.go) and sign-out, the queue, and each request's review page, where a
+// reviewer sees the request, its evidence and history, records security checks, and approves,
+// rejects, asks for more information, or ends an approved request's access. The staff session and
+// its roles authorise every page, and whatever is recorded is recorded in the signed-in person's
+// name; the "ready for review" email links here with no token. Pages are plain HTML forms (GOV.UK
+// Design System patterns) without JavaScript; GET changes nothing.
 package main

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
@@ -26,6 +27,7 @@ type StaffStore interface {
 	TakeStaffSignIn(ctx context.Context, stateHash string) (staff.SignIn, error)
 	StartStaffSession(ctx context.Context, s staff.Session) error
 	StaffSession(ctx context.Context, hash string) (staff.Session, error)
+	EndStaffSession(ctx context.Context, hash string) error
 	Queue(ctx context.Context) ([]store.Waiting, error)
 }
 
@@ -162,12 +164,12 @@ func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger)
 		log.Error("reading a request", "err", err)
 		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return review{raw: raw, base: id, staff: true, reviewer: access.Email(s.Person.Email), req: req, evidence: ev}, nil
+	return review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), req: req, evidence: ev}, nil
 }
 
 // queue is the reviewers' queue: requests awaiting review, more information or upload, oldest first.
 func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-	s, _, fail := h.session(ctx, r, staff.Reviewer, log)
+	s, raw, fail := h.session(ctx, r, staff.Reviewer, log)
 	if fail != nil {
 		return *fail
 	}
@@ -176,5 +178,32 @@ func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web
 		log.Error("reading the queue", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now()))})
+	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now())), SignOut: signOutKey(raw)})
+}
+
+// signOutKey is the anti-forgery value of the sign-out form, keyed by the session's token as the
+// review forms are, so another site cannot sign a member of staff out.
+func signOutKey(raw string) string { return formKey(raw, "|sign-out") }
+
+// signOut ends the staff session: its item is deleted, so the cookie's token no longer opens
+// anything even if a copy of it survives, and the cookie is cleared. Without a live session there
+// is nothing to end and the answer is the same.
+func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	raw := web.Cookie(r, staffCookie(h.Insecure))
+	clear := cookieHeader(staffCookie(h.Insecure), "", 0, h.Insecure)
+	if raw != "" && len(raw) <= 200 {
+		form, ok := parseForm(r)
+		if !ok || !hmac.Equal([]byte(form.Get("csrf")), []byte(signOutKey(raw))) {
+			log.Warn("staff sign-out without a valid anti-forgery field")
+			return render(http.StatusForbidden, staffMessage("This form was not sent from the staff workspace", "You are still signed in. Use the Sign out button at the top of a staff page."))
+		}
+		if err := h.Staff.EndStaffSession(ctx, secret.From(raw).Hash()); err != nil {
+			log.Error("ending a staff session", "err", err)
+			return render(http.StatusServiceUnavailable, staffUnavailablePage())
+		}
+		log.Info("staff signed out")
+	}
+	resp := render(http.StatusOK, view{Title: "You have signed out", Main: signedOutMain()})
+	resp.MultiValueHeaders = map[string][]string{"Set-Cookie": {clear}}
+	return resp
 }

@@ -57,6 +57,10 @@ func (f *fakeStaff) StaffSession(_ context.Context, h string) (staff.Session, er
 	}
 	return s, nil
 }
+func (f *fakeStaff) EndStaffSession(_ context.Context, h string) error {
+	delete(f.sessions, h)
+	return nil
+}
 func (f *fakeStaff) Queue(context.Context) ([]store.Waiting, error) {
 	return []store.Waiting{{Request: access.Request{ID: "r1", Status: access.ReadyForReview, Client: access.Client{Name: "Cli Ent"}}, Since: now.Add(-72 * time.Hour)}}, nil
 }
@@ -282,5 +286,57 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "signed in as x@council.example") || !strings.Contains(b, `action="./r1"`) {
 		t.Errorf("review page under /staff:\n%s", b)
+	}
+	// Everyone may sign out, with or without a role or a live session (last: it ends the sessions).
+	for name, cookie := range callers {
+		form := url.Values{"csrf": {signOutKey(strings.TrimPrefix(cookie, "staff="))}}.Encode()
+		if got := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, form).StatusCode; got != 200 {
+			t.Errorf("%s, sign-out: %d; want 200", name, got)
+		}
+	}
+	if len(fs.sessions) != 0 {
+		t.Errorf("sessions left after everyone signed out: %d", len(fs.sessions))
+	}
+}
+
+// Signing out deletes the session and clears the cookie; the cookie's token then opens nothing.
+// The form needs its anti-forgery field, so another site cannot sign a member of staff out.
+func TestStaffSignOut(t *testing.T) {
+	h, f, _ := setup()
+	fs := h.Staff.(*fakeStaff)
+	cookie := "staff=" + goodToken
+	if b := call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").Body; !strings.Contains(b, `action="/staff/sign-out"`) ||
+		!strings.Contains(b, `value="`+signOutKey(goodToken)+`"`) {
+		t.Errorf("the queue has no sign-out form:\n%s", b)
+	}
+	if b := get(h, "r1").Body; !strings.Contains(b, `action="/staff/sign-out"`) {
+		t.Error("the request page has no sign-out form")
+	}
+	for name, body := range map[string]string{
+		"no field": "", "a review form's field": url.Values{"csrf": {formKey(goodToken, "r1")}}.Encode(), "another session's": url.Values{"csrf": {signOutKey("other")}}.Encode(),
+	} {
+		resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, body)
+		if resp.StatusCode != http.StatusForbidden || len(fs.sessions) != 1 || len(resp.MultiValueHeaders["Set-Cookie"]) != 0 {
+			t.Errorf("%s: %d, %d sessions, cookies %v", name, resp.StatusCode, len(fs.sessions), resp.MultiValueHeaders)
+		}
+	}
+	resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, url.Values{"csrf": {signOutKey(goodToken)}}.Encode())
+	set := strings.Join(resp.MultiValueHeaders["Set-Cookie"], "\n")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, "You have signed out") || !strings.Contains(set, "staff=; Path=/staff") || !strings.Contains(set, "Max-Age=0") {
+		t.Fatalf("sign-out: %d %q\n%s", resp.StatusCode, set, resp.Body)
+	}
+	if len(fs.sessions) != 0 {
+		t.Fatalf("the session was not deleted: %v", fs.sessions)
+	}
+	// The old cookie, replayed, opens nothing and records nothing.
+	if resp := get(h, "r1"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("page after sign-out: %d", resp.StatusCode)
+	}
+	if resp := post(h, "r1", signed("action", "record_security_check", "note", "x")); resp.StatusCode != http.StatusForbidden || len(f.calls) != 0 {
+		t.Errorf("post after sign-out: %d, calls %v", resp.StatusCode, f.calls)
+	}
+	// Signing out with no session is the same page, and clears any stale cookie.
+	if resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", "", nil, nil, ""); resp.StatusCode != 200 || len(resp.MultiValueHeaders["Set-Cookie"]) != 1 {
+		t.Errorf("anonymous sign-out: %d %v", resp.StatusCode, resp.MultiValueHeaders)
 	}
 }

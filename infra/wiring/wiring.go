@@ -240,16 +240,14 @@ var Functions = []Function{
 	},
 	{
 		Name:        "approval",
-		Description: "Staff review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat,
+		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
+		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
-			{"GET", "/review/{token}"},
-			{"POST", "/review/{token}"},
-			{"GET", "/review/{token}/evidence/{evidenceId}"},
 			{"GET", "/staff"},
 			{"GET", "/staff/sign-in"},
 			{"GET", "/staff/callback"},
+			{"POST", "/staff/sign-out"},
 			{"GET", "/staff/requests/{id}"},
 			{"POST", "/staff/requests/{id}"},
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
@@ -257,7 +255,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*"},
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
 		},
 	},

@@ -109,7 +109,7 @@ func (r Request) Promote(ev []Evidence, reviewers Reviewers, now time.Time) (Req
 	}
 	var events []Event
 	for _, to := range reviewers.To {
-		events = append(events, ReviewRequested{Request: r.ID, To: to, Relationship: r.Relationship, LinkFor: link})
+		events = append(events, ReviewRequested{Request: r.ID, Reference: r.Reference, To: to, Relationship: r.Relationship, LinkFor: link})
 	}
 	return r, events, nil
 }

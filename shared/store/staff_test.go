@@ -57,6 +57,25 @@ func TestStaffSessionIdleExpiry(t *testing.T) {
 	}
 }
 
+// A staff session ended by signing out no longer works; ending it again is no error.
+func TestStaffSessionEnded(t *testing.T) {
+	s, _ := storetest.New(t)
+	now := time.Now()
+	tok := secret.New()
+	if err := s.StartStaffSession(ctx, staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "r@council.example"}, CreatedAt: now, LastSeen: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndStaffSession(ctx, tok.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StaffSession(ctx, tok.Hash()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a signed-out staff session still works: %v", err)
+	}
+	if err := s.EndStaffSession(ctx, tok.Hash()); err != nil {
+		t.Fatalf("ending an ended session: %v", err)
+	}
+}
+
 // The queue holds requests awaiting upload (and review, and more information), oldest first, with
 // the time each entered its status, from an index (never a Scan).
 func TestQueueOldestFirst(t *testing.T) {
