@@ -85,6 +85,13 @@ func (h Handler) validate(f url.Values) (input, []fieldError) {
 		case !access.IsClientReference(in.clientRef) || !h.ClientRef.MatchString(in.clientRef):
 			bad("clientReference", "Enter the client reference in the council's format, for example 1234567")
 		}
+		// Typed twice, so a slip of one digit does not grant access to another client's documents.
+		switch again := strings.TrimSpace(f.Get("clientReferenceConfirm")); {
+		case again == "":
+			bad("clientReferenceConfirm", "Enter the client reference again")
+		case again != in.clientRef:
+			bad("clientReferenceConfirm", "The client references do not match: enter the same reference twice")
+		}
 		if raw := strings.TrimSpace(f.Get("accessEndsOn")); raw != "" {
 			d, ok := parseDate(raw)
 			switch {

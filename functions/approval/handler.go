@@ -27,6 +27,8 @@ type Reviews interface {
 	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
 	RecordSecurityCheck(ctx context.Context, id access.RequestID, by access.Email, note string) error
 	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
+	// GranteesOf is every current grant for a client reference.
+	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
 }
 
 // Files is what the handler needs of the uploads bucket.
@@ -86,6 +88,8 @@ type review struct {
 	reviewer access.Email
 	req      access.Request
 	evidence []access.Evidence
+	ref      string         // the client reference the page shows grants for ("" for none known)
+	grants   []access.Grant // the current grants for ref
 }
 
 func page(status int, v view) *web.Response { r := render(status, v); return &r }
@@ -140,6 +144,21 @@ func (h Handler) decide(open opener) pageFunc {
 		in, errs := h.validate(form)
 		if len(errs) > 0 {
 			return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
+		}
+		if in.action == actApprove {
+			// A reference whose grants name another client is likely mistyped: approving under it
+			// would show a stranger's documents. The reviewer sees who, and must confirm.
+			grants, err := h.Reviews.GranteesOf(ctx, in.clientRef)
+			if err != nil {
+				log.Error("reading the grants of a client reference", "err", err)
+				return render(http.StatusServiceUnavailable, unavailablePage())
+			}
+			rv.ref, rv.grants = in.clientRef, grants
+			if len(access.Strangers(rv.req.Client, rv.req.ID, grants)) > 0 && form.Get("confirmClient") != "yes" {
+				errs = []fieldError{{"confirmClient", "Check the client reference: earlier grants for " + in.clientRef +
+					" record another name or date of birth. If it is the same client, confirm it"}}
+				return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
+			}
 		}
 		var err error
 		switch in.action {

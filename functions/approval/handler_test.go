@@ -43,6 +43,11 @@ type fakeReviews struct {
 	calls   []string
 	err     error // returned by every change
 	readErr error // returned by Request
+	grants  map[string][]access.Grant
+}
+
+func (f *fakeReviews) GranteesOf(_ context.Context, ref string) ([]access.Grant, error) {
+	return f.grants[ref], nil
 }
 
 func (f *fakeReviews) Request(_ context.Context, id access.RequestID) (access.Request, []access.Evidence, error) {
@@ -234,8 +239,8 @@ func TestEachActionIsRecordedAndAnswers303(t *testing.T) {
 		form url.Values
 		call string
 	}{
-		{signed("action", "approve", "clientReference", " 1234567 "), "approve r1 riya@council.example 1234567 "},
-		{signed("action", "approve", "clientReference", "1234567", "accessEndsOn", "31/3/2027"), "approve r1 riya@council.example 1234567 2027-03-31"},
+		{signed("action", "approve", "clientReference", " 1234567 ", "clientReferenceConfirm", "1234567"), "approve r1 riya@council.example 1234567 "},
+		{signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567", "accessEndsOn", "31/3/2027"), "approve r1 riya@council.example 1234567 2027-03-31"},
 		{signed("action", "reject", "reason", "Not named in the order."), "reject r1 riya@council.example Not named in the order."},
 		{signed("action", "request_information", "message", "Send page 2."), "more r1 riya@council.example Send page 2."},
 		{signed("action", "record_security_check", "note", "Phoned; confirmed."), "check r1 riya@council.example Phoned; confirmed."},
@@ -271,7 +276,9 @@ func TestInvalidFormsRerenderWithErrors(t *testing.T) {
 		{signed("action", "approve"), "clientReference", "Enter the client reference"},
 		{signed("action", "approve", "clientReference", "12ab"), "clientReference", "council&#39;s format"},
 		{signed("action", "approve", "clientReference", "1234567#REQ#x"), "clientReference", "council&#39;s format"},
-		{signed("action", "approve", "clientReference", "1234567", "accessEndsOn", "2026-02-30"), "accessEndsOn", "real date"},
+		{signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567", "accessEndsOn", "2026-02-30"), "accessEndsOn", "real date"},
+		{signed("action", "approve", "clientReference", "1234567"), "clientReferenceConfirm", "Enter the client reference again"},
+		{signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234576"), "clientReferenceConfirm", "do not match"},
 		{signed("action", "approve", "clientReference", "1234567", "accessEndsOn", "2026-03-02"), "accessEndsOn", "in the future"},
 		{signed("action", "reject", "reason", "   "), "reason", "Enter the reason"},
 		{signed("action", "request_information"), "message", "Enter the information"},
@@ -396,5 +403,42 @@ func BenchmarkReviewPage(b *testing.B) {
 		if resp := get(h, "r1"); resp.StatusCode != 200 {
 			b.Fatal(resp.StatusCode)
 		}
+	}
+}
+
+// The page lists who has access under the client reference it knows, and warns when their client
+// is not this request's. Approving under a reference whose grants name another client needs the
+// reviewer's confirmation; until then nothing changes.
+func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T) {
+	h, f, _ := setup()
+	f.req.Client.ClientReference = "1234567"
+	f.grants = map[string][]access.Grant{"1234567": {{RequestID: "r0", Name: "Sam Other", Relationship: access.Deputy,
+		ClientName: "Someone Else", ClientBirth: "1950-01-01", Start: now.AddDate(-1, 0, 0)}}}
+	b := get(h, "r1").Body
+	for _, want := range []string{"Current access for client reference 1234567", "Sam Other", "Someone Else", "born 1 January 1950",
+		`href="/staff/requests/r0"`, `class="warning-text"`, "record another client name or date of birth"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	form := signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567")
+	resp := post(h, "r1", form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `href="#confirmClient"`) || !strings.Contains(resp.Body, `id="confirmClient"`) ||
+		!strings.Contains(resp.Body, `class="warning-text"`) || len(f.calls) != 0 {
+		t.Fatalf("approve under a stranger's reference: %d, calls %v", resp.StatusCode, f.calls)
+	}
+	form.Set("confirmClient", "yes")
+	if resp := post(h, "r1", form); resp.StatusCode != http.StatusSeeOther || len(f.calls) != 1 {
+		t.Fatalf("confirmed: %d, calls %v", resp.StatusCode, f.calls)
+	}
+	// The same client, however spaced or cased, needs no confirmation, and the page has no warning.
+	h, f, _ = setup()
+	f.req.Client.ClientReference = "1234567"
+	f.grants = map[string][]access.Grant{"1234567": {{RequestID: "r0", ClientName: "cli \"ent\"  & <B>CO</B>", ClientBirth: "1941-03-04"}}}
+	if b := get(h, "r1").Body; strings.Contains(b, `class="warning-text"`) || !strings.Contains(b, "Current access for client reference 1234567") {
+		t.Error("the same client is warned about")
+	}
+	if resp := post(h, "r1", signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567")); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the same client: %d", resp.StatusCode)
 	}
 }

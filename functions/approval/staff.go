@@ -164,7 +164,26 @@ func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger)
 		log.Error("reading a request", "err", err)
 		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), req: req, evidence: ev}, nil
+	rv := review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), req: req, evidence: ev, ref: knownReference(req)}
+	if rv.ref != "" {
+		if rv.grants, err = h.Reviews.GranteesOf(ctx, rv.ref); err != nil {
+			log.Error("reading the grants of a client reference", "err", err)
+			return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
+		}
+	}
+	return rv, nil
+}
+
+// knownReference is the client reference a request's page shows current grants for: the one it
+// was approved under, or else the one its requester gave, when that could be one.
+func knownReference(r access.Request) string {
+	if r.Decision != nil && r.Decision.ClientReference != "" {
+		return r.Decision.ClientReference
+	}
+	if access.IsClientReference(r.Client.ClientReference) {
+		return r.Client.ClientReference
+	}
+	return ""
 }
 
 // queue is the reviewers' queue: requests awaiting review, more information or upload, oldest first.

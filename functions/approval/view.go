@@ -146,6 +146,14 @@ func clientRows(r access.Request) []row {
 	}
 }
 
+// until is when a grant's access ends, as a reviewer reads it.
+func until(g access.Grant) string {
+	if g.EndsOn == "" {
+		return "No end date"
+	}
+	return day(g.EndsOn)
+}
+
 func orNot(s string) string {
 	if s == "" {
 		return "Not given"
