@@ -62,7 +62,7 @@ func (h Handler) routes() web.Routes {
 		"GET /staff/sign-in":                             pageRoute(h.signIn),
 		"GET /staff/callback":                            pageRoute(h.callback),
 		"POST /staff/sign-out":                           pageRoute(h.signOut),
-		"GET /staff/requests/{id}":                       pageRoute(h.show(h.openStaff)),
+		"GET /staff/requests/{id}":                       pageRoute(h.show(h.openReader)),
 		"POST /staff/requests/{id}":                      pageRoute(h.decide(h.openStaff)),
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
 	}
@@ -86,6 +86,7 @@ type review struct {
 	raw      string // the staff session's token, which keys the page's forms (never logged)
 	base     string // the page's last path segment: the request id under /staff/requests/
 	reviewer access.Email
+	readOnly bool // the person may read the page but not decide, nor open evidence files
 	req      access.Request
 	evidence []access.Evidence
 	ref      string         // the client reference the page shows grants for ("" for none known)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/council/cfp/shared/access"
@@ -119,9 +120,21 @@ func (h Handler) callback(ctx context.Context, r web.Request, log *slog.Logger) 
 		cookieHeader(staffCookie(h.Insecure), tok.Reveal(), int(staff.SessionMax.Seconds()), h.Insecure))
 }
 
-// session is the request's live staff session with role, or the answer to give instead: a sign-in
-// for none (or an ended one), "no access" for a person without the role.
-func (h Handler) session(ctx context.Context, r web.Request, role staff.Role, log *slog.Logger) (staff.Session, string, *web.Response) {
+// Who may do what in the workspace. Reviewers decide, and alone open evidence files (copies of
+// identity documents and legal authority: only those who judge them need them). Support and
+// information governance read the queue and request pages, without the files or the forms: support
+// to answer "where is my request", governance to check what was decided and by whom.
+// Administrators have no page here yet; without one of these roles a person sees "no access".
+var (
+	readers  = []staff.Role{staff.Reviewer, staff.Support, staff.Governance}
+	deciders = []staff.Role{staff.Reviewer}
+)
+
+func readsOnly(p staff.Person) bool { return !p.Can(staff.Reviewer) }
+
+// session is the request's live staff session with one of roles, or the answer to give instead: a
+// sign-in for none (or an ended one), "no access" for a person without any of them.
+func (h Handler) session(ctx context.Context, r web.Request, roles []staff.Role, log *slog.Logger) (staff.Session, string, *web.Response) {
 	raw := web.Cookie(r, staffCookie(h.Insecure))
 	var s staff.Session
 	err := store.ErrNotFound
@@ -142,16 +155,25 @@ func (h Handler) session(ctx context.Context, r web.Request, role staff.Role, lo
 	case err != nil:
 		log.Error("reading a staff session", "err", err)
 		return s, "", page(http.StatusServiceUnavailable, staffUnavailablePage())
-	case !s.Person.Can(role):
-		log.Info("staff without the role", "role", role)
+	case !slices.ContainsFunc(roles, s.Person.Can):
+		log.Info("staff without the role", "roles", roles)
 		return s, "", page(http.StatusForbidden, noAccessPage())
 	}
 	return s, raw, nil
 }
 
+// openReader opens a request's page for anyone who may read it; only a reviewer gets its forms.
+func (h Handler) openReader(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
+	return h.openAs(ctx, r, readers, log)
+}
+
 // openStaff opens a request's review page for a signed-in reviewer, who is named in what they record.
 func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
-	s, raw, fail := h.session(ctx, r, staff.Reviewer, log)
+	return h.openAs(ctx, r, deciders, log)
+}
+
+func (h Handler) openAs(ctx context.Context, r web.Request, roles []staff.Role, log *slog.Logger) (review, *web.Response) {
+	s, raw, fail := h.session(ctx, r, roles, log)
 	if fail != nil {
 		return review{}, fail
 	}
@@ -164,7 +186,7 @@ func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger)
 		log.Error("reading a request", "err", err)
 		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	rv := review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), req: req, evidence: ev, ref: knownReference(req)}
+	rv := review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), readOnly: readsOnly(s.Person), req: req, evidence: ev, ref: knownReference(req)}
 	if rv.ref != "" {
 		if rv.grants, err = h.Reviews.GranteesOf(ctx, rv.ref); err != nil {
 			log.Error("reading the grants of a client reference", "err", err)
@@ -188,7 +210,7 @@ func knownReference(r access.Request) string {
 
 // queue is the reviewers' queue: requests awaiting review, more information or upload, oldest first.
 func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-	s, raw, fail := h.session(ctx, r, staff.Reviewer, log)
+	s, raw, fail := h.session(ctx, r, readers, log)
 	if fail != nil {
 		return *fail
 	}

@@ -260,7 +260,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 		switch name {
 		case "reviewer":
 			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther}
-		case "support", "governance", "administrator", "no role":
+		case "support", "governance": // they read, without the files or the forms
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403}
+		case "administrator", "no role":
 			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403}
 		}
 		got := map[string]int{
@@ -286,6 +288,13 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "signed in as x@council.example") || !strings.Contains(b, `action="./r1"`) {
 		t.Errorf("review page under /staff:\n%s", b)
+	}
+	// A reader's page has neither the files' links nor a form but the sign-out.
+	for _, who := range []string{"support", "governance"} {
+		b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", callers[who], id, nil, "").Body
+		if strings.Contains(b, "/evidence/") || strings.Contains(b, `action="./r1"`) || !strings.Contains(b, "only reviewers decide") || !strings.Contains(b, "lpa&lt;1&gt;.pdf") {
+			t.Errorf("%s's page:\n%s", who, b)
+		}
 	}
 	// Everyone may sign out, with or without a role or a live session (last: it ends the sessions).
 	for name, cookie := range callers {

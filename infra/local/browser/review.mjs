@@ -92,7 +92,8 @@ try {
   };
 
   await page.getByLabel('Approve').check();
-  await page.getByLabel('Client reference').fill(clientReference);
+  await page.getByLabel('Client reference', { exact: true }).fill(clientReference);
+  await page.getByLabel('Client reference again', { exact: true }).fill(clientReference);
   await check('confirmation', await submit('Save decision'));
   out.steps.approve = {
     banner: (await page.locator('.banner__content').count()) ? (await page.locator('.banner__content').textContent()).trim() : '',

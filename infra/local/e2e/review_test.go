@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
+	"github.com/council/cfp/shared/store"
 )
 
 // The staff review, end to end: a person submits a request and uploads its evidence, the uploads are
@@ -176,6 +178,10 @@ func reviewForm(t *testing.T, link string, kv ...string) url.Values {
 	v := url.Values{"csrf": {m[1]}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v.Set(kv[i], kv[i+1])
+	}
+	// The reviewer types the client reference twice; a test that means otherwise says so.
+	if _, typed := v["clientReferenceConfirm"]; !typed && v.Has("clientReference") {
+		v.Set("clientReferenceConfirm", v.Get("clientReference"))
 	}
 	return v
 }
@@ -600,5 +606,40 @@ func TestReviewEscapesRequesterFields(t *testing.T) {
 	_, page = reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", evil))
 	if strings.Contains(page, "<script") {
 		t.Error("a re-rendered form value is not escaped")
+	}
+}
+
+// A reviewer approving under a client reference types it twice; under a reference whose current
+// grants record another client (a crafted case of a mistyped reference) the page warns and asks
+// for confirmation, and nothing is granted until it is given.
+func TestReviewClientReferenceTypedTwiceAndAnotherClientsReference(t *testing.T) {
+	_, id, link := reviewReady(t)
+	ref := strconv.Itoa(7000000 + int(time.Now().UnixNano()%2999999))
+	if _, err := storetest.SeedGrant(context.Background(), db, store.Grant{Email: access.Email(uniqueEmail(t)), Name: "Sam Other",
+		ClientReference: ref, ClientName: "Someone Else", ClientBirth: "1950-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", ref, "clientReferenceConfirm", ref+"1"))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `href="#clientReferenceConfirm"`) || !strings.Contains(body, "do not match") {
+		t.Fatalf("references that differ: %d", resp.StatusCode)
+	}
+	resp, body = reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", ref))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `class="warning-text"`) || !strings.Contains(body, "Someone Else") ||
+		!strings.Contains(body, `href="#confirmClient"`) {
+		t.Fatalf("another client's reference: %d %.2000s", resp.StatusCode, body)
+	}
+	if st := reviewRequest(t, id).Status; st != access.ReadyForReview {
+		t.Fatalf("a refused approval changed the request: %s", st)
+	}
+	if resp, body := reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", ref, "confirmClient", "yes")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d %.500s", resp.StatusCode, body)
+	}
+	// The page now lists both grants under the reference, and still warns.
+	if _, page := reviewGet(t, link); !strings.Contains(page, "Current access for client reference "+ref) || !strings.Contains(page, "Sam Other") ||
+		!strings.Contains(page, "This request") || !strings.Contains(page, `class="warning-text"`) {
+		t.Errorf("the approved request's page: %.3000s", page)
+	}
+	if g, _ := db.GranteesOf(context.Background(), ref); len(g) != 2 {
+		t.Errorf("grantees of %s: %+v", ref, g)
 	}
 }
