@@ -29,6 +29,8 @@ type Reviews interface {
 	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
 	// GranteesOf is every current grant for a client reference.
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
+	// Documents is a page of a client's published documents, newest first.
+	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
 }
 
 // Files is what the handler needs of the uploads bucket.
@@ -65,6 +67,7 @@ func (h Handler) routes() web.Routes {
 		"GET /staff/requests/{id}":                       pageRoute(h.show(h.openReader)),
 		"POST /staff/requests/{id}":                      pageRoute(h.decide(h.openStaff)),
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
+		"GET /staff/clients/{clientReference}":           pageRoute(h.client),
 	}
 }
 

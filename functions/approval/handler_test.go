@@ -44,10 +44,15 @@ type fakeReviews struct {
 	err     error // returned by every change
 	readErr error // returned by Request
 	grants  map[string][]access.Grant
+	docs    map[string][]store.Document
 }
 
 func (f *fakeReviews) GranteesOf(_ context.Context, ref string) ([]access.Grant, error) {
 	return f.grants[ref], nil
+}
+
+func (f *fakeReviews) Documents(_ context.Context, ref string, _ store.DocumentType, _ string, _ int) (store.DocumentPage, error) {
+	return store.DocumentPage{Documents: f.docs[ref]}, nil
 }
 
 func (f *fakeReviews) Request(_ context.Context, id access.RequestID) (access.Request, []access.Evidence, error) {

@@ -237,6 +237,7 @@ func TestStaffCallbackRefusesForgeries(t *testing.T) {
 // The authorisation matrix over the staff pages.
 func TestStaffRoutesAuthorisation(t *testing.T) {
 	h, fs, _ := staffSetup(t)
+	h.Reviews.(*fakeReviews).grants = map[string][]access.Grant{"1234567": {{RequestID: "r0", Name: "Sam", ClientName: "Cli Ent"}}}
 	session := func(roles ...staff.Role) string {
 		tok := secret.New()
 		fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "x@council.example", Name: "X", Roles: roles}, CreatedAt: now, LastSeen: now}
@@ -256,14 +257,14 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 		return url.Values{"csrf": {formKey(strings.TrimPrefix(cookie, "staff="), "r1")}, "action": {"record_security_check"}, "note": {"checked"}}.Encode()
 	}
 	for name, cookie := range callers {
-		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden}
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther}
 		switch name {
 		case "reviewer":
-			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200}
 		case "support", "governance": // they read, without the files or the forms
-			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200}
 		case "administrator", "no role":
-			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403}
+			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403}
 		}
 		got := map[string]int{
 			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
@@ -271,6 +272,8 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"evidence": call(h, "GET", "/staff/requests/{id}/evidence/{evidenceId}", "/staff/requests/r1/evidence/eclean", cookie,
 				map[string]string{"id": "r1", "evidenceId": "eclean"}, nil, "").StatusCode,
 			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
+			"client": call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", cookie,
+				map[string]string{"clientReference": "1234567"}, nil, "").StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -347,5 +350,46 @@ func TestStaffSignOut(t *testing.T) {
 	// Signing out with no session is the same page, and clears any stale cookie.
 	if resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", "", nil, nil, ""); resp.StatusCode != 200 || len(resp.MultiValueHeaders["Set-Cookie"]) != 1 {
 		t.Errorf("anonymous sign-out: %d %v", resp.StatusCode, resp.MultiValueHeaders)
+	}
+}
+
+// The client page: who has access under the reference, since and until when, by which request, and
+// the documents published; a reviewer may end each grant from it, a reader may not. A reference in
+// nothing, or not a reference, is not found.
+func TestClientPage(t *testing.T) {
+	h, f, _ := setup()
+	f.grants = map[string][]access.Grant{"1234567": {
+		{RequestID: "r0", Name: "Sam <Other>", Relationship: access.Deputy, ClientName: "Cli Ent", ClientBirth: "1941-03-04", Start: now.AddDate(0, -1, 0), EndsOn: "2027-03-31"},
+	}}
+	f.docs = map[string][]store.Document{"1234567": {{ID: "d1", Title: "Care invoice, October", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now}}}
+	open := func(ref, cookie string) web.Response {
+		return call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/"+ref, cookie, map[string]string{"clientReference": ref}, nil, "")
+	}
+	resp := open("1234567", "staff="+goodToken)
+	b := resp.Body
+	for _, want := range []string{"Client reference 1234567", "Sam &lt;Other&gt;", "Deputy", "born 4 March 1941", "2 February 2026", "31 March 2027",
+		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`,
+		"Care invoice, October", "31 October 2026"} {
+		if resp.StatusCode != 200 || !strings.Contains(b, want) {
+			t.Errorf("the client page (%d) lacks %q", resp.StatusCode, want)
+		}
+	}
+	// Ending access from it goes through the request's own decision, in the reviewer's name.
+	f.req = access.Request{ID: "r0", Status: access.Approved, Decision: &access.Decision{Outcome: access.Approved, ClientReference: "1234567"}}
+	form := url.Values{"csrf": {formKey(goodToken, "r0")}, "action": {"end_access"}, "endReason": {"client_died"}}
+	if resp := post(h, "r0", form); resp.StatusCode != http.StatusSeeOther || len(f.calls) != 1 || f.calls[0] != "end r0 riya@council.example The client has died" {
+		t.Errorf("ending access from the client page: %d %v", resp.StatusCode, f.calls)
+	}
+	// A reader sees the same, without the forms.
+	fs := h.Staff.(*fakeStaff)
+	tok := secret.New()
+	fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "s@council.example", Roles: []staff.Role{staff.Support}}, CreatedAt: now, LastSeen: now}
+	if b := open("1234567", "staff="+tok.Reveal()).Body; !strings.Contains(b, "Sam &lt;Other&gt;") || strings.Contains(b, `value="end_access"`) {
+		t.Error("a reader's client page is wrong")
+	}
+	for _, ref := range []string{"7654321", "12ab", "1234567#REQ#x", ""} {
+		if resp := open(ref, "staff="+goodToken); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("client %q: %d", ref, resp.StatusCode)
+		}
 	}
 }

@@ -146,6 +146,11 @@ func clientRows(r access.Request) []row {
 	}
 }
 
+// clientHref is a client's page in the workspace.
+func clientHref(ref string) templ.SafeURL {
+	return templ.SafeURL("/staff/clients/" + url.PathEscape(ref))
+}
+
 // until is when a grant's access ends, as a reviewer reads it.
 func until(g access.Grant) string {
 	if g.EndsOn == "" {

@@ -251,6 +251,7 @@ var Functions = []Function{
 			{"GET", "/staff/requests/{id}"},
 			{"POST", "/staff/requests/{id}"},
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
+			{"GET", "/staff/clients/{clientReference}"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{

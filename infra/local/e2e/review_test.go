@@ -642,4 +642,10 @@ func TestReviewClientReferenceTypedTwiceAndAnotherClientsReference(t *testing.T)
 	if g, _ := db.GranteesOf(context.Background(), ref); len(g) != 2 {
 		t.Errorf("grantees of %s: %+v", ref, g)
 	}
+	// The client page lists both, each with its own end-access form for the reviewer.
+	resp, page := reviewGet(t, portal+"/staff/clients/"+ref)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Sam Other") || strings.Count(page, `value="end_access"`) != 2 ||
+		!strings.Contains(page, `href="/staff/requests/`+id+`"`) {
+		t.Errorf("the client page: %d %.3000s", resp.StatusCode, page)
+	}
 }
