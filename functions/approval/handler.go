@@ -27,6 +27,7 @@ type Reviews interface {
 	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
 	RecordSecurityCheck(ctx context.Context, id access.RequestID, by access.Email, note string) error
 	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
+	ChangeEndDate(ctx context.Context, id access.RequestID, by access.Email, endsOn string) error
 	// GranteesOf is every current grant for a client reference.
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
 	// Documents is a page of a client's published documents, newest first.
@@ -176,6 +177,8 @@ func (h Handler) decide(open opener) pageFunc {
 			err = h.Reviews.RecordSecurityCheck(ctx, rv.req.ID, rv.reviewer, in.text)
 		case actEndAccess:
 			err = h.Reviews.EndAccess(ctx, rv.req.ID, rv.reviewer, in.text)
+		case actChangeEnd:
+			err = h.Reviews.ChangeEndDate(ctx, rv.req.ID, rv.reviewer, in.endsOn)
 		}
 		switch {
 		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):

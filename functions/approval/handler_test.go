@@ -83,6 +83,10 @@ func (f *fakeReviews) EndAccess(_ context.Context, id access.RequestID, by acces
 	return f.record("end " + string(id) + " " + string(by) + " " + reason)
 }
 
+func (f *fakeReviews) ChangeEndDate(_ context.Context, id access.RequestID, by access.Email, endsOn string) error {
+	return f.record("end date " + string(id) + " " + string(by) + " " + endsOn)
+}
+
 type fakeFiles struct{ ttl time.Duration }
 
 func (f *fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Duration) (string, error) {
@@ -251,6 +255,8 @@ func TestEachActionIsRecordedAndAnswers303(t *testing.T) {
 		{signed("action", "record_security_check", "note", "Phoned; confirmed."), "check r1 riya@council.example Phoned; confirmed."},
 		{signed("action", "end_access", "endReason", "client_died"), "end r1 riya@council.example The client has died"},
 		{signed("action", "end_access", "endReason", "other", "endReasonOther", "Moved abroad"), "end r1 riya@council.example Moved abroad"},
+		{signed("action", "change_end_date", "newEndsOn", "31/3/2027"), "end date r1 riya@council.example 2027-03-31"},
+		{signed("action", "change_end_date", "newEndsOn", " "), "end date r1 riya@council.example "},
 	}
 	for _, tc := range cases {
 		h, f, _ := setup()
@@ -289,13 +295,15 @@ func TestInvalidFormsRerenderWithErrors(t *testing.T) {
 		{signed("action", "request_information"), "message", "Enter the information"},
 		{signed("action", "record_security_check", "note", strings.Repeat("n", 2001)), "note", "2,000 characters"},
 		{signed("action", "end_access"), "endReason", "Select why"},
+		{signed("action", "change_end_date", "newEndsOn", "2026-02-30"), "newEndsOn", "real date"},
+		{signed("action", "change_end_date", "newEndsOn", "2026-03-02"), "newEndsOn", "in the future"},
 		{signed("action", "end_access", "endReason", "bored"), "endReason", "Select why"},
 		{signed("action", "end_access", "endReason", "other"), "endReasonOther", "Enter why"},
 		{signed("action", "launch_missiles"), "action", "Select whether"},
 	}
 	for _, tc := range cases {
 		h, f, _ := setup()
-		if tc.form.Get("action") == "end_access" { // its form is on an approved request's page
+		if a := tc.form.Get("action"); a == "end_access" || a == "change_end_date" { // their forms are on an approved request's page
 			f.req.Status, f.req.Decision = access.Approved, &access.Decision{Outcome: access.Approved, By: teamAddr, At: now, ClientReference: "1234567"}
 		}
 		resp := post(h, "r1", tc.form)
@@ -362,11 +370,11 @@ func TestFormsFollowTheRequestsState(t *testing.T) {
 	f.req.Status = access.Approved
 	f.req.Decision = &access.Decision{Outcome: access.Approved, By: teamAddr, At: now, ClientReference: "1234567"}
 	b := get(h, "r1").Body
-	if strings.Contains(b, `value="approve"`) || !strings.Contains(b, `value="end_access"`) || !strings.Contains(b, "Client reference 1234567") {
+	if strings.Contains(b, `value="approve"`) || !strings.Contains(b, `value="end_access"`) || !strings.Contains(b, `value="change_end_date"`) || !strings.Contains(b, "Client reference 1234567") {
 		t.Error("an approved request's page should offer ending access and no decision")
 	}
 	f.req.Decision.EndedAt, f.req.Decision.EndedBy, f.req.Decision.EndReason = now, teamAddr, "The client has died"
-	if b := get(h, "r1").Body; strings.Contains(b, `value="end_access"`) || !strings.Contains(b, "Access ended by") {
+	if b := get(h, "r1").Body; strings.Contains(b, `value="end_access"`) || strings.Contains(b, `value="change_end_date"`) || !strings.Contains(b, "Access ended by") {
 		t.Error("an ended grant's page should say so and offer nothing")
 	}
 	f.req.Status, f.req.Decision = access.MoreInfoRequested, &access.Decision{Outcome: access.MoreInfoRequested, By: teamAddr, At: now, Reason: "page 2"}

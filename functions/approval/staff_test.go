@@ -368,7 +368,7 @@ func TestClientPage(t *testing.T) {
 	resp := open("1234567", "staff="+goodToken)
 	b := resp.Body
 	for _, want := range []string{"Client reference 1234567", "Sam &lt;Other&gt;", "Deputy", "born 4 March 1941", "2 February 2026", "31 March 2027",
-		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`,
+		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`, `value="change_end_date"`,
 		"Care invoice, October", "31 October 2026"} {
 		if resp.StatusCode != 200 || !strings.Contains(b, want) {
 			t.Errorf("the client page (%d) lacks %q", resp.StatusCode, want)
@@ -384,7 +384,7 @@ func TestClientPage(t *testing.T) {
 	fs := h.Staff.(*fakeStaff)
 	tok := secret.New()
 	fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "s@council.example", Roles: []staff.Role{staff.Support}}, CreatedAt: now, LastSeen: now}
-	if b := open("1234567", "staff="+tok.Reveal()).Body; !strings.Contains(b, "Sam &lt;Other&gt;") || strings.Contains(b, `value="end_access"`) {
+	if b := open("1234567", "staff="+tok.Reveal()).Body; !strings.Contains(b, "Sam &lt;Other&gt;") || strings.Contains(b, `value="end_access"`) || strings.Contains(b, `value="change_end_date"`) {
 		t.Error("a reader's client page is wrong")
 	}
 	for _, ref := range []string{"7654321", "12ab", "1234567#REQ#x", ""} {

@@ -106,6 +106,7 @@ var doneText = map[string]string{
 	actMoreInfo:      "More information requested. The requester has been emailed your message and a link to upload documents.",
 	actSecurityCheck: "Security check recorded.",
 	actEndAccess:     "Access ended. The person has been emailed.",
+	actChangeEnd:     "The date access ends has been changed.",
 }
 
 // reviewPage is the page a reviewer works on. done names the action just recorded (the banner);
