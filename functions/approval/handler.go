@@ -22,6 +22,7 @@ import (
 // by the address their identity provider vouched for.
 type Reviews interface {
 	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
+	RequestByReference(ctx context.Context, ref access.Reference) (access.Request, []access.Evidence, error)
 	Approve(ctx context.Context, id access.RequestID, a access.Approval) error
 	Reject(ctx context.Context, id access.RequestID, by access.Email, reason string) error
 	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
@@ -69,6 +70,7 @@ func (h Handler) routes() web.Routes {
 		"POST /staff/requests/{id}":                      pageRoute(h.decide(h.openStaff)),
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
 		"GET /staff/clients/{clientReference}":           pageRoute(h.client),
+		"GET /staff/find":                                pageRoute(h.find),
 	}
 }
 

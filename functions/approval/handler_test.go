@@ -65,6 +65,13 @@ func (f *fakeReviews) Request(_ context.Context, id access.RequestID) (access.Re
 	return f.req, f.ev, nil
 }
 
+func (f *fakeReviews) RequestByReference(ctx context.Context, ref access.Reference) (access.Request, []access.Evidence, error) {
+	if f.req.Reference == "" || ref != f.req.Reference {
+		return access.Request{}, nil, store.ErrNotFound
+	}
+	return f.Request(ctx, f.req.ID)
+}
+
 func (f *fakeReviews) record(s string) error { f.calls = append(f.calls, s); return f.err }
 
 func (f *fakeReviews) Approve(_ context.Context, id access.RequestID, a access.Approval) error {

@@ -53,7 +53,7 @@ func cookieHeader(name, value string, maxAge int, insecure bool) string {
 }
 
 // returnPath is a staff page a sign-in may go back to: never another site.
-var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64})?$`)
+var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32})?$`)
 
 func redirect(to string, cookies ...string) web.Response {
 	r := web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{"Location": to})}

@@ -257,14 +257,15 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 		return url.Values{"csrf": {formKey(strings.TrimPrefix(cookie, "staff="), "r1")}, "action": {"record_security_check"}, "note": {"checked"}}.Encode()
 	}
 	for name, cookie := range callers {
-		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther}
+		// find looks up a reference that is no request's: readers learn only that.
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther}
 		switch name {
 		case "reviewer":
-			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404}
 		case "support", "governance": // they read, without the files or the forms
-			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404}
 		case "administrator", "no role":
-			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403}
+			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403}
 		}
 		got := map[string]int{
 			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
@@ -274,6 +275,7 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
 			"client": call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", cookie,
 				map[string]string{"clientReference": "1234567"}, nil, "").StatusCode,
+			"find": call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -390,6 +392,33 @@ func TestClientPage(t *testing.T) {
 	for _, ref := range []string{"7654321", "12ab", "1234567#REQ#x", ""} {
 		if resp := open(ref, "staff="+goodToken); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("client %q: %d", ref, resp.StatusCode)
+		}
+	}
+}
+
+// A request is found by its short reference however it is typed; what is not a reference asks
+// again, and an unknown reference says so, both with the search form on the page.
+func TestFindByReference(t *testing.T) {
+	h, f, _ := setup()
+	ref := access.NewReference()
+	f.req.Reference = ref
+	find := func(typed string) web.Response {
+		return call(h, "GET", "/staff/find", "/staff/find", "staff="+goodToken, nil, map[string]string{"reference": typed}, "")
+	}
+	if b := call(h, "GET", "/staff", "/staff", "staff="+goodToken, nil, nil, "").Body; !strings.Contains(b, `action="/staff/find"`) {
+		t.Error("the queue has no search form")
+	}
+	plain := strings.ReplaceAll(strings.TrimPrefix(string(ref), "CFP-"), "-", "")
+	for _, typed := range []string{string(ref), " " + strings.ToLower(strings.ReplaceAll(string(ref), "-", " ")) + " ", plain} {
+		if resp := find(typed); resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/staff/requests/r1" {
+			t.Errorf("%q: %d %q", typed, resp.StatusCode, resp.Headers["Location"])
+		}
+	}
+	wrongCheck := string(ref[:len(ref)-1]) + map[bool]string{true: "3", false: "2"}[ref[len(ref)-1] == '2']
+	for typed, want := range map[string]int{"": 400, wrongCheck: 400, "<script>": 400, string(access.NewReference()): 404} {
+		resp := find(typed)
+		if resp.StatusCode != want || !strings.Contains(resp.Body, `href="#reference"`) || !strings.Contains(resp.Body, `id="reference"`) || strings.Contains(resp.Body, "<script>") {
+			t.Errorf("%q: %d, want %d, with the form and its error", typed, resp.StatusCode, want)
 		}
 	}
 }

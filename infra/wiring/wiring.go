@@ -252,6 +252,7 @@ var Functions = []Function{
 			{"POST", "/staff/requests/{id}"},
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
 			{"GET", "/staff/clients/{clientReference}"},
+			{"GET", "/staff/find"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
