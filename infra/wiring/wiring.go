@@ -199,7 +199,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
+			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
 			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
 		},
@@ -257,7 +257,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*"},
+			Keys:    []string{"ACCOUNT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
 		},
 	},
