@@ -649,3 +649,21 @@ func TestReviewClientReferenceTypedTwiceAndAnotherClientsReference(t *testing.T)
 		t.Errorf("the client page: %d %.3000s", resp.StatusCode, page)
 	}
 }
+
+// A request is found by the short reference a caller reads out, typed as they say it; an unknown
+// reference finds nothing.
+func TestStaffFindByReferenceEndToEnd(t *testing.T) {
+	_, id, _ := reviewReady(t)
+	ref := reviewRequest(t, id).Reference
+	if ref == "" {
+		t.Fatal("the request has no short reference")
+	}
+	typed := strings.ToLower(strings.ReplaceAll(string(ref), "-", " "))
+	resp, _ := reviewGet(t, portal+"/staff/find?"+url.Values{"reference": {typed}}.Encode())
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/staff/requests/"+id {
+		t.Fatalf("find %q: %d to %q", typed, resp.StatusCode, loc)
+	}
+	if resp, page := reviewGet(t, portal+"/staff/find?reference="+string(access.NewReference())); resp.StatusCode != http.StatusNotFound || !strings.Contains(page, "No request has the reference") {
+		t.Errorf("an unknown reference: %d", resp.StatusCode)
+	}
+}
