@@ -287,6 +287,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	if loc := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", "", id, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/requests/r1" {
 		t.Errorf("anonymous sent to %q", loc)
 	}
+	if loc := call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", "", map[string]string{"clientReference": "1234567"}, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/clients/1234567" {
+		t.Errorf("anonymous at a client page sent to %q", loc)
+	}
 	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {
 		t.Errorf("queue page:\n%s", b)
