@@ -10,8 +10,12 @@ import (
 	"github.com/council/cfp/shared/web"
 )
 
-// clientDocuments is how many of a client's documents the client page shows, newest first.
-const clientDocuments = 50
+// How much of a client the client page shows: the newest documents, and who opened them from the
+// newest audit events.
+const (
+	clientDocuments = 50
+	clientAudit     = 500
+)
 
 // clientView is a client page: who has access under the reference and the documents published for it.
 type clientView struct {
@@ -20,6 +24,7 @@ type clientView struct {
 	grants   []access.Grant
 	docs     []store.Document
 	moreDocs bool
+	opened   map[store.DocumentID][]store.AuditEvent // downloads of each document, newest first
 }
 
 // client is the client page, by client reference: who has access now, since and until when, by
@@ -37,8 +42,12 @@ func (h Handler) client(ctx context.Context, r web.Request, log *slog.Logger) we
 	}
 	grants, err := h.Reviews.GranteesOf(ctx, ref)
 	var docs store.DocumentPage
+	var audit []store.AuditEvent
 	if err == nil {
 		docs, err = h.Reviews.Documents(ctx, ref, "", "", clientDocuments)
+	}
+	if err == nil {
+		audit, err = h.Reviews.AuditOfClient(ctx, ref, clientAudit)
 	}
 	if err != nil {
 		log.Error("reading a client", "err", err)
@@ -47,7 +56,12 @@ func (h Handler) client(ctx context.Context, r web.Request, log *slog.Logger) we
 	if len(grants) == 0 && len(docs.Documents) == 0 {
 		return render(http.StatusNotFound, staffMessage("Page not found", "There is no client at this address. Check the client reference."))
 	}
-	v := clientView{ref: ref, grants: grants, docs: docs.Documents, moreDocs: docs.Next != ""}
+	v := clientView{ref: ref, grants: grants, docs: docs.Documents, moreDocs: docs.Next != "", opened: map[store.DocumentID][]store.AuditEvent{}}
+	for _, e := range audit {
+		if e.DocumentID != "" { // a download; a list has no document
+			v.opened[e.DocumentID] = append(v.opened[e.DocumentID], e)
+		}
+	}
 	if !readsOnly(s.Person) {
 		v.raw = raw
 	}

@@ -33,6 +33,8 @@ type Reviews interface {
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
 	// Documents is a page of a client's published documents, newest first.
 	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
+	// AuditOfClient is a client's newest audit events: who listed and downloaded their documents.
+	AuditOfClient(ctx context.Context, clientRef string, limit int) ([]store.AuditEvent, error)
 }
 
 // Files is what the handler needs of the uploads bucket.

@@ -45,10 +45,15 @@ type fakeReviews struct {
 	readErr error // returned by Request
 	grants  map[string][]access.Grant
 	docs    map[string][]store.Document
+	audit   map[string][]store.AuditEvent
 }
 
 func (f *fakeReviews) GranteesOf(_ context.Context, ref string) ([]access.Grant, error) {
 	return f.grants[ref], nil
+}
+
+func (f *fakeReviews) AuditOfClient(_ context.Context, ref string, _ int) ([]store.AuditEvent, error) {
+	return f.audit[ref], nil
 }
 
 func (f *fakeReviews) Documents(_ context.Context, ref string, _ store.DocumentType, _ string, _ int) (store.DocumentPage, error) {

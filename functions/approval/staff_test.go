@@ -366,7 +366,9 @@ func TestClientPage(t *testing.T) {
 	f.grants = map[string][]access.Grant{"1234567": {
 		{RequestID: "r0", Name: "Sam <Other>", Relationship: access.Deputy, ClientName: "Cli Ent", ClientBirth: "1941-03-04", Start: now.AddDate(0, -1, 0), EndsOn: "2027-03-31"},
 	}}
-	f.docs = map[string][]store.Document{"1234567": {{ID: "d1", Title: "Care invoice, October", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now}}}
+	f.docs = map[string][]store.Document{"1234567": {{ID: "d1", Title: "Care invoice, October", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now},
+		{ID: "d2", Title: "Remittance", Type: access.CareInvoice, DocumentDate: "2026-09-30", PublishedAt: now}}}
+	f.audit = map[string][]store.AuditEvent{"1234567": {{Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)}, {Email: "lists@example.com", At: now}}}
 	open := func(ref, cookie string) web.Response {
 		return call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/"+ref, cookie, map[string]string{"clientReference": ref}, nil, "")
 	}
@@ -374,10 +376,13 @@ func TestClientPage(t *testing.T) {
 	b := resp.Body
 	for _, want := range []string{"Client reference 1234567", "Sam &lt;Other&gt;", "Deputy", "born 4 March 1941", "2 February 2026", "31 March 2027",
 		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`, `value="change_end_date"`,
-		"Care invoice, October", "31 October 2026"} {
+		"Care invoice, October", "31 October 2026", "sam@example.com on 2 March 2026 at 1:05pm", "Not opened"} {
 		if resp.StatusCode != 200 || !strings.Contains(b, want) {
 			t.Errorf("the client page (%d) lacks %q", resp.StatusCode, want)
 		}
+	}
+	if strings.Contains(b, "lists@example.com") {
+		t.Error("a list, which opens no document, is shown as opening one")
 	}
 	// Ending access from it goes through the request's own decision, in the reviewer's name.
 	f.req = access.Request{ID: "r0", Status: access.Approved, Decision: &access.Decision{Outcome: access.Approved, ClientReference: "1234567"}}

@@ -257,7 +257,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
 		},
 	},
