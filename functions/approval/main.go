@@ -19,7 +19,6 @@ func main() {
 	h := Handler{
 		Reviews: db, Staff: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Files:     bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
-		Reviewers: onList(env.Emails(setting.Reviewers)),
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		IdP: &OIDC{Issuer: env.Required(setting.StaffIssuer), ClientID: env.Required(setting.StaffClientID),
 			ClientSecret: env.Required(setting.StaffClientSecret), RedirectURL: env.Required(setting.PortalURL) + "/staff/callback"},

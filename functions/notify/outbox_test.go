@@ -96,23 +96,38 @@ func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 
 func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
-	m, _ := mail.For(access.ReviewRequested{Request: "r3", To: "rev@council.example", Relationship: access.Deputy, LinkFor: 7 * 24 * time.Hour})
+	m, _ := mail.For(access.RequestApproved{Request: "r3", To: "dee@example.com"})
 	s.QueueMail(m)
 	_ = h.Handle(ctx, nil)
 	if len(ses.sent) != 1 {
 		t.Fatal("not sent")
 	}
-	i := strings.Index(ses.sent[0].Text, "https://portal.example/review/")
+	i := strings.Index(ses.sent[0].Text, "https://portal.example/register?invitation=")
 	if i < 0 {
 		t.Fatalf("no link: %s", ses.sent[0].Text)
 	}
-	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/review/"):])[0]
-	tok, err := s.Token(hashOf(token), mail.Review)
-	if err != nil || tok.Subject != "r3" || tok.Email != "rev@council.example" {
+	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/register?invitation="):])[0]
+	tok, err := s.Token(hashOf(token), mail.Invitation)
+	if err != nil || tok.Subject != "r3" || tok.Email != "dee@example.com" {
 		t.Fatalf("token %+v %v", tok, err)
 	}
-	if _, err := s.Token(token, mail.Review); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Token(token, mail.Invitation); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("the token is stored in the clear")
+	}
+}
+
+// The reviewers' email links to the request in the staff workspace and mints no token: the staff
+// session authorises, and no bearer secret sits in a URL.
+func TestReviewEmailMintsNoToken(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	m, _ := mail.For(access.ReviewRequested{Request: "r3", Reference: "CFP-7K3M-9Q2X", To: "rev@council.example", Relationship: access.Deputy})
+	s.QueueMail(m)
+	_ = h.Handle(ctx, nil)
+	if len(ses.sent) != 1 || !strings.Contains(ses.sent[0].Text, "https://portal.example/staff/requests/r3\n") {
+		t.Fatalf("sent %+v", ses.sent)
+	}
+	if n := len(s.tokens); n != 0 {
+		t.Errorf("%d tokens minted for a review email", n)
 	}
 }
 

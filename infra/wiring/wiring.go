@@ -202,7 +202,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
+			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
 			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
 		},
@@ -243,24 +243,24 @@ var Functions = []Function{
 	},
 	{
 		Name:        "approval",
-		Description: "Staff review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat,
+		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
+		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
-			{"GET", "/review/{token}"},
-			{"POST", "/review/{token}"},
-			{"GET", "/review/{token}/evidence/{evidenceId}"},
 			{"GET", "/staff"},
 			{"GET", "/staff/sign-in"},
 			{"GET", "/staff/callback"},
+			{"POST", "/staff/sign-out"},
 			{"GET", "/staff/requests/{id}"},
 			{"POST", "/staff/requests/{id}"},
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
+			{"GET", "/staff/clients/{clientReference}"},
+			{"GET", "/staff/find"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
 			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
 		},

@@ -114,15 +114,10 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 		}}, missing
 	case ReadyForReview:
 		need("Reference", ref)
-		need("Link", link)
-		days := 0
-		if m.Link != nil {
-			days = int(m.Link.TTL.Hours() / 24)
-		}
+		need("Request", string(m.Request))
 		return content{"Access request ready for review", []string{
 			"An access request (" + ref + ", relationship: " + m.Relationship.Short() + ") is ready for review. Its evidence has passed the upload checks.",
-			"Open this link to review it: " + link,
-			"The link works for " + strconv.Itoa(days) + " days and only for you. Do not forward it.",
+			"Sign in to the staff workspace to review it: " + b.Workspace(m.Request),
 		}}, missing
 	case MoreInformation:
 		need("Reference", ref)
