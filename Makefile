@@ -53,10 +53,10 @@ bench: deps build ## binary sizes, the Go benchmarks, then cold starts against a
 bench-billing: deps ## the full billing run through the local stack: 12,000 documents, 4,000 clients, 5,000 grantees
 	CFP_BILLING_DOCS=12000 go test ./infra/local/billing -run '^$$' -bench BillingRun -benchtime 1x -count=1 -timeout 40m
 
-publish-sample: ## drop N sample PDFs into the running local stack's documents bucket: make publish-sample N=12000
-	go run ./infra/local/billing -n $(or $(N),12000)
+publish-sample: ## export N sample PDFs and a manifest and send them to the running local stack over SFTP (S3=1: over S3): make publish-sample N=12000
+	go run ./infra/local/billing -n $(or $(N),12000) $(if $(S3),-s3)
 
-load: deps ## a bounded load test on loopback: sign-in codes, document lists, access requests, rate limits
+load: deps ## a bounded load test on loopback: sign-in codes, document lists, the portal's pages, access requests, rate limits
 	go run ./infra/local/load -n $(or $(N),200) -c $(or $(C),8)
 
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 20s); make test runs their seed corpora

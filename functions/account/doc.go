@@ -35,8 +35,8 @@
 // GSI1, or GSI2 with a type filter). Audit adds one PutItem, so a list is four DynamoDB requests in
 // all. That fourth cannot be folded into the others while the cookie is an opaque token: the audit
 // event names the person and the grant, which are known only after the session and grant reads, and
-// DynamoDB has no request that both reads a page and writes an item. BenchmarkDocumentList reports
-// reads and writes separately.
+// DynamoDB has no request that both reads a page and writes an item. shared/store's
+// BenchmarkDocumentList reports reads and writes separately.
 //
 // Audit. Every document list and every download writes an audit event (who, client, document,
 // grant, time, source IP, user agent; store.AuditEvent) before anything is shown: when the event
@@ -53,9 +53,12 @@
 // a button and whose POST confirms; /sign-in (the address) then /sign-in/code; /clients, one row per
 // client; /clients/{ref}, the documents newest first with a type filter, pages and links to the
 // audited download route; /clients/{ref}/access, who has access, for the client themself; and
-// POST /sign-out. Each page costs the DynamoDB requests of the API call it matches. Every form
-// carries an anti-forgery field bound to a cookie (forms.go); a link that is unknown, used or
-// expired answers a page in plain words with the next step, never a problem document.
+// POST /sign-out. The clients page links to two pages of submit-request, which owns requests: the
+// person's own requests (/requests) and a new request for another client (/request/relationship),
+// whose details that function fills in from the session, never from the link. Each page costs the
+// DynamoDB requests of the API call it matches (infra/local/load counts both). Every form carries
+// an anti-forgery field bound to a cookie (forms.go); a link that is unknown, used or expired
+// answers a page in plain words with the next step, never a problem document.
 //
 // Same origin. The portal's pages and this API are one site (the API under /api), so the portal's
 // calls are same-origin and the AWS stack declares no CORS preflight. Every answer still carries

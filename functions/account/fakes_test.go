@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
+	"errors"
+	"fmt"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -15,26 +14,52 @@ import (
 	"github.com/council/cfp/shared/store"
 )
 
-// memStore keeps accounts, links, codes, sessions, grants, documents and audit events in memory,
-// with the store's answers (the errors its conditions give) for the cases the pages meet. The page
-// tests run over it; the JSON API's tests run over DynamoDB Local.
+// memStore keeps accounts, links, codes, sessions, rate limits, suppressions, grants, documents and
+// audit events in memory, and answers as shared/store does: the same errors for the same failed
+// conditions, checked in the order of the store's transaction items (the first that fails names the
+// error), and nothing changed when any fails. Every test of this package runs over it; that the real
+// store keeps these promises against DynamoDB is shared/store's tests' to show.
 type memStore struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	tokens    map[string]store.Token
-	accounts  map[access.Email]store.Account
-	codes     map[access.Email]store.Code
-	sessions  map[string]store.Session
-	grants    []store.Grant
-	documents []store.Document
-	audits    []store.AuditEvent
-	queued    []mail.Message // verification emails queued
-	writes    int            // state changes, so a test can say nothing changed
+	mu         sync.Mutex
+	now        func() time.Time
+	tokens     map[string]store.Token
+	accounts   map[access.Email]store.Account
+	codes      map[access.Email]store.Code
+	sessions   map[string]store.Session
+	limits     map[string]int // a limit's count per window, as the store's RATE# items
+	suppressed map[access.Email]store.Suppression
+	grants     []store.Grant
+	documents  []store.Document
+	cursors    map[string]memCursor // the cursors handed out: any other is the store's ErrBadCursor
+	audits     []store.AuditEvent
+	queued     []mail.Message // verification emails queued
+	writes     int            // state changes, so a test can say nothing changed
+	reads      map[string]int // the signed-in reads and audit writes asked for, by method (each one DynamoDB request in the store)
+	failAudit  error          // what Audit answers instead of writing, when set
+}
+
+// memCursor is where a handed-out cursor continues, and the list it belongs to.
+type memCursor struct {
+	ref  string
+	t    store.DocumentType
+	from int
 }
 
 func newMemStore(now func() time.Time) *memStore {
 	return &memStore{now: now, tokens: map[string]store.Token{}, accounts: map[access.Email]store.Account{},
-		codes: map[access.Email]store.Code{}, sessions: map[string]store.Session{}}
+		codes: map[access.Email]store.Code{}, sessions: map[string]store.Session{}, limits: map[string]int{},
+		suppressed: map[access.Email]store.Suppression{}, cursors: map[string]memCursor{}, reads: map[string]int{}}
+}
+
+// PutToken stores a minted link token, as the notifier does when it sends the email.
+func (m *memStore) PutToken(_ context.Context, t store.Token) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.tokens[t.Hash]; ok {
+		return errors.New("memstore: token exists")
+	}
+	m.tokens[t.Hash] = t
+	return nil
 }
 
 func (m *memStore) Token(_ context.Context, hash string, p mail.Purpose) (store.Token, error) {
@@ -57,26 +82,55 @@ func (m *memStore) Account(_ context.Context, e access.Email) (store.Account, er
 	return a, nil
 }
 
-// use spends a single-use link, as the store's transactions do.
-func (m *memStore) use(hash string) error {
+// usable is the store's condition on spending a single-use link: it exists, is unused and unexpired.
+func (m *memStore) usable(hash string) error {
 	t, ok := m.tokens[hash]
 	if !ok || !t.UsedAt.IsZero() || !m.now().Before(t.ExpiresAt) {
 		return store.ErrLinkUsed
 	}
+	return nil
+}
+
+func (m *memStore) use(hash string) {
+	t := m.tokens[hash]
 	t.UsedAt = m.now()
 	m.tokens[hash] = t
+}
+
+// limitKey is the window a limit counts in now, as the store keys it.
+func (m *memStore) limitKey(l store.Limit) string {
+	return l.Kind + "|" + l.Key + "|" + m.now().Truncate(l.Window).String()
+}
+
+// within is the store's condition on counting one against a limit.
+func (m *memStore) within(l store.Limit) error {
+	if m.limits[m.limitKey(l)] >= l.Max {
+		return store.ErrLimited
+	}
+	return nil
+}
+
+// first is the error of the first failed condition, as the store's transactions answer.
+func first(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 func (m *memStore) Register(_ context.Context, hash string, a store.Account, v mail.Message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old, ok := m.accounts[a.Email]; ok && old.Status == store.AccountActive {
-		return store.ErrConflict
+	var active error
+	if old, ok := m.accounts[a.Email]; ok && old.Status != store.AccountUnverified {
+		active = store.ErrConflict
 	}
-	if err := m.use(hash); err != nil {
+	if err := first(m.usable(hash), active); err != nil {
 		return err
 	}
+	m.use(hash)
 	a.Status = store.AccountUnverified
 	m.accounts[a.Email] = a
 	m.queued = append(m.queued, v)
@@ -88,32 +142,44 @@ func (m *memStore) Activate(_ context.Context, hash string, e access.Email) erro
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a, ok := m.accounts[e]
+	var missing error
 	if !ok {
-		return store.ErrNotFound
+		missing = store.ErrNotFound
 	}
-	if err := m.use(hash); err != nil {
+	if err := first(m.usable(hash), missing); err != nil {
 		return err
 	}
+	m.use(hash)
 	a.Status, a.VerifiedAt = store.AccountActive, m.now()
 	m.accounts[e] = a
 	m.writes++
 	return nil
 }
 
-func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.Message, _ store.Limit) error {
+func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.Message, l store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.accounts[e].Status != store.AccountUnverified {
-		return store.ErrConflict
+	var notUnverified error
+	if a, ok := m.accounts[e]; !ok || a.Status != store.AccountUnverified {
+		notUnverified = store.ErrConflict
 	}
+	if err := first(m.within(l), notUnverified); err != nil {
+		return err
+	}
+	m.limits[m.limitKey(l)]++
 	m.queued = append(m.queued, v)
 	m.writes++
 	return nil
 }
 
-func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, _ store.Limit) error {
+// PutCode replaces the address's code (attempts start again), counted against the limit.
+func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, l store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.within(l); err != nil {
+		return err
+	}
+	m.limits[m.limitKey(l)]++
 	now := m.now()
 	m.codes[e] = store.Code{Hash: hash, IssuedAt: now, ValidTo: now.Add(store.CodeTTL)}
 	m.writes++
@@ -132,11 +198,15 @@ func (m *memStore) TryCode(_ context.Context, e access.Email) (store.Code, error
 	return c, nil
 }
 
+// StartSession spends the code and starts the session if the code is the live, unused, unexpired
+// one within its attempts and the account is active; otherwise ErrConflict and nothing changes.
 func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Session) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.codes[s.Email]
-	if c.Used || c.Hash != codeHash || m.accounts[s.Email].Status != store.AccountActive {
+	c, ok := m.codes[s.Email]
+	_, exists := m.sessions[s.Hash]
+	if !ok || c.Used || c.Hash != codeHash || !m.now().Before(c.ValidTo) || c.Attempts > store.CodeAttempts ||
+		m.accounts[s.Email].Status != store.AccountActive || exists {
 		return store.ErrConflict
 	}
 	c.Used = true
@@ -149,6 +219,7 @@ func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Sess
 func (m *memStore) Session(_ context.Context, hash string) (store.Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Session"]++
 	s, ok := m.sessions[hash]
 	now := m.now()
 	if !ok || !now.Before(s.LastSeen.Add(store.SessionIdle)) || !now.Before(s.EndsAt()) {
@@ -167,21 +238,68 @@ func (m *memStore) EndSession(_ context.Context, hash string) error {
 	return nil
 }
 
+// Suppress records a bounce or complaint for an address, as the bounce handler does.
+func (m *memStore) Suppress(_ context.Context, e access.Email, why store.Suppression) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.suppressed[access.NormaliseEmail(string(e))] = why
+	return nil
+}
+
+func (m *memStore) Suppressed(_ context.Context, e access.Email) (store.Suppression, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reads["Suppressed"]++
+	why, ok := m.suppressed[access.NormaliseEmail(string(e))]
+	return why, ok, nil
+}
+
+// addGrant records a grant as approval leaves it: the requester's address and name, the client,
+// starting now.
+func (m *memStore) addGrant(g store.Grant) access.RequestID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if g.RequestID == "" {
+		g.RequestID = access.NewRequestID()
+	}
+	if g.Start.IsZero() {
+		g.Start = m.now()
+	}
+	g.Email = access.NormaliseEmail(string(g.Email))
+	m.grants = append(m.grants, g)
+	return g.RequestID
+}
+
+// EndAccess ends a grant at once, as a reviewer does: no reader finds it any more.
+func (m *memStore) EndAccess(_ context.Context, id access.RequestID, _ access.Email, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, g := range m.grants {
+		if g.RequestID == id && !g.Ended {
+			m.grants[i].Ended = true
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+
 func (m *memStore) GrantsOf(_ context.Context, e access.Email) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.Email == e }), nil
+	return m.grantsWhere("GrantsOf", func(g store.Grant) bool { return g.Email == e }), nil
 }
 
 func (m *memStore) GrantFor(_ context.Context, e access.Email, ref string) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.Email == e && g.ClientReference == ref }), nil
+	return m.grantsWhere("GrantFor", func(g store.Grant) bool { return g.Email == e && g.ClientReference == ref }), nil
 }
 
 func (m *memStore) GranteesOf(_ context.Context, ref string) ([]store.Grant, error) {
-	return m.grantsWhere(func(g store.Grant) bool { return g.ClientReference == ref }), nil
+	return m.grantsWhere("GranteesOf", func(g store.Grant) bool { return g.ClientReference == ref }), nil
 }
 
-func (m *memStore) grantsWhere(f func(store.Grant) bool) []store.Grant {
+// grantsWhere leaves ended grants out, as the store's indexes do.
+func (m *memStore) grantsWhere(op string, f func(store.Grant) bool) []store.Grant {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads[op]++
 	var out []store.Grant
 	for _, g := range m.grants {
 		if f(g) && !g.Ended {
@@ -191,31 +309,50 @@ func (m *memStore) grantsWhere(f func(store.Grant) bool) []store.Grant {
 	return out
 }
 
-// Documents pages newest first; its cursor is the index of the next page's first document, made
-// for one client and type as the store's are.
+// publish adds documents as publishing leaves them.
+func (m *memStore) publish(docs ...store.Document) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.documents = append(m.documents, docs...)
+}
+
+// Documents pages a client's current documents newest first (by date, then publication, then id,
+// as the store's sort key orders them). A cursor is good only for the list it was made for; one
+// this store did not hand out, or handed out for another client or type, is ErrBadCursor.
 func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Documents"]++
+	limit = min(max(limit, 1), store.MaxPage)
 	var all []store.Document
 	for _, d := range m.documents {
-		if d.ClientReference == ref && (t == "" || d.Type == t) {
+		if d.ClientReference == ref && (t == "" || d.Type == t) && d.Current() {
 			all = append(all, d)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].DocumentDate > all[j].DocumentDate })
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.DocumentDate != b.DocumentDate {
+			return a.DocumentDate > b.DocumentDate
+		}
+		if !a.PublishedAt.Equal(b.PublishedAt) {
+			return a.PublishedAt.After(b.PublishedAt)
+		}
+		return a.ID > b.ID
+	})
 	from := 0
 	if cursor != "" {
-		prefix := ref + "-" + string(t) + "-"
-		n, err := strconv.Atoi(cursor[min(len(prefix), len(cursor)):])
-		if len(cursor) <= len(prefix) || cursor[:len(prefix)] != prefix || err != nil || n < 0 || n > len(all) {
+		c, ok := m.cursors[cursor]
+		if !ok || c.ref != ref || c.t != t {
 			return store.DocumentPage{}, store.ErrBadCursor
 		}
-		from = n
+		from = min(c.from, len(all))
 	}
 	to := min(from+limit, len(all))
 	p := store.DocumentPage{Documents: all[from:to]}
 	if to < len(all) {
-		p.Next = ref + "-" + string(t) + "-" + strconv.Itoa(to)
+		p.Next = fmt.Sprintf("mem-cursor-%08d", len(m.cursors)+1)
+		m.cursors[p.Next] = memCursor{ref: ref, t: t, from: to}
 	}
 	return p, nil
 }
@@ -223,23 +360,69 @@ func (m *memStore) Documents(_ context.Context, ref string, t store.DocumentType
 func (m *memStore) PublishedDocument(_ context.Context, id store.DocumentID) (store.Document, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["PublishedDocument"]++
 	for _, d := range m.documents {
-		if d.ID == id {
+		if d.ID == id && d.Current() {
 			return d, nil
 		}
 	}
 	return store.Document{}, store.ErrNotFound
 }
 
-func (m *memStore) Suppressed(context.Context, access.Email) (store.Suppression, bool, error) {
-	return store.Suppression{}, false, nil
-}
-
+// Audit records an event, filling in a missing id and time as the store does.
 func (m *memStore) Audit(_ context.Context, e store.AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads["Audit"]++
+	if m.failAudit != nil {
+		return m.failAudit
+	}
+	if e.ID == "" {
+		e.ID = access.NewID("a")
+	}
+	if e.At.IsZero() {
+		e.At = m.now()
+	}
+	e.At = e.At.UTC()
 	m.audits = append(m.audits, e)
 	return nil
+}
+
+// AuditOfClient and AuditOfPerson read the audit trail back, newest first, as the store does.
+func (m *memStore) AuditOfClient(_ context.Context, ref string, limit int) ([]store.AuditEvent, error) {
+	return m.auditWhere(func(e store.AuditEvent) bool { return e.ClientReference == ref }, limit), nil
+}
+
+func (m *memStore) AuditOfPerson(_ context.Context, who access.Email, limit int) ([]store.AuditEvent, error) {
+	return m.auditWhere(func(e store.AuditEvent) bool { return e.Email == who }, limit), nil
+}
+
+func (m *memStore) auditWhere(f func(store.AuditEvent) bool, limit int) []store.AuditEvent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.AuditEvent
+	for i := len(m.audits) - 1; i >= 0 && len(out) < max(limit, 1); i-- {
+		if f(m.audits[i]) {
+			out = append(out, m.audits[i])
+		}
+	}
+	return out
+}
+
+// mailQueued is what the store's outbox holds: the verification emails queued so far.
+func (m *memStore) mailQueued() []mail.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]mail.Message(nil), m.queued...)
+}
+
+// readsSince returns the reads made since the last call, and starts counting again.
+func (m *memStore) readsSince() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.reads
+	m.reads = map[string]int{}
+	return r
 }
 
 func (m *memStore) changes() int {
@@ -260,11 +443,7 @@ func newPages() *pages {
 	p := &pages{mail: &fakeMailer{}, at: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return p.at }
 	p.s = newMemStore(clock)
-	p.h = Handler{
-		Accounts: p.s, Sessions: p.s, Portal: p.s, Mailer: p.mail, Files: fakeFiles{},
-		Origin: origin, Bases: mail.Bases{Portal: origin},
-		Brand: brand.Sample(), Insecure: true,
-		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	}
+	p.h = newHandler(p.s, p.mail, clock)
+	p.h.Brand, p.h.Insecure = brand.Sample(), true
 	return p
 }

@@ -42,9 +42,8 @@ func (h Handler) signinName() string {
 // visitOf reads the signin cookie; without one (or with one that is not ours) it is a fresh visit
 // with a new binding, and fresh says the answer must set the cookie.
 func (h Handler) visitOf(r web.Request) (v visit, fresh bool) {
-	req := http.Request{Header: http.Header{"Cookie": cookieLines(r)}}
-	if c, err := req.Cookie(h.signinName()); err == nil {
-		bind, email, _ := strings.Cut(c.Value, ".")
+	if value := web.Cookie(r, h.signinName()); value != "" {
+		bind, email, _ := strings.Cut(value, ".")
 		if e, err := base64.RawURLEncoding.DecodeString(email); err == nil && len(bind) >= 16 {
 			return visit{Bind: bind, Email: string(e)}, false
 		}
@@ -52,22 +51,6 @@ func (h Handler) visitOf(r web.Request) (v visit, fresh bool) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return visit{Bind: base64.RawURLEncoding.EncodeToString(b)}, true
-}
-
-// cookieLines are the request's Cookie headers, however API Gateway delivered them.
-func cookieLines(r web.Request) []string {
-	var lines []string
-	for k, v := range r.MultiValueHeaders {
-		if http.CanonicalHeaderKey(k) == "Cookie" {
-			lines = append(lines, v...)
-		}
-	}
-	if len(lines) == 0 {
-		if c := web.Header(r, "Cookie"); c != "" {
-			lines = []string{c}
-		}
-	}
-	return lines
 }
 
 // setVisit is the Set-Cookie value that keeps v. SameSite=Lax, not Strict: a person opening an

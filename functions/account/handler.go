@@ -64,7 +64,7 @@ type Handler struct {
 	Files    Files
 	Origin   string        // the portal's origin: the only one allowed to change state or read answers
 	Bases    cfpmail.Bases // link and portal URLs for emails
-	Brand    brand.Brand   // the council's branding, on every page
+	Brand    brand.Brand   // the council's branding, on every page and in the sign-in code email
 	Insecure bool          // INSECURE_COOKIES: plain-HTTP local development only
 	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
 	// the address has an account (sending the code takes longer than doing nothing).

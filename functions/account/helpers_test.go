@@ -15,15 +15,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 var bg = context.Background()
 
@@ -86,32 +84,30 @@ func (fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Durat
 	return "https://documents.example/" + key + "?name=" + name + "&ttl=" + ttl.String(), nil
 }
 
-// fixture is a handler over a fresh table, with a clock tests can move.
+// fixture is a handler over a memStore, with a clock tests can move.
 type fixture struct {
 	h    Handler
-	s    *store.Store
+	s    *memStore
 	mail *fakeMailer
 	at   time.Time
 	mu   sync.Mutex
 }
 
-func newFixture(t testing.TB) *fixture {
-	t.Helper()
-	s, _ := storetest.New(t)
-	return newFixtureOn(s)
-}
-
-// newFixtureOn is a fixture over a given store (the benchmark's, whose client counts requests).
-func newFixtureOn(s *store.Store) *fixture {
+func newFixture(testing.TB) *fixture {
 	f := &fixture{mail: &fakeMailer{}, at: time.Now()}
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.at }
-	f.s = s.WithClock(clock)
-	f.h = Handler{
-		Accounts: f.s, Sessions: f.s, Portal: f.s, Mailer: f.mail, Files: fakeFiles{},
-		Origin: origin, Bases: mail.Bases{Portal: origin},
+	f.s = newMemStore(clock)
+	f.h = newHandler(f.s, f.mail, clock)
+	return f
+}
+
+// newHandler is the handler main.go wires, over fakes: the memStore for every store interface.
+func newHandler(s *memStore, m *fakeMailer, clock func() time.Time) Handler {
+	return Handler{
+		Accounts: s, Sessions: s, Portal: s, Mailer: m, Files: fakeFiles{},
+		Origin: origin, Bases: mail.Bases{Portal: origin}, Brand: brand.Sample(),
 		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
-	return f
 }
 
 // later moves the fixture's clock (handler and store) forward.
@@ -218,19 +214,12 @@ func cookieOf(t testing.TB, resp web.Response) string {
 	return name + "=" + value
 }
 
-// grant makes an approved request (the grant) the way review does: the request ready for review,
-// then approved for a client reference.
+// grant gives an address a grant for a client as approving its request does, and returns the
+// grant's id (the request's).
 func (f *fixture) grant(t testing.TB, e access.Email, rel access.Relationship, ref, clientName, endsOn string) access.RequestID {
 	t.Helper()
-	r := access.Request{ID: access.NewRequestID(), Status: access.ReadyForReview, Requester: access.Requester{Name: "Grantee " + strings.Split(string(e), "@")[0], Email: e},
-		Relationship: rel, Client: access.Client{Name: clientName, DateOfBirth: "1940-01-01", Postcode: "SW1A 1AA"}, CreatedAt: f.h.Now()}
-	if err := f.s.CreateRequest(bg, r, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.s.Approve(bg, r.ID, access.Approval{By: "reviewer@council.example", ClientReference: ref, AccessEndsOn: endsOn}); err != nil {
-		t.Fatal(err)
-	}
-	return r.ID
+	return f.s.addGrant(store.Grant{Email: e, Name: "Grantee " + strings.Split(string(e), "@")[0], ClientName: clientName,
+		ClientReference: ref, Relationship: rel, EndsOn: endsOn})
 }
 
 // documents publishes n documents for a client, one a day going back from 2026-06-30, types in turn.
@@ -245,10 +234,18 @@ func (f *fixture) documents(t testing.TB, ref string, n int) []store.Document {
 			DocumentDate: day.AddDate(0, 0, -i).Format("2006-01-02"), PublishedAt: day.Add(time.Hour), Size: int64(1000 + i),
 			Key: "published/" + ref + "/" + string(id) + ".pdf"}
 	}
-	if err := storetest.SeedDocuments(bg, f.s, docs...); err != nil {
-		t.Fatal(err)
-	}
+	f.s.publish(docs...)
 	return docs
+}
+
+// deputy gives a new account a deputy's grant for a client with n documents and signs it in: the
+// cookie, the grant and the documents.
+func (f *fixture) deputy(t testing.TB, e access.Email, ref string, n int) (string, access.RequestID, []store.Document) {
+	t.Helper()
+	f.account(t, e, "Deputy "+strings.Split(string(e), "@")[0])
+	g := f.grant(t, e, access.Deputy, ref, "Client", "")
+	docs := f.documents(t, ref, n)
+	return f.signIn(t, e), g, docs
 }
 
 func decodeBody[T any](t testing.TB, resp web.Response) T {

@@ -23,13 +23,13 @@ const signInFloor = 800 * time.Millisecond
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
-	portal := env.Required(setting.PortalURL)
+	portal, b := env.Required(setting.PortalURL), brand.Read(env)
 	h := Handler{
 		Accounts: st, Sessions: st, Portal: st,
-		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
+		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ReplyTo: b.Email, ConfigSet: env.Optional(setting.MailConfigSet)},
 		Files:  bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
-		Origin: web.Origin(portal), Brand: brand.Read(env),
-		Bases:       mail.Bases{Portal: portal},
+		Origin: web.Origin(portal), Brand: b,
+		Bases:       mail.Bases{Portal: portal, Brand: b},
 		Insecure:    env.Bool(setting.InsecureCookies),
 		SignInFloor: signInFloor,
 		Now:         time.Now,

@@ -31,6 +31,10 @@ const (
 	pathSignOut    = "/sign-out"
 	pathSignedOut  = "/signed-out"
 	pathClients    = "/clients"
+	// Served by submit-request, which owns requests: the person's own requests, and a new request,
+	// whose details that function fills in from the session.
+	pathRequests   = "/requests"
+	pathNewRequest = "/request/relationship"
 )
 
 func clientPath(ref string) string            { return pathClients + "/" + ref }

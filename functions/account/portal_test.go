@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,23 +36,25 @@ func list(t *testing.T, f *fixture, cookie, ref string, query map[string]string)
 	return resp.StatusCode, decodeBody[docList](t, resp)
 }
 
+// pageOf is the query of a page of a list: its size, and the cursor after the first page.
+func pageOf(limit int, cursor string) map[string]string {
+	q := map[string]string{"limit": strconv.Itoa(limit)}
+	if cursor != "" {
+		q["cursor"] = cursor
+	}
+	return q
+}
+
 func TestDocumentsNewestFirstFilteredAndPaged(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("kim@example.com")
-	f.account(t, e, "Kim")
-	f.grant(t, e, access.Deputy, "200001", "Mum", "")
-	f.documents(t, "200001", 45)
+	cookie, _, _ := f.deputy(t, e, "200001", 45)
 	f.documents(t, "200002", 5)
-	cookie := f.signIn(t, e)
 
 	var ids []string
 	cursor, pages := "", 0
 	for {
-		q := map[string]string{"limit": "20"}
-		if cursor != "" {
-			q["cursor"] = cursor
-		}
-		status, page := list(t, f, cookie, "200001", q)
+		status, page := list(t, f, cookie, "200001", pageOf(20, cursor))
 		if status != http.StatusOK {
 			t.Fatalf("page %d: %d", pages+1, status)
 		}
@@ -98,6 +103,27 @@ func TestDocumentsNewestFirstFilteredAndPaged(t *testing.T) {
 	}
 }
 
+// A document list costs three DynamoDB reads and the audit write (doc.go): the handler asks the
+// store once each for the session, the grant and the page, and writes one audit event. That each of
+// those is one DynamoDB request is shared/store's TestADocumentListCostsThreeRequestsAndTheAuditWrite.
+func TestADocumentListAsksTheStoreForThreeReadsAndTheAuditWrite(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("count@example.com")
+	cookie, _, _ := f.deputy(t, e, "800001", 45)
+	want := map[string]int{"Session": 1, "GrantFor": 1, "Documents": 1, "Audit": 1}
+	cursor := ""
+	for page := 1; page <= 3; page++ {
+		f.s.readsSince()
+		status, body := list(t, f, cookie, "800001", pageOf(20, cursor))
+		if got := f.s.readsSince(); status != http.StatusOK || !maps.Equal(got, want) {
+			t.Fatalf("page %d: %d, store calls %v, want %v", page, status, got, want)
+		}
+		if body.NextCursor != nil {
+			cursor = *body.NextCursor
+		}
+	}
+}
+
 func TestACursorFromOneClientCannotPageAnother(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("lee@example.com")
@@ -122,10 +148,7 @@ func TestACursorFromOneClientCannotPageAnother(t *testing.T) {
 func TestListsAndDownloadsAreAudited(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("max@example.com")
-	f.account(t, e, "Max")
-	grant := f.grant(t, e, access.Deputy, "400001", "Client", "")
-	docs := f.documents(t, "400001", 3)
-	cookie := f.signIn(t, e)
+	cookie, grant, docs := f.deputy(t, e, "400001", 3)
 
 	list(t, f, cookie, "400001", map[string]string{"type": "care_invoice"})
 	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
@@ -166,6 +189,23 @@ func TestListsAndDownloadsAreAudited(t *testing.T) {
 	}
 	if events, _ := f.s.AuditOfClient(bg, "400001", 10); len(events) != 2 {
 		t.Fatalf("a refused read was audited as access: %d", len(events))
+	}
+}
+
+// When the audit event cannot be written, nothing is shown: no document in a list, no link to a file.
+func TestNothingIsShownWhenTheAuditEventCannotBeWritten(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("una@example.com")
+	cookie, _, docs := f.deputy(t, e, "410001", 2)
+	f.s.failAudit = errors.New("ProvisionedThroughputExceededException")
+
+	resp := f.do(t, req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "410001"}, nil, cookie))
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(resp.Body, string(docs[0].ID)) || strings.Contains(resp.Body, "Document 0") {
+		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp = f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, cookie))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Location"] != "" || strings.Contains(resp.Body, docs[0].Key) {
+		t.Fatalf("download: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
 }
 

@@ -23,7 +23,7 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	if err != nil || a.Status != store.AccountUnverified || a.Name != "Ann Example" {
 		t.Fatalf("account %+v %v", a, err)
 	}
-	due, _ := f.s.DueMail(bg, 10)
+	due := f.s.mailQueued()
 	if len(due) != 1 || due[0].To != e || due[0].Template != mail.Verification || due[0].Link == nil ||
 		due[0].Link.Purpose != mail.Verify || due[0].Link.Subject != string(e) || due[0].Link.TTL != 24*time.Hour {
 		t.Fatalf("verification email: %+v", due)

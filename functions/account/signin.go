@@ -87,7 +87,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 	}
 	// The code goes straight to SES: it is never in the outbox, so never in the table in the clear.
 	msg := mail.New(email, mail.SignInCode)
-	rendered, err := mail.SignIn(code.Reveal())
+	rendered, err := mail.SignIn(code.Reveal(), h.Brand)
 	if err != nil {
 		log.Error("rendering the sign-in email", "err", err)
 		return nil

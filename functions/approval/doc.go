@@ -1,7 +1,10 @@
-// Command approval serves the staff pages. GET/POST /review/{token} and its evidence: a reviewer
-// opens the link from their "ready for review" email, sees the request, its evidence and history,
-// records security checks, and approves, rejects, asks for more information, or ends an approved
-// request's access. /staff is the staff workspace: sign-in with the council's identity provider
-// (staff.go, oidc.go), the queue, and each request's review page under the staff session. Pages
-// are plain HTML forms (GOV.UK Design System patterns) without JavaScript; GET changes nothing.
+// Command approval serves the staff workspace at /staff: sign-in with the council's identity
+// provider (staff.go, oidc.go) and sign-out, the queue with a look-up by a request's short reference
+// (find.go), each request's page, and each client's page (client.go). A reviewer sees a request, its
+// evidence, history and the current grants for its client reference, records security checks, and
+// approves, rejects, asks for more information, ends a grant or changes its end date; support and
+// information governance read the same pages without evidence files or forms. The staff session
+// and its roles authorise every page, and whatever is recorded is recorded in the signed-in person's
+// name; the "ready for review" email links here with no token. Pages are plain HTML forms (GOV.UK
+// Design System patterns) without JavaScript; GET changes nothing.
 package main

@@ -11,13 +11,15 @@ import (
 	"github.com/council/cfp/shared/web"
 )
 
-// The form actions. The first four are the contract's; end_access ends an approved request's access.
+// The form actions. The first four are the contract's; end_access ends an approved request's access,
+// change_end_date sets or removes the date it ends.
 const (
 	actApprove       = "approve"
 	actReject        = "reject"
 	actMoreInfo      = "request_information"
 	actSecurityCheck = "record_security_check"
 	actEndAccess     = "end_access"
+	actChangeEnd     = "change_end_date"
 )
 
 // endReasons are the reasons an approved access can end, as the reviewer picks them and as the
@@ -85,19 +87,17 @@ func (h Handler) validate(f url.Values) (input, []fieldError) {
 		case !access.IsClientReference(in.clientRef) || !h.ClientRef.MatchString(in.clientRef):
 			bad("clientReference", "Enter the client reference in the council's format, for example 1234567")
 		}
-		if raw := strings.TrimSpace(f.Get("accessEndsOn")); raw != "" {
-			d, ok := parseDate(raw)
-			switch {
-			case !ok:
-				bad("accessEndsOn", "The date access ends must be a real date, like 2027-03-31")
-			case d.Format(dateLayout) <= ukTime(h.Now()).Format(dateLayout):
-				bad("accessEndsOn", "The date access ends must be in the future")
-			case d.After(h.Now().AddDate(100, 0, 0)):
-				bad("accessEndsOn", "The date access ends must be within 100 years")
-			default:
-				in.endsOn = d.Format(dateLayout)
-			}
+		// Typed twice, so a slip of one digit does not grant access to another client's documents.
+		switch again := strings.TrimSpace(f.Get("clientReferenceConfirm")); {
+		case again == "":
+			bad("clientReferenceConfirm", "Enter the client reference again")
+		case again != in.clientRef:
+			bad("clientReferenceConfirm", "The client references do not match: enter the same reference twice")
 		}
+		in.endsOn = h.endDate(f, "accessEndsOn", bad)
+	case actChangeEnd:
+		// Empty removes the end date: access then lasts until someone ends it.
+		in.endsOn = h.endDate(f, "newEndsOn", bad)
 	case actReject:
 		in.text = text("reason", "Enter the reason for rejecting the request", "The reason")
 	case actMoreInfo:
@@ -124,6 +124,27 @@ func (h Handler) validate(f url.Values) (input, []fieldError) {
 		bad("action", "Select whether to approve, reject or ask for more information")
 	}
 	return in, errs
+}
+
+// endDate reads an optional date access ends from field: "" when empty, YYYY-MM-DD when a real
+// future date within 100 years; anything else is a problem named for field.
+func (h Handler) endDate(f url.Values, field string, bad func(field, msg string)) string {
+	raw := strings.TrimSpace(f.Get(field))
+	if raw == "" {
+		return ""
+	}
+	d, ok := parseDate(raw)
+	switch {
+	case !ok:
+		bad(field, "The date access ends must be a real date, like 2027-03-31")
+	case d.Format(dateLayout) <= ukTime(h.Now()).Format(dateLayout):
+		bad(field, "The date access ends must be in the future")
+	case d.After(h.Now().AddDate(100, 0, 0)):
+		bad(field, "The date access ends must be within 100 years")
+	default:
+		return d.Format(dateLayout)
+	}
+	return ""
 }
 
 const dateLayout = "2006-01-02"

@@ -19,7 +19,10 @@ import (
 // a known action with what that action needs: a reference in the council's format that cannot
 // break an index key, a real future end date written YYYY-MM-DD, plain text within limits.
 func FuzzReviewForm(f *testing.F) {
-	f.Add("action=approve&clientReference=1234567&accessEndsOn=2030-01-01")
+	f.Add("action=approve&clientReference=1234567&clientReferenceConfirm=1234567&accessEndsOn=2030-01-01")
+	f.Add("action=approve&clientReference=1234567&clientReferenceConfirm=1234576")
+	f.Add("action=change_end_date&newEndsOn=31%2F3%2F2027")
+	f.Add("action=change_end_date&newEndsOn=")
 	f.Add("action=approve&clientReference=+1234567+&accessEndsOn=31%2F3%2F2027")
 	f.Add("action=approve&clientReference=1234567&accessEndsOn=2026-02-29")
 	f.Add("action=approve&clientReference=1234567&accessEndsOn=9999-12-31")
@@ -60,6 +63,13 @@ func FuzzReviewForm(f *testing.F) {
 					t.Fatalf("approved to end on %q", in.endsOn)
 				}
 			}
+		case actChangeEnd:
+			if in.endsOn != "" {
+				d, err := time.Parse(dateLayout, in.endsOn)
+				if err != nil || !d.After(h.Now()) || d.After(h.Now().AddDate(100, 0, 0)) {
+					t.Fatalf("end date changed to %q", in.endsOn)
+				}
+			}
 		case actReject, actMoreInfo, actSecurityCheck, actEndAccess:
 			if in.text == "" || in.text != strings.TrimSpace(in.text) || !utf8.ValidString(in.text) ||
 				strings.ContainsRune(in.text, 0) || utf8.RuneCountInString(in.text) > maxText {
@@ -71,16 +81,17 @@ func FuzzReviewForm(f *testing.F) {
 	})
 }
 
-// FuzzDecide: whatever is posted to a review link (any token, content type and body, base64 or
-// not), the handler answers without panic or failure, and nothing is decided unless the link is
-// good, the body is a form carrying the review page's anti-forgery field, and the form validates;
+// FuzzDecide: whatever is posted to a request's page (any staff cookie, content type and body,
+// base64 or not), the handler answers without panic or failure, and nothing is decided unless the
+// session is the reviewer's, the body is a form carrying the page's anti-forgery field, and the form validates;
 // then exactly one decision is made and the answer is a redirect to the page itself. No answer
 // carries markup from the request.
 func FuzzDecide(f *testing.F) {
 	csrf := "csrf=" + formKey(goodToken, "r1")
 	form := "application/x-www-form-urlencoded"
 	for _, body := range []string{
-		csrf + "&action=approve&clientReference=1234567&accessEndsOn=2030-01-01",
+		csrf + "&action=approve&clientReference=1234567&clientReferenceConfirm=1234567&accessEndsOn=2030-01-01",
+		csrf + "&action=change_end_date&newEndsOn=2030-01-01",
 		csrf + "&action=reject&reason=Not+the+client%27s+attorney",
 		csrf + "&action=request_information&message=Please+send+page+2",
 		csrf + "&action=record_security_check&note=Called+back",
@@ -105,8 +116,8 @@ func FuzzDecide(f *testing.F) {
 	f.Add("", form, csrf+"&action=reject&reason=x", false)
 	f.Fuzz(func(t *testing.T, token, contentType, body string, b64 bool) {
 		h, rv, _ := setup()
-		r := web.Request{HTTPMethod: "POST", Resource: "/review/{token}", PathParameters: map[string]string{"token": token},
-			Headers: map[string]string{"Content-Type": contentType}, Body: body, IsBase64Encoded: b64}
+		r := web.Request{HTTPMethod: "POST", Resource: "/staff/requests/{id}", PathParameters: map[string]string{"id": "r1"},
+			Headers: map[string]string{"Content-Type": contentType, "Cookie": "staff=" + token}, Body: body, IsBase64Encoded: b64}
 		resp, err := h.Handle(context.Background(), r)
 		if err != nil || resp.StatusCode >= 500 {
 			t.Fatalf("answered %d, %v", resp.StatusCode, err)
@@ -128,17 +139,18 @@ func FuzzDecide(f *testing.F) {
 		}
 		posted, ok := parseForm(r)
 		if len(rv.calls) != 1 || token != goodToken || !ok || posted.Get("csrf") != formKey(goodToken, "r1") {
-			t.Fatalf("decided %q for token %q, body %q", rv.calls, token, body)
+			t.Fatalf("decided %q for session %q, body %q", rv.calls, token, body)
 		}
 		in, errs := h.validate(posted)
 		if len(errs) > 0 || !strings.HasPrefix(rv.calls[0], decisionWord[in.action]+" ") {
 			t.Fatalf("decided %q from a form that does not validate (%v)", rv.calls, errs)
 		}
-		if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "./"+url.PathEscape(goodToken)+"?done="+in.action {
+		if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "./r1?done="+in.action {
 			t.Fatalf("answered %d %v after a decision", resp.StatusCode, resp.Headers)
 		}
 	})
 }
 
 // decisionWord is how fakeReviews (handler_test.go) writes each action in its record of calls.
-var decisionWord = map[string]string{actApprove: "approve", actReject: "reject", actMoreInfo: "more", actSecurityCheck: "check", actEndAccess: "end"}
+var decisionWord = map[string]string{actApprove: "approve", actReject: "reject", actMoreInfo: "more", actSecurityCheck: "check", actEndAccess: "end",
+	actChangeEnd: "end date"}

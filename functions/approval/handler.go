@@ -13,31 +13,29 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/mail"
-	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/staff"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
-// Reviews is what the handler needs of the store.
+// Reviews is what the handler needs of the store. Whoever acts is the signed-in member of staff,
+// by the address their identity provider vouched for.
 type Reviews interface {
-	Token(ctx context.Context, hash string, p mail.Purpose) (store.Token, error)
 	Request(ctx context.Context, id access.RequestID) (access.Request, []access.Evidence, error)
+	RequestByReference(ctx context.Context, ref access.Reference) (access.Request, []access.Evidence, error)
 	Approve(ctx context.Context, id access.RequestID, a access.Approval) error
 	Reject(ctx context.Context, id access.RequestID, by access.Email, reason string) error
 	RequestInformation(ctx context.Context, id access.RequestID, by access.Email, message string) error
 	RecordSecurityCheck(ctx context.Context, id access.RequestID, by access.Email, note string) error
 	EndAccess(ctx context.Context, id access.RequestID, by access.Email, reason string) error
+	ChangeEndDate(ctx context.Context, id access.RequestID, by access.Email, endsOn string) error
+	// GranteesOf is every current grant for a client reference.
+	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
+	// Documents is a page of a client's published documents, newest first.
+	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
+	// AuditOfClient is a client's newest audit events: who listed and downloaded their documents.
+	AuditOfClient(ctx context.Context, clientRef string, limit int) ([]store.AuditEvent, error)
 }
-
-// Files is what the handler needs of the uploads bucket.
-type Files interface {
-	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
-}
-
-// evidenceTTL is how long a presigned evidence link works (the contract allows at most 5 minutes).
-const evidenceTTL = 5 * time.Minute
 
 // maxForm is the largest form body accepted: the longest field is a 2,000-character text.
 const maxForm = 64 << 10
@@ -46,8 +44,7 @@ const maxForm = 64 << 10
 type Handler struct {
 	Reviews   Reviews
 	Files     Files
-	Reviewers map[access.Email]bool // a link works only while its addressee is on the list
-	ClientRef *regexp.Regexp        // the council's client reference format, whole-string
+	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
 	IdP       IdP
 	Groups    staff.Groups // the identity provider's groups that give each role
@@ -59,21 +56,20 @@ type Handler struct {
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
 func (h Handler) routes() web.Routes {
 	return web.Routes{
-		"GET /review/{token}":                       pageRoute(h.show(h.open)),
-		"POST /review/{token}":                      pageRoute(h.decide(h.open)),
-		"GET /review/{token}/evidence/{evidenceId}": pageRoute(h.evidence(h.open)),
-
 		"GET /staff":                                     pageRoute(h.queue),
 		"GET /staff/sign-in":                             pageRoute(h.signIn),
 		"GET /staff/callback":                            pageRoute(h.callback),
-		"GET /staff/requests/{id}":                       pageRoute(h.show(h.openStaff)),
+		"POST /staff/sign-out":                           pageRoute(h.signOut),
+		"GET /staff/requests/{id}":                       pageRoute(h.show(h.openReader)),
 		"POST /staff/requests/{id}":                      pageRoute(h.decide(h.openStaff)),
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
+		"GET /staff/clients/{clientReference}":           pageRoute(h.client),
+		"GET /staff/find":                                pageRoute(h.find),
 	}
 }
 
-// pageRoute makes a web.Route of a review route, whose every answer is a page or a redirect, never
-// a problem. The log says only how it ended: never the token, the reviewer's address or anything
+// pageRoute makes a web.Route of a staff route, whose every answer is a page or a redirect, never
+// a problem. The log says only how it ended: never a token, the reviewer's address or anything
 // the requester wrote.
 func pageRoute(serve func(context.Context, web.Request, *slog.Logger) web.Response) web.Route {
 	return func(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
@@ -85,45 +81,16 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 	return h.routes().Serve(ctx, r, h.Log), nil
 }
 
-// review is an opened review page: who is reviewing and the request. It is opened either by a
-// review link's token or by a staff session (staff.go).
+// review is an opened review page: the signed-in member of staff and the request (staff.go).
 type review struct {
-	raw      string // the secret that keys the page's forms: the link's token or the staff session's (never logged)
-	base     string // the page's last path segment: the token, or the request id under /staff/requests/
-	staff    bool   // opened by a staff session, not a link
+	raw      string // the staff session's token, which keys the page's forms (never logged)
+	base     string // the page's last path segment: the request id under /staff/requests/
 	reviewer access.Email
+	readOnly bool // the person may read the page but not decide, nor open evidence files
 	req      access.Request
 	evidence []access.Evidence
-}
-
-// open checks the link's token and loads its request. Unknown tokens, tokens of another purpose and
-// tokens of someone no longer on the reviewers' list all get the same 404; an expired one gets 410.
-func (h Handler) open(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
-	raw := r.PathParameters["token"]
-	if raw == "" || len(raw) > 200 {
-		return review{}, page(http.StatusNotFound, notFoundPage())
-	}
-	tok, err := h.Reviews.Token(ctx, secret.From(raw).Hash(), mail.Review)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return review{}, page(http.StatusNotFound, notFoundPage())
-	case err != nil:
-		log.Error("reading a review token", "err", err)
-		return review{}, page(http.StatusServiceUnavailable, unavailablePage())
-	case !h.Reviewers[access.NormaliseEmail(string(tok.Email))]:
-		return review{}, page(http.StatusNotFound, notFoundPage())
-	case !h.Now().Before(tok.ExpiresAt):
-		return review{}, page(http.StatusGone, expiredPage())
-	}
-	req, ev, err := h.Reviews.Request(ctx, access.RequestID(tok.Subject))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return review{}, page(http.StatusNotFound, notFoundPage())
-	case err != nil:
-		log.Error("reading a request", "err", err)
-		return review{}, page(http.StatusServiceUnavailable, unavailablePage())
-	}
-	return review{raw: raw, base: raw, reviewer: tok.Email, req: req, evidence: ev}, nil
+	ref      string         // the client reference the page shows grants for ("" for none known)
+	grants   []access.Grant // the current grants for ref
 }
 
 func page(status int, v view) *web.Response { r := render(status, v); return &r }
@@ -148,9 +115,9 @@ func (h Handler) show(open opener) pageFunc {
 	}
 }
 
-// formKey is the anti-forgery value of a review page's forms: an HMAC keyed by the link's token over
-// the request it is for. Only someone holding the link can compute it, so a page on another site
-// cannot make a reviewer's browser post a decision.
+// formKey is the anti-forgery value of a review page's forms: an HMAC keyed by the staff session's
+// token over the request it is for. Only the session's browser can compute it, so a page on another
+// site cannot make a reviewer's browser post a decision.
 func formKey(raw string, id access.RequestID) string {
 	m := hmac.New(sha256.New, []byte(raw))
 	m.Write([]byte("review-form|" + string(id)))
@@ -173,11 +140,26 @@ func (h Handler) decide(open opener) pageFunc {
 		if got := form.Get("csrf"); !hmac.Equal([]byte(got), []byte(want)) {
 			log.Warn("review form without a valid anti-forgery field")
 			return render(http.StatusForbidden, messagePage("This form was not sent from the review page",
-				"Nothing was changed. Open the link from your email again and use the form on that page.", rv.base))
+				"Nothing was changed. Open the request again and use the form on its page.", rv.base))
 		}
 		in, errs := h.validate(form)
 		if len(errs) > 0 {
 			return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
+		}
+		if in.action == actApprove {
+			// A reference whose grants name another client is likely mistyped: approving under it
+			// would show a stranger's documents. The reviewer sees who, and must confirm.
+			grants, err := h.Reviews.GranteesOf(ctx, in.clientRef)
+			if err != nil {
+				log.Error("reading the grants of a client reference", "err", err)
+				return render(http.StatusServiceUnavailable, unavailablePage())
+			}
+			rv.ref, rv.grants = in.clientRef, grants
+			if len(access.Strangers(rv.req.Client, rv.req.ID, grants)) > 0 && form.Get("confirmClient") != "yes" {
+				errs = []fieldError{{"confirmClient", "Check the client reference: earlier grants for " + in.clientRef +
+					" record another name or date of birth. If it is the same client, confirm it"}}
+				return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
+			}
 		}
 		var err error
 		switch in.action {
@@ -191,6 +173,8 @@ func (h Handler) decide(open opener) pageFunc {
 			err = h.Reviews.RecordSecurityCheck(ctx, rv.req.ID, rv.reviewer, in.text)
 		case actEndAccess:
 			err = h.Reviews.EndAccess(ctx, rv.req.ID, rv.reviewer, in.text)
+		case actChangeEnd:
+			err = h.Reviews.ChangeEndDate(ctx, rv.req.ID, rv.reviewer, in.endsOn)
 		}
 		switch {
 		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
@@ -201,8 +185,8 @@ func (h Handler) decide(open opener) pageFunc {
 			return render(http.StatusServiceUnavailable, unavailablePage())
 		}
 		log.Info("review action recorded", "action", in.action, "request", rv.req.ID)
-		// A relative reference: "./<token>" resolved against /review/<token> is that page again, whatever
-		// stage prefix the API is served under.
+		// A relative reference: "./<id>" resolved against /staff/requests/<id> is that page again,
+		// whatever stage prefix the API is served under.
 		return web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{
 			"Location": self(rv.base) + "?done=" + in.action,
 		})}
@@ -220,30 +204,4 @@ func (h Handler) conflict(ctx context.Context, rv review, log *slog.Logger) web.
 		req = rv.req
 	}
 	return render(http.StatusConflict, conflictPage(req, rv.base))
-}
-
-// evidence answers a short-lived presigned link to one clean evidence file of the link's request.
-func (h Handler) evidence(open opener) pageFunc {
-	return func(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-		rv, fail := open(ctx, r, log)
-		if fail != nil {
-			return *fail
-		}
-		id := access.EvidenceID(r.PathParameters["evidenceId"])
-		for _, e := range rv.evidence {
-			if e.ID != id || e.RequestID != rv.req.ID {
-				continue
-			}
-			if e.Status != access.Clean {
-				break // only clean files are ever handed out
-			}
-			u, err := h.Files.DownloadURL(ctx, e.Key(), e.File.FileName, evidenceTTL)
-			if err != nil {
-				log.Error("presigning an evidence link", "err", err)
-				return render(http.StatusServiceUnavailable, unavailablePage())
-			}
-			return web.Response{StatusCode: http.StatusFound, Headers: withSecurity(map[string]string{"Location": u})}
-		}
-		return render(http.StatusNotFound, notFoundPage())
-	}
 }

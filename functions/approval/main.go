@@ -24,8 +24,8 @@ func main() {
 	h := Handler{
 		Reviews: db, Staff: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Files:     bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
-		Reviewers: onList(env.Emails(setting.Reviewers)), ClientRef: env.Pattern(setting.ClientRefFormat),
-		IdP: idp, Groups: env.Groups(setting.StaffGroups), Insecure: env.Bool(setting.InsecureCookies),
+		ClientRef: env.Pattern(setting.ClientRefFormat),
+		IdP:       idp, Groups: env.Groups(setting.StaffGroups), Insecure: env.Bool(setting.InsecureCookies),
 	}
 	secretID := env.Required(setting.StaffClientSecret) // the secret's ARN; its value never sits in the environment
 	env.Check()

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/council/cfp/shared/access"
@@ -26,6 +28,7 @@ type StaffStore interface {
 	TakeStaffSignIn(ctx context.Context, stateHash string) (staff.SignIn, error)
 	StartStaffSession(ctx context.Context, s staff.Session) error
 	StaffSession(ctx context.Context, hash string) (staff.Session, error)
+	EndStaffSession(ctx context.Context, hash string) error
 	Queue(ctx context.Context) ([]store.Waiting, error)
 }
 
@@ -50,7 +53,7 @@ func cookieHeader(name, value string, maxAge int, insecure bool) string {
 }
 
 // returnPath is a staff page a sign-in may go back to: never another site.
-var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64})?$`)
+var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32})?$`)
 
 func redirect(to string, cookies ...string) web.Response {
 	r := web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{"Location": to})}
@@ -117,9 +120,21 @@ func (h Handler) callback(ctx context.Context, r web.Request, log *slog.Logger) 
 		cookieHeader(staffCookie(h.Insecure), tok.Reveal(), int(staff.SessionMax.Seconds()), h.Insecure))
 }
 
-// session is the request's live staff session with role, or the answer to give instead: a sign-in
-// for none (or an ended one), "no access" for a person without the role.
-func (h Handler) session(ctx context.Context, r web.Request, role staff.Role, log *slog.Logger) (staff.Session, string, *web.Response) {
+// Who may do what in the workspace. Reviewers decide, and alone open evidence files (copies of
+// identity documents and legal authority: only those who judge them need them). Support and
+// information governance read the queue and request pages, without the files or the forms: support
+// to answer "where is my request", governance to check what was decided and by whom.
+// Administrators have no page here yet; without one of these roles a person sees "no access".
+var (
+	readers  = []staff.Role{staff.Reviewer, staff.Support, staff.Governance}
+	deciders = []staff.Role{staff.Reviewer}
+)
+
+func readsOnly(p staff.Person) bool { return !p.Can(staff.Reviewer) }
+
+// session is the request's live staff session with one of roles, or the answer to give instead: a
+// sign-in for none (or an ended one), "no access" for a person without any of them.
+func (h Handler) session(ctx context.Context, r web.Request, roles []staff.Role, log *slog.Logger) (staff.Session, string, *web.Response) {
 	raw := web.Cookie(r, staffCookie(h.Insecure))
 	var s staff.Session
 	err := store.ErrNotFound
@@ -140,16 +155,25 @@ func (h Handler) session(ctx context.Context, r web.Request, role staff.Role, lo
 	case err != nil:
 		log.Error("reading a staff session", "err", err)
 		return s, "", page(http.StatusServiceUnavailable, staffUnavailablePage())
-	case !s.Person.Can(role):
-		log.Info("staff without the role", "role", role)
+	case !slices.ContainsFunc(roles, s.Person.Can):
+		log.Info("staff without the role", "roles", roles)
 		return s, "", page(http.StatusForbidden, noAccessPage())
 	}
 	return s, raw, nil
 }
 
+// openReader opens a request's page for anyone who may read it; only a reviewer gets its forms.
+func (h Handler) openReader(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
+	return h.openAs(ctx, r, readers, log)
+}
+
 // openStaff opens a request's review page for a signed-in reviewer, who is named in what they record.
 func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger) (review, *web.Response) {
-	s, raw, fail := h.session(ctx, r, staff.Reviewer, log)
+	return h.openAs(ctx, r, deciders, log)
+}
+
+func (h Handler) openAs(ctx context.Context, r web.Request, roles []staff.Role, log *slog.Logger) (review, *web.Response) {
+	s, raw, fail := h.session(ctx, r, roles, log)
 	if fail != nil {
 		return review{}, fail
 	}
@@ -162,12 +186,31 @@ func (h Handler) openStaff(ctx context.Context, r web.Request, log *slog.Logger)
 		log.Error("reading a request", "err", err)
 		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return review{raw: raw, base: id, staff: true, reviewer: access.Email(s.Person.Email), req: req, evidence: ev}, nil
+	rv := review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), readOnly: readsOnly(s.Person), req: req, evidence: ev, ref: knownReference(req)}
+	if rv.ref != "" {
+		if rv.grants, err = h.Reviews.GranteesOf(ctx, rv.ref); err != nil {
+			log.Error("reading the grants of a client reference", "err", err)
+			return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
+		}
+	}
+	return rv, nil
+}
+
+// knownReference is the client reference a request's page shows current grants for: the one it
+// was approved under, or else the one its requester gave, when that could be one.
+func knownReference(r access.Request) string {
+	if r.Decision != nil && r.Decision.ClientReference != "" {
+		return r.Decision.ClientReference
+	}
+	if access.IsClientReference(r.Client.ClientReference) {
+		return r.Client.ClientReference
+	}
+	return ""
 }
 
 // queue is the reviewers' queue: requests awaiting review, more information or upload, oldest first.
 func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-	s, _, fail := h.session(ctx, r, staff.Reviewer, log)
+	s, raw, fail := h.session(ctx, r, readers, log)
 	if fail != nil {
 		return *fail
 	}
@@ -176,5 +219,32 @@ func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web
 		log.Error("reading the queue", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now()))})
+	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now())), SignOut: signOutKey(raw)})
+}
+
+// signOutKey is the anti-forgery value of the sign-out form, keyed by the session's token as the
+// review forms are, so another site cannot sign a member of staff out.
+func signOutKey(raw string) string { return formKey(raw, "|sign-out") }
+
+// signOut ends the staff session: its item is deleted, so the cookie's token no longer opens
+// anything even if a copy of it survives, and the cookie is cleared. Without a live session there
+// is nothing to end and the answer is the same.
+func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
+	raw := web.Cookie(r, staffCookie(h.Insecure))
+	clear := cookieHeader(staffCookie(h.Insecure), "", 0, h.Insecure)
+	if raw != "" && len(raw) <= 200 {
+		form, ok := parseForm(r)
+		if !ok || !hmac.Equal([]byte(form.Get("csrf")), []byte(signOutKey(raw))) {
+			log.Warn("staff sign-out without a valid anti-forgery field")
+			return render(http.StatusForbidden, staffMessage("This form was not sent from the staff workspace", "You are still signed in. Use the Sign out button at the top of a staff page."))
+		}
+		if err := h.Staff.EndStaffSession(ctx, secret.From(raw).Hash()); err != nil {
+			log.Error("ending a staff session", "err", err)
+			return render(http.StatusServiceUnavailable, staffUnavailablePage())
+		}
+		log.Info("staff signed out")
+	}
+	resp := render(http.StatusOK, view{Title: "You have signed out", Main: signedOutMain()})
+	resp.MultiValueHeaders = map[string][]string{"Set-Cookie": {clear}}
+	return resp
 }

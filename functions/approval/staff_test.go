@@ -57,6 +57,10 @@ func (f *fakeStaff) StaffSession(_ context.Context, h string) (staff.Session, er
 	}
 	return s, nil
 }
+func (f *fakeStaff) EndStaffSession(_ context.Context, h string) error {
+	delete(f.sessions, h)
+	return nil
+}
 func (f *fakeStaff) Queue(context.Context) ([]store.Waiting, error) {
 	return []store.Waiting{{Request: access.Request{ID: "r1", Status: access.ReadyForReview, Client: access.Client{Name: "Cli Ent"}}, Since: now.Add(-72 * time.Hour)}}, nil
 }
@@ -233,6 +237,7 @@ func TestStaffCallbackRefusesForgeries(t *testing.T) {
 // The authorisation matrix over the staff pages.
 func TestStaffRoutesAuthorisation(t *testing.T) {
 	h, fs, _ := staffSetup(t)
+	h.Reviews.(*fakeReviews).grants = map[string][]access.Grant{"1234567": {{RequestID: "r0", Name: "Sam", ClientName: "Cli Ent"}}}
 	session := func(roles ...staff.Role) string {
 		tok := secret.New()
 		fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "x@council.example", Name: "X", Roles: roles}, CreatedAt: now, LastSeen: now}
@@ -252,12 +257,15 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 		return url.Values{"csrf": {formKey(strings.TrimPrefix(cookie, "staff="), "r1")}, "action": {"record_security_check"}, "note": {"checked"}}.Encode()
 	}
 	for name, cookie := range callers {
-		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden}
+		// find looks up a reference that is no request's: readers learn only that.
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther}
 		switch name {
 		case "reviewer":
-			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther}
-		case "support", "governance", "administrator", "no role":
-			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404}
+		case "support", "governance": // they read, without the files or the forms
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404}
+		case "administrator", "no role":
+			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403}
 		}
 		got := map[string]int{
 			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
@@ -265,6 +273,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"evidence": call(h, "GET", "/staff/requests/{id}/evidence/{evidenceId}", "/staff/requests/r1/evidence/eclean", cookie,
 				map[string]string{"id": "r1", "evidenceId": "eclean"}, nil, "").StatusCode,
 			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
+			"client": call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", cookie,
+				map[string]string{"clientReference": "1234567"}, nil, "").StatusCode,
+			"find": call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -276,11 +287,146 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	if loc := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", "", id, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/requests/r1" {
 		t.Errorf("anonymous sent to %q", loc)
 	}
+	if loc := call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", "", map[string]string{"clientReference": "1234567"}, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/clients/1234567" {
+		t.Errorf("anonymous at a client page sent to %q", loc)
+	}
 	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {
 		t.Errorf("queue page:\n%s", b)
 	}
 	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "signed in as x@council.example") || !strings.Contains(b, `action="./r1"`) {
 		t.Errorf("review page under /staff:\n%s", b)
+	}
+	// A reader's page has neither the files' links nor a form but the sign-out.
+	for _, who := range []string{"support", "governance"} {
+		b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", callers[who], id, nil, "").Body
+		if strings.Contains(b, "/evidence/") || strings.Contains(b, `action="./r1"`) || !strings.Contains(b, "only reviewers decide") || !strings.Contains(b, "lpa&lt;1&gt;.pdf") {
+			t.Errorf("%s's page:\n%s", who, b)
+		}
+	}
+	// Everyone may sign out, with or without a role or a live session (last: it ends the sessions).
+	for name, cookie := range callers {
+		form := url.Values{"csrf": {signOutKey(strings.TrimPrefix(cookie, "staff="))}}.Encode()
+		if got := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, form).StatusCode; got != 200 {
+			t.Errorf("%s, sign-out: %d; want 200", name, got)
+		}
+	}
+	if len(fs.sessions) != 0 {
+		t.Errorf("sessions left after everyone signed out: %d", len(fs.sessions))
+	}
+}
+
+// Signing out deletes the session and clears the cookie; the cookie's token then opens nothing.
+// The form needs its anti-forgery field, so another site cannot sign a member of staff out.
+func TestStaffSignOut(t *testing.T) {
+	h, f, _ := setup()
+	fs := h.Staff.(*fakeStaff)
+	cookie := "staff=" + goodToken
+	if b := call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").Body; !strings.Contains(b, `action="/staff/sign-out"`) ||
+		!strings.Contains(b, `value="`+signOutKey(goodToken)+`"`) {
+		t.Errorf("the queue has no sign-out form:\n%s", b)
+	}
+	if b := get(h, "r1").Body; !strings.Contains(b, `action="/staff/sign-out"`) {
+		t.Error("the request page has no sign-out form")
+	}
+	for name, body := range map[string]string{
+		"no field": "", "a review form's field": url.Values{"csrf": {formKey(goodToken, "r1")}}.Encode(), "another session's": url.Values{"csrf": {signOutKey("other")}}.Encode(),
+	} {
+		resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, body)
+		if resp.StatusCode != http.StatusForbidden || len(fs.sessions) != 1 || len(resp.MultiValueHeaders["Set-Cookie"]) != 0 {
+			t.Errorf("%s: %d, %d sessions, cookies %v", name, resp.StatusCode, len(fs.sessions), resp.MultiValueHeaders)
+		}
+	}
+	resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", cookie, nil, nil, url.Values{"csrf": {signOutKey(goodToken)}}.Encode())
+	set := strings.Join(resp.MultiValueHeaders["Set-Cookie"], "\n")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, "You have signed out") || !strings.Contains(set, "staff=; Path=/staff") || !strings.Contains(set, "Max-Age=0") {
+		t.Fatalf("sign-out: %d %q\n%s", resp.StatusCode, set, resp.Body)
+	}
+	if len(fs.sessions) != 0 {
+		t.Fatalf("the session was not deleted: %v", fs.sessions)
+	}
+	// The old cookie, replayed, opens nothing and records nothing.
+	if resp := get(h, "r1"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("page after sign-out: %d", resp.StatusCode)
+	}
+	if resp := post(h, "r1", signed("action", "record_security_check", "note", "x")); resp.StatusCode != http.StatusForbidden || len(f.calls) != 0 {
+		t.Errorf("post after sign-out: %d, calls %v", resp.StatusCode, f.calls)
+	}
+	// Signing out with no session is the same page, and clears any stale cookie.
+	if resp := call(h, "POST", "/staff/sign-out", "/staff/sign-out", "", nil, nil, ""); resp.StatusCode != 200 || len(resp.MultiValueHeaders["Set-Cookie"]) != 1 {
+		t.Errorf("anonymous sign-out: %d %v", resp.StatusCode, resp.MultiValueHeaders)
+	}
+}
+
+// The client page: who has access under the reference, since and until when, by which request, and
+// the documents published; a reviewer may end each grant from it, a reader may not. A reference in
+// nothing, or not a reference, is not found.
+func TestClientPage(t *testing.T) {
+	h, f, _ := setup()
+	f.grants = map[string][]access.Grant{"1234567": {
+		{RequestID: "r0", Name: "Sam <Other>", Relationship: access.Deputy, ClientName: "Cli Ent", ClientBirth: "1941-03-04", Start: now.AddDate(0, -1, 0), EndsOn: "2027-03-31"},
+	}}
+	f.docs = map[string][]store.Document{"1234567": {{ID: "d1", Title: "Care invoice, October", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now},
+		{ID: "d2", Title: "Remittance", Type: access.CareInvoice, DocumentDate: "2026-09-30", PublishedAt: now}}}
+	f.audit = map[string][]store.AuditEvent{"1234567": {{Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)}, {Email: "lists@example.com", At: now}}}
+	open := func(ref, cookie string) web.Response {
+		return call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/"+ref, cookie, map[string]string{"clientReference": ref}, nil, "")
+	}
+	resp := open("1234567", "staff="+goodToken)
+	b := resp.Body
+	for _, want := range []string{"Client reference 1234567", "Sam &lt;Other&gt;", "Deputy", "born 4 March 1941", "2 February 2026", "31 March 2027",
+		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`, `value="change_end_date"`,
+		"Care invoice, October", "31 October 2026", "sam@example.com on 2 March 2026 at 1:05pm", "Not opened"} {
+		if resp.StatusCode != 200 || !strings.Contains(b, want) {
+			t.Errorf("the client page (%d) lacks %q", resp.StatusCode, want)
+		}
+	}
+	if strings.Contains(b, "lists@example.com") {
+		t.Error("a list, which opens no document, is shown as opening one")
+	}
+	// Ending access from it goes through the request's own decision, in the reviewer's name.
+	f.req = access.Request{ID: "r0", Status: access.Approved, Decision: &access.Decision{Outcome: access.Approved, ClientReference: "1234567"}}
+	form := url.Values{"csrf": {formKey(goodToken, "r0")}, "action": {"end_access"}, "endReason": {"client_died"}}
+	if resp := post(h, "r0", form); resp.StatusCode != http.StatusSeeOther || len(f.calls) != 1 || f.calls[0] != "end r0 riya@council.example The client has died" {
+		t.Errorf("ending access from the client page: %d %v", resp.StatusCode, f.calls)
+	}
+	// A reader sees the same, without the forms.
+	fs := h.Staff.(*fakeStaff)
+	tok := secret.New()
+	fs.sessions[tok.Hash()] = staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "s@council.example", Roles: []staff.Role{staff.Support}}, CreatedAt: now, LastSeen: now}
+	if b := open("1234567", "staff="+tok.Reveal()).Body; !strings.Contains(b, "Sam &lt;Other&gt;") || strings.Contains(b, `value="end_access"`) || strings.Contains(b, `value="change_end_date"`) {
+		t.Error("a reader's client page is wrong")
+	}
+	for _, ref := range []string{"7654321", "12ab", "1234567#REQ#x", ""} {
+		if resp := open(ref, "staff="+goodToken); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("client %q: %d", ref, resp.StatusCode)
+		}
+	}
+}
+
+// A request is found by its short reference however it is typed; what is not a reference asks
+// again, and an unknown reference says so, both with the search form on the page.
+func TestFindByReference(t *testing.T) {
+	h, f, _ := setup()
+	ref := access.NewReference()
+	f.req.Reference = ref
+	find := func(typed string) web.Response {
+		return call(h, "GET", "/staff/find", "/staff/find", "staff="+goodToken, nil, map[string]string{"reference": typed}, "")
+	}
+	if b := call(h, "GET", "/staff", "/staff", "staff="+goodToken, nil, nil, "").Body; !strings.Contains(b, `action="/staff/find"`) {
+		t.Error("the queue has no search form")
+	}
+	plain := strings.ReplaceAll(strings.TrimPrefix(string(ref), "CFP-"), "-", "")
+	for _, typed := range []string{string(ref), " " + strings.ToLower(strings.ReplaceAll(string(ref), "-", " ")) + " ", plain} {
+		if resp := find(typed); resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/staff/requests/r1" {
+			t.Errorf("%q: %d %q", typed, resp.StatusCode, resp.Headers["Location"])
+		}
+	}
+	wrongCheck := string(ref[:len(ref)-1]) + map[bool]string{true: "3", false: "2"}[ref[len(ref)-1] == '2']
+	for typed, want := range map[string]int{"": 400, wrongCheck: 400, "<script>": 400, string(access.NewReference()): 404} {
+		resp := find(typed)
+		if resp.StatusCode != want || !strings.Contains(resp.Body, `href="#reference"`) || !strings.Contains(resp.Body, `id="reference"`) || strings.Contains(resp.Body, "<script>") {
+			t.Errorf("%q: %d, want %d, with the form and its error", typed, resp.StatusCode, want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -60,13 +59,4 @@ func age(d time.Duration) string {
 		return strconv.Itoa(int(d/time.Minute)) + " minutes"
 	}
 	return "just now"
-}
-
-// onList is the reviewers' list as a set.
-func onList(list []access.Email) map[access.Email]bool {
-	m := map[access.Email]bool{}
-	for _, e := range list {
-		m[e] = true
-	}
-	return m
 }

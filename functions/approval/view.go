@@ -47,15 +47,17 @@ func withSecurity(h map[string]string) map[string]string {
 	return h
 }
 
-// view is one page: its title and its main content.
+// view is one page: its title and its main content. SignOut, when set, is the anti-forgery value
+// of the header's sign-out form: a page shown to a signed-in member of staff carries one.
 type view struct {
-	Title string
-	Main  templ.Component
+	Title   string
+	Main    templ.Component
+	SignOut string
 }
 
 func render(status int, v view) web.Response {
 	var b strings.Builder
-	if err := layout(v.Title, v.Main).Render(context.Background(), &b); err != nil {
+	if err := layout(v.Title, v.SignOut, v.Main).Render(context.Background(), &b); err != nil {
 		// The components make no errors of their own and a strings.Builder takes every write, so
 		// this is a bug: say so plainly rather than send half a page.
 		return web.Response{StatusCode: http.StatusInternalServerError, Body: "Something went wrong. Nothing was changed.",
@@ -79,15 +81,11 @@ func messageView(heading, raw string, body ...string) view {
 }
 
 func notFoundPage() view {
-	return messagePage("Page not found", "This review link is not valid. Check that you copied the whole link from the email.", "")
-}
-
-func expiredPage() view {
-	return messagePage("This review link has expired", "Review links stop working after a few days. Look for a newer email about this request, or ask a colleague in the Client Finance team.", "")
+	return staffMessage("Page not found", "There is nothing at this address. Go back to the request and try again.")
 }
 
 func unavailablePage() view {
-	return messagePage("Sorry, there is a problem with the service", "Try again in a moment. If you had sent a decision or a note, open the link again first to see whether it was recorded.", "")
+	return messagePage("Sorry, there is a problem with the service", "Try again in a moment. If you had sent a decision or a note, open the request again first to see whether it was recorded.", "")
 }
 
 // conflictPage is the 409 page: it says who decided and when.
@@ -108,6 +106,7 @@ var doneText = map[string]string{
 	actMoreInfo:      "More information requested. The requester has been emailed your message and a link to upload documents.",
 	actSecurityCheck: "Security check recorded.",
 	actEndAccess:     "Access ended. The person has been emailed.",
+	actChangeEnd:     "The date access ends has been changed.",
 }
 
 // reviewPage is the page a reviewer works on. done names the action just recorded (the banner);
@@ -124,7 +123,7 @@ func (h Handler) reviewPage(rv review, done string, errs []fieldError, form url.
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return view{Title: title, Main: reviewMain(rv, done, errs, f)}
+	return view{Title: title, Main: reviewMain(rv, done, errs, f), SignOut: signOutKey(rv.raw)}
 }
 
 // row is one line of a summary list.
@@ -146,6 +145,19 @@ func clientRows(r access.Request) []row {
 		{"Postcode", r.Client.Postcode},
 		{"Client reference given by the requester", orNot(r.Client.ClientReference)},
 	}
+}
+
+// clientHref is a client's page in the workspace.
+func clientHref(ref string) templ.SafeURL {
+	return templ.SafeURL("/staff/clients/" + url.PathEscape(ref))
+}
+
+// until is when a grant's access ends, as a reviewer reads it.
+func until(g access.Grant) string {
+	if g.EndsOn == "" {
+		return "No end date"
+	}
+	return day(g.EndsOn)
 }
 
 func orNot(s string) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/ses"
@@ -16,11 +17,11 @@ import (
 
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
-	s := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
+	s, b := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)), brand.Read(env)
 	h := Handler{
 		Outbox: s, Notices: s, Feedback: s,
-		Sender:   ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ConfigSet: env.Optional(setting.MailConfigSet)},
-		Bases:    mail.Bases{Portal: env.Required(setting.PortalURL)},
+		Sender:   ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ReplyTo: b.Email, ConfigSet: env.Optional(setting.MailConfigSet)},
+		Bases:    mail.Bases{Portal: env.Required(setting.PortalURL), Brand: b},
 		PerSec:   env.Float(setting.MailRate),
 		Quiet:    env.Duration(setting.NoticeQuiet),
 		MaxDelay: env.Duration(setting.NoticeMaxDelay),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
@@ -45,7 +46,7 @@ func setup(t *testing.T, fails int) (*table, *fakeSES, *clock, Handler) {
 	c := &clock{time.Now()}
 	s := newTable(c.now)
 	ses := &fakeSES{fails: fails}
-	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example"},
+	h := Handler{Outbox: s, Notices: s, Feedback: s, Sender: ses, Bases: mail.Bases{Portal: "https://portal.example", Brand: brand.Sample()},
 		PerSec: 1000, Now: c.now, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return s, ses, c, h
 }
@@ -95,26 +96,65 @@ func TestAFailedSendStaysQueuedWithBackoffThenIsParked(t *testing.T) {
 
 func TestLinkTokenIsMintedAtSendAndStoredOnlyAsAHash(t *testing.T) {
 	s, ses, _, h := setup(t, 0)
-	m, _ := mail.For(access.ReviewRequested{Request: "r3", To: "rev@council.example", Relationship: access.Deputy, LinkFor: 7 * 24 * time.Hour})
+	m, _ := mail.For(access.RequestApproved{Request: "r3", To: "dee@example.com"})
 	s.QueueMail(m)
 	_ = h.Handle(ctx, nil)
 	if len(ses.sent) != 1 {
 		t.Fatal("not sent")
 	}
-	i := strings.Index(ses.sent[0].Text, "https://portal.example/review/")
+	i := strings.Index(ses.sent[0].Text, "https://portal.example/register?invitation=")
 	if i < 0 {
 		t.Fatalf("no link: %s", ses.sent[0].Text)
 	}
-	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/review/"):])[0]
-	tok, err := s.Token(hashOf(token), mail.Review)
-	if err != nil || tok.Subject != "r3" || tok.Email != "rev@council.example" {
+	token := strings.Fields(ses.sent[0].Text[i+len("https://portal.example/register?invitation="):])[0]
+	tok, err := s.Token(hashOf(token), mail.Invitation)
+	if err != nil || tok.Subject != "r3" || tok.Email != "dee@example.com" {
 		t.Fatalf("token %+v %v", tok, err)
 	}
-	if _, err := s.Token(token, mail.Review); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Token(token, mail.Invitation); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("the token is stored in the clear")
+	}
+}
+
+// The reviewers' email links to the request in the staff workspace and mints no token: the staff
+// session authorises, and no bearer secret sits in a URL.
+func TestReviewEmailMintsNoToken(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	m, _ := mail.For(access.ReviewRequested{Request: "r3", Reference: "CFP-7K3M-9Q2X", To: "rev@council.example", Relationship: access.Deputy})
+	s.QueueMail(m)
+	_ = h.Handle(ctx, nil)
+	if len(ses.sent) != 1 || !strings.Contains(ses.sent[0].Text, "https://portal.example/staff/requests/r3\n") {
+		t.Fatalf("sent %+v", ses.sent)
+	}
+	if n := len(s.tokens); n != 0 {
+		t.Errorf("%d tokens minted for a review email", n)
 	}
 }
 
 var ctx = context.Background()
 
 func hashOf(token string) string { return secret.From(token).Hash() }
+
+// What notify sends is signed with the council it is configured for: its name, the service's,
+// and how to contact the team, in both parts.
+func TestSentEmailsAreSignedWithTheConfiguredCouncil(t *testing.T) {
+	s, ses, _, h := setup(t, 0)
+	h.Bases.Brand = brand.Brand{Council: "Northshire County Council", Service: "Care Finance Online", Phone: "01632 960123",
+		Email: "carefinance@northshire.example", OpeningHours: "Tuesday to Thursday, 10am to 4pm"}
+	m := mail.New("a@example.com", mail.RequestReceived)
+	m.Request = "r1"
+	s.QueueMail(m)
+	if err := h.Handle(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(ses.sent) != 1 {
+		t.Fatalf("sent %d", len(ses.sent))
+	}
+	r := ses.sent[0]
+	_, foot, _ := strings.Cut(r.Text, "\n-- \n")
+	for _, want := range []string{"Northshire County Council", "Care Finance Online", "Telephone: 01632 960123", "Tuesday to Thursday, 10am to 4pm", "carefinance@northshire.example"} {
+		if !strings.Contains(foot, want) || !strings.Contains(r.HTML, want) {
+			t.Errorf("the email lacks %q:\n%s\n%s", want, r.Text, r.HTML)
+		}
+	}
+}

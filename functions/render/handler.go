@@ -24,7 +24,7 @@ type Evidence interface {
 // Objects is what the handler needs of the uploads bucket (a bucket.Bucket).
 type Objects interface {
 	ReadVersion(ctx context.Context, key string, v bucket.Object, off int64, p []byte) (bucket.Object, int, error)
-	Put(ctx context.Context, key string, body []byte, contentType string) error
+	PutVersion(ctx context.Context, key string, body []byte, contentType string) (string, error)
 	Delete(ctx context.Context, key, etag string) error
 }
 
@@ -127,7 +127,8 @@ func (h Handler) render(ctx context.Context, ev access.Evidence, facts store.Sca
 		return rd, err
 	}
 	rd.Key = access.RenditionKey(ev.RequestID, ev.ID)
-	if err := h.Objects.Put(ctx, rd.Key, out, rd.Type); err != nil {
+	// Staff are given this version of the key, so that no later write there is shown as this file's.
+	if rd.Object, err = h.Objects.PutVersion(ctx, rd.Key, out, rd.Type); err != nil {
 		return rd, fmt.Errorf("writing the rendition: %w", err)
 	}
 	return rd, nil

@@ -62,14 +62,14 @@ func (f *fakeBucket) ReadVersion(_ context.Context, key string, v bucket.Object,
 	return bucket.Object{Version: o.version, Size: int64(len(o.data))}, copy(p, o.data[off:]), nil
 }
 
-func (f *fakeBucket) Put(_ context.Context, key string, body []byte, contentType string) error {
-	f.put(key, body)
+func (f *fakeBucket) PutVersion(_ context.Context, key string, body []byte, contentType string) (string, error) {
+	v := f.put(key, body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o := f.objects[key]
 	o.contentType = contentType
 	f.objects[key] = o
-	return nil
+	return v, nil
 }
 
 func (f *fakeBucket) Delete(_ context.Context, key, _ string) error {
@@ -160,8 +160,9 @@ func TestACleanPDFIsRenderedFromTheVersionChecked(t *testing.T) {
 	fx := setup(t, "application/pdf", upload)
 	fx.handle("render/r1/e1")
 	rd := fx.db.ev.Rendition
-	want := access.Rendition{Version: fx.db.facts.Version, SHA256: fx.db.facts.SHA256, Key: "renditions/r1/e1", Type: "application/pdf", Pages: 2, At: fx.h.Now()}
-	if rd == nil || *rd != want {
+	o, _ := fx.s3.get("renditions/r1/e1")
+	want := access.Rendition{Version: fx.db.facts.Version, SHA256: fx.db.facts.SHA256, Key: "renditions/r1/e1", Object: o.version, Type: "application/pdf", Pages: 2, At: fx.h.Now()}
+	if rd == nil || *rd != want || o.version == "" || o.version == fx.db.facts.Version {
 		t.Fatalf("%+v", rd)
 	}
 	if !bytes.Equal(fx.pdf.got, upload) {

@@ -125,12 +125,12 @@ func TestAddingEvidenceGivesFormsLikeCreation(t *testing.T) {
 
 func TestAddingEvidenceNeedsTheRequestsTokenOrItsMoreInformationLink(t *testing.T) {
 	fx := newEvFixture(t, access.MoreInfoRequested, access.Clean)
-	link, other, expired, review := secret.New(), secret.New(), secret.New(), secret.New()
+	link, other, expired, invitation := secret.New(), secret.New(), secret.New(), secret.New()
 	fx.s.tokens[link.Hash()] = store.Token{Purpose: mail.MoreInfo, Subject: string(fx.id), ExpiresAt: linkNow.Add(time.Hour)}
 	fx.s.tokens[other.Hash()] = store.Token{Purpose: mail.MoreInfo, Subject: "ranother", ExpiresAt: linkNow.Add(time.Hour)}
 	fx.s.tokens[expired.Hash()] = store.Token{Purpose: mail.MoreInfo, Subject: string(fx.id), ExpiresAt: linkNow.Add(-time.Second)}
-	fx.s.tokens[review.Hash()] = store.Token{Purpose: mail.Review, Subject: string(fx.id), ExpiresAt: linkNow.Add(time.Hour)}
-	for name, tok := range map[string]string{"none": "", "made up": "x", "another request's link": other.Reveal(), "expired link": expired.Reveal(), "a review link": review.Reveal()} {
+	fx.s.tokens[invitation.Hash()] = store.Token{Purpose: mail.Invitation, Subject: string(fx.id), ExpiresAt: linkNow.Add(time.Hour)}
+	for name, tok := range map[string]string{"none": "", "made up": "x", "another request's link": other.Reveal(), "expired link": expired.Reveal(), "an invitation link": invitation.Reveal()} {
 		if code, _ := fx.add(t, tok, onePNG); code != http.StatusNotFound {
 			t.Errorf("%s: %d", name, code)
 		}

@@ -423,6 +423,13 @@ func (h Handler) statusPage(ctx context.Context, r web.Request, log *slog.Logger
 	if p != nil {
 		return web.Response{}, p
 	}
+	back := ""
+	if !ok {
+		if req, ev, ok, p = h.ownRequest(ctx, r, id, log); p != nil {
+			return web.Response{}, p
+		}
+		back = pathRequests
+	}
 	if !ok || req.Draft {
 		return h.badLink(ctx, log), nil
 	}
@@ -432,11 +439,11 @@ func (h Handler) statusPage(ctx context.Context, r web.Request, log *slog.Logger
 	}
 	f.Checked = true // reloading the page shows the checks as they finish
 	w := statusWords[req.Status]
-	v := statusView{Reference: reference(req), Status: w[0], Colour: w[1], Next: w[2], Files: f}
+	v := statusView{Reference: reference(req), Status: w[0], Colour: w[1], Next: w[2], Files: f, Back: back}
 	if req.Status == access.MoreInfoRequested && req.Decision != nil {
 		v.Message = req.Decision.Reason
 	}
-	if canAdd(req, ev) {
+	if canAdd(req, ev) && !tok.Empty() { // adding files needs the emailed link, which the session does not replace
 		v.AddLink = "/access-requests/" + url.PathEscape(string(id)) + "/more-information?token=" + url.QueryEscape(tok.Reveal())
 	}
 	return page.Respond(ctx, log, http.StatusOK, page.Policy{Personal: true}, statusPage(h.Brand, v)), nil

@@ -60,8 +60,10 @@ type Handler struct {
 	// Drafts and Brand serve the request journey's pages (pages.go, files.go).
 	Drafts Drafts
 	Brand  brand.Brand
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Mine lists a signed-in person's own requests (mine.go).
+	Mine RequestLists
+	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
@@ -88,6 +90,7 @@ func (h Handler) routes() web.Routes {
 		"GET " + pathLostLink:      h.lostLinkGet,
 		"POST " + pathLostLink:     h.lostLinkPost,
 
+		"GET " + pathRequests:                         h.requestsGet,
 		"GET /access-requests/{id}":                   h.statusPage,
 		"GET /access-requests/{id}/more-information":  h.moreGet,
 		"POST /access-requests/{id}/more-information": h.morePost,

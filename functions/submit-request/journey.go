@@ -47,30 +47,14 @@ func (h Handler) journeyName() string { return web.JourneyCookieName(h.Insecure)
 // journeyOf reads the journey cookie; a missing or unreadable one is a fresh journey, whose Bind
 // is new (fresh reports it, and the answer must then set the cookie).
 func (h Handler) journeyOf(r web.Request) (j journey, fresh bool) {
-	req := http.Request{Header: http.Header{"Cookie": cookieLines(r)}}
-	if c, err := req.Cookie(h.journeyName()); err == nil {
-		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil && json.Unmarshal(b, &j) == nil && len(j.Bind) >= 16 {
+	if value := web.Cookie(r, h.journeyName()); value != "" {
+		if b, err := base64.RawURLEncoding.DecodeString(value); err == nil && json.Unmarshal(b, &j) == nil && len(j.Bind) >= 16 {
 			return j, false
 		}
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return journey{Bind: base64.RawURLEncoding.EncodeToString(b)}, true
-}
-
-func cookieLines(r web.Request) []string {
-	var lines []string
-	for k, v := range r.MultiValueHeaders {
-		if http.CanonicalHeaderKey(k) == "Cookie" {
-			lines = append(lines, v...)
-		}
-	}
-	if len(lines) == 0 {
-		if c := web.Header(r, "Cookie"); c != "" {
-			lines = []string{c}
-		}
-	}
-	return lines
 }
 
 // setCookie is the Set-Cookie value that keeps j in the browser.

@@ -20,7 +20,7 @@ func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	h := Handler{
-		Requests: st, Sessions: st, Scans: st, Drafts: st,
+		Requests: st, Sessions: st, Scans: st, Drafts: st, Mine: st,
 		Brand:     brand.Read(env),
 		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
 		Insecure:  env.Bool(setting.InsecureCookies),

@@ -306,9 +306,19 @@ func (h Handler) detailsGet(ctx context.Context, r web.Request, log *slog.Logger
 	if resp != nil || p != nil {
 		return deref(resp), p
 	}
+	me, p := h.signedIn(ctx, r, false, log)
+	if p != nil {
+		return web.Response{}, p
+	}
 	v := url.Values{"name": {n.Requester.Name}, "email": {string(n.Requester.Email)}, "phone": {n.Requester.Phone}}
+	if me != nil && n.Requester.Email != me.Email {
+		// Answers that are not this person's (none yet, or typed before they signed in) give way to
+		// the account's: the name to change if they wish, the address fixed.
+		v = url.Values{"name": {me.Name}}
+	}
 	q := question{Title: "Your details", Back: back(n, pathDetails), Token: h.formToken(j)}
-	return h.show(ctx, log, http.StatusOK, j, fresh, fieldsPage(h.Brand, q, detailsIntro, detailsFields(v, nil))), nil
+	intro, fields := details(me, v, nil)
+	return h.show(ctx, log, http.StatusOK, j, fresh, fieldsPage(h.Brand, q, intro, fields)), nil
 }
 
 func (h Handler) detailsPost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
@@ -316,8 +326,17 @@ func (h Handler) detailsPost(ctx context.Context, r web.Request, log *slog.Logge
 	if resp != nil || p != nil {
 		return deref(resp), p
 	}
+	me, p := h.signedIn(ctx, r, false, log)
+	if p != nil {
+		return web.Response{}, p
+	}
 	n := t.n
 	n.Requester = &access.Requester{Name: strings.TrimSpace(t.form.Get("name")), Email: access.Email(strings.TrimSpace(t.form.Get("email"))), Phone: strings.TrimSpace(t.form.Get("phone"))}
+	if me != nil {
+		// Signed in, the request is made from the account's address, whatever the form says: the
+		// session is the only source of it, so no link or form can put another address here.
+		n.Requester.Email = me.Email
+	}
 	if !t.errs.Any() {
 		t.errs = pageErrors(n.ValidateDraft(h.Now()), []pageField{fName, fEmail, fPhone}, t.form)
 	}
@@ -329,7 +348,19 @@ func (h Handler) detailsPost(ctx context.Context, r web.Request, log *slog.Logge
 		t.errs.Add("name", msg)
 	}
 	q := question{Title: "Your details", Back: back(n, pathDetails), Token: h.formToken(t.j), Errors: t.errs}
-	return h.show(ctx, log, http.StatusBadRequest, t.j, t.fresh, fieldsPage(h.Brand, q, detailsIntro, detailsFields(t.form, t.errs))), nil
+	intro, fields := details(me, t.form, t.errs)
+	return h.show(ctx, log, http.StatusBadRequest, t.j, t.fresh, fieldsPage(h.Brand, q, intro, fields)), nil
+}
+
+// details is the details page's introduction and inputs: a signed-in person is not asked for the
+// address they sign in with, only told it.
+func details(me *access.Requester, v url.Values, errs page.Errors) (string, []page.Field) {
+	fields := detailsFields(v, errs)
+	if me == nil {
+		return detailsIntro, fields
+	}
+	return "You are signed in as " + string(me.Email) + ". We will email you about this request at that address. " + detailsIntro,
+		[]page.Field{fields[0], fields[2]}
 }
 
 func clientFields(v url.Values, errs page.Errors) (page.Field, page.Field) {

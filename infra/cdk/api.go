@@ -15,7 +15,7 @@ import (
 )
 
 // AccessLogFormat is the API's access log line. It names the route template
-// ($context.resourcePath), never the request path: paths carry review tokens (design decision 7).
+// ($context.resourcePath), never the request path or query string, which carry ids and link tokens.
 const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
 	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
 	`"resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol",` +
@@ -43,7 +43,7 @@ func (b *build) restAPI() {
 			// Data tracing would log full requests: tokens, codes and personal data.
 			DataTraceEnabled: jsii.Bool(false),
 			MetricsEnabled:   jsii.Bool(true),
-			// X-Ray segments of the stage record each request's full URL: review tokens in paths and
+			// X-Ray segments of the stage record each request's full URL: ids in paths and
 			// invitation tokens in query strings, readable by anyone who may read traces.
 			TracingEnabled: jsii.Bool(false),
 		},

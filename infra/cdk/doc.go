@@ -41,6 +41,10 @@
 //     no function tags decided evidence), so the setting must cover the review period.
 //   - The uploads bucket keeps EventBridge notifications on: GuardDuty listens through EventBridge,
 //     and CDK's notification handler rewrites the bucket's whole notification configuration.
+//   - The AWS Transfer Family SFTP server (transfer.go) exists only when StackProps.SFTP is on: it is
+//     billed by the hour (README-deploy.md). Its users are service-managed, one per sending system,
+//     each jailed by a logical home directory to batches/<system>/ and acting through a role of its
+//     own; it logs to a log group of the stack's.
 //   - The CDK CLI is installed outside this tree (.local/cdk-cli): its npm package ships .go
 //     template files that would break `go test ./...` if node_modules were here.
 //   - Nothing in this package calls jsii at package initialisation, so QuietJSII can still silence

@@ -101,6 +101,21 @@ func TestScanUploadMayNotWriteTagsAndOnlyGuardDutyIsExemptFromTheTagDeny(t *test
 	}
 }
 
+// TestReviewersLinksReachRenditionsOnly: approval signs the reviewers' links with its own role, so
+// its role reads renditions (one version of one) and no upload (issue 16).
+func TestReviewersLinksReachRenditionsOnly(t *testing.T) {
+	_, doc := synth(t)
+	var reads []string
+	for _, st := range roleStatements(t, doc, "approval") {
+		if allows([]map[string]any{st}, "s3:GetObject") || allows([]map[string]any{st}, "s3:GetObjectVersion") {
+			reads = append(reads, jsonOf(st["Resource"]))
+		}
+	}
+	if len(reads) != 1 || !strings.Contains(reads[0], "/renditions/*") || strings.Contains(reads[0], "evidence/") {
+		t.Errorf("approval reads objects at %v; want renditions/* only", reads)
+	}
+}
+
 func TestScanUploadHasReservedConcurrency(t *testing.T) {
 	_, doc := synth(t)
 	for _, f := range wiring.Functions {

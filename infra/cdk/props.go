@@ -39,6 +39,12 @@ type StackProps struct {
 	// SendingSystems are the billing and finance systems that drop batches: each gets a role that
 	// may write only under batches/<system>/ of the documents bucket (names: a-z, 0-9, -).
 	SendingSystems []string
+	// SFTP switches on the AWS Transfer Family SFTP server (transfer.go): about USD 0.30 an hour
+	// while it exists, over USD 200 a month, so it is off unless a council chooses it.
+	SFTP bool
+	// SFTPKeys are the SFTP users: for each sending system (a-z, 0-9, -) its SSH public keys
+	// ("ssh-ed25519 AAAA... comment"). Each is jailed to batches/<system>/. Needed with SFTP.
+	SFTPKeys map[string][]string
 	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
 	BatchWindow time.Duration
 	// The staff workspace's identity provider (issue 15): its issuer URL, the portal's client id
@@ -58,10 +64,10 @@ type StackProps struct {
 	// reached at its execute-api URL, where the pages do not work (their links assume the root).
 	APIDomainName     string
 	APICertificateARN string
-	// The council's branding and contact details, on every page (COUNCIL_NAME and the rest; see
-	// shared/setting). Empty optional ones take the function's default: the service name "Client
-	// Finance Portal", the site's own privacy and accessibility pages, no logo. make deploy requires
-	// CouncilName, ContactPhone and ContactEmail.
+	// The council's branding and contact details, on every page and every email (COUNCIL_NAME and
+	// the rest; see shared/setting); ContactEmail is also the emails' Reply-To. Empty optional ones
+	// take the function's default: the service name "Client Finance Portal", the site's own privacy
+	// and accessibility pages, no logo. make deploy requires CouncilName, ContactPhone and ContactEmail.
 	CouncilName      string
 	CouncilURL       string // the council's own site, where its name in the header links
 	ServiceName      string
@@ -178,6 +184,22 @@ func (p StackProps) Validate() error {
 			bad("sending system %q: want a unique name of a-z, 0-9 and -, at most 31 characters", sys)
 		}
 		seen[sys] = true
+	}
+	if p.SFTP && len(p.SFTPKeys) == 0 {
+		bad("SFTP is on but has no users: give each sending system's SSH public key")
+	}
+	for sys, keys := range p.SFTPKeys {
+		if !systemName.MatchString(sys) || sys == "reports" {
+			bad("SFTP user %q: want a sending system's name of a-z, 0-9 and -, at most 31 characters", sys)
+		}
+		if len(keys) == 0 {
+			bad("SFTP user %q has no SSH public key", sys)
+		}
+		for i, k := range keys {
+			if err := checkSSHKey(k); err != nil {
+				bad("SFTP user %q, key %d: %v", sys, i+1, err)
+			}
+		}
 	}
 	if len(p.Reviewers) == 0 {
 		bad("reviewers: at least one address is needed")

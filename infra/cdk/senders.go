@@ -28,7 +28,8 @@ var (
 // senders gives each sending system (StackProps.SendingSystems) its own role, which the council's
 // account may let the system's export job assume: it may write objects under batches/<system>/
 // only, read its reports under batches/<system>/reports/ only (and never write there: the reports
-// are ours), and list its own folder only. So a sender never sees another's client references.
+// are ours), and list its own folder only, with the bucket key only as S3 uses it for that bucket.
+// So a sender never sees another's client references.
 func (b *build) senders() {
 	docs := b.bucket(wiring.DocumentsBucket)
 	for _, sys := range b.props.SendingSystems {
@@ -51,6 +52,14 @@ func (b *build) senders() {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("s3:ListBucket"), Resources: jsii.Strings(*docs.BucketArn()),
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{folder, folder + "*"}}},
+		}))
+		// The bucket is encrypted with our key: a write needs a data key, a read of a report the
+		// key to decrypt it, and only as S3 asks for this bucket.
+		viaS3 := b.viaS3(wiring.DocumentsBucket)
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings(string(KeyGenerateDataKey), string(KeyDecrypt)),
+			Resources:  jsii.Strings(*b.bucketKey.KeyArn()),
+			Conditions: &viaS3,
 		}))
 		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
 			suppress("AwsSolutions-IAM5", "the sending system "+sys+" writes its batches' files, whose names it chooses at run time, under its own folder only",

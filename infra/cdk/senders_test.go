@@ -24,7 +24,7 @@ func TestEachSenderReachesOnlyItsOwnFolder(t *testing.T) {
 		}
 		found[sys] = true
 		folder := "batches/" + sys + "/"
-		var allowWrite, denyReports, readReports, list bool
+		var allowWrite, denyReports, readReports, list, key bool
 		for _, st := range statementsOf(doc, r.ID) {
 			raw, _ := json.Marshal(st)
 			text := string(raw)
@@ -46,12 +46,14 @@ func TestEachSenderReachesOnlyItsOwnFolder(t *testing.T) {
 				readReports = true
 			case st["Effect"] == "Allow" && contains(actions, "s3:ListBucket") && strings.Contains(text, `"s3:prefix"`) && strings.Contains(text, folder):
 				list = true
+			case st["Effect"] == "Allow" && contains(actions, "kms:GenerateDataKey") && strings.Contains(text, "kms:ViaService"):
+				key = true
 			case st["Effect"] == "Allow":
 				t.Errorf("%s's role has another statement: %s", sys, text)
 			}
 		}
-		if !allowWrite || !denyReports || !readReports || !list {
-			t.Errorf("%s's role: write %v, reports denied %v, reports read %v, list %v", sys, allowWrite, denyReports, readReports, list)
+		if !allowWrite || !denyReports || !readReports || !list || !key {
+			t.Errorf("%s's role: write %v, reports denied %v, reports read %v, list %v, bucket key through S3 %v", sys, allowWrite, denyReports, readReports, list, key)
 		}
 	}
 	for _, sys := range systems {

@@ -105,6 +105,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) awscdk.St
 	b.notifications()
 	b.schedules()
 	b.senders()
+	b.sftp()
 	b.mailFeedback()
 	b.malwareProtection()
 	b.firewall()

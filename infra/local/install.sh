@@ -3,6 +3,7 @@
 #   - a Java runtime and compiler (DynamoDB Local is Java; javac builds the small launcher that binds it to
 #     127.0.0.1, see infra/local/services/java/LoopbackDynamoDB.java),
 #   - clamd (Debian's clamav-daemon),
+#   - rclone and openssh-client (Debian's), for the local SFTP server and its client,
 #   - DynamoDB Local, taken from the pinned npm package amplify-dynamodb-simulator (its emulator/ folder only),
 #     checked against the integrity committed below, into .local/tools/dynamodb,
 #   - the SES v2 emulator aws-ses-v2-local, Redocly CLI (which lints the OpenAPI description) and
@@ -64,6 +65,20 @@ if [ ! -x /usr/sbin/clamd ]; then
 	apt_install clamav-daemon
 	[ -x /usr/sbin/clamd ] || fail "clamav-daemon is installed but /usr/sbin/clamd is missing"
 	say "installed clamd (clamav-daemon)"
+fi
+
+# SFTP for the sample sending system: Debian's rclone serves it over the local S3 (`rclone serve sftp`
+# with --authorized-keys, in Debian's 1.60); openssh-client's ssh-keygen makes its keys, and its sftp is
+# the client the end-to-end test and make publish-sample use.
+if [ ! -x /usr/bin/rclone ]; then
+	apt_install rclone
+	[ -x /usr/bin/rclone ] || fail "rclone is installed but /usr/bin/rclone is missing"
+	say "installed rclone (Debian rclone)"
+fi
+if [ ! -x /usr/bin/sftp ] || [ ! -x /usr/bin/ssh-keygen ]; then
+	apt_install openssh-client
+	[ -x /usr/bin/sftp ] || fail "openssh-client is installed but /usr/bin/sftp is missing"
+	say "installed sftp and ssh-keygen (Debian openssh-client)"
 fi
 
 # DynamoDB Local: npm pack the pinned package, check it, keep emulator/ only (not its 283 dependencies).

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/council/cfp/infra/local/services"
@@ -30,6 +32,9 @@ func main() {
 		wiring.PortalURL: portal,
 		wiring.Reviewers: env("CFP_REVIEWERS", "client.finance@council.example"),
 		wiring.MailFrom:  env("CFP_MAIL_FROM", "no-reply@council.example"),
+		// Long enough for a batch typed by hand over SFTP, or a sample run of 12,000, to arrive whole
+		// (the tests keep the stack's 20 seconds).
+		wiring.BatchWindow: env("CFP_BATCH_WINDOW", "1h"),
 	}
 	cfg := stack.Config{
 		Root:     root,
@@ -40,6 +45,7 @@ func main() {
 		S3:       env("CFP_S3_ADDR", "127.0.0.1:9000"),
 		Mailbox:  env("CFP_MAILBOX_ADDR", "127.0.0.1:8005"),
 		DynamoDB: env("CFP_DYNAMODB_ADDR", "127.0.0.1:8000"),
+		SFTP:     env("CFP_SFTP_ADDR", "127.0.0.1:2022"),
 		Settings: settings,
 		Log:      os.Stderr,
 	}
@@ -59,11 +65,14 @@ Client Finance Portal: local stack running
   Mailbox          %s      (browser; JSON at %s/store)
   S3               %s      (buckets %s, %s)
   DynamoDB Local   %s      (table %s)
+  SFTP (batches)   %s
+                   (sending system %s, jailed to batches/%s/ of %s; host key %s)
   Lambda Invoke    %s      (make invoke FN=... EVENT=...)
   Data directory   %s
 Press Ctrl-C to stop.
 `, st.Settings[wiring.PortalURL], st.Settings[wiring.PortalURL], st.Settings[wiring.StaffIssuer], st.APIURL, st.APIURL, st.MailboxURL, st.MailboxURL, st.S3URL, st.Settings[wiring.UploadsBucket], st.Settings[wiring.DocumentsBucket],
-		st.DynamoURL, st.Settings[wiring.TableName], st.LambdaURL, st.DataDir)
+		st.DynamoURL, st.Settings[wiring.TableName], st.SFTP.Command(), st.SFTP.System, st.SFTP.System, st.SFTP.Bucket, hostKey(st.SFTP),
+		st.LambdaURL, st.DataDir)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\nStopping...")
 	_ = st.Close()
@@ -76,6 +85,15 @@ func siteAddr(portal string) string {
 		fail(fmt.Errorf("CFP_PORTAL_URL %q: want http://localhost:<port>", portal))
 	}
 	return "127.0.0.1:" + u.Port()
+}
+
+// hostKey is the SFTP server's host key fingerprint, to compare with what sftp shows the first time.
+func hostKey(s *services.SFTP) string {
+	out, err := exec.Command("ssh-keygen", "-l", "-f", s.HostKey+".pub").Output()
+	if f := strings.Fields(string(out)); err == nil && len(f) > 1 {
+		return f[1]
+	}
+	return s.HostKey + ".pub"
 }
 
 func fail(err error) {

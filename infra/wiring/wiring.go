@@ -48,7 +48,8 @@ const (
 	AccessibilityURL = setting.AccessibilityURL
 )
 
-// Brand is the council's branding every page shows (brand.Read reads them all).
+// Brand is the council's branding every page shows and every email is signed with (brand.Read
+// reads them all; the contact email is also the emails' Reply-To).
 var Brand = []Setting{CouncilName, CouncilURL, ServiceName, ContactPhone, ContactEmail, OpeningHours, LogoURL, PrivacyURL, AccessibilityURL}
 
 // Event names as S3 sends them in a notification's eventName (without the "s3:" prefix there).
@@ -201,13 +202,15 @@ var Functions = []Function{
 			{"GET", "/request/lost-link"},
 			{"POST", "/request/lost-link"},
 			{"GET", "/access-requests/{id}"},
+			// The signed-in person's own requests (REQUESTER#, REQ#: read already for "I lost my link").
+			{"GET", "/requests"},
 			{"GET", "/access-requests/{id}/more-information"},
 			{"POST", "/access-requests/{id}/more-information"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
+			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
 			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
 		},
@@ -248,26 +251,27 @@ var Functions = []Function{
 	},
 	{
 		Name:        "approval",
-		Description: "Staff review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, Reviewers, ClientRefFormat,
+		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
+		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
-			{"GET", "/review/{token}"},
-			{"POST", "/review/{token}"},
-			{"GET", "/review/{token}/evidence/{evidenceId}"},
 			{"GET", "/staff"},
 			{"GET", "/staff/sign-in"},
 			{"GET", "/staff/callback"},
+			{"POST", "/staff/sign-out"},
 			{"GET", "/staff/requests/{id}"},
 			{"POST", "/staff/requests/{id}"},
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
+			{"GET", "/staff/clients/{clientReference}"},
+			{"GET", "/staff/find"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "REQ#*", "STAFF#*", "TOKEN#*"},
-			Objects: []Objects{{UploadsBucket, "evidence/", []Action{GetObject}}}, // signs the reviewer's links
-			Secrets: []Setting{StaffClientSecret},                                 // the identity provider's client secret
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
+			// It signs links to one version of a rendition, the copy staff open; never to an upload.
+			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
+			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
 		},
 	},
 	{
@@ -349,7 +353,7 @@ var Functions = []Function{
 	{
 		Name:         "notify",
 		Description:  "Sends queued emails and new-document notices; handles SES feedback",
-		Settings:     with(PortalURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate),
+		Settings:     append(with(PortalURL, MailFrom, MailConfigSet, NoticeQuiet, NoticeMaxDelay, MailRate), Brand...), // every email is signed with it
 		Schedule:     time.Minute,
 		MailFeedback: true,
 		MemoryMB:     256, Timeout: 5 * time.Minute,

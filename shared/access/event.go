@@ -22,9 +22,12 @@ type StatusLinkRequested struct {
 	To        Email
 }
 
-// ReviewRequested: a reviewer is asked to review a request, with a link that works for LinkFor.
+// ReviewRequested: a reviewer is asked to review a request. Its email links to the request in the
+// staff workspace, with no token; LinkFor is what a token would have lasted and is no longer used
+// (REVIEW_LINK_DAYS goes with it once the functions that read it stop).
 type ReviewRequested struct {
 	Request      RequestID
+	Reference    Reference
 	To           Email
 	Relationship Relationship
 	LinkFor      time.Duration

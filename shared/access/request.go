@@ -27,6 +27,7 @@ const (
 	NoteSecurityCheck = "security_check"
 	NoteDecision      = "decision"
 	NoteAccessEnded   = "access_ended"
+	NoteEndDate       = "end_date"
 )
 
 // ReplacedRound is the Round of a refused evidence file that a later upload replaced: it belongs
@@ -109,7 +110,7 @@ func (r Request) Promote(ev []Evidence, reviewers Reviewers, now time.Time) (Req
 	}
 	var events []Event
 	for _, to := range reviewers.To {
-		events = append(events, ReviewRequested{Request: r.ID, To: to, Relationship: r.Relationship, LinkFor: link})
+		events = append(events, ReviewRequested{Request: r.ID, Reference: r.Reference, To: to, Relationship: r.Relationship, LinkFor: link})
 	}
 	return r, events, nil
 }
@@ -190,6 +191,32 @@ func (r Request) EndAccess(by Email, reason string, now time.Time) (Request, []E
 	r.Decision = &d
 	r = r.note(NoteAccessEnded, by, now, "Access ended: "+reason)
 	return r, []Event{AccessEnded{Request: r.ID, To: r.Requester.Email, Reason: reason}}, nil
+}
+
+// ChangeEndDate sets the date a live grant's access ends (YYYY-MM-DD), or removes it (""): a
+// deputyship renewed, an appointeeship limited. Access lasts to the end of that day (Grant.Active).
+// It tells nobody: the grantee's access goes on as before until the date, and the history records
+// who changed it.
+func (r Request) ChangeEndDate(by Email, endsOn string, now time.Time) (Request, []Event, error) {
+	if by == "" {
+		return r, nil, fmt.Errorf("%w: changing an end date needs a reviewer", ErrIncomplete)
+	}
+	if endsOn != "" {
+		if _, err := time.Parse("2006-01-02", endsOn); err != nil {
+			return r, nil, fmt.Errorf("%w: the end date %q is not YYYY-MM-DD", ErrIncomplete, endsOn)
+		}
+	}
+	if !r.Live() {
+		return r, nil, fmt.Errorf("%w: changing the end date of a request %s that gives no access", ErrIllegalMove, r.Status)
+	}
+	d := *r.Decision
+	d.AccessEndsOn = endsOn
+	r.Decision = &d
+	text := "Access end date removed"
+	if endsOn != "" {
+		text = "Access now ends on " + endsOn
+	}
+	return r.note(NoteEndDate, by, now, text), nil, nil
 }
 
 // Live reports whether the request is a grant whose access has not been ended.

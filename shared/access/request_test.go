@@ -186,6 +186,7 @@ func TestSubmitStampsTheTime(t *testing.T) {
 
 func TestPromoteWaitsForEveryFileOfTheRound(t *testing.T) {
 	r := at(Scanning)
+	r.Reference = "CFP-7K3M-9Q2X"
 	ev := []Evidence{
 		{ID: "a", Round: 1, Status: Clean},
 		{ID: "b", Round: 0, Status: EvScanning},           // an earlier round does not count
@@ -197,8 +198,8 @@ func TestPromoteWaitsForEveryFileOfTheRound(t *testing.T) {
 		t.Fatalf("%v %+v", err, got)
 	}
 	want := []Event{
-		ReviewRequested{Request: "r1", To: "a@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
-		ReviewRequested{Request: "r1", To: "b@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
+		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
+		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "b@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
 	}
 	if len(events) != 2 || events[0] != want[0] || events[1] != want[1] {
 		t.Errorf("events: %#v", events)

@@ -141,6 +141,7 @@ type Rendition struct {
 	Version string // the evidence object version it was made from
 	SHA256  string // of the bytes it was made from: the bytes checked
 	Key     string // in the uploads bucket; "" when refused
+	Object  string // the S3 version id of the object at Key: the one staff are given, not a later write
 	Type    string // its content type
 	Pages   int    // of a PDF
 	Refused string // why there is none, for staff; "" when made
@@ -150,4 +151,32 @@ type Rendition struct {
 // For reports whether the rendition was made from the version the facts are about.
 func (r *Rendition) For(f Scan) bool {
 	return r != nil && r.Version == f.Version && r.SHA256 == f.SHA256
+}
+
+// Showing is what a reviewer's "View" can give of an evidence file.
+type Showing int
+
+const (
+	ShowNothing   Showing = iota // not clean: nothing of it is handed out
+	ShowPreparing                // clean, and its rendition is not made yet
+	ShowRefused                  // clean, and rendering refused it (Rendition.Refused says why)
+	ShowRendition                // its rendition: RenditionKey at Rendition.Object, never the upload
+)
+
+// Showing is what staff may be given of the file. Only a rendition made from the bytes the checks
+// read, at its own key under renditions/ and pinned to the object version written, is ever shown:
+// the upload itself never is, whatever the record says.
+func (e Evidence) Showing() Showing {
+	rd := e.Rendition
+	switch {
+	case e.Status != Clean:
+		return ShowNothing
+	case rd == nil || rd.SHA256 != e.SHA256:
+		return ShowPreparing
+	case rd.Refused != "":
+		return ShowRefused
+	case rd.Key != RenditionKey(e.RequestID, e.ID) || rd.Object == "":
+		return ShowPreparing // not a rendition staff can be given: wait for the one render writes
+	}
+	return ShowRendition
 }

@@ -88,3 +88,35 @@ func TestAReplacementWithTheSameETagIsAnotherObject(t *testing.T) {
 		t.Errorf("%+v", old)
 	}
 }
+
+// TestOnlyARenditionIsEverShown: staff are given a rendition of the bytes checked, at its own key
+// and version, or told why not; never the upload, whatever a record says.
+func TestOnlyARenditionIsEverShown(t *testing.T) {
+	made := Rendition{Version: "v1", SHA256: "abc", Key: RenditionKey("r1", "e1"), Object: "rv1", Type: "application/pdf", Pages: 1}
+	clean := Evidence{ID: "e1", RequestID: "r1", Status: Clean, SHA256: "abc"}
+	with := func(e Evidence, f func(*Rendition)) Evidence {
+		rd := made
+		f(&rd)
+		e.Rendition = &rd
+		return e
+	}
+	same := func(*Rendition) {}
+	for name, c := range map[string]struct {
+		e    Evidence
+		want Showing
+	}{
+		"made":                       {with(clean, same), ShowRendition},
+		"not made yet":               {clean, ShowPreparing},
+		"refused":                    {with(clean, func(r *Rendition) { r.Key, r.Object, r.Refused = "", "", "The file cannot be opened as a PDF." }), ShowRefused},
+		"of other bytes":             {with(clean, func(r *Rendition) { r.SHA256 = "def" }), ShowPreparing},
+		"pointing at the upload":     {with(clean, func(r *Rendition) { r.Key = EvidenceKey("r1", "e1") }), ShowPreparing},
+		"of another file":            {with(clean, func(r *Rendition) { r.Key = RenditionKey("r1", "e2") }), ShowPreparing},
+		"without its object version": {with(clean, func(r *Rendition) { r.Object = "" }), ShowPreparing},
+		"file not clean":             {with(Evidence{ID: "e1", RequestID: "r1", Status: Infected, SHA256: "abc"}, same), ShowNothing},
+		"file pending":               {Evidence{ID: "e1", RequestID: "r1", Status: EvScanning}, ShowNothing},
+	} {
+		if got := c.e.Showing(); got != c.want {
+			t.Errorf("%s: %d, want %d", name, got, c.want)
+		}
+	}
+}

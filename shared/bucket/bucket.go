@@ -30,22 +30,7 @@ func New(c *s3.Client, name string) Bucket {
 // UploadForm returns a form that can put exactly one object of contentType, between 1 byte and
 // maxSize, at key, until ttl has passed. S3 enforces every condition; the key is ours, not the browser's.
 func (b Bucket) UploadForm(ctx context.Context, key, contentType string, maxSize int64, ttl time.Duration) (Form, error) {
-	p, err := b.Presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key}, func(o *s3.PresignPostOptions) {
-		o.Expires = ttl
-		o.Conditions = []any{
-			map[string]string{"key": key},
-			map[string]string{"Content-Type": contentType},
-			[]any{"content-length-range", 1, maxSize},
-		}
-	})
-	if err != nil {
-		return Form{}, err
-	}
-	fields := map[string]string{"Content-Type": contentType}
-	for k, v := range p.Values {
-		fields[k] = v
-	}
-	return Form{URL: p.URL, Fields: fields, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
+	return b.postForm(ctx, key, "Content-Type", contentType, maxSize, ttl)
 }
 
 // PageForm returns a form for a page without JavaScript, which cannot know the file's type before
@@ -53,18 +38,24 @@ func (b Bucket) UploadForm(ctx context.Context, key, contentType string, maxSize
 // its type from its bytes), between 1 byte and maxSize, until ttl has passed; S3 then sends the
 // browser to redirect (success_action_redirect), with the bucket, key and ETag added to its query.
 func (b Bucket) PageForm(ctx context.Context, key, redirect string, maxSize int64, ttl time.Duration) (Form, error) {
+	return b.postForm(ctx, key, "success_action_redirect", redirect, maxSize, ttl)
+}
+
+// postForm presigns a POST of one object at key, between 1 byte and maxSize, with one more field
+// the form must carry exactly as given.
+func (b Bucket) postForm(ctx context.Context, key, field, value string, maxSize int64, ttl time.Duration) (Form, error) {
 	p, err := b.Presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key}, func(o *s3.PresignPostOptions) {
 		o.Expires = ttl
 		o.Conditions = []any{
 			map[string]string{"key": key},
-			map[string]string{"success_action_redirect": redirect},
+			map[string]string{field: value},
 			[]any{"content-length-range", 1, maxSize},
 		}
 	})
 	if err != nil {
 		return Form{}, err
 	}
-	fields := map[string]string{"success_action_redirect": redirect}
+	fields := map[string]string{field: value}
 	for k, v := range p.Values {
 		fields[k] = v
 	}
@@ -83,7 +74,16 @@ func (b Bucket) Exists(ctx context.Context, key string) (bool, error) {
 
 // DownloadURL returns a presigned GET link valid for ttl, that makes browsers save the file as fileName.
 func (b Bucket) DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error) {
-	in := &s3.GetObjectInput{Bucket: &b.Name, Key: &key}
+	return b.download(ctx, &s3.GetObjectInput{Bucket: &b.Name, Key: &key}, fileName, ttl)
+}
+
+// VersionURL is DownloadURL for one version of the object: a later write at key is not what the
+// link gives. Signing it takes s3:GetObjectVersion.
+func (b Bucket) VersionURL(ctx context.Context, key, version, fileName string, ttl time.Duration) (string, error) {
+	return b.download(ctx, &s3.GetObjectInput{Bucket: &b.Name, Key: &key, VersionId: &version}, fileName, ttl)
+}
+
+func (b Bucket) download(ctx context.Context, in *s3.GetObjectInput, fileName string, ttl time.Duration) (string, error) {
 	if fileName != "" {
 		in.ResponseContentDisposition = aws.String(`attachment; filename="` + safeName(fileName) + `"`)
 	}

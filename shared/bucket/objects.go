@@ -177,8 +177,18 @@ func (b Bucket) Copy(ctx context.Context, from, to, etag string, meta map[string
 
 // Put writes body at key as an object of contentType, replacing whatever is there.
 func (b Bucket) Put(ctx context.Context, key string, body []byte, contentType string) error {
-	_, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
-	return classify("writing the object", err)
+	_, err := b.PutVersion(ctx, key, body, contentType)
+	return err
+}
+
+// PutVersion is Put that also says the version id S3 gave the object ("" where the bucket keeps
+// none), so that a reader can later be given exactly what was written.
+func (b Bucket) PutVersion(ctx context.Context, key string, body []byte, contentType string) (string, error) {
+	out, err := b.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.Name, Key: &key, Body: bytes.NewReader(body), ContentType: &contentType})
+	if err != nil {
+		return "", classify("writing the object", err)
+	}
+	return aws.ToString(out.VersionId), nil
 }
 
 // Delete deletes the object at key if it is still version etag (any version when etag is empty):

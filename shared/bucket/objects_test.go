@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -201,5 +203,22 @@ func TestEveryCallTellsGoneFromChangedFromFailed(t *testing.T) {
 				t.Errorf("%s, %s: %v, want a failure saying what was done", cname, aname, err)
 			}
 		}
+	}
+}
+
+// A rendition is written and later linked to as one version: a later write at its key is not
+// what the link gives.
+func TestPutSaysTheVersionAndALinkNamesIt(t *testing.T) {
+	b, _ := standIn(t, map[string]answer{"PUT /docs/renditions/r/e": {status: http.StatusOK, header: map[string]string{"ETag": `"e1"`, "x-amz-version-id": "v7"}}})
+	v, err := b.PutVersion(ctx, "renditions/r/e", []byte("%PDF-1.7"), "application/pdf")
+	if err != nil || v != "v7" {
+		t.Fatalf("%q %v", v, err)
+	}
+	link, err := b.VersionURL(ctx, "renditions/r/e", v, `order "1".pdf`, 5*time.Minute)
+	u, _ := url.Parse(link)
+	q := u.Query()
+	if err != nil || u.Path != "/docs/renditions/r/e" || q.Get("versionId") != "v7" || q.Get("X-Amz-Expires") != "300" ||
+		q.Get("response-content-disposition") != `attachment; filename="order _1_.pdf"` {
+		t.Fatalf("%s %v", link, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/batch"
+	"github.com/council/cfp/shared/brand"
 )
 
 // Template names an email the system sends.
@@ -34,7 +35,6 @@ const (
 type Purpose string
 
 const (
-	Review     Purpose = "review"
 	Invitation Purpose = "invitation"
 	Verify     Purpose = "verify"
 	MoreInfo   Purpose = "more_information"
@@ -94,7 +94,9 @@ func For(e access.Event) (Message, bool) {
 	case access.StatusLinkRequested:
 		m = Message{To: e.To, Template: StatusLink, Request: e.Request, Reference: e.Reference, Link: &Link{Status, string(e.Request), access.StatusLink}}
 	case access.ReviewRequested:
-		m = Message{To: e.To, Template: ReadyForReview, Request: e.Request, Relationship: e.Relationship, Link: &Link{Review, string(e.Request), e.LinkFor}}
+		// No token: the link opens the request in the staff workspace, where the staff session and
+		// its role authorise, so no bearer secret sits in a URL for traces and logs to keep.
+		m = Message{To: e.To, Template: ReadyForReview, Request: e.Request, Reference: e.Reference, Relationship: e.Relationship}
 	case access.RequestApproved:
 		m = Message{To: e.To, Template: Approved, Request: e.Request, Link: &Link{Invitation, string(e.Request), access.InvitationLink}}
 		if e.HasAccount {
@@ -115,16 +117,19 @@ func For(e access.Event) (Message, bool) {
 	return m, true
 }
 
-// Bases are the public base URLs links are made from: every link opens a page of the portal's site.
-type Bases struct{ Portal string }
+// Bases are what every email is made from besides its message: the portal's public base URL, which
+// every link opens (a page of the portal's site), and the council's brand, which names the council
+// and the service and signs every email with how to contact the Client Finance team.
+type Bases struct {
+	Portal string
+	Brand  brand.Brand
+}
 
 // URL is the link a token of this purpose opens.
 func (b Bases) URL(l Link, token string) string {
 	portal := strings.TrimRight(b.Portal, "/")
 	t := url.QueryEscape(token)
 	switch l.Purpose {
-	case Review: // a page of the site, as every link is
-		return portal + "/review/" + url.PathEscape(token)
 	case Invitation:
 		return portal + "/register?invitation=" + t
 	case Verify:
@@ -135,6 +140,11 @@ func (b Bases) URL(l Link, token string) string {
 		return portal + "/access-requests/" + url.PathEscape(l.Subject) + "?token=" + t
 	}
 	return portal
+}
+
+// Workspace is a request's page in the staff workspace: no token, the staff session authorises.
+func (b Bases) Workspace(id access.RequestID) string {
+	return strings.TrimRight(b.Portal, "/") + "/staff/requests/" + url.PathEscape(string(id))
 }
 
 // BatchReportOf is the one summary of a batch to a Business Support address: its id is derived

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// The service's name as people see it in emails.
-const service = "Client Finance Portal"
+	"github.com/council/cfp/shared/brand"
+)
 
 // Rendered is an email ready for SES.
 type Rendered struct{ Subject, Text, HTML string }
@@ -21,8 +20,8 @@ type content struct {
 }
 
 // Render makes the email a queued message asks for. link is the minted link's URL ("" when the
-// message has none). An unknown template or a missing value is an error: an email with a hole in
-// it is not sent.
+// message has none). An unknown template or a missing value, the brand's included, is an error: an
+// email with a hole in it is not sent.
 func Render(m Message, link string, b Bases) (Rendered, error) {
 	c, missing := compose(m, link, b)
 	if c.subject == "" {
@@ -31,23 +30,56 @@ func Render(m Message, link string, b Bases) (Rendered, error) {
 	if missing != "" {
 		return Rendered{}, fmt.Errorf("mail: %s: no value for %s", m.Template, missing)
 	}
-	return c.render()
+	return c.render(b.Brand)
 }
 
 // SignIn is the sign-in code email. The code is a secret: this email is sent at once, never queued.
-func SignIn(code string) (Rendered, error) {
+func SignIn(code string, b brand.Brand) (Rendered, error) {
 	return content{"Your sign-in code", []string{
-		"Your code to sign in to the " + service + " is " + code,
+		"Your code to sign in to the " + b.Service + " is " + code,
 		"It works once, for 10 minutes. If you did not try to sign in, ignore this email: nobody can sign in without the code.",
-	}}.render()
+	}}.render(b)
 }
 
-func (c content) render() (Rendered, error) {
+// render writes both parts, each ending with the same footer. The footer names the council and
+// the service and says how to reach the Client Finance team (the GOV.UK contact pattern the site's
+// pages use); it adds nothing about the person, and no image or tracked link: the logo stays off
+// emails, as a remote image is blocked by most mail programs and tells the sender it was opened.
+func (c content) render(b brand.Brand) (Rendered, error) {
+	if missing := incomplete(b); missing != "" {
+		return Rendered{}, fmt.Errorf("mail: %s: no value for the brand's %s", c.subject, missing)
+	}
 	var html strings.Builder
-	if err := page(service, c.paragraphs).Render(context.Background(), &html); err != nil {
+	if err := page(b, c.paragraphs).Render(context.Background(), &html); err != nil {
 		return Rendered{}, err
 	}
-	return Rendered{Subject: c.subject, Text: strings.TrimSpace(strings.Join(c.paragraphs, "\n\n")) + "\n", HTML: html.String()}, nil
+	text := strings.TrimSpace(strings.Join(c.paragraphs, "\n\n")) + "\n\n" + footer(b)
+	return Rendered{Subject: c.subject, Text: text, HTML: html.String()}, nil
+}
+
+// Team is whom the footer tells people to contact, as the site's contact page does.
+const Team = "Client Finance team"
+
+// footer is the text part's signature, after the conventional "-- " line that mail programs use to
+// tell a signature from the message.
+func footer(b brand.Brand) string {
+	return "-- \n" + b.Council + "\n" + b.Service + "\n\n" +
+		"Contact the " + Team + "\n" +
+		"Telephone: " + b.Phone + "\n" +
+		b.OpeningHours + "\n" +
+		"Email: " + b.Email + " (or reply to this email)\n"
+}
+
+// incomplete names the first value of the brand an email needs that is empty.
+func incomplete(b brand.Brand) string {
+	for _, f := range []struct{ name, v string }{
+		{"Council", b.Council}, {"Service", b.Service}, {"Phone", b.Phone}, {"OpeningHours", b.OpeningHours}, {"Email", b.Email},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // compose writes the email of a message in words, and names the first value it lacks.
@@ -82,15 +114,10 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 		}}, missing
 	case ReadyForReview:
 		need("Reference", ref)
-		need("Link", link)
-		days := 0
-		if m.Link != nil {
-			days = int(m.Link.TTL.Hours() / 24)
-		}
+		need("Request", string(m.Request))
 		return content{"Access request ready for review", []string{
 			"An access request (" + ref + ", relationship: " + m.Relationship.Short() + ") is ready for review. Its evidence has passed the upload checks.",
-			"Open this link to review it: " + link,
-			"The link works for " + strconv.Itoa(days) + " days and only for you. Do not forward it.",
+			"Sign in to the staff workspace to review it: " + b.Workspace(m.Request),
 		}}, missing
 	case MoreInformation:
 		need("Reference", ref)
@@ -132,7 +159,7 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 		}}, missing
 	case NewDocuments:
 		return content{"You have new documents to view", []string{
-			"There are new documents for you to view in the " + service + ".",
+			"There are new documents for you to view in the " + b.Brand.Service + ".",
 			"Sign in to see them: " + b.Portal,
 		}}, missing
 	case UploadProblem:

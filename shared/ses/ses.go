@@ -2,6 +2,7 @@ package ses
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -17,18 +18,27 @@ type API interface {
 	SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
-// Sender sends rendered emails through SES from one address.
+// Sender sends rendered emails through SES from one address, with replies going to another.
 type Sender struct {
 	SES       API
-	From      string
+	From      string // a no-reply address of the council's verified mail domain
+	ReplyTo   string // the brand's contact email: a reply reaches the Client Finance team
 	ConfigSet string // bounces and complaints come back through it; "" locally
 }
+
+// ErrNoReplyTo is Send's answer when the sender has no Reply-To address: every email the system
+// sends invites a reply, so one without somewhere for it to go is not sent.
+var ErrNoReplyTo = errors.New("ses: no Reply-To address")
 
 // Send sends one email and returns SES's message id. idempotencyKey is set as a header so a
 // duplicate that slips through the at-least-once window can be recognised by the recipient's client.
 func (s Sender) Send(ctx context.Context, to access.Email, r mail.Rendered, idempotencyKey string) (string, error) {
+	if s.ReplyTo == "" {
+		return "", ErrNoReplyTo
+	}
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
+		ReplyToAddresses: []string{s.ReplyTo},
 		Destination:      &types.Destination{ToAddresses: []string{string(to)}},
 		Content: &types.EmailContent{Simple: &types.Message{
 			Subject: &types.Content{Data: aws.String(r.Subject), Charset: aws.String("UTF-8")},

@@ -13,7 +13,7 @@ import (
 )
 
 // putLink stores a freshly minted link token as the notifier does, and returns the token.
-func putLink(t *testing.T, s *store.Store, p mail.Purpose, subject string, to access.Email, ttl time.Duration) secret.Secret {
+func putLink(t testing.TB, s *store.Store, p mail.Purpose, subject string, to access.Email, ttl time.Duration) secret.Secret {
 	t.Helper()
 	tok := secret.New()
 	now := time.Now()
@@ -28,7 +28,7 @@ func verification(to access.Email) mail.Message {
 }
 
 // activeAccount registers and verifies an account the way the account function does.
-func activeAccount(t *testing.T, s *store.Store, e access.Email, name string) {
+func activeAccount(t testing.TB, s *store.Store, e access.Email, name string) {
 	t.Helper()
 	inv := putLink(t, s, mail.Invitation, "r1", e, time.Hour)
 	if err := s.Register(ctx, inv.Hash(), store.Account{Email: e, Name: name, CreatedAt: time.Now()}, verification(e)); err != nil {

@@ -13,6 +13,7 @@
 //	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top); a draft has a TTL, as do its files
 //	  awaiting requester (same item)           REQ                   WAITING#<status> / <since>#<id>          -                                    the staff queue: more information requested, awaiting upload
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
+//	request by reference REQ#REF#<reference>   REF                   -                                        -                                    a request by its short reference (CFP-7K3M-9Q2X), for staff look-ups
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email

@@ -22,6 +22,10 @@ func (k key) av() map[string]types.AttributeValue {
 }
 
 func requestKey(id access.RequestID) key { return key{"REQ#" + string(id), "REQ"} }
+
+// referenceKey is under REQ# so the functions that write and read requests need no other key: a
+// reference (CFP-...) is never a request id (lower case).
+func referenceKey(ref access.Reference) key { return key{"REQ#REF#" + string(ref), "REF"} }
 func evidenceKey(r access.RequestID, e access.EvidenceID) key {
 	return key{"REQ#" + string(r), evidencePre + string(e)}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
@@ -132,6 +133,23 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 		return wrap("create request", err)
 	}
 	t.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	if !r.Draft {
+		// A request made whole through the API is confirmed at once: it joins its requester's
+		// list now, as a draft does when it is sent (SendRequest).
+		idx := requesterKey(r.Requester.Email, r.CreatedAt, r.ID)
+		item, err := attributevalue.MarshalMap(requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: r.ID})
+		if err != nil {
+			return wrap("create request", err)
+		}
+		t.put(item, cond{}, nil)
+	}
+	if r.Reference != "" {
+		ref, err := attributevalue.MarshalMap(referenceItem{PK: referenceKey(r.Reference).PK, SK: referenceKey(r.Reference).SK, Kind: "reference", Request: r.ID})
+		if err != nil {
+			return wrap("create request", err)
+		}
+		t.put(ref, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	}
 	for _, e := range ev {
 		item, err := marshalEvidence(e, r)
 		if err != nil {
@@ -141,6 +159,35 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 	}
 	t.events(events, now)
 	return s.run(ctx, t, "create request")
+}
+
+// referenceItem finds a request by its short reference. It has no TTL: a draft that expires
+// leaves it pointing at nothing, which reads as no request.
+type referenceItem struct {
+	PK, SK  string
+	Kind    string // "reference"
+	Request access.RequestID
+}
+
+// RequestByReference returns the confirmed request with that short reference and its evidence.
+// ErrNotFound: no such reference, or a draft (sent to nobody yet), or one that expired.
+func (s *Store) RequestByReference(ctx context.Context, ref access.Reference) (access.Request, []access.Evidence, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: referenceKey(ref).av()})
+	if err != nil {
+		return access.Request{}, nil, wrap("request by reference", err)
+	}
+	var it referenceItem
+	if len(out.Item) == 0 {
+		return access.Request{}, nil, ErrNotFound
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return access.Request{}, nil, wrap("request by reference", err)
+	}
+	r, ev, err := s.Request(ctx, it.Request)
+	if err == nil && r.Draft {
+		return access.Request{}, nil, ErrNotFound
+	}
+	return r, ev, err
 }
 
 // Request returns a request with its evidence (every round), read consistently.

@@ -64,6 +64,13 @@ func (s *Store) EndAccess(ctx context.Context, id access.RequestID, by access.Em
 	}))
 }
 
+// ChangeEndDate sets or removes the date a live grant's access ends: one conditional write.
+func (s *Store) ChangeEndDate(ctx context.Context, id access.RequestID, by access.Email, endsOn string) error {
+	return errOf(s.change(ctx, id, "change end date", func(r access.Request, _ []evidenceItem, now time.Time, _ *tx) (access.Request, []access.Event, error) {
+		return r.ChangeEndDate(by, endsOn, now)
+	}))
+}
+
 // errOf drops the request changed: a reviewer's action answers only whether it was recorded.
 func errOf(_ access.Request, err error) error { return err }
 

@@ -305,6 +305,45 @@ func TestEndAccessStopsTheGrantAtOnce(t *testing.T) {
 	}
 }
 
+// A live grant's end date changes in place: still found, ending on the new day, nobody emailed.
+func TestChangeEndDateKeepsTheGrant(t *testing.T) {
+	c := context.Background()
+	s, _ := storetest.New(t)
+	r := reviewReady(t, s, "dates@example.com")
+	if err := s.ChangeEndDate(c, r.ID, reviewer, "2027-03-31"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("changing the end date of an unapproved request: %v", err)
+	}
+	if err := s.Approve(c, r.ID, access.Approval{By: reviewer, ClientReference: "3456780"}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		for _, q := range queued(t, s) {
+			n += len(q)
+		}
+		return n
+	}
+	before := count()
+	if err := s.ChangeEndDate(c, r.ID, "second@council.example", "2027-03-31"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.GranteesOf(c, "3456780")
+	if err != nil || len(g) != 1 || g[0].EndsOn != "2027-03-31" {
+		t.Fatalf("grant after the change: %+v %v", g, err)
+	}
+	if got := reread(t, s, r.ID); got.Notes[len(got.Notes)-1].By != "second@council.example" {
+		t.Errorf("the change is not in the history: %+v", got.Notes)
+	}
+	if n := count(); n != before {
+		t.Errorf("changing an end date queued %d emails", n-before)
+	}
+	if err := s.EndAccess(c, r.ID, reviewer, "Other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ChangeEndDate(c, r.ID, reviewer, ""); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("changing the end date of ended access: %v", err)
+	}
+}
+
 func TestDecisionsOnWithdrawnOrUnknownRequestsAreRefused(t *testing.T) {
 	c := context.Background()
 	s, _ := storetest.New(t)

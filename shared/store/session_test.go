@@ -176,3 +176,37 @@ func TestSessionsSlideEndAndSignOut(t *testing.T) {
 		t.Fatalf("unknown session: %v", err)
 	}
 }
+
+// The limit on codes counts per window: the next hour an address can ask again. A code starts a
+// session only with its own hash (the caller compares; the store still refuses another).
+func TestTheCodeLimitIsPerHourAndACodeStartsNothingWithAnotherHash(t *testing.T) {
+	s, _ := storetest.New(t)
+	e := access.Email("ivy@example.com")
+	activeAccount(t, s, e, "Ivy")
+	at := time.Now()
+	clock := s.WithClock(func() time.Time { return at })
+	for i := 1; i <= 3; i++ {
+		if err := clock.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); err != nil {
+			t.Fatalf("code %d: %v", i, err)
+		}
+	}
+	if err := clock.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); !errors.Is(err, store.ErrLimited) {
+		t.Fatalf("fourth code in the hour: %v", err)
+	}
+	at = at.Add(time.Hour)
+	code := secret.NewCode(6)
+	if err := clock.PutCode(ctx, e, code.HashWith(string(e)), codeLimit(e)); err != nil {
+		t.Fatalf("a code the next hour: %v", err)
+	}
+
+	_, sess := newSession(e, at)
+	if err := clock.StartSession(ctx, secret.NewCode(6).HashWith(string(e)), sess); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("another hash started a session: %v", err)
+	}
+	if err := clock.StartSession(ctx, code.HashWith("other@example.com"), sess); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("the code bound to another address started a session: %v", err)
+	}
+	if err := clock.StartSession(ctx, code.HashWith(string(e)), sess); err != nil {
+		t.Fatalf("the right code after refused ones: %v", err)
+	}
+}

@@ -108,3 +108,10 @@ func (s *Store) StaffSession(ctx context.Context, hash string) (staff.Session, e
 	}
 	return staff.Session{Hash: hash, Person: it.Person, CreatedAt: time.Unix(it.CreatedAt, 0), LastSeen: time.Unix(it.LastSeen, 0)}, nil
 }
+
+// EndStaffSession deletes a staff session (sign-out). Deleting one that is not there is no error:
+// the outcome, no session, is the same.
+func (s *Store) EndStaffSession(ctx context.Context, hash string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: staffSessionKey(hash).av()})
+	return wrap("end staff session", err)
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/infra/local/storetest"
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/staff"
 	"github.com/council/cfp/shared/store"
@@ -57,6 +58,25 @@ func TestStaffSessionIdleExpiry(t *testing.T) {
 	}
 }
 
+// A staff session ended by signing out no longer works; ending it again is no error.
+func TestStaffSessionEnded(t *testing.T) {
+	s, _ := storetest.New(t)
+	now := time.Now()
+	tok := secret.New()
+	if err := s.StartStaffSession(ctx, staff.Session{Hash: tok.Hash(), Person: staff.Person{Email: "r@council.example"}, CreatedAt: now, LastSeen: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndStaffSession(ctx, tok.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StaffSession(ctx, tok.Hash()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a signed-out staff session still works: %v", err)
+	}
+	if err := s.EndStaffSession(ctx, tok.Hash()); err != nil {
+		t.Fatalf("ending an ended session: %v", err)
+	}
+}
+
 // The queue holds requests awaiting upload (and review, and more information), oldest first, with
 // the time each entered its status, from an index (never a Scan).
 func TestQueueOldestFirst(t *testing.T) {
@@ -77,5 +97,39 @@ func TestQueueOldestFirst(t *testing.T) {
 	}
 	if string(q[0].Request.ID) != ids[1] || string(q[1].Request.ID) != ids[0] || time.Since(q[0].Since) < 3*time.Hour-time.Minute {
 		t.Errorf("queue order %v %v (%v); want %v oldest first", q[0].Request.ID, q[1].Request.ID, q[0].Since, ids)
+	}
+}
+
+// A request is found by its short reference, once confirmed; a draft, an unknown reference and one
+// whose request is gone all answer ErrNotFound. A reference is never given to two requests.
+func TestRequestByReference(t *testing.T) {
+	s, _ := storetest.New(t)
+	mk := func(draft bool) access.Request {
+		r := access.Request{ID: access.NewRequestID(), Reference: access.NewReference(), Status: access.AwaitingEvidence, Draft: draft,
+			Requester: access.Requester{Name: "A", Email: "a@example.com"}, Relationship: access.Deputy,
+			Client: access.Client{Name: "C", DateOfBirth: "1940-01-01", Postcode: "SW1A 1AA"}, CreatedAt: time.Now().UTC()}
+		if draft {
+			r.ExpiresAt = time.Now().Add(time.Hour)
+		}
+		if err := s.CreateRequest(ctx, r, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := mk(false)
+	got, _, err := s.RequestByReference(ctx, r.Reference)
+	if err != nil || got.ID != r.ID {
+		t.Fatalf("by reference: %+v %v", got, err)
+	}
+	d := mk(true)
+	for name, ref := range map[string]access.Reference{"draft": d.Reference, "unknown": access.NewReference()} {
+		if _, _, err := s.RequestByReference(ctx, ref); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	twin := r
+	twin.ID = access.NewRequestID()
+	if err := s.CreateRequest(ctx, twin, nil, nil); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a second request with the same reference: %v", err)
 	}
 }

@@ -181,13 +181,13 @@ func TestARetriedEmailWaitsItsTurnAndAParkedOneLeavesTheOutbox(t *testing.T) {
 func TestTokensAreSinglePurpose(t *testing.T) {
 	s, _ := storetest.New(t)
 	now := time.Now()
-	if err := s.PutToken(ctx, store.Token{Hash: "h1", Purpose: mail.Review, Subject: "r1", Email: "x@example.com", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := s.PutToken(ctx, store.Token{Hash: "h1", Purpose: mail.Verify, Subject: "r1", Email: "x@example.com", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := s.Token(ctx, "h1", mail.Review); err != nil || tok.Subject != "r1" || tok.ExpiresAt.Unix() != now.Add(time.Hour).Unix() {
+	if tok, err := s.Token(ctx, "h1", mail.Verify); err != nil || tok.Subject != "r1" || tok.ExpiresAt.Unix() != now.Add(time.Hour).Unix() {
 		t.Fatalf("%+v %v", tok, err)
 	}
 	if _, err := s.Token(ctx, "h1", mail.Invitation); !errors.Is(err, store.ErrNotFound) {
-		t.Fatal("a review token opened an invitation")
+		t.Fatal("a verification token opened an invitation")
 	}
 }

@@ -50,6 +50,11 @@ var (
 	SendingSystems   = Setting{"sendingSystems", "CFP_SENDING_SYSTEMS"}
 	BusinessSupport  = Setting{"businessSupport", "CFP_BUSINESS_SUPPORT"}
 	BatchWindow      = Setting{"batchWindow", "CFP_BATCH_WINDOW"}
+	// SFTP switches on the Transfer Family SFTP server (true/false; off by default: it is billed
+	// by the hour). SFTPKeys are its users: "system=ssh-ed25519 AAAA... comment", comma-separated
+	// (a list in cdk.json), a system named again for each further key.
+	SFTP     = Setting{"sftp", "CFP_SFTP"}
+	SFTPKeys = Setting{"sftpKeys", "CFP_SFTP_KEYS"}
 
 	CouncilName      = Setting{"councilName", "CFP_COUNCIL_NAME"}
 	CouncilURL       = Setting{"councilUrl", "CFP_COUNCIL_URL"}
@@ -140,7 +145,29 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		return d
 	}
 
+	sftpOn := false
+	if v := get(SFTP); v != "" {
+		var err error
+		if sftpOn, err = strconv.ParseBool(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", SFTP.Env, v))
+		}
+	}
+	sftpKeys := map[string][]string{}
+	for _, entry := range list(get(SFTPKeys)) {
+		sys, key, ok := strings.Cut(entry, "=") // a system's name has no '='; a key's body may end in them
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %q is not system=public key", SFTPKeys.Env, firstWord(entry)))
+			continue
+		}
+		sftpKeys[strings.TrimSpace(sys)] = append(sftpKeys[strings.TrimSpace(sys)], strings.TrimSpace(key))
+	}
+	if len(sftpKeys) == 0 {
+		sftpKeys = nil
+	}
+
 	p := cdk.StackProps{
+		SFTP:                   sftpOn,
+		SFTPKeys:               sftpKeys,
 		AssetRoot:              get(AssetRoot),
 		MailFrom:               required(MailFrom),
 		MailDomain:             get(MailDomain),
@@ -225,6 +252,14 @@ func CDKJSONContext(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Context, nil
+}
+
+// firstWord is the start of a malformed value, enough to find it without echoing a whole key.
+func firstWord(v string) string {
+	if f := strings.Fields(v); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // list splits a comma-separated setting.

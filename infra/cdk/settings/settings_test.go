@@ -153,6 +153,30 @@ func TestCertificateFromAnotherRegionIsRefused(t *testing.T) {
 	}
 }
 
+func TestSFTPIsOffUnlessSwitchedOnWithKeys(t *testing.T) {
+	root := repo(t)
+	c, err := Read(from(nil), root, "", "")
+	if err != nil || c.Props.SFTP || c.Props.SFTPKeys != nil {
+		t.Fatalf("SFTP by default: %v %v %v", c.Props.SFTP, c.Props.SFTPKeys, err)
+	}
+	const k1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB1R+yxuftmgXvlXcNHz55k7BKGWTBd76wMxRk1CUFPV billing export"
+	const k2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHz/q9XFPneEC52OHyb7Ji+Xz0QrInIqD+X6kgbWx3ZO standby"
+	c, err = Read(from(map[Setting]string{SFTP: "true", SFTPKeys: "billing=" + k1 + ", billing=" + k2 + ",finance=" + k2}), root, "", "")
+	if err != nil || !c.Props.SFTP || !slices.Equal(c.Props.SFTPKeys["billing"], []string{k1, k2}) || !slices.Equal(c.Props.SFTPKeys["finance"], []string{k2}) {
+		t.Fatalf("SFTP keys %v %v", c.Props.SFTPKeys, err)
+	}
+	for _, bad := range []map[Setting]string{
+		{SFTP: "yes please"},
+		{SFTP: "true"},                                // no users
+		{SFTP: "true", SFTPKeys: k1},                  // no system
+		{SFTP: "true", SFTPKeys: "billing=not-a-key"}, // no key
+	} {
+		if _, err := Read(from(bad), root, "", ""); err == nil || !strings.Contains(err.Error(), "SFTP") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
+
 func TestGetterPrefersContextAndJoinsLists(t *testing.T) {
 	t.Setenv(Reviewers.Env, "env@council.example")
 	t.Setenv(PortalURL.Env, "https://env.council.example")

@@ -17,6 +17,8 @@ import (
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/stack"
 	"github.com/council/cfp/infra/wiring"
+	"github.com/council/cfp/shared/batch"
+	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -169,5 +171,39 @@ func BenchmarkBillingRun(b *testing.B) {
 		b.ReportMetric((elapsed + r.Mailing).Seconds(), "wall-s")
 		b.ReportMetric(cost.Total(), "usd")
 		b.StartTimer()
+	}
+}
+
+// The sample export is what the portal reads: one file per document and a manifest whose rows the
+// manifest rules accept for every good document and refuse, at reading already, for each document
+// spoiled in its fields (a CSV instead of a PDF is refused later, by its bytes).
+func TestExportWritesAManifestTheBatchRulesRead(t *testing.T) {
+	p := NewPlan(Size{Docs: 40, Clients: 10, Grantees: 12, Bad: 0.1}, rand.New(rand.NewPCG(1, 2)))
+	dir := t.TempDir()
+	files, err := p.Export(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(p.Docs)+1 || files[len(files)-1] != batch.Manifest {
+		t.Fatalf("files %v", files)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, batch.Manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := batch.Parse(data, regexp.MustCompile(`^(?:`+setting.DefaultClientRefFormat+`)$`))
+	if parsed.Refused != "" || len(parsed.Rows) != len(p.Docs) {
+		t.Fatalf("manifest %q: %d rows", parsed.Refused, len(parsed.Rows))
+	}
+	for i, row := range parsed.Rows {
+		d := p.Docs[i]
+		body, err := os.ReadFile(filepath.Join(dir, row.File))
+		if err != nil || !bytes.Equal(body, d.Body) {
+			t.Errorf("row %d: file %s: %v", row.Line, row.File, err)
+		}
+		fieldFault := d.Bad != "" && !strings.HasPrefix(d.Bad, "not a PDF")
+		if (row.Refused != "") != fieldFault {
+			t.Errorf("row %d (%s): refused %q", row.Line, d.Bad, row.Refused)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/council/cfp/infra/local/dynamo"
@@ -24,15 +25,16 @@ func main() {
 	}
 	var (
 		sz      Size
-		s3URL   = flag.String("s3", addr("CFP_S3_ADDR", "127.0.0.1:9000"), "S3 endpoint of the running local stack")
+		s3URL   = flag.String("s3-url", addr("CFP_S3_ADDR", "127.0.0.1:9000"), "S3 endpoint of the running local stack")
 		ddbURL  = flag.String("dynamodb", addr("CFP_DYNAMODB_ADDR", "127.0.0.1:8000"), "DynamoDB endpoint")
 		mailURL = flag.String("mailbox", addr("CFP_MAILBOX_ADDR", "127.0.0.1:8005"), "SES mailbox endpoint")
 		table   = flag.String("table", "cfp", "table name")
 		bucket  = flag.String("bucket", "cfp-documents", "documents bucket")
 		wait    = flag.Duration("wait", 15*time.Minute, "the most to wait for publication, and then for the emails")
 		workers = flag.Int("workers", 16, "parallel uploads and reads")
-		backlog = flag.Int("backlog", 30, "the most documents dropped and not yet handled (0: drop all at once; "+
-			"then one client's documents may be published further apart than the quiet period, and its grantees emailed more than once)")
+		viaS3   = flag.Bool("s3", false, "send the batch straight to S3 rather than over SFTP")
+		sftpTo  = flag.String("sftp", strings.TrimPrefix(addr("CFP_SFTP_ADDR", "127.0.0.1:2022"), "http://"), "SFTP server of the running local stack")
+		keyDir  = flag.String("keys", defaultKeyDir(), "the local stack's SFTP keys (its data directory's sftp/)")
 	)
 	flag.IntVar(&sz.Docs, "n", 12000, "documents to drop")
 	flag.IntVar(&sz.Clients, "clients", 4000, "sample clients")
@@ -49,14 +51,21 @@ func main() {
 		S3:      stack.S3Client(*s3URL),
 		Store:   store.New(dynamo.Client(*ddbURL), *table),
 		Mailbox: services.Mailbox{URL: *mailURL},
-		Bucket:  *bucket, Out: os.Stdout, Wait: *wait, Workers: *workers, Backlog: *backlog,
+		Bucket:  *bucket, Out: os.Stdout, Wait: *wait, Workers: *workers,
 	}
 	plan := NewPlan(sz, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)))
 	fmt.Printf("Billing run %s: %d documents for %d clients, %d people with access\n", plan.Run, sz.Docs, sz.Clients, sz.Grantees)
-	if err := tg.Seed(ctx, plan); err != nil {
+	err := tg.Seed(ctx, plan)
+	if err != nil {
 		fail(fmt.Errorf("granting access (is the local stack running? make run): %w", err))
 	}
-	r, err := tg.Run(ctx, plan)
+	var send Sender = S3Sender{tg}
+	if !*viaS3 {
+		if send, err = NewSFTPSender(*sftpTo, *keyDir); err != nil {
+			fail(err)
+		}
+	}
+	r, err := tg.RunBatch(ctx, plan, send)
 	report(os.Stdout, r, nil, nil, 0, 0, Cost{})
 	if err != nil {
 		fail(err)
@@ -66,7 +75,7 @@ func main() {
 	}
 	if r.Emails > r.Notified {
 		fmt.Printf("note: %d people got more than one email: some of their documents were published further apart than\n"+
-			"the quiet period (NOTICE_QUIET_PERIOD); a smaller -backlog keeps publication closer to the drops\n", r.Emails-r.Notified)
+			"the quiet period (NOTICE_QUIET_PERIOD): a batch is published as its files and rows meet, as fast as the stack goes\n", r.Emails-r.Notified)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -111,9 +112,16 @@ func (tg Target) Run(ctx context.Context, p Plan) (Result, error) {
 		return r, err
 	}
 
-	bar = newProgress(tg.Out, "emailing grantees", r.Expected.Notified)
+	err = tg.awaitNotices(ctx, p, &r)
+	r.Mailing = time.Since(r.Started) - r.Uploading - r.Processing
+	return r, err
+}
+
+// awaitNotices waits until no notice or email is pending, counting the run's grantees emailed.
+func (tg Target) awaitNotices(ctx context.Context, p Plan, r *Result) error {
+	bar := newProgress(tg.Out, "emailing grantees", r.Expected.Notified)
 	quiet := 0
-	err = tg.poll(ctx, 2*time.Second, func() (bool, error) {
+	err := tg.poll(ctx, 2*time.Second, func() (bool, error) {
 		notices, queued, err := tg.Store.Backlog(ctx)
 		if err != nil {
 			return false, err
@@ -131,11 +139,10 @@ func (tg Target) Run(ctx context.Context, p Plan) (Result, error) {
 		return quiet >= 2, nil
 	})
 	bar.finish()
-	r.Mailing = time.Since(r.Started) - r.Uploading - r.Processing
 	if err != nil {
-		return r, fmt.Errorf("waiting for the emails: %w", err)
+		return fmt.Errorf("waiting for the emails: %w", err)
 	}
-	return r, nil
+	return nil
 }
 
 // watchBacklog counts the objects waiting under prefix every quarter second, while ctx lasts (and
@@ -256,7 +263,7 @@ func (tg Target) mailed(ctx context.Context, p Plan) (people, emails int, err er
 
 // newDocumentsSubject is the subject of the new-documents email, as the templates render it.
 func newDocumentsSubject() string {
-	r, err := mail.Render(mail.Message{Template: mail.NewDocuments}, "", mail.Bases{Portal: "http://localhost"})
+	r, err := mail.Render(mail.Message{Template: mail.NewDocuments}, "", mail.Bases{Portal: "http://localhost", Brand: brand.Sample()})
 	if err != nil {
 		panic(err)
 	}

@@ -1,7 +1,8 @@
 // Walks a person's pages in headless Chromium through the running local stack: the approval
 // email's registration link, a mistake and then the name, "check your email", the verification
 // link read from the mailbox and its confirm button, sign-in with the code read from the mailbox,
-// the client list, one client's documents (a filter, a download), and sign out. JavaScript on or
+// the client list, one client's documents (a filter, a download), their own requests and one's
+// status, a new request's details filled in from the session, and sign out. JavaScript on or
 // off as asked (off as site.mjs does it: the page's scripts never arrive). axe-core checks every
 // page against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
@@ -129,6 +130,23 @@ try {
   await page.selectOption('#type', 'care_invoice');
   await check('documents-filtered', await click(page.getByRole('button', { name: 'Show' })));
   out.filtered = await page.locator('#documents tbody tr').evaluateAll((rows) => rows.map((r) => r.cells[1].textContent.trim()));
+
+  // Their own requests, each one's status, and a new request with their details filled in.
+  await page.goto(site + '/clients');
+  await check('requests', await click(page.getByRole('link', { name: 'See your requests and where each one is' })));
+  out.requests = await page.locator('#requests tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim().replace(/\s+/g, ' '))));
+  await check('request-status', await click(page.locator('#requests tbody a').first()));
+  out.requestStatus = (await page.locator('.govuk-summary-list').first().textContent()).trim().replace(/\s+/g, ' ');
+  await click(page.locator('a.govuk-back-link'));
+  await click(page.getByRole('button', { name: 'Request access for another client' }));
+  await page.getByLabel('Deputy for property and affairs').check();
+  await check('request-details', await click(page.getByRole('button', { name: 'Continue' })));
+  out.prefilled = {
+    name: await page.locator('#name').inputValue(),
+    emailInputs: await page.locator('#email').count(),
+    intro: (await page.locator('main p.govuk-body').first().textContent()).trim(),
+  };
+  await page.goto(site + '/clients');
 
   await check('signed-out', await click(page.getByRole('button', { name: 'Sign out' })));
   await page.goto(site + '/clients');

@@ -1,9 +1,10 @@
-// Opens a staff review link in headless Chromium as a reviewer would, with the page's own security
-// headers in force: records a telephone security check, submits an approval without a client
-// reference (the error state), then approves. axe-core checks the review page, the error state and
+// Opens the link of a "ready for review" email in headless Chromium as a reviewer would, with the
+// page's own security headers in force: the staff workspace sends the browser to sign in at the local
+// OpenID Provider (as the sample reviewer) and back to the request; there it records a telephone
+// security check, submits an approval without a client reference (the error state), then approves. axe-core checks the review page, the error state and
 // the confirmation against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
-//   node review.mjs <review URL> [client reference]
+//   node review.mjs <request's workspace URL> [client reference]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,16 @@ try {
     return response;
   };
 
-  await check('review', await page.goto(url));
+  // The link needs a staff session: sign-in, the provider's login page, and back to the request.
+  const site = new URL(url).origin;
+  let last;
+  page.on('response', (r) => { if (r.request().isNavigationRequest() && r.url().startsWith(site)) last = r; });
+  await page.goto(url);
+  await page.fill('input[name=login]', 'reviewer');
+  await page.fill('input[name=password]', 'any password');
+  await Promise.all([page.waitForURL((u) => u.toString() === url), page.click('button[type=submit]')]);
+  await page.waitForLoadState('load');
+  await check('review', last);
 
   await page.getByLabel('What did the security check find?').fill('Phoned the requester on 01632 960001; identity confirmed.');
   await submit('Record security check');
@@ -82,7 +92,8 @@ try {
   };
 
   await page.getByLabel('Approve').check();
-  await page.getByLabel('Client reference').fill(clientReference);
+  await page.getByLabel('Client reference', { exact: true }).fill(clientReference);
+  await page.getByLabel('Client reference again', { exact: true }).fill(clientReference);
   await check('confirmation', await submit('Save decision'));
   out.steps.approve = {
     banner: (await page.locator('.banner__content').count()) ? (await page.locator('.banner__content').textContent()).trim() : '',

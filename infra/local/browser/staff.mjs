@@ -1,16 +1,17 @@
 // Signs in to the staff workspace in headless Chromium through the local OpenID Provider's login
-// page: first as the sample reviewer, who must see the queue, then as the sample person with no
-// role, who must see "no access" only. axe-core checks each staff page against WCAG 2.2 A and AA.
-// Prints one JSON object; the Go test judges it.
+// page: first as the sample reviewer, who must see the queue, a request, the look-up's error state,
+// a client's page (when a client reference is given) and, after signing out, the signed-out page;
+// then as the sample person with no role, who must see "no access" only. axe-core checks each staff
+// page against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
-//   node staff.mjs <site URL>
+//   node staff.mjs <site URL> [client reference]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import axe from 'axe-core';
 
-const [site] = process.argv.slice(2);
+const [site, clientRef] = process.argv.slice(2);
 if (!site) {
   console.error('usage: node staff.mjs <site URL>');
   process.exit(2);
@@ -58,6 +59,15 @@ try {
     if (who === 'reviewer' && await row.count()) {
       const [resp] = await Promise.all([page.waitForNavigation(), row.click()]);
       await check(page, who, resp);
+    }
+    if (who === 'reviewer') {
+      await page.goto(site + '/staff');
+      await page.fill('input[name=reference]', 'not a reference');
+      const [found] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Find' }).click()]);
+      await check(page, who, found);
+      if (clientRef) await check(page, who, await page.goto(site + '/staff/clients/' + clientRef));
+      const [out] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign out' }).click()]);
+      await check(page, who, out);
     }
     await context.close();
   }

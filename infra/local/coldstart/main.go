@@ -65,9 +65,9 @@ func run(runs int) error {
 		}
 	}
 	settings := stack.Defaults()
-	// The local stack fills the issuer in from where its identity provider listens; approval only
-	// asks it at a staff sign-in, which no cold start here makes.
-	settings[wiring.StaffIssuer] = "http://127.0.0.1:9"
+	// The local stack fills the staff issuer in from where its identity provider listens; none runs
+	// here, and approval asks the issuer for nothing until a sign-in.
+	settings[wiring.StaffIssuer] = "http://127.0.0.1:9/staff-idp"
 	// approval reads its identity provider's secret as it starts, as it does in AWS: a cold start
 	// includes that call.
 	if err := stack.WriteSecret(filepath.Join(dir, "secrets"), settings[wiring.StaffClientSecret], stack.LocalStaffSecret); err != nil {

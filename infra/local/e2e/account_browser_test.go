@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,14 @@ type accountRun struct {
 		Name string
 		Size int64
 	}
-	Filtered                  []string
+	Filtered      []string
+	Requests      [][]string
+	RequestStatus string
+	Prefilled     struct {
+		Name        string
+		EmailInputs int
+		Intro       string
+	}
 	AfterSignOut              string
 	CSPViolations, PageErrors []string
 	Error                     string
@@ -119,6 +127,9 @@ func accountBrowse(t *testing.T, dir, link, email, ref string, javaScript bool) 
 	return run
 }
 
+// refRE is a request's short reference at the start of a cell.
+var refRE = regexp.MustCompile(`^CFP-[0-9A-Z]{4}-[0-9A-Z]{4}\b`)
+
 // accountJudge checks one run: every page reached with its status, styled, with no WCAG violation;
 // the mistakes shown in error summaries; the clients, the documents newest first, the download, the
 // filter and the sign-out.
@@ -126,7 +137,8 @@ func accountJudge(t *testing.T, run accountRun, clients int, docs []store.Docume
 	t.Helper()
 	js := map[bool]string{true: "JavaScript on", false: "JavaScript off"}[run.JavaScript]
 	want := map[string]int{"register": 200, "register-error": 400, "check-email": 200, "verify": 200, "signed-in-confirmed": 200,
-		"sign-in-error": 400, "code": 200, "clients": 200, "documents": 200, "documents-filtered": 200, "signed-out": 200}
+		"sign-in-error": 400, "code": 200, "clients": 200, "documents": 200, "documents-filtered": 200, "signed-out": 200,
+		"requests": 200, "request-status": 200, "request-details": 200}
 	for _, p := range run.Pages {
 		if p.Status != want[p.Name] {
 			t.Errorf("%s (%s): status %d, want %d", p.Name, js, p.Status, want[p.Name])
@@ -160,6 +172,23 @@ func accountJudge(t *testing.T, run accountRun, clients int, docs []store.Docume
 	}
 	if len(run.Filtered) != 1 || run.Filtered[0] != "Care invoice" {
 		t.Errorf("filtered (%s): %v", js, run.Filtered)
+	}
+	// Their own requests: one per client they were approved for, each approved, each opening its
+	// status; a new request knows who they are without asking their address again.
+	if len(run.Requests) != clients {
+		t.Errorf("requests (%s): %v, want %d", js, run.Requests, clients)
+	}
+	for _, r := range run.Requests {
+		// A seeded grant's request (JavaScript off) has no short reference: its id stands in.
+		if len(r) != 4 || run.JavaScript && !refRE.MatchString(r[0]) || r[3] != "Approved" {
+			t.Errorf("request row (%s): %q", js, r)
+		}
+	}
+	if len(run.Requests) > 0 && (!strings.Contains(run.RequestStatus, "Approved") || !strings.Contains(run.RequestStatus, strings.Split(run.Requests[0][0], ",")[0])) {
+		t.Errorf("request status (%s): %q", js, run.RequestStatus)
+	}
+	if run.Prefilled.Name != "Dee Puty" || run.Prefilled.EmailInputs != 0 || !strings.Contains(run.Prefilled.Intro, "You are signed in as") {
+		t.Errorf("new request's details (%s): %+v", js, run.Prefilled)
 	}
 	if run.AfterSignOut != "/sign-in" {
 		t.Errorf("after sign-out (%s), /clients leads to %q", js, run.AfterSignOut)

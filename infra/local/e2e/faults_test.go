@@ -312,11 +312,11 @@ func TestFaultDecisionAnswerLost(t *testing.T) {
 	}
 	stk.Faults.DynamoDB.Heal()
 
-	if resp, page := reviewGet(t, link); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Approved by "+reviewTeam()) {
+	if resp, page := reviewGet(t, link); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Approved by "+reviewerAddr) {
 		t.Fatalf("the review page after the lost answer: %d %.1500s", resp.StatusCode, page)
 	}
 	resp, page = reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", ref))
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "already been decided") || !strings.Contains(page, reviewTeam()) {
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "already been decided") || !strings.Contains(page, reviewerAddr) {
 		t.Fatalf("deciding again: %d %.1000s", resp.StatusCode, page)
 	}
 	r := reviewRequest(t, id)

@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/council/cfp/infra/local/services"
+	"github.com/council/cfp/infra/local/storetest"
+	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/store"
 )
 
 type staffRun struct {
@@ -27,16 +31,23 @@ type staffRun struct {
 	Error      string
 }
 
-// A reviewer signs in at the local OpenID Provider's login page and sees the queue; a person with
-// no role sees "no access" only. axe finds no WCAG 2.2 A or AA violation on the staff pages.
+// A reviewer signs in at the local OpenID Provider's login page and sees the queue, a request, the
+// look-up's error state and a client's page, and signs out; a person with no role sees "no access"
+// only. axe finds no WCAG 2.2 A or AA violation on the staff pages.
 func TestStaffSignInInABrowser(t *testing.T) {
 	root, err := services.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A client with a grant and a document, for the client page.
+	ref := strconv.Itoa(6000000 + int(time.Now().UnixNano()%3999999))
+	if _, err := storetest.SeedGrant(context.Background(), db, store.Grant{Email: access.Email(uniqueEmail(t)), Name: "Sam Other",
+		ClientReference: ref, ClientName: "Cli Ent", ClientBirth: "1941-03-04"}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "staff.mjs", portal)
+	cmd := exec.CommandContext(ctx, "node", "staff.mjs", portal, ref)
 	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -56,6 +67,12 @@ func TestStaffSignInInABrowser(t *testing.T) {
 			t.Errorf("the reviewer's queue: %d %q", p.Status, p.H1)
 		case p.Who == "norole" && (p.Status != 403 || p.H1 != "You do not have access"):
 			t.Errorf("no role: %s %d %q", p.Path, p.Status, p.H1)
+		case p.Who == "reviewer" && p.Path == "/staff/find" && (p.Status != 400 || p.H1 != "Find a request"):
+			t.Errorf("the look-up's error state: %d %q", p.Status, p.H1)
+		case p.Who == "reviewer" && p.Path == "/staff/clients/"+ref && (p.Status != 200 || p.H1 != "Client reference "+ref):
+			t.Errorf("the client page: %d %q", p.Status, p.H1)
+		case p.Who == "reviewer" && p.Path == "/staff/sign-out" && (p.Status != 200 || p.H1 != "You have signed out"):
+			t.Errorf("signed out: %d %q", p.Status, p.H1)
 		}
 		if p.RulesPassed == 0 {
 			t.Errorf("%s %s: axe checked nothing", p.Who, p.Path)
@@ -64,7 +81,8 @@ func TestStaffSignInInABrowser(t *testing.T) {
 			t.Errorf("%s %s: WCAG violation %s (%s): %s at %v", p.Who, p.Path, v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
-	if !seen["reviewer /staff"] || !seen["norole /staff"] || len(run.PageErrors) > 0 {
+	if !seen["reviewer /staff"] || !seen["reviewer /staff/find"] || !seen["reviewer /staff/clients/"+ref] || !seen["reviewer /staff/sign-out"] ||
+		!seen["norole /staff"] || len(run.PageErrors) > 0 {
 		t.Errorf("pages %+v, errors %v", run.Pages, run.PageErrors)
 	}
 }

@@ -2,7 +2,9 @@
 //
 // It owns the scenarios and their checks: sign-in code requests (answers padded to at least
 // 800 ms, so their throughput is bounded by concurrency), document lists by people signed in
-// through the real API, and access-request submissions from distinct addresses; then the rate
+// through the real API, the portal's pages from the site (the start page, and for those people
+// their client list and a client's document list: pages per second and percentiles, pages.go),
+// and access-request submissions from distinct addresses; then the rate
 // limits: the sixth request from one email within the hour, the sixth attempt at a sign-in code,
 // the sixth code emailed to one address, and (on a stack it started itself, where it sets the
 // limit) new requests from one source address. Each scenario sends a fixed number of requests at

@@ -24,7 +24,7 @@ func TestTinyLoadRunHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Plan{Codes: 4, Lists: 9, Requests: 8, Concurrency: 3, People: 2, Documents: pageSize + 5, ScenarioTime: time.Minute}
+	p := Plan{Codes: 4, Lists: 9, Pages: 6, Requests: 8, Concurrency: 3, People: 2, Documents: pageSize + 5, ScenarioTime: time.Minute}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var log bytes.Buffer
@@ -34,7 +34,7 @@ func TestTinyLoadRunHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	target := Target{API: st.APIURL, Origin: st.Settings[wiring.PortalURL], Mailbox: services.Mailbox{URL: st.MailboxURL},
+	target := Target{API: st.APIURL, Site: st.SiteURL, Origin: st.Settings[wiring.PortalURL], Mailbox: services.Mailbox{URL: st.MailboxURL},
 		Store: store.New(dynamo.Client(st.DynamoURL), st.Settings[wiring.TableName]), IPLimit: IPLimitFor(p)}
 
 	results, err := Run(ctx, target, p)
@@ -44,8 +44,8 @@ func TestTinyLoadRunHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 7 {
-		t.Fatalf("%d scenarios ran, want 7", len(results))
+	if len(results) != 10 {
+		t.Fatalf("%d scenarios ran, want 10", len(results))
 	}
 	for _, r := range results {
 		if r.Requests != r.Planned || r.Requests == 0 {

@@ -27,6 +27,7 @@ func run() int {
 	flag.IntVar(&p.Codes, "codes", 100, "sign-in code requests")
 	flag.IntVar(&p.Lists, "n", 300, "document list requests, and as many access-request submissions")
 	flag.IntVar(&p.Concurrency, "c", 8, "concurrent clients in each throughput scenario")
+	flag.IntVar(&p.Pages, "pages", 300, "loads of each portal page: start page, client list, document list")
 	flag.IntVar(&p.People, "people", 4, "signed-in people reading document lists")
 	flag.IntVar(&p.Documents, "docs", 60, "documents per person's client")
 	flag.DurationVar(&p.ScenarioTime, "scenario-time", 45*time.Second, "no scenario starts a request after this")
@@ -35,21 +36,21 @@ func run() int {
 	mailbox := flag.String("mailbox", "http://127.0.0.1:8005", "with -api: its SES mailbox")
 	ddb := flag.String("dynamodb", "http://127.0.0.1:8000", "with -api: its DynamoDB Local")
 	table := flag.String("table", stack.Defaults()[wiring.TableName], "with -api: its table")
-	origin := flag.String("origin", stack.Defaults()[wiring.PortalURL], "with -api: its portal origin")
+	origin := flag.String("origin", stack.Defaults()[wiring.PortalURL], "with -api: its portal origin, where its site serves the pages")
 	flag.Parse()
 	p.Requests = p.Lists
-	if p.Codes < 0 || p.Lists < 0 || p.Requests < 0 || p.Concurrency < 1 || p.People < 1 || p.Documents < pageSize+1 {
+	if p.Codes < 0 || p.Lists < 0 || p.Requests < 0 || p.Pages < 0 || p.Concurrency < 1 || p.People < 1 || p.Documents < pageSize+1 {
 		return fail(fmt.Errorf("counts must not be negative, -c and -people at least 1, -docs above %d (to have a second page)", pageSize))
 	}
 
 	var t Target
 	if *api != "" {
-		for _, u := range []string{*api, *mailbox, *ddb} {
+		for _, u := range []string{*api, *mailbox, *ddb, *origin} {
 			if err := loopback(u); err != nil {
 				return fail(err)
 			}
 		}
-		t = Target{API: *api, Origin: *origin, Mailbox: services.Mailbox{URL: *mailbox}, Store: store.New(dynamo.Client(*ddb), *table)}
+		t = Target{API: *api, Site: *origin, Origin: *origin, Mailbox: services.Mailbox{URL: *mailbox}, Store: store.New(dynamo.Client(*ddb), *table)}
 	} else {
 		st, log, err := startStack(p)
 		if err != nil {
@@ -57,7 +58,7 @@ func run() int {
 		}
 		defer log.Close()
 		defer st.Close()
-		t = Target{API: st.APIURL, Origin: st.Settings[wiring.PortalURL], Mailbox: services.Mailbox{URL: st.MailboxURL},
+		t = Target{API: st.APIURL, Site: st.SiteURL, Origin: st.Settings[wiring.PortalURL], Mailbox: services.Mailbox{URL: st.MailboxURL},
 			Store: store.New(dynamo.Client(st.DynamoURL), st.Settings[wiring.TableName]), IPLimit: IPLimitFor(p)}
 		fmt.Fprintf(os.Stderr, "load: stack at %s (its log: %s)\n", st.APIURL, log.Name())
 	}

@@ -24,6 +24,7 @@ import (
 // Target is the stack under load, and what it takes to arrange people on it.
 type Target struct {
 	API     string // the API's base URL
+	Site    string // the site's base URL: the portal's pages at /
 	Origin  string // the portal's origin, sent with every request as the portal in a browser does
 	Mailbox services.Mailbox
 	Store   *store.Store // the stack's table: grants, documents and invitations are seeded here

@@ -20,6 +20,7 @@ import (
 type Plan struct {
 	Codes        int           // sign-in code requests
 	Lists        int           // document list requests
+	Pages        int           // loads of each portal page (pages.go)
 	Requests     int           // access-request submissions
 	Concurrency  int           // workers in each throughput scenario
 	People       int           // signed-in people whose document lists are read
@@ -56,7 +57,11 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 	add := func(r Result) { results = append(results, r) }
 
 	add(signInCodes(ctx, t, p, run))
-	add(documentLists(ctx, t, p, run))
+	people, arranged := signInPeople(ctx, t, p, run)
+	add(documentLists(ctx, t, p, people, arranged))
+	for _, pg := range portalPages {
+		add(pages(ctx, t, p, pg, people, arranged))
+	}
 	add(accessRequests(ctx, t, p, run))
 	add(oneEmail(ctx, t, p, run))
 	attempts, codes := codeLimits(ctx, t, p, run)
@@ -95,9 +100,8 @@ func signInCodes(ctx context.Context, t Target, p Plan, run int64) Result {
 // (b) Document lists by people signed in through the API, each with a grant for a client with
 // published documents: first pages, second pages (by cursor) and one type. Every answer must be a
 // 200 with documents in it.
-func documentLists(ctx context.Context, t Target, p Plan, run int64) Result {
+func documentLists(ctx context.Context, t Target, p Plan, people []*person, err error) Result {
 	const name = "document lists (signed in)"
-	people, err := signInPeople(ctx, t, p, run)
 	if err != nil {
 		r := Result{Name: name, Planned: p.Lists, Statuses: map[int]int{}}
 		r.fail("arranging signed-in people: %v", err)

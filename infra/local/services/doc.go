@@ -6,7 +6,10 @@
 //     listen on every interface;
 //   - aws-ses-v2-local (infra/local/node), the SES v2 emulator whose mailbox Mailbox reads;
 //   - clamd (Debian's /usr/sbin/clamd) with the signatures shipped in infra/local/clamav, standing in for
-//     GuardDuty's malware scan.
+//     GuardDuty's malware scan;
+//   - rclone serve sftp (Debian's /usr/bin/rclone) over the local S3, one sending system's folder as its
+//     root and that system's ed25519 key (made with ssh-keygen) as the only way in, standing in for AWS
+//     Transfer Family.
 //
 // `bash infra/local/install.sh` installs them. Each process runs in its own process group and is
 // killed if this process dies (Pdeathsig); Process.Close stops the whole group and waits for it.

@@ -1,6 +1,7 @@
 // Package stack runs the whole system on one machine, from the wiring description: DynamoDB Local,
-// the S3 front with its GuardDuty stand-in, the SES mailbox, every function's real binary behind the
-// local Lambda Runtime API, the API gateway, and the schedule. The gateway serves the whole site at
+// the S3 front with its GuardDuty stand-in, the SES mailbox, an SFTP server for the sample sending
+// system (SampleSender) whose root is its batches/<system>/ folder, every function's real binary
+// behind the local Lambda Runtime API, the API gateway, and the schedule. The gateway serves the whole site at
 // the portal's address (pages at /, the API at /api, as the AWS custom domain does) and the API alone,
 // without the prefix, at the API address (:3000) for the tests and curl. `make run` and the end-to-end tests
 // both start it through Start; nothing in it is known to the functions, which only see the same

@@ -39,6 +39,10 @@ const (
 	Region    = "eu-west-2"
 )
 
+// SampleSender is the sending system the local stack serves SFTP for, as AWS Transfer Family would
+// with the key a council registers for it.
+const SampleSender = "billing"
+
 // Config says where everything listens. An address with port 0 takes a free port (tests).
 type Config struct {
 	Root    string // repository root
@@ -51,6 +55,7 @@ type Config struct {
 	S3       string
 	Mailbox  string
 	DynamoDB string
+	SFTP     string                    // the sample sending system's SFTP server, e.g. 127.0.0.1:2022 ("": a free port)
 	Settings map[wiring.Setting]string // overrides of Defaults
 	Schedule time.Duration             // how often scheduled functions run
 	Log      io.Writer
@@ -113,6 +118,8 @@ type Stack struct {
 	SecretsURL string
 	Settings   map[wiring.Setting]string
 	Faults     Proxies
+	// SFTP is the sample sending system's SFTP server (SampleSender), jailed to its batches folder.
+	SFTP *services.SFTP
 
 	pools    map[string]*runtimeapi.Pool
 	s3       *s3front.Server
@@ -255,6 +262,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	st.serve(siteL, withContract(wiring.APIPrefix, gateway))
 	st.serve(apiL, withContract("", withoutPrefix(gateway)))
 	st.serve(s3L, st.s3)
+	st.SFTP, err = services.StartSFTP(ctx, filepath.Join(st.DataDir, "sftp"), SampleSender, st.Settings[wiring.DocumentsBucket], st.S3URL,
+		services.S3Credentials{AccessKey: AccessKey, SecretKey: SecretKey, Region: Region}, port(cfg.SFTP), st.log)
+	if err != nil {
+		return nil, err
+	}
+	st.procs = append(st.procs, st.SFTP.Process)
 	lambdaAPI := http.NewServeMux()
 	lambdaAPI.HandleFunc("/2015-03-31/functions/", st.invokeAPI)
 	lambdaAPI.HandleFunc("GET /failed-events", st.listFailed)

@@ -28,7 +28,7 @@ func SeedGrant(ctx context.Context, s *store.Store, g store.Grant) (access.Reque
 	r := access.Request{
 		ID: g.RequestID, Status: access.Approved, Relationship: g.Relationship,
 		Requester: access.Requester{Name: g.Name, Email: access.NormaliseEmail(string(g.Email))},
-		Client:    access.Client{Name: g.ClientName, ClientReference: g.ClientReference},
+		Client:    access.Client{Name: g.ClientName, DateOfBirth: g.ClientBirth, ClientReference: g.ClientReference},
 		CreatedAt: g.Start, UpdatedAt: g.Start, Decision: d,
 	}
 	return r.ID, s.CreateRequest(ctx, r, nil, nil)

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/council/cfp/shared/access"
+)
+
+// The clients list leads to the person's own requests and to a new request, both served by
+// submit-request; the new request's link carries nothing about the person (that function takes
+// their details from the session).
+func TestPagesClientsLeadToTheirRequestsAndANewOne(t *testing.T) {
+	p := newPages()
+	p.h.SignInFloor = 0
+	e := access.Email("lee@example.com")
+	b := p.signedIn(t, e, "Lee Ray")
+	p.grant(e, "Lee Ray", access.Deputy, "200001", "Mary Ray", "")
+	resp := b.get(pathClients, nil)
+	wantStatus(t, resp, http.StatusOK, "")
+	body := mainOf(resp.Body)
+	for _, want := range []string{`href="/requests"`, `href="/request/relationship"`, "Request access for another client"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the clients page lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `href="/request/relationship?`) {
+		t.Errorf("the new request's link carries the person's details:\n%s", body)
+	}
+}
