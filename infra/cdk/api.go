@@ -2,6 +2,8 @@ package cdk
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -13,7 +15,7 @@ import (
 )
 
 // AccessLogFormat is the API's access log line. It names the route template
-// ($context.resourcePath), never the request path: paths carry review tokens (design decision 7).
+// ($context.resourcePath), never the request path or query string, which carry ids and link tokens.
 const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
 	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
 	`"resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol",` +
@@ -41,7 +43,7 @@ func (b *build) restAPI() {
 			// Data tracing would log full requests: tokens, codes and personal data.
 			DataTraceEnabled: jsii.Bool(false),
 			MetricsEnabled:   jsii.Bool(true),
-			// X-Ray segments of the stage record each request's full URL: review tokens in paths and
+			// X-Ray segments of the stage record each request's full URL: ids in paths and
 			// invitation tokens in query strings, readable by anyone who may read traces.
 			TracingEnabled: jsii.Bool(false),
 		},
@@ -79,11 +81,38 @@ func (b *build) restAPI() {
 	b.apiURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings(*b.siteURL, wiring.APIPrefix))
 }
 
-// reviewPathPattern matches the review routes with or without the stage prefix (the execute-api
-// URL has it; a custom domain mapping does not).
-var reviewPathPattern = `^(/` + regexp.QuoteMeta(StageName) + `)?` + regexp.QuoteMeta(ReviewPrefix) + `(/|$)`
+// StaffPrefixes are the first path segments of the staff workspace's routes: those of the function
+// that signs staff in (it reads the identity provider's issuer). The staff allow-list guards
+// every path under them, so a staff route added to the wiring is guarded without a change here.
+func StaffPrefixes() []string {
+	var out []string
+	for _, f := range wiring.Functions {
+		if !slices.Contains(f.Settings, wiring.StaffIssuer) {
+			continue
+		}
+		for _, r := range f.Routes {
+			first, _, _ := strings.Cut(strings.TrimPrefix(r.Path, "/"), "/")
+			if first != "" && !strings.HasPrefix(first, "{") {
+				out = append(out, "/"+first)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
-// firewall declares the WAF web ACL on the API stage: staff-only /review when networks are set,
+// staffPathPattern matches the staff routes with or without the stage prefix (the execute-api
+// URL has it; a custom domain mapping does not).
+func staffPathPattern() string {
+	alts := make([]string, 0, len(StaffPrefixes()))
+	for _, p := range StaffPrefixes() {
+		alts = append(alts, regexp.QuoteMeta(p))
+	}
+	return `^(/` + regexp.QuoteMeta(StageName) + `)?(` + strings.Join(alts, "|") + `)(/|$)`
+}
+
+// firewall declares the WAF web ACL on the API stage: staff pages from staff networks only when
+// networks are set,
 // a per-IP rate limit, and AWS's common rule set.
 func (b *build) firewall() {
 	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
@@ -110,7 +139,7 @@ func (b *build) firewall() {
 			Scope:            jsii.String("REGIONAL"),
 			IpAddressVersion: jsii.String(set.version),
 			Addresses:        jsii.Strings(set.cidrs...),
-			Description:      jsii.String("Staff networks allowed to open " + ReviewPrefix + " pages"),
+			Description:      jsii.String("Staff networks allowed to open the staff pages at " + strings.Join(StaffPrefixes(), ", ")),
 		})
 		staff = append(staff, &awswafv2.CfnWebACL_StatementProperty{
 			IpSetReferenceStatement: &awswafv2.CfnWebACL_IPSetReferenceStatementProperty{Arn: ipset.AttrArn()},
@@ -122,13 +151,13 @@ func (b *build) firewall() {
 			fromStaff = &awswafv2.CfnWebACL_StatementProperty{OrStatement: &awswafv2.CfnWebACL_OrStatementProperty{Statements: staff}}
 		}
 		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
-			Name:   jsii.String("review-from-staff-networks-only"),
+			Name:   jsii.String("staff-pages-from-staff-networks-only"),
 			Action: block,
 			Statement: &awswafv2.CfnWebACL_StatementProperty{AndStatement: &awswafv2.CfnWebACL_AndStatementProperty{
 				Statements: []any{
 					&awswafv2.CfnWebACL_StatementProperty{RegexMatchStatement: &awswafv2.CfnWebACL_RegexMatchStatementProperty{
 						FieldToMatch: &awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}},
-						RegexString:  jsii.String(reviewPathPattern),
+						RegexString:  jsii.String(staffPathPattern()),
 						// Decode first so an encoded path cannot slip past the match.
 						TextTransformations: []any{
 							&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("URL_DECODE")},
@@ -138,7 +167,7 @@ func (b *build) firewall() {
 					&awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{Statement: fromStaff}},
 				},
 			}},
-			VisibilityConfig: visibility("review-from-staff-networks-only"),
+			VisibilityConfig: visibility("staff-pages-from-staff-networks-only"),
 		})
 	}
 	rules = append(rules,

@@ -29,6 +29,12 @@
 //     must read an object before it is clean. It never writes a tag: only GuardDuty's role is exempt
 //     from the tag-write deny. It has reserved concurrency (ScanUploadConcurrency), so a burst of
 //     uploads queues rather than taking the API's instances.
+//   - The staff identity provider's client secret stays in Secrets Manager, created by the council
+//     (the stack never holds its value): the stack passes its full ARN as the setting, and a
+//     function whose Access names that setting may call GetSecretValue on that ARN only. Validate
+//     refuses a deployment without the staff sign-in settings: nobody could review a request.
+//   - The staff allow-list (StaffCIDRs) guards every path under the first segments of the staff
+//     function's routes (StaffPrefixes, from the wiring), so a staff route added later is guarded.
 //   - The topic key's grants to SES and CloudWatch carry aws:SourceAccount and aws:SourceArn (this
 //     stack's configuration set, this account's alarms), against the confused deputy.
 //   - Evidence expires a configured number of days after upload (S3 lifecycle counts from creation;

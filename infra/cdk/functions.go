@@ -136,8 +136,8 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(p.StaffIssuer)
 	case wiring.StaffClientID:
 		return jsii.String(p.StaffClientID)
-	case wiring.StaffClientSecret:
-		return jsii.String(p.StaffClientSecret)
+	case wiring.StaffClientSecret: // the secret's ARN: approval reads the value itself
+		return jsii.String(p.StaffClientSecretARN)
 	case wiring.StaffGroups:
 		return jsii.String(p.StaffRoleGroups)
 	}
@@ -226,6 +226,15 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 	}
 	for _, bk := range slices.Sorted(maps.Keys(writes)) {
 		allow([]wiring.Action{KeyGenerateDataKey}, []*string{b.bucketKey.KeyArn()}, b.viaS3(bk))
+	}
+	// A secret setting's value is the secret's full ARN (Validate insists), so the grant names that
+	// one secret and no other.
+	for _, s := range a.Secrets {
+		arn := b.setting(s)
+		if _, ok := secretRegion(*arn); !ok {
+			panic(fmt.Sprintf("cdk: setting %s names a secret, but its value %q is not a secret's full ARN", s, *arn))
+		}
+		allow([]wiring.Action{wiring.GetSecretValue}, []*string{arn}, nil)
 	}
 	if len(a.Mail) > 0 {
 		allow(a.Mail, []*string{b.identity.EmailIdentityArn()}, map[string]any{

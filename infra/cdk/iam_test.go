@@ -213,3 +213,40 @@ func TestTheTopicKeysServiceGrantsNameTheirSource(t *testing.T) {
 		t.Errorf("%d service grants in key policies; want SES's and CloudWatch's", services)
 	}
 }
+
+// The staff identity provider's client secret stays in Secrets Manager: the function that signs
+// staff in is told only its ARN, and its role may read that one secret and nothing else there.
+func TestOnlyTheStaffFunctionMayReadTheStaffSecretAndNoOtherSecret(t *testing.T) {
+	_, doc := synth(t)
+	for _, f := range wiring.Functions {
+		sts := roleStatements(t, doc, f.Name)
+		var reads []map[string]any
+		for _, st := range sts {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "secretsmanager:") {
+					reads = append(reads, st)
+					if a != string(wiring.GetSecretValue) {
+						t.Errorf("%s's role allows %s", f.Name, a)
+					}
+				}
+			}
+		}
+		staffFn := slices.Contains(f.Settings, wiring.StaffIssuer)
+		if !staffFn {
+			if len(reads) > 0 {
+				t.Errorf("%s's role may read secrets: %s", f.Name, jsonOf(reads))
+			}
+			continue
+		}
+		if len(reads) != 1 || jsonOf(reads[0]["Resource"]) != `"`+testSecretARN+`"` || reads[0]["Condition"] != nil {
+			t.Errorf("%s's role reads secrets %s; want GetSecretValue on %s only", f.Name, jsonOf(reads), testSecretARN)
+		}
+		env := jsonPath(lambdaOf(t, doc, f.Name).Props, "Environment", "Variables").(map[string]any)
+		if env[string(wiring.StaffClientSecret)] != testSecretARN {
+			t.Errorf("%s is told %s=%v; want the secret's ARN", f.Name, wiring.StaffClientSecret, env[string(wiring.StaffClientSecret)])
+		}
+		if env[string(wiring.StaffIssuer)] != testIssuer || env[string(wiring.StaffClientID)] != "cfp-portal" || env[string(wiring.StaffGroups)] != testGroups {
+			t.Errorf("%s's identity provider settings: %v", f.Name, env)
+		}
+	}
+}

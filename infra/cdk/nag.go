@@ -56,8 +56,9 @@ func (b *build) nag() {
 	cdknag.NagSuppressions_AddResourceSuppressions(b.api, &[]*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-APIG4",
 			"Authorisation is done in the functions on every request (design decisions 6, 7, 9): session cookie for "+
-				"the portal, continuation bearer token for a request's status and submit, single-purpose review token "+
-				"for staff pages; registration and sign-in are public by design"),
+				"the portal, continuation bearer token for a request's status and submit, the staff session from the "+
+				"council's identity provider for staff pages; registration and "+
+				"sign-in are public by design"),
 		suppress("AwsSolutions-COG4",
 			"The portal does not use Cognito: sign-in is a one-time code to the verified email address with "+
 				"server-side sessions (design decision 6), checked by the functions"),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/setting"
+	"github.com/council/cfp/shared/staff"
 )
 
 // StackProps is everything a council engineer sets for one deployment. Zero values of the optional
@@ -46,11 +47,12 @@ type StackProps struct {
 	SFTPKeys map[string][]string
 	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
 	BatchWindow time.Duration
-	// The staff workspace's identity provider (issue 15): issuer, the portal's client id and secret,
-	// and "group=role,..." (STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET,
-	// STAFF_ROLE_GROUPS). Still to come: the secret from Secrets Manager, and refusing to deploy
-	// without them.
-	StaffIssuer, StaffClientID, StaffClientSecret, StaffRoleGroups string
+	// The staff workspace's identity provider (issue 15): its issuer URL, the portal's client id
+	// there, the full ARN of the Secrets Manager secret holding the client secret, and the
+	// group-to-role map "group=role,..." (shared/staff). All are required: without them nobody can
+	// sign in to review a request. The secret's value never enters the template or the function's
+	// environment: approval reads it with GetSecretValue, and its role may read that secret only.
+	StaffIssuer, StaffClientID, StaffClientSecretARN, StaffRoleGroups string
 	// PortalURL is the portal: the site's origin (PORTAL_URL), pages at / and the JSON API at /api.
 	// It is the only origin allowed to change anything, and the emails' links start with it.
 	PortalURL string
@@ -76,7 +78,8 @@ type StackProps struct {
 	PrivacyURL       string
 	AccessibilityURL string
 
-	// StaffCIDRs are the staff networks allowed to open /review pages; empty: no allow-list.
+	// StaffCIDRs are the staff networks allowed to open the staff pages (StaffPrefixes); empty: no
+	// allow-list, the staff sign-in alone guards them.
 	StaffCIDRs []string
 	// AlarmEmail receives the alarm notifications; empty: the alarm topic has no subscriber.
 	AlarmEmail string
@@ -206,6 +209,14 @@ func (p StackProps) Validate() error {
 			bad("reviewer %q is not a bare email address", r)
 		}
 	}
+	for _, r := range p.BusinessSupport {
+		if a, err := mail.ParseAddress(r); err != nil || a.Address != r || strings.Contains(r, ",") {
+			bad("business support address %q is not a bare email address", r)
+		}
+	}
+	if p.BatchWindow <= 0 {
+		bad("batch window %v: want a positive duration such as 24h", p.BatchWindow)
+	}
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)
 	} else if u, _ := url.Parse(p.PortalURL); u.Path != "" && u.Path != "/" || u.RawQuery != "" {
@@ -249,6 +260,7 @@ func (p StackProps) Validate() error {
 	if _, err := setting.Anchor(p.ClientReferencePattern); err != nil {
 		bad("client reference pattern: %v", err)
 	}
+	p.validateStaffSignIn(bad)
 	if _, _, err := splitCIDRs(p.StaffCIDRs); err != nil {
 		bad("staff networks: %v", err)
 	}
@@ -279,6 +291,45 @@ func (p StackProps) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateStaffSignIn checks the staff identity provider's settings.
+func (p StackProps) validateStaffSignIn(bad func(string, ...any)) {
+	if p.StaffIssuer == "" && p.StaffClientID == "" && p.StaffClientSecretARN == "" && p.StaffRoleGroups == "" {
+		bad("staff sign-in: no identity provider is set (issuer, client id, client secret's Secrets Manager ARN, " +
+			"group-to-role map): nobody could sign in to the staff workspace to review a request")
+		return
+	}
+	if u, err := url.Parse(p.StaffIssuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("staff identity provider issuer %q: want its https issuer URL, as its discovery document names it", p.StaffIssuer)
+	}
+	if strings.TrimSpace(p.StaffClientID) == "" {
+		bad("staff identity provider client id: not set")
+	}
+	if region, ok := secretRegion(p.StaffClientSecretARN); !ok {
+		bad("staff client secret %q: want the full ARN of a Secrets Manager secret, "+
+			"arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (the console shows it)", p.StaffClientSecretARN)
+	} else if p.Env != nil && p.Env.Region != nil && !*awscdk.Token_IsUnresolved(p.Env.Region) && region != *p.Env.Region {
+		// The function asks Secrets Manager in its own region.
+		bad("staff client secret %q is in %s, not in the stack's region %s", p.StaffClientSecretARN, region, *p.Env.Region)
+	}
+	if _, err := staff.ParseGroups(p.StaffRoleGroups); err != nil {
+		bad("staff role groups %q: %v", p.StaffRoleGroups, err)
+	}
+}
+
+// secretARN is a Secrets Manager secret's full ARN: Secrets Manager ends the name with a hyphen
+// and six random characters, so a policy naming the full ARN names that secret and no namesake
+// created after it is deleted.
+var secretARN = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
+
+// secretRegion reads the region of a Secrets Manager secret's full ARN.
+func secretRegion(arn string) (string, bool) {
+	m := secretARN.FindStringSubmatch(arn)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 // certificateRegion reads the region of an ACM certificate ARN

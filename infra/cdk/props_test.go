@@ -3,8 +3,10 @@ package cdk
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -16,10 +18,10 @@ import (
 func TestValidPropsPassAndDefaultsAreFilledIn(t *testing.T) {
 	dir := fakeAssets(t)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := StackProps{
+	p := staffSignIn(StackProps{
 		AssetRoot: dir, MailFrom: "no-reply@council.example", Reviewers: []string{"a@council.example"},
 		PortalURL: "https://portal.council.example",
-	}.WithDefaults()
+	}).WithDefaults()
 	if err := p.Validate(); err != nil {
 		t.Fatalf("valid settings rejected: %v", err)
 	}
@@ -43,13 +45,16 @@ func TestInvalidPropsAreAllReportedWithTheirSetting(t *testing.T) {
 		ContactEmail:           "Client Finance <cf@council.example>",
 		LogoURL:                "https://cdn.example/logo.png",
 		CouncilURL:             "www.council.example",
+		BusinessSupport:        []string{"Business Support <bs@council.example>"},
+		BatchWindow:            -time.Hour,
 	}.WithDefaults()
 	err := p.Validate()
 	if err == nil {
 		t.Fatal("invalid settings accepted")
 	}
 	for _, want := range []string{"sender address", "reviewer", "must use https", "client reference pattern",
-		"staff networks", "alarm email", "no bootstrap", "set both or neither", "contact email", "logo URL", "council URL"} {
+		"staff networks", "alarm email", "no bootstrap", "set both or neither", "contact email", "logo URL", "council URL",
+		"business support address", "batch window"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}
@@ -78,7 +83,7 @@ func TestThePortalIsTheSitesOrigin(t *testing.T) {
 func TestSenderMustBeAtTheSESIdentityDomain(t *testing.T) {
 	dir := fakeAssets(t)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	base := StackProps{AssetRoot: dir, Reviewers: []string{"a@council.example"}, PortalURL: "https://p.council.example"}
+	base := staffSignIn(StackProps{AssetRoot: dir, Reviewers: []string{"a@council.example"}, PortalURL: "https://p.council.example"})
 	for from, ok := range map[string]bool{
 		"no-reply@council.example":      true,
 		"no-reply@mail.council.example": true,
@@ -118,20 +123,72 @@ func TestWiringEventNamesMapToCDKEventTypes(t *testing.T) {
 	}
 }
 
-func TestReviewPatternMatchesOnlyReviewRoutes(t *testing.T) {
-	re := regexp.MustCompile(reviewPathPattern)
+// The allow-list covers every route of the staff workspace, and no other function's route.
+func TestStaffPatternMatchesOnlyStaffRoutes(t *testing.T) {
+	re := regexp.MustCompile(staffPathPattern())
+	concrete := strings.NewReplacer("{", "x", "}", "", "+", "")
+	for _, f := range wiring.Functions {
+		staffFn := slices.Contains(f.Settings, wiring.StaffIssuer)
+		for _, r := range f.Routes {
+			for _, path := range []string{r.Path, "/" + StageName + r.Path} {
+				if got := re.MatchString(concrete.Replace(path)); got != staffFn {
+					t.Errorf("%s %s (%s): staff-only = %v; want %v", r.Method, path, f.Name, got, staffFn)
+				}
+			}
+		}
+	}
 	for path, want := range map[string]bool{
-		"/prod/review/abc":                 true,
-		"/prod/review":                     true,
-		"/review/abc/evidence/e1":          true,
-		"/prod/reviewers":                  false,
-		"/prod/access-requests/review":     false,
-		"/prod/clients/review/documents":   false,
-		"/prod/access-requests/x/review/y": false,
+		"/prod/staff":                     true,
+		"/staff/requests/r1/evidence/e1":  true,
+		"/prod/staffing":                  false,
+		"/prod/reviewers":                 false,
+		"/prod/access-requests/x/staff/y": false,
+		"/prod/clients/review/documents":  false,
 	} {
 		if got := re.MatchString(path); got != want {
 			t.Errorf("%s: staff-only = %v; want %v", path, got, want)
 		}
+	}
+}
+
+// Without the identity provider nobody can review a request: the stack refuses to deploy, saying
+// what is missing; what is set must be usable.
+func TestStaffSignInIsRequiredAndChecked(t *testing.T) {
+	dir := fakeAssets(t)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	none := testProps(dir)
+	none.StaffIssuer, none.StaffClientID, none.StaffClientSecretARN, none.StaffRoleGroups = "", "", "", ""
+	if err := none.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "staff sign-in: no identity provider is set") {
+		t.Errorf("no staff sign-in settings: %v; want refused, saying so", err)
+	}
+	inEnv := func(p StackProps) StackProps {
+		p.Env = &awscdk.Environment{Account: jsii.String("111122223333"), Region: jsii.String("eu-west-2")}
+		return p
+	}
+	for name, c := range map[string]struct {
+		change func(*StackProps)
+		want   string
+	}{
+		"plain-HTTP issuer": {func(p *StackProps) { p.StaffIssuer = "http://login.council.example" }, "issuer"},
+		"no client id":      {func(p *StackProps) { p.StaffClientID = " " }, "client id"},
+		"secret by name":    {func(p *StackProps) { p.StaffClientSecretARN = "cfp/staff-oidc-client" }, "full ARN"},
+		"ARN without its suffix": {func(p *StackProps) {
+			p.StaffClientSecretARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff"
+		}, "full ARN"},
+		"secret in another region": {func(p *StackProps) {
+			p.StaffClientSecretARN = strings.Replace(testSecretARN, "eu-west-2", "us-east-1", 1)
+		}, "not in the stack's region eu-west-2"},
+		"unknown role":   {func(p *StackProps) { p.StaffRoleGroups = "g1=superuser" }, "staff role groups"},
+		"no role at all": {func(p *StackProps) { p.StaffRoleGroups = "" }, "staff role groups"},
+	} {
+		p := inEnv(testProps(dir))
+		c.change(&p)
+		if err := p.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want refused mentioning %q", name, err, c.want)
+		}
+	}
+	if err := inEnv(testProps(dir)).WithDefaults().Validate(); err != nil {
+		t.Errorf("good staff sign-in settings refused: %v", err)
 	}
 }
 
@@ -156,7 +213,7 @@ func TestMinimalSettingsStillMakeACompleteStack(t *testing.T) {
 	dir := fakeAssets(t)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	full := testProps(dir)
-	p := StackProps{AssetRoot: dir, MailFrom: full.MailFrom, Reviewers: full.Reviewers, PortalURL: full.PortalURL}
+	p := staffSignIn(StackProps{AssetRoot: dir, MailFrom: full.MailFrom, Reviewers: full.Reviewers, PortalURL: full.PortalURL})
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	stack := NewStack(app, "cfp-minimal", p)
 	tmpl := assertions.Template_FromStack(stack, nil)

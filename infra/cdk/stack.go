@@ -28,8 +28,6 @@ const (
 	StageName = "prod"
 	// FunctionTag marks every resource of a function with the function's wiring name.
 	FunctionTag = "cfp:function"
-	// ReviewPrefix is the path of the staff review pages, the only routes the staff allow-list guards.
-	ReviewPrefix = "/review"
 	// LogRetention applies to every log group the stack creates.
 	LogRetention = awslogs.RetentionDays_SIX_MONTHS
 )

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -59,8 +60,20 @@ func fakeAssets(t testing.TB) string {
 	return dir
 }
 
+// The staff identity provider's settings, which every deployment needs.
+const (
+	testIssuer    = "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0"
+	testSecretARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf"
+	testGroups    = "11111111-0000-4000-8000-000000000001=reviewer,11111111-0000-4000-8000-000000000002=support"
+)
+
+func staffSignIn(p StackProps) StackProps {
+	p.StaffIssuer, p.StaffClientID, p.StaffClientSecretARN, p.StaffRoleGroups = testIssuer, "cfp-portal", testSecretARN, testGroups
+	return p
+}
+
 func testProps(assets string) StackProps {
-	return StackProps{
+	return staffSignIn(StackProps{
 		AssetRoot:             assets,
 		MailFrom:              "no-reply@mail.council.example",
 		MailDomain:            "council.example",
@@ -78,7 +91,7 @@ func testProps(assets string) StackProps {
 		ContactEmail:          "client.finance@council.example",
 		LogoURL:               "/assets/logo.svg",
 		SendingSystems:        []string{"billing", "finance"},
-	}
+	})
 }
 
 // synth builds the shared stack once; every test that needs it calls this.
@@ -459,6 +472,9 @@ func jsonPath(v any, keys ...string) any {
 	return v
 }
 
+// wafDescription is the pattern AWS WAF holds an IP set's description to.
+var wafDescription = regexp.MustCompile(`^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}$`)
+
 func TestFirewallGuardsTheStage(t *testing.T) {
 	tmpl, doc := synth(t)
 	acls := resources(doc, "AWS::WAFv2::WebACL")
@@ -485,6 +501,10 @@ func TestFirewallGuardsTheStage(t *testing.T) {
 	var addrs []string
 	for _, s := range sets {
 		addrs = append(addrs, strs(s.Props["Addresses"])...)
+		// WAF refuses any other description, and only when the stack deploys.
+		if d, _ := s.Props["Description"].(string); !wafDescription.MatchString(d) {
+			t.Errorf("IP set %s: WAF refuses the description %q", s.ID, d)
+		}
 		if !strings.Contains(rules, s.ID) {
 			t.Errorf("IP set %s is not used by the web ACL", s.ID)
 		}
@@ -493,8 +513,25 @@ func TestFirewallGuardsTheStage(t *testing.T) {
 	if want := []string{"192.0.2.0/24", "198.51.100.7/32", "2001:db8::/32"}; !slices.Equal(addrs, want) {
 		t.Errorf("staff IP sets hold %v; want %v", addrs, want)
 	}
-	if !strings.Contains(rules, `"NotStatement"`) || !strings.Contains(rules, ReviewPrefix) {
-		t.Errorf("no rule blocks %s outside the staff networks: %s", ReviewPrefix, rules)
+	// The staff pages are blocked from anywhere else.
+	guarded := false
+	for _, r := range asList(acl.Props["Rules"]) {
+		st := jsonPath(r, "Statement", "AndStatement", "Statements")
+		if jsonPath(r, "Action", "Block") == nil || len(asList(st)) != 2 {
+			continue
+		}
+		match, not := asList(st)[0], asList(st)[1]
+		if jsonPath(match, "RegexMatchStatement", "RegexString") == staffPathPattern() && jsonPath(not, "NotStatement") != nil {
+			for _, s := range sets {
+				if !strings.Contains(jsonOf(not), s.ID) {
+					t.Errorf("the staff rule does not let IP set %s through", s.ID)
+				}
+			}
+			guarded = true
+		}
+	}
+	if !guarded || !strings.Contains(staffPathPattern(), "/staff") {
+		t.Errorf("no rule blocks the staff pages %v (%s) outside the staff networks: %s", StaffPrefixes(), staffPathPattern(), rules)
 	}
 }
 

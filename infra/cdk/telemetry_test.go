@@ -1,6 +1,7 @@
 package cdk
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,5 +220,15 @@ func TestNotifyHasItsReservedConcurrency(t *testing.T) {
 	}
 	if reservedConcurrency["notify"] != NotifyReservedConcurrency {
 		t.Errorf("notify reserves %d; README-deploy.md and the preflight say %d", reservedConcurrency["notify"], NotifyReservedConcurrency)
+	}
+	// The quota README-deploy.md tells a council to have is what the stack reserves by default and
+	// the 100 Lambda keeps unreserved.
+	readme, err := os.ReadFile("README-deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := fmt.Sprintf("needs at least %d concurrent executions", 100+ReservedConcurrency(StackProps{}))
+	if n := strings.Count(string(readme), need); n != 2 {
+		t.Errorf("README-deploy.md says %q %d times; want it in the preflight table and under Quotas", need, n)
 	}
 }

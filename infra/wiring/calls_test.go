@@ -42,22 +42,23 @@ import (
 // partition values with, which base-table queries use alone), where reachable, start their
 // partition value with. A key copied from an item read through an index would escape it.
 var sdkActions = map[string][]Action{
-	"dynamodb.Client.GetItem":            {GetItem},
-	"dynamodb.Client.PutItem":            {PutItem},
-	"dynamodb.Client.UpdateItem":         {UpdateItem},
-	"dynamodb.Client.DeleteItem":         {DeleteItem},
-	"dynamodb.Client.Query":              {Query},
-	"dynamodb.Client.TransactWriteItems": nil, // authorised per item: see transactItems
-	"s3.Client.GetObject":                {GetObject},
-	"s3.Client.HeadObject":               {GetObject},
-	"s3.Client.GetObjectTagging":         {GetObjectTagging},
-	"s3.Client.PutObject":                {PutObject},
-	"s3.Client.CopyObject":               {GetObject, PutObject}, // reads the source, writes the copy
-	"s3.Client.DeleteObject":             {DeleteObject},
-	"s3.Client.ListObjectsV2":            {ListBucket},
-	"s3.PresignClient.PresignGetObject":  {GetObject}, // the link carries the role's authority
-	"s3.PresignClient.PresignPostObject": {PutObject},
-	"sesv2.Client.SendEmail":             {SendEmail},
+	"dynamodb.Client.GetItem":              {GetItem},
+	"dynamodb.Client.PutItem":              {PutItem},
+	"dynamodb.Client.UpdateItem":           {UpdateItem},
+	"dynamodb.Client.DeleteItem":           {DeleteItem},
+	"dynamodb.Client.Query":                {Query},
+	"dynamodb.Client.TransactWriteItems":   nil, // authorised per item: see transactItems
+	"s3.Client.GetObject":                  {GetObject},
+	"s3.Client.HeadObject":                 {GetObject},
+	"s3.Client.GetObjectTagging":           {GetObjectTagging},
+	"s3.Client.PutObject":                  {PutObject},
+	"s3.Client.CopyObject":                 {GetObject, PutObject}, // reads the source, writes the copy
+	"s3.Client.DeleteObject":               {DeleteObject},
+	"s3.Client.ListObjectsV2":              {ListBucket},
+	"s3.PresignClient.PresignGetObject":    {GetObject}, // the link carries the role's authority
+	"s3.PresignClient.PresignPostObject":   {PutObject},
+	"sesv2.Client.SendEmail":               {SendEmail},
+	"secretsmanager.Client.GetSecretValue": {GetSecretValue},
 }
 
 // transactItems are the fields of a transaction item and the action DynamoDB checks for each.

@@ -100,6 +100,9 @@ type Access struct {
 	Keys    []string // the partition keys it may touch, as dynamodb:LeadingKeys patterns ("REQ#*")
 	Objects []Objects
 	Mail    []Action // SES actions, from the mail-from identity through the configuration set
+	// Secrets are the settings that name a Secrets Manager secret the function reads (GetSecretValue
+	// on exactly that secret). Locally the stack answers from its own store.
+	Secrets []Setting
 }
 
 // Objects grants S3 actions on the objects under a key prefix in a bucket ("" for the whole
@@ -134,6 +137,8 @@ const (
 	ListBucket              Action = "s3:ListBucket"
 
 	SendEmail Action = "ses:SendEmail"
+
+	GetSecretValue Action = "secretsmanager:GetSecretValue"
 )
 
 // Actions lists every action the access grants, once each, sorted.
@@ -141,6 +146,9 @@ func (a Access) Actions() []Action {
 	out := append(append([]Action{}, a.Table...), a.Mail...)
 	for _, o := range a.Objects {
 		out = append(out, o.Actions...)
+	}
+	if len(a.Secrets) > 0 {
+		out = append(out, GetSecretValue)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -263,6 +271,7 @@ var Functions = []Function{
 			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
 			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
+			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
 		},
 	},
 	{

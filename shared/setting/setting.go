@@ -44,8 +44,9 @@ const (
 	S3PathStyle Name = "S3_PATH_STYLE"
 
 	// The staff workspace's identity provider (OpenID Connect): its issuer URL, the portal's client
-	// id and secret there, and which of its groups give which role ("group=role,...", shared/staff).
-	// The secret is a plain setting for now; reading it from Secrets Manager is still to come.
+	// id there, the Secrets Manager secret holding the client secret (its ARN in AWS; the secret's
+	// value is never in the environment), and which of its groups give which role
+	// ("group=role,...", shared/staff).
 	StaffIssuer       Name = "STAFF_OIDC_ISSUER"
 	StaffClientID     Name = "STAFF_OIDC_CLIENT_ID"
 	StaffClientSecret Name = "STAFF_OIDC_CLIENT_SECRET"

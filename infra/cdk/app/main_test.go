@@ -96,8 +96,17 @@ func TestDeploySynthesisWithAccountAndRegion(t *testing.T) {
 		"CFP_PORTAL_URL": "https://portal.council.example", "CFP_ALARM_EMAIL": "ops@council.example",
 		"CFP_COUNCIL_NAME": "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",
 		"CFP_CONTACT_EMAIL": "client.finance@council.example",
+		"CFP_STAFF_ISSUER":  staffIssuer, "CFP_STAFF_CLIENT_ID": "cfp-portal",
+		"CFP_STAFF_CLIENT_SECRET_ARN": staffSecret, "CFP_STAFF_ROLE_GROUPS": staffGroups,
 	})
 }
+
+// The staff identity provider's settings, which a deployment must make.
+const (
+	staffIssuer = "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0"
+	staffSecret = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf"
+	staffGroups = "11111111-0000-4000-8000-000000000001=reviewer,11111111-0000-4000-8000-000000000002=support"
+)
 
 func TestDeploySynthesisWithEveryOptionalSetting(t *testing.T) {
 	synthAsDeploy(t, map[string]string{
@@ -111,8 +120,11 @@ func TestDeploySynthesisWithEveryOptionalSetting(t *testing.T) {
 		"CFP_EVIDENCE_RETENTION_DAYS":  "30", "CFP_DOCUMENT_RETENTION_DAYS": "2190", "CFP_REJECTED_RETENTION_DAYS": "60",
 		"CFP_NOTICE_QUIET_PERIOD": "5m", "CFP_NOTICE_MAX_DELAY": "1h",
 		"CFP_MAIL_MAX_PER_SECOND": "14", "CFP_REQUEST_LIMIT_PER_IP_HOUR": "40", "CFP_REVIEW_LINK_DAYS": "5",
-		"CFP_RATE_LIMIT_PER_5_MIN": "500",
-		"CFP_COUNCIL_NAME":         "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",
+		"CFP_RATE_LIMIT_PER_5_MIN": "500", "CFP_SCAN_UPLOAD_CONCURRENCY": "5",
+		"CFP_SENDING_SYSTEMS": "billing,finance", "CFP_BUSINESS_SUPPORT": "business.support@council.example", "CFP_BATCH_WINDOW": "12h",
+		"CFP_STAFF_ISSUER": staffIssuer, "CFP_STAFF_CLIENT_ID": "cfp-portal",
+		"CFP_STAFF_CLIENT_SECRET_ARN": staffSecret, "CFP_STAFF_ROLE_GROUPS": staffGroups,
+		"CFP_COUNCIL_NAME": "Example Borough Council", "CFP_CONTACT_PHONE": "020 7946 0000",
 		"CFP_CONTACT_EMAIL": "client.finance@council.example", "CFP_COUNCIL_URL": "https://www.council.example/",
 		"CFP_SERVICE_NAME": "Client Finance Portal", "CFP_OPENING_HOURS": "Monday to Friday, 9am to 5pm",
 		"CFP_LOGO_URL": "/assets/logo.svg", "CFP_PRIVACY_URL": "https://www.council.example/privacy",

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -36,7 +37,8 @@ func main() {
 	p := Preflight{
 		Caller: sts.NewFromConfig(cfg), Stacks: cloudformation.NewFromConfig(cfg), Mail: sesv2.NewFromConfig(cfg),
 		Functions: lambda.NewFromConfig(cfg), APIAccount: apigateway.NewFromConfig(cfg), Certificates: acm.NewFromConfig(cfg),
-		Region: cfg.Region, RepoRoot: root,
+		Secrets: secretsmanager.NewFromConfig(cfg),
+		Region:  cfg.Region, RepoRoot: root,
 		Get: settings.Getter(func(key string) any { return cdkContext[key] }),
 	}
 	passed := p.Run(ctx, os.Stdout)

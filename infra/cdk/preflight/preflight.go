@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -46,6 +48,9 @@ type (
 	Certificates interface {
 		DescribeCertificate(context.Context, *acm.DescribeCertificateInput, ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error)
 	}
+	Secrets interface {
+		DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	}
 )
 
 // ReplaceLogRole is the operator's acknowledgement that the stack's API Gateway logging role may
@@ -67,6 +72,7 @@ type Preflight struct {
 	Functions    Functions
 	APIAccount   APIAccount
 	Certificates Certificates
+	Secrets      Secrets
 
 	Region   string
 	Get      func(settings.Setting) string // the deployment settings
@@ -125,7 +131,7 @@ func (p Preflight) Run(ctx context.Context, w io.Writer) bool {
 	}
 	fmt.Fprintf(w, "stack %s, account %s, region %s\n", c.StackName, aws.ToString(id.Account), p.Region)
 	passed := true
-	for _, check := range []func(context.Context, target) []result{p.mailIdentity, p.mailAccount, p.concurrency, p.logRole, p.certificate} {
+	for _, check := range []func(context.Context, target) []result{p.mailIdentity, p.mailAccount, p.concurrency, p.logRole, p.certificate, p.staffSecret} {
 		for _, r := range check(ctx, t) {
 			show(w, r)
 			passed = passed && r.status != Fail
@@ -331,4 +337,33 @@ func covers(name, host string) bool {
 		return found && parent == rest
 	}
 	return name == host
+}
+
+// awsSecretsKey is the AWS managed key Secrets Manager encrypts with unless told otherwise: a
+// role allowed GetSecretValue may decrypt through it, so approval's needs no key grant.
+const awsSecretsKey = "alias/aws/secretsmanager"
+
+// staffSecret checks the staff identity provider's client secret, without reading its value: it
+// exists in the stack's region, is not being deleted, and approval's role can decrypt it.
+func (p Preflight) staffSecret(ctx context.Context, t target) []result {
+	const check = "staff client secret"
+	arn := t.props.StaffClientSecretARN
+	create := "store the client secret the identity provider issued for the portal: aws secretsmanager create-secret --region " + t.region +
+		" --name cfp/staff-oidc-client --secret-string file://client-secret.txt, and set CFP_STAFF_CLIENT_SECRET_ARN to the ARN it prints"
+	out, err := p.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &arn})
+	var missing *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &missing):
+		return []result{{Fail, check, arn + " is not in this account in " + t.region, create}}
+	case err != nil:
+		return []result{unreadable(check, "secretsmanager:DescribeSecret on "+arn, err)}
+	case out.DeletedDate != nil:
+		return []result{{Fail, check, arn + " is scheduled for deletion on " + out.DeletedDate.Format("2 January 2006") + ": staff could not sign in",
+			"aws secretsmanager restore-secret --region " + t.region + " --secret-id " + arn}}
+	case aws.ToString(out.KmsKeyId) != "" && aws.ToString(out.KmsKeyId) != awsSecretsKey:
+		return []result{{Fail, check, "encrypted with the key " + aws.ToString(out.KmsKeyId) + ", which approval's role may not use: staff could not sign in",
+			"encrypt it with the AWS managed key: aws secretsmanager update-secret --region " + t.region + " --secret-id " + arn +
+				" --kms-key-id " + awsSecretsKey + " --secret-string file://client-secret.txt"}}
+	}
+	return []result{{OK, check, "in " + t.region + ", encrypted with " + awsSecretsKey, ""}}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
@@ -18,6 +19,8 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -108,6 +111,20 @@ func (f fakeCertificates) DescribeCertificate(context.Context, *acm.DescribeCert
 	return &acm.DescribeCertificateOutput{Certificate: f.certificate}, nil
 }
 
+// fakeSecrets is Secrets Manager: secret nil means not found.
+type fakeSecrets struct {
+	secret *secretsmanager.DescribeSecretOutput
+}
+
+func (f fakeSecrets) DescribeSecret(_ context.Context, in *secretsmanager.DescribeSecretInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	if f.secret == nil || aws.ToString(in.SecretId) != secretARN {
+		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+	}
+	return f.secret, nil
+}
+
+const secretARN = "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf"
+
 const certARN = "arn:aws:acm:eu-west-2:111122223333:certificate/0a1b2c3d-0000-4000-8000-000000000000"
 
 func verified() *sesv2.GetEmailIdentityOutput {
@@ -128,13 +145,14 @@ func healthy() Preflight {
 		Functions:    fakeFunctions{limit: 1000, unreserved: 1000},
 		APIAccount:   fakeAPIAccount{role: "arn:aws:iam::111122223333:role/cfp-ApiCloudWatchRole73EC6FC4-AbCdEf"},
 		Certificates: fakeCertificates{&acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String("portal.council.example"), SubjectAlternativeNames: []string{"*.portal.council.example"}}},
+		Secrets:      fakeSecrets{&secretsmanager.DescribeSecretOutput{ARN: aws.String(secretARN)}},
 		Region:       "eu-west-2",
 	}
 }
 
 func deployment() target {
 	return target{stack: "cfp", region: "eu-west-2", props: cdk.StackProps{MailDomain: "council.example", MailMaxPerSecond: 10, PortalURL: "https://portal.council.example",
-		APIDomainName: "portal.council.example", APICertificateARN: certARN},
+		APIDomainName: "portal.council.example", APICertificateARN: certARN, StaffClientSecretARN: secretARN},
 		resources: map[string][]string{"AWS::SES::EmailIdentity": {"council.example"}}}
 }
 
@@ -293,6 +311,23 @@ func TestCertificate(t *testing.T) {
 	only(t, p.certificate(ctx, d), OK)
 }
 
+func TestStaffSecret(t *testing.T) {
+	ctx, p, d := context.Background(), healthy(), deployment()
+	only(t, p.staffSecret(ctx, d), OK, "alias/aws/secretsmanager")
+
+	p.Secrets = fakeSecrets{}
+	only(t, p.staffSecret(ctx, d), Fail, "not in this account in eu-west-2", "create-secret", "CFP_STAFF_CLIENT_SECRET_ARN")
+
+	deleting := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	p.Secrets = fakeSecrets{&secretsmanager.DescribeSecretOutput{ARN: aws.String(secretARN), DeletedDate: &deleting}}
+	only(t, p.staffSecret(ctx, d), Fail, "scheduled for deletion on 20 December 2026", "restore-secret")
+
+	p.Secrets = fakeSecrets{&secretsmanager.DescribeSecretOutput{ARN: aws.String(secretARN), KmsKeyId: aws.String("arn:aws:kms:eu-west-2:111122223333:key/k1")}}
+	only(t, p.staffSecret(ctx, d), Fail, "key/k1", "--kms-key-id alias/aws/secretsmanager")
+	p.Secrets = fakeSecrets{&secretsmanager.DescribeSecretOutput{ARN: aws.String(secretARN), KmsKeyId: aws.String("alias/aws/secretsmanager")}}
+	only(t, p.staffSecret(ctx, d), OK)
+}
+
 // repo makes a fake repository root with .local/build/<function>/bootstrap, as make build does.
 func repo(t *testing.T) string {
 	root := t.TempDir()
@@ -319,7 +354,10 @@ var complete = map[settings.Setting]string{
 	settings.PortalURL: "https://portal.council.example", settings.AlarmEmail: "ops@council.example",
 	settings.APIDomain: "portal.council.example", settings.APICertificate: certARN, settings.MailRate: "14",
 	settings.CouncilName: "Example Borough Council", settings.ContactPhone: "020 7946 0000",
-	settings.ContactEmail: "client.finance@council.example",
+	settings.ContactEmail:  "client.finance@council.example",
+	settings.StaffIssuer:   "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0",
+	settings.StaffClientID: "cfp-portal", settings.StaffSecretARN: secretARN,
+	settings.StaffRoleGroups: "11111111-0000-4000-8000-000000000001=reviewer",
 }
 
 func TestRunPassesAHealthyAccount(t *testing.T) {

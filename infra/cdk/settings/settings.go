@@ -32,6 +32,10 @@ var (
 	APIDomain        = Setting{"apiDomainName", "CFP_API_DOMAIN_NAME"}
 	APICertificate   = Setting{"apiCertificateArn", "CFP_API_CERTIFICATE_ARN"}
 	StaffCIDRs       = Setting{"staffCidrs", "CFP_STAFF_CIDRS"}
+	StaffIssuer      = Setting{"staffIssuer", "CFP_STAFF_ISSUER"}
+	StaffClientID    = Setting{"staffClientId", "CFP_STAFF_CLIENT_ID"}
+	StaffSecretARN   = Setting{"staffClientSecretArn", "CFP_STAFF_CLIENT_SECRET_ARN"}
+	StaffRoleGroups  = Setting{"staffRoleGroups", "CFP_STAFF_ROLE_GROUPS"}
 	AlarmEmail       = Setting{"alarmEmail", "CFP_ALARM_EMAIL"}
 	EvidenceDays     = Setting{"evidenceRetentionDays", "CFP_EVIDENCE_RETENTION_DAYS"}
 	DocumentDays     = Setting{"documentRetentionDays", "CFP_DOCUMENT_RETENTION_DAYS"}
@@ -43,6 +47,9 @@ var (
 	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
 	ScanConcurrency  = Setting{"scanUploadConcurrency", "CFP_SCAN_UPLOAD_CONCURRENCY"}
+	SendingSystems   = Setting{"sendingSystems", "CFP_SENDING_SYSTEMS"}
+	BusinessSupport  = Setting{"businessSupport", "CFP_BUSINESS_SUPPORT"}
+	BatchWindow      = Setting{"batchWindow", "CFP_BATCH_WINDOW"}
 	// SFTP switches on the Transfer Family SFTP server (true/false; off by default: it is billed
 	// by the hour). SFTPKeys are its users: "system=ssh-ed25519 AAAA... comment", comma-separated
 	// (a list in cdk.json), a system named again for each further key.
@@ -72,6 +79,17 @@ var examples = map[Setting]string{
 	CouncilName:  setting.SampleCouncilName,
 	ContactPhone: setting.SampleContactPhone,
 	ContactEmail: "client.finance@council.example",
+	// The staff identity provider: an issuer nobody answers for, and a secret in no account.
+	StaffIssuer:     "https://login.council.example/cfp",
+	StaffClientID:   "cfp-portal",
+	StaffSecretARN:  exampleSecretARN("eu-west-2"),
+	StaffRoleGroups: "cfp-reviewers=reviewer,cfp-support=support,cfp-information-governance=information-governance,cfp-administrators=administrator",
+}
+
+// exampleSecretARN is the example client secret's ARN in a region: Validate wants the secret in
+// the stack's own region.
+func exampleSecretARN(region string) string {
+	return "arn:aws:secretsmanager:" + region + ":111122223333:secret:cfp/staff-oidc-client-AbCdEf"
 }
 
 // Config is one deployment, read and checked.
@@ -97,6 +115,9 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 			errs = append(errs, fmt.Errorf("%s (context %s) must be set to deploy", s.Env, s.Context))
 		} else if v == "" {
 			v = examples[s]
+			if s == StaffSecretARN && region != "" {
+				v = exampleSecretARN(region)
+			}
 			c.Examples = append(c.Examples, s.Env)
 		}
 		return v
@@ -156,6 +177,10 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		APIDomainName:          get(APIDomain),
 		APICertificateARN:      get(APICertificate),
 		StaffCIDRs:             list(get(StaffCIDRs)),
+		StaffIssuer:            required(StaffIssuer),
+		StaffClientID:          required(StaffClientID),
+		StaffClientSecretARN:   required(StaffSecretARN),
+		StaffRoleGroups:        required(StaffRoleGroups),
 		AlarmEmail:             required(AlarmEmail),
 		EvidenceRetentionDays:  number(EvidenceDays),
 		DocumentRetentionDays:  number(DocumentDays),
@@ -167,6 +192,9 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		ReviewLinkDays:         number(ReviewLinkDays),
 		RateLimitPer5Min:       number(RateLimit),
 		ScanUploadConcurrency:  number(ScanConcurrency),
+		SendingSystems:         list(get(SendingSystems)),
+		BusinessSupport:        list(get(BusinessSupport)),
+		BatchWindow:            duration(BatchWindow),
 		CouncilName:            required(CouncilName),
 		CouncilURL:             get(CouncilURL),
 		ServiceName:            get(ServiceName),

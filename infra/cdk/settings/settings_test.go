@@ -59,6 +59,13 @@ func TestEverySettingIsRead(t *testing.T) {
 		LogoURL:          "/assets/logo.svg",
 		PrivacyURL:       "https://www.northshire.gov.uk/privacy",
 		AccessibilityURL: "/accessibility",
+		StaffIssuer:      "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0",
+		StaffClientID:    "cfp-portal",
+		StaffSecretARN:   "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf",
+		StaffRoleGroups:  "g-reviewers=reviewer",
+		SendingSystems:   "billing, finance",
+		BusinessSupport:  "business.support@council.gov.uk",
+		BatchWindow:      "12h",
 		Strict:           "true",
 	}), root, "", "")
 	if err != nil {
@@ -71,7 +78,10 @@ func TestEverySettingIsRead(t *testing.T) {
 		p.MailMaxPerSecond != 14 || p.RequestsPerIPPerHour != 40 || p.RateLimitPer5Min != 500 || p.ScanUploadConcurrency != 4 ||
 		p.CouncilName != "Northshire County Council" || p.CouncilURL != "https://www.northshire.gov.uk/" || p.ServiceName != "Client Finance Portal" ||
 		p.ContactPhone != "01632 960000" || p.ContactEmail != "clientfinance@council.gov.uk" || p.OpeningHours != "Monday to Friday, 9am to 5pm" ||
-		p.LogoURL != "/assets/logo.svg" || p.PrivacyURL != "https://www.northshire.gov.uk/privacy" || p.AccessibilityURL != "/accessibility" {
+		p.LogoURL != "/assets/logo.svg" || p.PrivacyURL != "https://www.northshire.gov.uk/privacy" || p.AccessibilityURL != "/accessibility" ||
+		p.StaffIssuer != "https://login.microsoftonline.com/00000000-0000-4000-8000-000000000000/v2.0" || p.StaffClientID != "cfp-portal" ||
+		p.StaffClientSecretARN != "arn:aws:secretsmanager:eu-west-2:111122223333:secret:cfp/staff-oidc-client-AbCdEf" || p.StaffRoleGroups != "g-reviewers=reviewer" ||
+		!slices.Equal(p.SendingSystems, []string{"billing", "finance"}) || !slices.Equal(p.BusinessSupport, []string{"business.support@council.gov.uk"}) || p.BatchWindow != 12*time.Hour {
 		t.Errorf("settings not carried into props: %+v", p)
 	}
 	if p.AssetRoot != filepath.Join(root, ".local", "build") {
@@ -88,7 +98,7 @@ func TestSynthWithoutSettingsUsesExamplesButDeployRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("plain synth must work without settings: %v", err)
 	}
-	if !strings.HasSuffix(c.Props.MailFrom, ".example") || len(c.Examples) != 7 {
+	if !strings.HasSuffix(c.Props.MailFrom, ".example") || len(c.Examples) != 11 {
 		t.Errorf("examples %v, mail from %q", c.Examples, c.Props.MailFrom)
 	}
 
@@ -96,10 +106,19 @@ func TestSynthWithoutSettingsUsesExamplesButDeployRefuses(t *testing.T) {
 	if err == nil {
 		t.Fatal("strict (deploy) accepted missing settings")
 	}
-	for _, s := range []Setting{MailFrom, Reviewers, PortalURL, AlarmEmail, CouncilName, ContactPhone, ContactEmail} {
+	for _, s := range []Setting{MailFrom, Reviewers, PortalURL, AlarmEmail, CouncilName, ContactPhone, ContactEmail,
+		StaffIssuer, StaffClientID, StaffSecretARN, StaffRoleGroups} {
 		if !strings.Contains(err.Error(), s.Env) {
 			t.Errorf("error does not name %s: %v", s.Env, err)
 		}
+	}
+}
+
+// A plain synth for another region still works: the example secret is in the stack's region.
+func TestExampleSecretFollowsTheStacksRegion(t *testing.T) {
+	c, err := Read(from(nil), repo(t), "111122223333", "us-east-1")
+	if err != nil || !strings.Contains(c.Props.StaffClientSecretARN, ":us-east-1:") {
+		t.Errorf("synth for us-east-1 without settings: %v, secret %q", err, c.Props.StaffClientSecretARN)
 	}
 }
 

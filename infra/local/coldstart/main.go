@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,11 +68,18 @@ func run(runs int) error {
 	// The local stack fills the staff issuer in from where its identity provider listens; none runs
 	// here, and approval asks the issuer for nothing until a sign-in.
 	settings[wiring.StaffIssuer] = "http://127.0.0.1:9/staff-idp"
+	// approval reads its identity provider's secret as it starts, as it does in AWS: a cold start
+	// includes that call.
+	if err := stack.WriteSecret(filepath.Join(dir, "secrets"), settings[wiring.StaffClientSecret], stack.LocalStaffSecret); err != nil {
+		return err
+	}
+	secrets := httptest.NewServer(stack.Secrets(filepath.Join(dir, "secrets")))
+	defer secrets.Close()
 	// No first event reaches a service, so none runs: nothing else competes for the CPU.
 	base := []string{
 		"AWS_REGION=" + stack.Region, "AWS_ACCESS_KEY_ID=" + stack.AccessKey, "AWS_SECRET_ACCESS_KEY=" + stack.SecretKey,
 		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
-		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + secrets.URL, "AWS_EC2_METADATA_DISABLED=true",
 	}
 	once := func(name string, env []string, event []byte) (init, invoke time.Duration, err error) {
 		p := runtimeapi.NewPool(runtimeapi.Config{Name: name, Binary: filepath.Join(dir, name), Env: env, Timeout: 30 * time.Second, MaxInstances: 1})

@@ -7,5 +7,7 @@
 // both start it through Start; nothing in it is known to the functions, which only see the same
 // environment variables the AWS stack sets, plus the SDK's standard endpoint variables. Like the AWS
 // stack's failed-events queue, it keeps the S3 events a function still failed after Lambda's retries
-// (GET /failed-events on the Lambda port) and sends them again on request (make redrive).
+// (GET /failed-events on the Lambda port) and sends them again on request (make redrive). A small
+// secret store answers the functions' Secrets Manager calls (GetSecretValue) from DataDir/secrets
+// (.local/data/secrets for make run), as Secrets Manager does in AWS.
 package stack

@@ -100,10 +100,10 @@ func Defaults() map[wiring.Setting]string {
 		wiring.IPRequestLimit: "10000", // every local request comes from 127.0.0.1
 		wiring.BatchWindow:    "20s",   // a batch's missing files are reported soon after it is dropped
 		// The local staff identity provider (infra/local/node/staff-idp.mjs) and its sample groups;
-		// STAFF_OIDC_ISSUER is filled in from where it listens. In AWS the secret is to come from
-		// Secrets Manager.
+		// STAFF_OIDC_ISSUER is filled in from where it listens. The client secret is read from the
+		// local secret store, as from Secrets Manager in AWS.
 		wiring.StaffClientID:     "cfp-staff",
-		wiring.StaffClientSecret: "local-staff-secret",
+		wiring.StaffClientSecret: LocalStaffSecretID,
 		wiring.StaffGroups:       "cfp-reviewers=reviewer,cfp-support=support,cfp-information-governance=information-governance,cfp-administrators=administrator",
 	})
 	return values
@@ -114,8 +114,10 @@ type Stack struct {
 	// SiteURL is where the site listens (pages at /, the API at /api); APIURL is the API alone,
 	// where /x is the site's /api/x.
 	SiteURL, APIURL, LambdaURL, S3URL, MailboxURL, DynamoURL, DataDir string
-	Settings                                                          map[wiring.Setting]string
-	Faults                                                            Proxies
+	// SecretsURL answers the functions' Secrets Manager calls from DataDir/secrets.
+	SecretsURL string
+	Settings   map[wiring.Setting]string
+	Faults     Proxies
 	// SFTP is the sample sending system's SFTP server (SampleSender), jailed to its batches folder.
 	SFTP *services.SFTP
 
@@ -180,7 +182,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("S3 address: %w", err)
 	}
+	secretsL, err := listen("")
+	if err != nil {
+		return nil, fmt.Errorf("secret store address: %w", err)
+	}
 	st.APIURL, st.LambdaURL, st.S3URL = "http://"+apiL.Addr().String(), "http://"+lambdaL.Addr().String(), "http://"+s3L.Addr().String()
+	st.SecretsURL = "http://" + secretsL.Addr().String()
+	secrets := filepath.Join(st.DataDir, "secrets")
+	if err := WriteSecret(secrets, st.Settings[wiring.StaffClientSecret], LocalStaffSecret); err != nil {
+		return nil, err
+	}
+	st.serve(secretsL, Secrets(secrets))
 
 	ddb, err := services.StartDynamoDB(ctx, filepath.Join(st.DataDir, "dynamodb"), port(cfg.DynamoDB), st.log)
 	if err != nil {
@@ -198,7 +210,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	st.procs = append(st.procs, ses)
 	st.MailboxURL = ses.URL()
 	idp, err := services.StartStaffIdP(ctx, 0, services.StaffIdP{ClientID: st.Settings[wiring.StaffClientID],
-		ClientSecret: st.Settings[wiring.StaffClientSecret], RedirectURI: st.Settings[wiring.PortalURL] + "/staff/callback"}, st.log)
+		ClientSecret: LocalStaffSecret, RedirectURI: st.Settings[wiring.PortalURL] + "/staff/callback"}, st.log)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +300,7 @@ func (st *Stack) environment() func(wiring.Function) []string {
 			"AWS_ENDPOINT_URL_DYNAMODB=" + via(st.Faults.DynamoDB, st.DynamoURL),
 			"AWS_ENDPOINT_URL_S3=" + via(st.Faults.S3, st.S3URL),
 			"AWS_ENDPOINT_URL_SESV2=" + via(st.Faults.SES, st.MailboxURL),
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + st.SecretsURL,
 			"AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
 			"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
 			"AWS_EC2_METADATA_DISABLED=true",
