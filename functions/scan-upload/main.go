@@ -20,7 +20,7 @@ func main() {
 		Evidence:  store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName)),
 		Objects:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), uploads),
 		Bucket:    uploads,
-		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
+		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers)},
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	env.Check()

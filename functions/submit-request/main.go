@@ -22,7 +22,7 @@ func main() {
 	h := Handler{
 		Requests: st, Sessions: st, Scans: st, Drafts: st, Mine: st,
 		Brand:     brand.Read(env),
-		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers), LinkFor: env.Days(setting.ReviewLinkDays)},
+		Reviewers: access.Reviewers{To: env.Emails(setting.Reviewers)},
 		Insecure:  env.Bool(setting.InsecureCookies),
 		Uploads:   bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
 		Origin:    web.Origin(env.Required(setting.PortalURL)),

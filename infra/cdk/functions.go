@@ -128,8 +128,6 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strconv.Itoa(p.MailMaxPerSecond))
 	case wiring.IPRequestLimit:
 		return jsii.String(strconv.Itoa(p.RequestsPerIPPerHour))
-	case wiring.ReviewLinkDays:
-		return jsii.String(strconv.Itoa(p.ReviewLinkDays))
 	case wiring.EvidenceDays:
 		return jsii.String(strconv.Itoa(p.EvidenceRetentionDays))
 	case wiring.StaffIssuer:

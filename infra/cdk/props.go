@@ -98,8 +98,6 @@ type StackProps struct {
 	// RequestsPerIPPerHour is how many access requests one source address may make in an hour
 	// (REQUEST_LIMIT_PER_IP_HOUR); shared addresses such as libraries need more than one.
 	RequestsPerIPPerHour int
-	// ReviewLinkDays is how many days a reviewer's link works.
-	ReviewLinkDays int
 
 	// API protection: stage throttling and the WAF rate-based rule (requests per 5 minutes per IP).
 	ThrottleRatePerSecond int
@@ -128,7 +126,6 @@ const (
 	DefaultBatchWindow           = setting.DefaultBatchWindow
 	DefaultMailMaxPerSecond      = setting.DefaultMailRate
 	DefaultRequestsPerIPPerHour  = setting.DefaultIPRequestLimit
-	DefaultReviewLinkDays        = setting.DefaultReviewLinkDays
 	DefaultThrottleRatePerSecond = 50
 	DefaultThrottleBurst         = 100
 	DefaultRateLimitPer5Min      = 1000
@@ -152,7 +149,6 @@ func (p StackProps) WithDefaults() StackProps {
 	setDefault(&p.BatchWindow, DefaultBatchWindow)
 	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
 	setDefault(&p.RequestsPerIPPerHour, DefaultRequestsPerIPPerHour)
-	setDefault(&p.ReviewLinkDays, DefaultReviewLinkDays)
 	setDefault(&p.ThrottleRatePerSecond, DefaultThrottleRatePerSecond)
 	setDefault(&p.ThrottleBurst, DefaultThrottleBurst)
 	setDefault(&p.RateLimitPer5Min, DefaultRateLimitPer5Min)
@@ -278,7 +274,7 @@ func (p StackProps) Validate() error {
 	if p.NoticeQuietPeriod <= 0 || p.NoticeMaxDelay < p.NoticeQuietPeriod {
 		bad("notice quiet period %v and maximum delay %v: want 0 < quiet <= max", p.NoticeQuietPeriod, p.NoticeMaxDelay)
 	}
-	if p.MailMaxPerSecond < 1 || p.RequestsPerIPPerHour < 1 || p.ReviewLinkDays < 1 || p.ThrottleRatePerSecond < 1 || p.ThrottleBurst < 1 || p.WAFBlockedAlarmThreshold < 1 || p.ScanUploadConcurrency < 1 {
+	if p.MailMaxPerSecond < 1 || p.RequestsPerIPPerHour < 1 || p.ThrottleRatePerSecond < 1 || p.ThrottleBurst < 1 || p.WAFBlockedAlarmThreshold < 1 || p.ScanUploadConcurrency < 1 {
 		bad("mail rate, request limit, API throttling, WAF alarm threshold and scan-upload concurrency must be positive")
 	}
 	// AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.

@@ -26,7 +26,6 @@ const (
 	NoticeMaxDelay  = setting.NoticeMaxDelay
 	MailRate        = setting.MailRate
 	IPRequestLimit  = setting.IPRequestLimit
-	ReviewLinkDays  = setting.ReviewLinkDays
 	S3PathStyle     = setting.S3PathStyle // only the local stack sets it
 	EvidenceDays    = setting.EvidenceDays
 	BusinessSupport = setting.BusinessSupport
@@ -179,7 +178,7 @@ var Functions = []Function{
 	{
 		Name:        "submit-request",
 		Description: "Access requests: create, upload forms, submit, status; the request journey's pages",
-		Settings:    append(with(UploadsBucket, S3PathStyle, PortalURL, InsecureCookies, IPRequestLimit, ReviewLinkDays, Reviewers), Brand...),
+		Settings:    append(with(UploadsBucket, S3PathStyle, PortalURL, InsecureCookies, IPRequestLimit, Reviewers), Brand...),
 		Routes: []Route{
 			{"POST", "/api/access-requests"},
 			{"GET", "/api/access-requests/{id}"},
@@ -218,7 +217,7 @@ var Functions = []Function{
 	{
 		Name:          "scan-upload",
 		Description:   "Checks each evidence upload and records the malware verdict",
-		Settings:      with(UploadsBucket, S3PathStyle, Reviewers, ReviewLinkDays),
+		Settings:      with(UploadsBucket, S3PathStyle, Reviewers),
 		Notifications: []Notification{{UploadsBucket, "evidence/", []string{ObjectCreated, ObjectTaggingPut}}},
 		MemoryMB:      512, Timeout: 60 * time.Second,
 		Access: Access{

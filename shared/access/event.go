@@ -1,7 +1,5 @@
 package access
 
-import "time"
-
 // Event says what must follow a change, as data: who is to be told what. Wording, branding and
 // links are the sender's (notify renders each email and mints its link when it sends it). An
 // event carries no secret and no financial figure: it rests in the outbox.
@@ -23,14 +21,12 @@ type StatusLinkRequested struct {
 }
 
 // ReviewRequested: a reviewer is asked to review a request. Its email links to the request in the
-// staff workspace, with no token; LinkFor is what a token would have lasted and is no longer used
-// (REVIEW_LINK_DAYS goes with it once the functions that read it stop).
+// staff workspace, with no token: the staff session and role authorise.
 type ReviewRequested struct {
 	Request      RequestID
 	Reference    Reference
 	To           Email
 	Relationship Relationship
-	LinkFor      time.Duration
 }
 
 // RequestApproved: the requester is told; with a registration link (InvitationLink) unless

@@ -39,7 +39,6 @@ const ReplacedRound = -1
 const (
 	InvitationLink = 14 * 24 * time.Hour // the registration link of an approval email
 	MoreInfoLink   = 14 * 24 * time.Hour // the upload link of a "more information" email
-	ReviewLink     = 7 * 24 * time.Hour  // a reviewer's link, unless the deployment says otherwise
 )
 
 // Approval is what a reviewer records to approve a request.
@@ -52,10 +51,9 @@ type Approval struct {
 	HasAccount bool
 }
 
-// Reviewers are who is asked to review a request that is ready, and how long their link works.
+// Reviewers are who is asked to review a request that is ready.
 type Reviewers struct {
-	To      []Email
-	LinkFor time.Duration // 0: ReviewLink
+	To []Email
 }
 
 // move changes the status through the transitions table; anything else is ErrIllegalMove.
@@ -104,13 +102,9 @@ func (r Request) Promote(ev []Evidence, reviewers Reviewers, now time.Time) (Req
 	if err != nil {
 		return r, nil, err
 	}
-	link := reviewers.LinkFor
-	if link <= 0 {
-		link = ReviewLink
-	}
 	var events []Event
 	for _, to := range reviewers.To {
-		events = append(events, ReviewRequested{Request: r.ID, Reference: r.Reference, To: to, Relationship: r.Relationship, LinkFor: link})
+		events = append(events, ReviewRequested{Request: r.ID, Reference: r.Reference, To: to, Relationship: r.Relationship})
 	}
 	return r, events, nil
 }

@@ -192,20 +192,17 @@ func TestPromoteWaitsForEveryFileOfTheRound(t *testing.T) {
 		{ID: "b", Round: 0, Status: EvScanning},           // an earlier round does not count
 		{ID: "c", Round: ReplacedRound, Status: Infected}, // nor a replaced file
 	}
-	who := Reviewers{To: []Email{"a@council.example", "b@council.example"}, LinkFor: 3 * 24 * time.Hour}
+	who := Reviewers{To: []Email{"a@council.example", "b@council.example"}}
 	got, events, err := r.Promote(ev, who, later)
 	if err != nil || got.Status != ReadyForReview || !got.UpdatedAt.Equal(later) {
 		t.Fatalf("%v %+v", err, got)
 	}
 	want := []Event{
-		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
-		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "b@council.example", Relationship: Deputy, LinkFor: 3 * 24 * time.Hour},
+		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@council.example", Relationship: Deputy},
+		ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "b@council.example", Relationship: Deputy},
 	}
 	if len(events) != 2 || events[0] != want[0] || events[1] != want[1] {
 		t.Errorf("events: %#v", events)
-	}
-	if _, events, _ := r.Promote(nil, Reviewers{To: []Email{staff}}, later); events[0].(ReviewRequested).LinkFor != ReviewLink {
-		t.Errorf("default link: %#v", events)
 	}
 	for _, st := range []EvidenceStatus{AwaitingUpload, EvScanning, EvRejected, Infected, ScanFailed} {
 		ev := []Evidence{{ID: "a", Round: 1, Status: Clean}, {ID: "b", Round: 1, Status: st}}

@@ -105,7 +105,7 @@ func TestEveryEventHasItsEmail(t *testing.T) {
 		{access.StatusLinkRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example"},
 			Message{To: "a@x.example", Template: StatusLink, Request: "r1", Reference: "CFP-7K3M-9Q2X", Link: &Link{Status, "r1", access.StatusLink}}},
 		// No token for staff: the link is the request's workspace page, which the staff session authorises.
-		{access.ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "s@x.example", Relationship: access.Deputy, LinkFor: time.Hour},
+		{access.ReviewRequested{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "s@x.example", Relationship: access.Deputy},
 			Message{To: "s@x.example", Template: ReadyForReview, Request: "r1", Reference: "CFP-7K3M-9Q2X", Relationship: access.Deputy}},
 		{access.RequestApproved{Request: "r1", To: "a@x.example"},
 			Message{To: "a@x.example", Template: Approved, Request: "r1", Link: &Link{Invitation, "r1", access.InvitationLink}}},

@@ -21,8 +21,8 @@ func TestUnsetSettingsTakeTheirOneDefault(t *testing.T) {
 	if got := r.Int(IPRequestLimit); got != DefaultIPRequestLimit {
 		t.Errorf("IPRequestLimit = %d", got)
 	}
-	if got := r.Days(ReviewLinkDays); got != DefaultReviewLinkDays*24*time.Hour {
-		t.Errorf("ReviewLinkDays = %v", got)
+	if got := r.Days(EvidenceDays); got != DefaultEvidenceDays*24*time.Hour {
+		t.Errorf("EvidenceDays = %v", got)
 	}
 	if q, m := r.Duration(NoticeQuiet), r.Duration(NoticeMaxDelay); q != DefaultNoticeQuiet || m != DefaultNoticeMaxDelay {
 		t.Errorf("notice durations %v %v", q, m)
@@ -40,9 +40,9 @@ func TestUnsetSettingsTakeTheirOneDefault(t *testing.T) {
 
 func TestSetValuesAreRead(t *testing.T) {
 	r := env(map[string]string{"MAIL_MAX_PER_SECOND": "2.5", "NOTICE_QUIET_PERIOD": "3s", "INSECURE_COOKIES": "true",
-		"REVIEW_LINK_DAYS": "3", "REVIEWERS": " A@Council.example, ,b@council.example", "TABLE_NAME": "cfp"})
+		"EVIDENCE_RETENTION_DAYS": "3", "REVIEWERS": " A@Council.example, ,b@council.example", "TABLE_NAME": "cfp"})
 	if r.Float(MailRate) != 2.5 || r.Duration(NoticeQuiet) != 3*time.Second || !r.Bool(InsecureCookies) ||
-		r.Days(ReviewLinkDays) != 72*time.Hour || r.Required(TableName) != "cfp" {
+		r.Days(EvidenceDays) != 72*time.Hour || r.Required(TableName) != "cfp" {
 		t.Error("a set value was not read")
 	}
 	if got := r.Emails(Reviewers); !slices.Equal(got, []access.Email{"a@council.example", "b@council.example"}) {
@@ -58,7 +58,7 @@ func TestSetValuesAreRead(t *testing.T) {
 func TestEveryBadSettingIsNamedTogether(t *testing.T) {
 	r := env(map[string]string{"MAIL_MAX_PER_SECOND": "ten", "NOTICE_MAX_DELAY": "-1m", "REQUEST_LIMIT_PER_IP_HOUR": "0",
 		"INSECURE_COOKIES": "yes please", "CLIENT_REFERENCE_PATTERN": "[0-9", "REVIEWERS": "someone.example, b@x.example",
-		"REVIEW_LINK_DAYS": "1.5"})
+		"EVIDENCE_RETENTION_DAYS": "1.5"})
 	r.Required(TableName)
 	r.Float(MailRate)
 	r.Duration(NoticeMaxDelay)
@@ -66,7 +66,7 @@ func TestEveryBadSettingIsNamedTogether(t *testing.T) {
 	r.Bool(InsecureCookies)
 	r.Pattern(ClientRefFormat)
 	r.Emails(Reviewers)
-	r.Days(ReviewLinkDays)
+	r.Days(EvidenceDays)
 	if inf := env(map[string]string{"MAIL_MAX_PER_SECOND": "Inf"}); inf.Float(MailRate) != 0 || inf.Err() == nil {
 		t.Error("an infinite rate was accepted")
 	}
@@ -74,7 +74,7 @@ func TestEveryBadSettingIsNamedTogether(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, n := range []Name{TableName, MailRate, NoticeMaxDelay, IPRequestLimit, InsecureCookies, ClientRefFormat, Reviewers, ReviewLinkDays} {
+	for _, n := range []Name{TableName, MailRate, NoticeMaxDelay, IPRequestLimit, InsecureCookies, ClientRefFormat, Reviewers, EvidenceDays} {
 		if !strings.Contains(err.Error(), string(n)) {
 			t.Errorf("the error does not name %s: %v", n, err)
 		}
@@ -126,7 +126,7 @@ func TestDefaultsAreValidValues(t *testing.T) {
 	r.Duration(NoticeMaxDelay)
 	r.Float(MailRate)
 	r.Int(IPRequestLimit)
-	r.Days(ReviewLinkDays)
+	r.Days(EvidenceDays)
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}

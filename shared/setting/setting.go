@@ -30,7 +30,6 @@ const (
 	// IPRequestLimit is how many new access requests one source address may make in an hour
 	// (shared addresses such as libraries make more than one person's worth).
 	IPRequestLimit Name = "REQUEST_LIMIT_PER_IP_HOUR"
-	ReviewLinkDays Name = "REVIEW_LINK_DAYS" // how many days a reviewer's link works
 	// EvidenceDays is how many days uploaded evidence is kept (the bucket's lifecycle deletes it;
 	// the privacy notice says so).
 	EvidenceDays Name = "EVIDENCE_RETENTION_DAYS"
@@ -86,7 +85,6 @@ const (
 	DefaultNoticeMaxDelay  = time.Hour
 	DefaultMailRate        = 10 // SES's starting rate for an account out of the sandbox
 	DefaultIPRequestLimit  = 60
-	DefaultReviewLinkDays  = 7
 	DefaultEvidenceDays    = 90
 	DefaultBatchWindow     = 24 * time.Hour
 )
@@ -105,8 +103,6 @@ func (n Name) Default() string {
 		return strconv.Itoa(DefaultMailRate)
 	case IPRequestLimit:
 		return strconv.Itoa(DefaultIPRequestLimit)
-	case ReviewLinkDays:
-		return strconv.Itoa(DefaultReviewLinkDays)
 	case EvidenceDays:
 		return strconv.Itoa(DefaultEvidenceDays)
 	case BatchWindow:

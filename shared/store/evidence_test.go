@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
@@ -387,12 +386,12 @@ func TestReplacingARefusedFileLetsTheRequestThrough(t *testing.T) {
 	}
 }
 
-// The reviewers' emails ask for no token, whatever link lifetime the deployment still sets: they
-// link to the request's page in the staff workspace, which the staff session authorises.
+// The reviewers' emails ask for no token: they link to the request's page in the staff workspace,
+// which the staff session authorises.
 func TestReviewEmailsAskForNoToken(t *testing.T) {
 	s, _ := storetest.New(t)
 	r, _ := withEvidence(t, s, access.Scanning, 0)
-	if st, err := s.PromoteIfReady(ctx, r.ID, access.Reviewers{To: reviewers.To, LinkFor: 3 * 24 * time.Hour}); err != nil || st != access.ReadyForReview {
+	if st, err := s.PromoteIfReady(ctx, r.ID, reviewers); err != nil || st != access.ReadyForReview {
 		t.Fatalf("%s %v", st, err)
 	}
 	msgs := reviewMail(t, s, r.ID)

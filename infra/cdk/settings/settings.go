@@ -44,7 +44,6 @@ var (
 	NoticeMaxDelay   = Setting{"noticeMaxDelay", "CFP_NOTICE_MAX_DELAY"}
 	MailRate         = Setting{"mailMaxPerSecond", "CFP_MAIL_MAX_PER_SECOND"}
 	RequestLimit     = Setting{"requestLimitPerIpHour", "CFP_REQUEST_LIMIT_PER_IP_HOUR"}
-	ReviewLinkDays   = Setting{"reviewLinkDays", "CFP_REVIEW_LINK_DAYS"}
 	RateLimit        = Setting{"rateLimitPer5Min", "CFP_RATE_LIMIT_PER_5_MIN"}
 	ScanConcurrency  = Setting{"scanUploadConcurrency", "CFP_SCAN_UPLOAD_CONCURRENCY"}
 	SendingSystems   = Setting{"sendingSystems", "CFP_SENDING_SYSTEMS"}
@@ -189,7 +188,6 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		NoticeMaxDelay:         duration(NoticeMaxDelay),
 		MailMaxPerSecond:       number(MailRate),
 		RequestsPerIPPerHour:   number(RequestLimit),
-		ReviewLinkDays:         number(ReviewLinkDays),
 		RateLimitPer5Min:       number(RateLimit),
 		ScanUploadConcurrency:  number(ScanConcurrency),
 		SendingSystems:         list(get(SendingSystems)),
