@@ -891,20 +891,38 @@ func TestGuardDutyScansUploadsAndOnlyCleanEvidenceIsReadable(t *testing.T) {
 		t.Fatal("no function reads the scan verdict")
 	}
 
-	var readDeny map[string]any
+	var readDeny, renditionDeny map[string]any
 	for _, pol := range resources(doc, "AWS::S3::BucketPolicy") {
 		if refOf(pol.Props["Bucket"]) != uploads {
 			continue
 		}
 		for _, st := range asList(jsonPath(pol.Props, "PolicyDocument", "Statement")) {
 			sm := st.(map[string]any)
-			if sm["Effect"] == "Deny" && slices.Contains(strs(sm["Action"]), "s3:GetObject") {
+			if sm["Effect"] != "Deny" || !slices.Contains(strs(sm["Action"]), "s3:GetObject") {
+				continue
+			}
+			switch {
+			case sm["NotResource"] != nil && strings.Contains(jsonOf(sm["NotResource"]), "/renditions/*"):
 				readDeny = sm
+			case strings.Contains(jsonOf(sm["Resource"]), "/renditions/*"):
+				renditionDeny = sm
+			default:
+				t.Errorf("another read deny: %s", jsonOf(sm))
 			}
 		}
 	}
 	if readDeny == nil {
-		t.Fatal("no bucket policy statement denies reading unscanned evidence")
+		t.Fatal("no bucket policy statement denies reading unscanned evidence (every object but renditions)")
+	}
+	// A rendition is readable before its verdict (a reviewer opens it seconds after it is made) and
+	// never once a verdict other than clean is on it.
+	if renditionDeny == nil {
+		t.Fatal("no bucket policy statement denies reading a rendition with a threat")
+	}
+	if got := jsonOf(jsonPath(renditionDeny, "Condition", "StringNotEquals")); got != `{"s3:ExistingObjectTag/GuardDutyMalwareScanStatus":"NO_THREATS_FOUND"}` ||
+		jsonOf(jsonPath(renditionDeny, "Condition", "Null")) != `{"s3:ExistingObjectTag/GuardDutyMalwareScanStatus":"false"}` ||
+		jsonOf(renditionDeny["Principal"]) != `{"AWS":"*"}` {
+		t.Errorf("rendition read deny: %s", jsonOf(renditionDeny))
 	}
 	if jsonOf(readDeny["Principal"]) != `{"AWS":"*"}` {
 		t.Errorf("the deny applies to %s; want every principal", jsonOf(readDeny["Principal"]))
