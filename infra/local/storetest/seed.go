@@ -26,7 +26,7 @@ func SeedGrant(ctx context.Context, s *store.Store, g store.Grant) (access.Reque
 		d.EndedAt = g.Start // an ended grant is in no index, as EndAccess leaves it
 	}
 	r := access.Request{
-		ID: g.RequestID, Status: access.Approved, Relationship: g.Relationship,
+		ID: g.RequestID, Reference: access.NewReference(), Status: access.Approved, Relationship: g.Relationship,
 		Requester: access.Requester{Name: g.Name, Email: access.NormaliseEmail(string(g.Email))},
 		Client:    access.Client{Name: g.ClientName, DateOfBirth: g.ClientBirth, ClientReference: g.ClientReference},
 		CreatedAt: g.Start, UpdatedAt: g.Start, Decision: d,
