@@ -5,6 +5,7 @@
 // page against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
 //   node staff.mjs <site URL> [client reference]
+// CFP_SCREENSHOTS=<dir> keeps a picture of every page checked.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +19,13 @@ if (!site) {
 }
 const wcag = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const out = { pages: [], pageErrors: [] };
+const shots = process.env.CFP_SCREENSHOTS;
 
 async function check(page, who, response) {
+  if (shots) {
+    const name = new URL(page.url()).pathname.replace(/^\/+|\/+$/g, '').replace(/[^a-z0-9]+/gi, '-') || 'root';
+    await page.screenshot({ path: join(shots, `staff-${who}-${out.pages.length}-${name}.png`), fullPage: true });
+  }
   await page.evaluate(axe.source);
   const r = await page.evaluate(async (tags) => {
     const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
