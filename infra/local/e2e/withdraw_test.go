@@ -67,3 +67,23 @@ func TestWithdrawWithTheEmailedLink(t *testing.T) {
 		}
 	}
 }
+
+// Through the API, the continuation token withdraws a request once and then works no more; every
+// exchange is held to the OpenAPI description.
+func TestWithdrawThroughTheAPI(t *testing.T) {
+	email := uniqueEmail(t)
+	c := reviewSubmit(t, requestBody(email, pdfFile("order.pdf", len(minimalPDF()))))
+	b := newBrowser()
+	bearer := "Bearer " + c.ContinuationToken
+	resp, body := b.call(t, "POST", "/access-requests/"+c.ID+"/withdraw", nil, "Authorization", bearer)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"withdrawn"`) {
+		t.Fatalf("withdraw: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := b.call(t, "POST", "/access-requests/"+c.ID+"/withdraw", nil, "Authorization", bearer); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the continuation token still works: %d %s", resp.StatusCode, body)
+	}
+	if st := reviewRequest(t, c.ID).Status; st != access.Withdrawn {
+		t.Fatalf("status %s", st)
+	}
+	waitMail(t, email, "Your request has been withdrawn")
+}
