@@ -117,9 +117,6 @@ func (h Handler) withdrawAPI(ctx context.Context, r web.Request, log *slog.Logge
 	if p != nil {
 		return web.Response{}, p
 	}
-	if req.Draft && req.Expired(h.Now()) {
-		return web.Response{}, web.NotFound()
-	}
 	switch _, err := h.Requests.WithdrawRequest(ctx, req.ID); {
 	case errors.Is(err, store.ErrConflict):
 		return web.Response{}, web.Conflict("This request has been decided or withdrawn: it can no longer be withdrawn.")

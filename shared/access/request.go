@@ -163,6 +163,9 @@ func (r Request) RequestInformation(by Email, message string, now time.Time) (Re
 // awaiting or being checked, under review, or asked for more information): it is told, and staff
 // are not, as the request simply leaves their queue.
 func (r Request) Withdraw(now time.Time) (Request, []Event, error) {
+	if r.Expired(now) {
+		return r, nil, fmt.Errorf("%w: the draft has expired", ErrIllegalMove)
+	}
 	r, err := r.move(Withdrawn, now)
 	if err != nil {
 		return r, nil, err

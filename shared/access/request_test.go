@@ -309,9 +309,13 @@ func TestWithdrawTellsOnlyTheRequester(t *testing.T) {
 		}
 	}
 	draft := at(AwaitingEvidence)
-	draft.Draft = true
+	draft.Draft, draft.ExpiresAt = true, later.Add(time.Hour)
 	if got, events, err := draft.Withdraw(later); err != nil || got.Status != Withdrawn || len(events) != 0 {
 		t.Errorf("draft: %+v %v %v", got, events, err)
+	}
+	draft.ExpiresAt = later
+	if got, _, err := draft.Withdraw(later); !errors.Is(err, ErrIllegalMove) || got.Status != AwaitingEvidence {
+		t.Errorf("expired draft: %s %v", got.Status, err)
 	}
 	if _, _, err := at(Withdrawn).Withdraw(later); !errors.Is(err, ErrIllegalMove) {
 		t.Errorf("twice: %v", err)
