@@ -446,6 +446,12 @@ func (h Handler) statusPage(ctx context.Context, r web.Request, log *slog.Logger
 	if canAdd(req, ev) && !tok.Empty() { // adding files needs the emailed link, which the session does not replace
 		v.AddLink = "/access-requests/" + url.PathEscape(string(id)) + "/more-information?token=" + url.QueryEscape(tok.Reveal())
 	}
+	if canWithdraw(req) {
+		v.Withdraw = withdrawPath(id)
+		if !tok.Empty() {
+			v.Withdraw += "?token=" + url.QueryEscape(tok.Reveal())
+		}
+	}
 	return page.Respond(ctx, log, http.StatusOK, page.Policy{Personal: true}, statusPage(h.Brand, v)), nil
 }
 

@@ -26,6 +26,7 @@ type Requests interface {
 	SubmitRequest(ctx context.Context, id access.RequestID) error
 	Claim(ctx context.Context, keyHash, fingerprint string, id access.RequestID) (access.RequestID, error)
 	ReissueContinuation(ctx context.Context, id access.RequestID, hash string) error
+	WithdrawRequest(ctx context.Context, id access.RequestID) (access.Request, error)
 }
 
 // Uploads is what the handler needs of the uploads bucket.
@@ -73,6 +74,7 @@ func (h Handler) routes() web.Routes {
 		"POST /api/access-requests/{id}/submit":   h.submit,
 		"POST /api/access-requests/{id}/evidence": h.addEvidence,
 		"GET /api/access-requests/{id}":           h.status,
+		"POST /api/access-requests/{id}/withdraw": h.withdrawAPI,
 
 		"GET " + pathRelationship:  h.relationshipGet,
 		"POST " + pathRelationship: h.relationshipPost,
@@ -94,6 +96,8 @@ func (h Handler) routes() web.Routes {
 		"GET /access-requests/{id}":                   h.statusPage,
 		"GET /access-requests/{id}/more-information":  h.moreGet,
 		"POST /access-requests/{id}/more-information": h.morePost,
+		"GET /access-requests/{id}/withdraw":          h.withdrawGet,
+		"POST /access-requests/{id}/withdraw":         h.withdrawPost,
 	}
 }
 

@@ -104,6 +104,24 @@ func (m *memory) SubmitRequest(_ context.Context, id access.RequestID) error {
 	return m.moveAnswer
 }
 
+func (m *memory) WithdrawRequest(_ context.Context, id access.RequestID) (access.Request, error) {
+	if m.fail != nil {
+		return access.Request{}, m.fail
+	}
+	r, events, err := m.reqs[id].Withdraw(time.Now())
+	if err != nil {
+		return m.reqs[id], errors.Join(store.ErrConflict, err)
+	}
+	r.ContinuationHash = ""
+	m.reqs[id] = r
+	for _, e := range events {
+		if msg, ok := mail.For(e); ok {
+			m.mails = append(m.mails, msg)
+		}
+	}
+	return r, nil
+}
+
 // presignOnly is a real bucket whose presigning runs locally (it never calls S3), plus a fixed answer for Exists.
 type presignOnly struct {
 	bucket.Bucket

@@ -184,6 +184,7 @@ var Functions = []Function{
 			{"GET", "/api/access-requests/{id}"},
 			{"POST", "/api/access-requests/{id}/submit"},
 			{"POST", "/api/access-requests/{id}/evidence"},
+			{"POST", "/api/access-requests/{id}/withdraw"},
 			// The request journey's pages, and the pages its emails link to.
 			{"GET", "/request/relationship"},
 			{"POST", "/request/relationship"},
@@ -205,6 +206,8 @@ var Functions = []Function{
 			{"GET", "/requests"},
 			{"GET", "/access-requests/{id}/more-information"},
 			{"POST", "/access-requests/{id}/more-information"},
+			{"GET", "/access-requests/{id}/withdraw"},
+			{"POST", "/access-requests/{id}/withdraw"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{

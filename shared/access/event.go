@@ -51,6 +51,13 @@ type InformationRequested struct {
 	Message string
 }
 
+// RequestWithdrawn: the requester is told their request was withdrawn (staff are not told).
+type RequestWithdrawn struct {
+	Request   RequestID
+	Reference Reference
+	To        Email
+}
+
 // AccessEnded: the grantee is told their access ended, and why.
 type AccessEnded struct {
 	Request RequestID
@@ -73,4 +80,5 @@ func (RequestApproved) event()      {}
 func (RequestRejected) event()      {}
 func (InformationRequested) event() {}
 func (AccessEnded) event()          {}
+func (RequestWithdrawn) event()     {}
 func (EvidenceRefused) event()      {}

@@ -159,6 +159,24 @@ func (r Request) RequestInformation(by Email, message string, now time.Time) (Re
 	return r, []Event{InformationRequested{Request: r.ID, To: r.Requester.Email, Message: message}}, nil
 }
 
+// Withdraw is the requester taking their request back before it is decided (a draft, one still
+// awaiting or being checked, under review, or asked for more information): it is told, and staff
+// are not, as the request simply leaves their queue.
+func (r Request) Withdraw(now time.Time) (Request, []Event, error) {
+	if r.Expired(now) {
+		return r, nil, fmt.Errorf("%w: the draft has expired", ErrIllegalMove)
+	}
+	r, err := r.move(Withdrawn, now)
+	if err != nil {
+		return r, nil, err
+	}
+	if r.Draft {
+		// A draft told nobody it existed; nobody is told it went.
+		return r, nil, nil
+	}
+	return r, []Event{RequestWithdrawn{Request: r.ID, Reference: r.Reference, To: r.Requester.Email}}, nil
+}
+
 // RecordSecurityCheck adds a security check (a telephone call, say) to the history of a request
 // under review. It decides nothing.
 func (r Request) RecordSecurityCheck(by Email, note string, now time.Time) (Request, []Event, error) {

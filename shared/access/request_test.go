@@ -41,6 +41,7 @@ var actions = []action{
 	{"more information", func(r Request) (Request, []Event, error) { return r.RequestInformation(staff, "send more", later) }, []Status{ReadyForReview}},
 	{"security check", func(r Request) (Request, []Event, error) { return r.RecordSecurityCheck(staff, "phoned", later) }, []Status{ReadyForReview, MoreInfoRequested}},
 	{"end access", func(r Request) (Request, []Event, error) { return r.EndAccess(staff, "order revoked", later) }, []Status{Approved}},
+	{"withdraw", func(r Request) (Request, []Event, error) { return r.Withdraw(later) }, []Status{AwaitingEvidence, Scanning, ReadyForReview, MoreInfoRequested}},
 }
 
 // TestEveryIllegalMoveIsRefused: from every status an action does not allow, it is ErrIllegalMove
@@ -292,5 +293,31 @@ func TestGrantActive(t *testing.T) {
 		if c.g.Active(day) != c.want {
 			t.Errorf("%+v at %v", c.g, day)
 		}
+	}
+}
+
+// TestWithdrawTellsOnlyTheRequester: the requester of a sent request is told, with its reference,
+// and nobody else; a draft (never sent, its address never told of it) is withdrawn silently.
+func TestWithdrawTellsOnlyTheRequester(t *testing.T) {
+	for _, st := range []Status{AwaitingEvidence, Scanning, ReadyForReview, MoreInfoRequested} {
+		r := at(st)
+		r.Reference = "CFP-7K3M-9Q2X"
+		got, events, err := r.Withdraw(later)
+		want := RequestWithdrawn{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: asker}
+		if err != nil || got.Status != Withdrawn || !got.UpdatedAt.Equal(later) || len(events) != 1 || events[0] != Event(want) {
+			t.Errorf("from %s: %+v %v %v", st, got, events, err)
+		}
+	}
+	draft := at(AwaitingEvidence)
+	draft.Draft, draft.ExpiresAt = true, later.Add(time.Hour)
+	if got, events, err := draft.Withdraw(later); err != nil || got.Status != Withdrawn || len(events) != 0 {
+		t.Errorf("draft: %+v %v %v", got, events, err)
+	}
+	draft.ExpiresAt = later
+	if got, _, err := draft.Withdraw(later); !errors.Is(err, ErrIllegalMove) || got.Status != AwaitingEvidence {
+		t.Errorf("expired draft: %s %v", got.Status, err)
+	}
+	if _, _, err := at(Withdrawn).Withdraw(later); !errors.Is(err, ErrIllegalMove) {
+		t.Errorf("twice: %v", err)
 	}
 }

@@ -78,6 +78,7 @@ const (
 
 // transitions lists every allowed status change; anything else is refused.
 var transitions = map[Status][]Status{
+	// A requester may withdraw (Request.Withdraw) until the request is decided.
 	AwaitingEvidence:  {Scanning, Withdrawn, Expired},
 	Scanning:          {ReadyForReview, AwaitingEvidence, Withdrawn, Expired},
 	ReadyForReview:    {Approved, Rejected, MoreInfoRequested, Withdrawn},

@@ -27,7 +27,8 @@ const (
 	NewDocuments    Template = "new_documents"
 	UploadProblem   Template = "upload_problem"
 	AccessEnded     Template = "access_ended"
-	StatusLink      Template = "status_link"  // "I lost my link": a fresh link to the status page
+	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
+	Withdrawn       Template = "request_withdrawn"
 	BatchReport     Template = "batch_report" // to Business Support: a batch's counts
 )
 
@@ -108,6 +109,8 @@ func For(e access.Event) (Message, bool) {
 		m = Message{To: e.To, Template: MoreInformation, Request: e.Request, Text: e.Message, Link: &Link{MoreInfo, string(e.Request), access.MoreInfoLink}}
 	case access.AccessEnded:
 		m = Message{To: e.To, Template: AccessEnded, Request: e.Request, Reason: e.Reason}
+	case access.RequestWithdrawn:
+		m = Message{To: e.To, Template: Withdrawn, Request: e.Request, Reference: e.Reference}
 	case access.EvidenceRefused:
 		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
 	default:

@@ -177,6 +177,12 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 			"Your access for request " + ref + " has ended. The reason recorded: " + m.Reason,
 			"If you think this is wrong, contact the Client Finance team.",
 		}}, missing
+	case Withdrawn:
+		need("Reference", ref)
+		return content{"Your request has been withdrawn", []string{
+			"Your request " + ref + " has been withdrawn. The Client Finance team will not review it, and the documents you uploaded for it will be deleted.",
+			"If you did not withdraw it, contact the Client Finance team. You can make a new request at any time.",
+		}}, missing
 	case BatchReport:
 		need("Batch", m.Batch)
 		if m.Tally == nil {

@@ -260,3 +260,20 @@ func (s *Store) change(ctx context.Context, id access.RequestID, op string, deci
 	}
 	return access.Request{}, ErrConflict
 }
+
+// WithdrawRequest withdraws a request for its requester (access.Request.Withdraw): the new status,
+// out of the staff queue's index (newRequestItem), and the requester's email, in one write
+// conditioned on the status and version read. The continuation token, the one link token stored on
+// the request, stops working in the same write. The emailed status and "more information" links
+// are token items keyed by their hash alone, which nothing stored leads back to from the request:
+// they stay until their TTL, and every use of them reads the request's status first. ErrConflict:
+// the request is decided (or withdrawn) already.
+func (s *Store) WithdrawRequest(ctx context.Context, id access.RequestID) (access.Request, error) {
+	return s.change(ctx, id, "withdraw request", func(r access.Request, _ []evidenceItem, now time.Time, _ *tx) (access.Request, []access.Event, error) {
+		r, events, err := r.Withdraw(now)
+		if err == nil {
+			r.ContinuationHash = ""
+		}
+		return r, events, err
+	})
+}

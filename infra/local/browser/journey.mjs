@@ -1,7 +1,8 @@
 // Walks the request journey in headless Chromium through the running local stack, with JavaScript
 // on and then off: the start page, each question (with one mistake), two evidence files uploaded
 // through their presigned POST forms straight to S3, "check your answers", the confirmation, the
-// confirmation email's link to the status page (read from the local mailbox), and "I lost my link".
+// confirmation email's link to the status page (read from the local mailbox), "I lost my link", and
+// withdrawing the request from its status page.
 // axe-core checks every page against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
 //   node journey.mjs <site URL> <mailbox URL> <email prefix> <file 1> <file 2> [screenshot dir]
@@ -164,6 +165,15 @@ try {
     await page.goto(freshLink);
     await check('status-from-fresh-link');
     run.steps.freshStatusHasReference = (await page.locator('main').textContent()).includes(run.steps.reference);
+
+    // Withdrawn from its status page: a confirmation page, then "Request withdrawn".
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Withdraw this request', exact: true }).click()]);
+    await check('withdraw');
+    await submit('Yes, withdraw this request');
+    await check('withdrawn');
+    await page.goto(freshLink);
+    await check('status-withdrawn');
+    run.steps.withdrawnText = (await page.locator('main').textContent()).replace(/\s+/g, ' ').trim();
     await context.close();
   }
 } catch (e) {

@@ -39,7 +39,7 @@ type journeyRun struct {
 		}
 		Steps struct {
 			Files                                                           []string
-			Reference, StatusText                                           string
+			Reference, StatusText, WithdrawnText                            string
 			ReceivedHasReference, FreshLinkDiffers, FreshStatusHasReference bool
 		}
 	}
@@ -51,7 +51,8 @@ type journeyRun struct {
 // A person walks the request journey in Chromium, with JavaScript on and then off: from the start
 // page, through each question (making a mistake on each form), uploading two evidence files
 // through their presigned POST forms, to the confirmation with its short reference; then opens the
-// confirmation email's link to the status page, and asks for a new link ("I lost my link"). axe
+// confirmation email's link to the status page, asks for a new link ("I lost my link"), and with
+// it withdraws the request (confirmation page, "Request withdrawn", the status page says so). axe
 // finds no WCAG 2.2 A or AA violation on any page. CFP_SCREENSHOTS=<dir> keeps a picture of each.
 func TestRequestJourneyInABrowser(t *testing.T) {
 	root, err := services.Root()
@@ -123,7 +124,10 @@ func TestRequestJourneyInABrowser(t *testing.T) {
 		if !s.ReceivedHasReference || !strings.Contains(s.StatusText, s.Reference) || !s.FreshLinkDiffers || !s.FreshStatusHasReference {
 			t.Errorf("%s: emails and status page: %+v", mode, s)
 		}
-		for _, want := range []string{"start", "relationship", "relationship-error", "your-details-error", "client-error", "evidence-uploaded", "check-answers", "confirmation", "status", "lost-link-error", "lost-link-sent", "status-from-fresh-link"} {
+		if !strings.Contains(s.WithdrawnText, "This request was withdrawn.") || strings.Contains(s.WithdrawnText, "Withdraw this request") {
+			t.Errorf("%s: the status page after withdrawing: %q", mode, s.WithdrawnText)
+		}
+		for _, want := range []string{"start", "relationship", "relationship-error", "your-details-error", "client-error", "evidence-uploaded", "check-answers", "confirmation", "status", "lost-link-error", "lost-link-sent", "status-from-fresh-link", "withdraw", "withdrawn", "status-withdrawn"} {
 			found := false
 			for _, p := range r.Pages {
 				found = found || p.Name == want
