@@ -343,3 +343,29 @@ func TestTheStoredCodeHashNeedsTheKey(t *testing.T) {
 		t.Fatal("the stored hash is not the code's hash under the function's key")
 	}
 }
+
+// BenchmarkVerify shows, never asserts, the time of a wrong attempt at /session/verify for an
+// active account and for an address with no account (over the in-memory store, so it is the
+// handler's own work: the DynamoDB call is the same single TryCode for both).
+func BenchmarkVerify(b *testing.B) {
+	for _, withAccount := range []bool{true, false} {
+		name := map[bool]string{true: "account", false: "no-account"}[withAccount]
+		b.Run(name, func(b *testing.B) {
+			f := newFixture(b)
+			f.h.SignInFloor = 0
+			e := access.Email(name + "@example.com")
+			if withAccount {
+				f.account(b, e, "Bench")
+			}
+			ask := req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")
+			try := req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "")
+			for b.Loop() {
+				b.StopTimer()
+				f.later(time.Hour) // a new hour: the code limit allows another code, whose attempts start again
+				f.do(b, ask)
+				b.StartTimer()
+				f.do(b, try)
+			}
+		})
+	}
+}
