@@ -36,6 +36,17 @@ type memStore struct {
 	writes     int            // state changes, so a test can say nothing changed
 	reads      map[string]int // the signed-in reads and audit writes asked for, by method (each one DynamoDB request in the store)
 	failAudit  error          // what Audit answers instead of writing, when set
+	calls      []string       // the sign-in store calls made, by method, in order (takeCalls)
+}
+
+// takeCalls returns the sign-in store calls made since the last takeCalls: what a stranger could
+// time, so the oracle tests compare them between addresses.
+func (m *memStore) takeCalls() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.calls
+	m.calls = nil
+	return c
 }
 
 // memCursor is where a handed-out cursor continues, and the list it belongs to.
@@ -75,6 +86,7 @@ func (m *memStore) Token(_ context.Context, hash string, p mail.Purpose) (store.
 func (m *memStore) Account(_ context.Context, e access.Email) (store.Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls = append(m.calls, "Account")
 	a, ok := m.accounts[e]
 	if !ok {
 		return a, store.ErrNotFound
@@ -159,6 +171,7 @@ func (m *memStore) Activate(_ context.Context, hash string, e access.Email) erro
 func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.Message, l store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls = append(m.calls, "ResendVerification")
 	var notUnverified error
 	if a, ok := m.accounts[e]; !ok || a.Status != store.AccountUnverified {
 		notUnverified = store.ErrConflict
@@ -176,6 +189,7 @@ func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.
 func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, l store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls = append(m.calls, "PutCode")
 	if err := m.within(l); err != nil {
 		return err
 	}
@@ -189,6 +203,7 @@ func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, l sto
 func (m *memStore) TryCode(_ context.Context, e access.Email) (store.Code, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls = append(m.calls, "TryCode")
 	c, ok := m.codes[e]
 	if !ok {
 		return c, store.ErrNotFound
@@ -203,6 +218,7 @@ func (m *memStore) TryCode(_ context.Context, e access.Email) (store.Code, error
 func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Session) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls = append(m.calls, "StartSession")
 	c, ok := m.codes[s.Email]
 	_, exists := m.sessions[s.Hash]
 	if !ok || c.Used || c.Hash != codeHash || !m.now().Before(c.ValidTo) || c.Attempts > store.CodeAttempts ||

@@ -106,9 +106,12 @@ func newHandler(s *memStore, m *fakeMailer, clock func() time.Time) Handler {
 	return Handler{
 		Accounts: s, Sessions: s, Portal: s, Mailer: m, Files: fakeFiles{},
 		Origin: origin, Bases: mail.Bases{Portal: origin}, Brand: brand.Sample(),
-		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		CodeKey: testKey, Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 }
+
+// testKey is the sign-in code key the tests' handlers hash with.
+var testKey, _ = secret.HMACKey("the-tests-sign-in-code-key-32-bytes-long")
 
 // later moves the fixture's clock (handler and store) forward.
 func (f *fixture) later(d time.Duration) {

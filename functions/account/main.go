@@ -28,13 +28,12 @@ func main() {
 		Accounts: st, Sessions: st, Portal: st,
 		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ReplyTo: b.Email, ConfigSet: env.Optional(setting.MailConfigSet)},
 		Files:  bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
-		Origin: web.Origin(portal), Brand: b,
-		Bases:       mail.Bases{Portal: portal, Brand: b},
-		Insecure:    env.Bool(setting.InsecureCookies),
-		SignInFloor: signInFloor,
-		Now:         time.Now,
-		Log:         slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Origin: web.Origin(portal), Brand: b, Bases: mail.Bases{Portal: portal, Brand: b},
+		Insecure: env.Bool(setting.InsecureCookies), SignInFloor: signInFloor,
+		Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	keyID := env.Required(setting.SignInKey) // the secret's ARN; its value never sits in the environment
 	env.Check()
+	h.CodeKey = readCodeKey(cfg, keyID)
 	lambda.Start(h.Handle)
 }

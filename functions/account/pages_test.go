@@ -457,3 +457,38 @@ func TestPagesBadLinks(t *testing.T) {
 	// The code page without having asked for a code goes back to the first sign-in page.
 	wantStatus(t, p.browser(t).get(pathCode, nil), http.StatusSeeOther, pathSignIn)
 }
+
+// No account oracle on the code page: its POST answers an active account and an address with no
+// account alike at every attempt (the address and the form's token aside), "tried too many times"
+// after the limit included, with the same store calls.
+func TestPagesCodeAnswersAlikeWithOrWithoutAnAccount(t *testing.T) {
+	p := newPages()
+	p.h.SignInFloor = 0
+	active, unknown := access.Email("ann@example.com"), access.Email("nobody@example.com")
+	p.signedIn(t, active, "Ann") // an active account, with a code spent
+	token := regexp.MustCompile(`name="csrf" value="[^"]+"`)
+	var runs [][]string
+	for _, e := range []access.Email{active, unknown} {
+		b := p.browser(t)
+		b.get(pathSignIn, nil)
+		wantStatus(t, b.submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
+		b.get(pathCode, nil)
+		p.s.takeCalls()
+		guess := wrong(p.mail.lastCode(t, active))
+		var run []string
+		for i := 1; i <= store.CodeAttempts+1; i++ {
+			resp := b.submit(pathCode, map[string]string{"code": guess})
+			page := token.ReplaceAllString(strings.ReplaceAll(mainOf(resp.Body), string(e), "ADDRESS"), "")
+			run = append(run, fmt.Sprintf("%d %s %v", resp.StatusCode, page, p.s.takeCalls()))
+		}
+		runs = append(runs, run)
+	}
+	for i := range runs[0] {
+		if runs[1][i] != runs[0][i] {
+			t.Fatalf("attempt %d: active %q, no account %q", i+1, runs[0][i], runs[1][i])
+		}
+	}
+	if last := runs[0][store.CodeAttempts]; !strings.Contains(last, "tried too many times") {
+		t.Fatalf("after the limit: %q", last)
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
 	"github.com/council/cfp/shared/access"
@@ -58,17 +61,29 @@ func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger
 // would tell who has an account. The person who gets no code asks again.
 func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Logger) *web.Problem {
 	acct, err := h.Accounts.Account(ctx, email)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil
-	case err != nil:
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		log.Error("reading an account", "err", err)
 		return web.Unavailable()
 	}
 	limit := perAddress
 	limit.Key = string(email)
-	if acct.Status != store.AccountActive {
-		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), limit)
+	if err != nil || acct.Status != store.AccountActive {
+		// No account, or one not yet verified: a code nobody can type takes the place a real one
+		// would, under the same limit, so that POST /session/verify then answers as for an active
+		// account (see "No account oracle" in doc.go).
+		switch err := h.Sessions.PutCode(ctx, email, h.CodeKey.HashWith(secret.New(), string(email)), limit); {
+		case errors.Is(err, store.ErrLimited):
+			return nil
+		case err != nil:
+			log.Error("storing a stand-in sign-in code", "err", err)
+			return nil
+		}
+		if acct.Status != store.AccountUnverified {
+			return nil
+		}
+		verifyLimit := perAddress
+		verifyLimit.Kind, verifyLimit.Key = "signin-verify", string(email)
+		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), verifyLimit)
 		if err != nil && !errors.Is(err, store.ErrLimited) && !errors.Is(err, store.ErrConflict) {
 			log.Error("queueing a verification email", "err", err)
 			return nil
@@ -77,7 +92,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	code := secret.NewCode(codeDigits)
-	switch err := h.Sessions.PutCode(ctx, email, code.HashWith(string(email)), limit); {
+	switch err := h.Sessions.PutCode(ctx, email, h.CodeKey.HashWith(code, string(email)), limit); {
 	case errors.Is(err, store.ErrLimited):
 		log.Warn("sign-in codes for one address over the hourly limit")
 		return nil
@@ -184,7 +199,7 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 			Detail: "This code has been tried too many times and no longer works. Ask for a new code."}
 	case !now.Before(c.ValidTo):
 		return secret.Secret{}, wrongCode()
-	case subtle.ConstantTimeCompare([]byte(secret.From(code).HashWith(string(email))), []byte(c.Hash)) != 1:
+	case subtle.ConstantTimeCompare([]byte(h.CodeKey.HashWith(secret.From(code), string(email))), []byte(c.Hash)) != 1:
 		return secret.Secret{}, wrongCode()
 	}
 	acct, err := h.Accounts.Account(ctx, email)
@@ -236,4 +251,18 @@ func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (
 	resp := web.Empty(http.StatusNoContent)
 	resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
 	return resp, nil
+}
+
+// readCodeKey reads the sign-in code key from Secrets Manager at start; without it the function
+// stops rather than hash codes under a key anyone could guess.
+func readCodeKey(cfg aws.Config, id string) secret.Key {
+	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: &id})
+	if err != nil || out.SecretString == nil {
+		panic(fmt.Sprintf("account: the sign-in code key %s: want a text secret Secrets Manager answers with (error: %v)", id, err))
+	}
+	k, err := secret.HMACKey(*out.SecretString)
+	if err != nil {
+		panic(fmt.Sprintf("account: the sign-in code key %s: %v", id, err))
+	}
+	return k
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -282,5 +283,89 @@ func TestSessionsEndWhenIdleAndAtTheAbsoluteLimit(t *testing.T) {
 	f.later(store.SessionIdle)
 	if me := f.do(t, req("GET", "/api/me", nil, nil, cookie)); me.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("idle session: %d", me.StatusCode)
+	}
+}
+
+// No account oracle: once a code has been asked for, an active account, an unverified one and an
+// address with no account answer every attempt at /session/verify alike, the 429 after the limit
+// included, and make the same store calls (time is not asserted).
+func TestVerifyAnswersAlikeWithOrWithoutAnAccount(t *testing.T) {
+	f := newFixture(t)
+	active, unverified, unknown := access.Email("ann@example.com"), access.Email("bob@example.com"), access.Email("nobody@example.com")
+	f.account(t, active, "Ann")
+	if resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": f.invite(t, unverified, time.Hour), "name": "Bob"}, "")); resp.StatusCode != http.StatusAccepted {
+		t.Fatal(resp.Body)
+	}
+	var asks []string
+	var runs [][]string
+	for _, e := range []access.Email{active, unverified, unknown} {
+		f.s.takeCalls()
+		askCode(t, f, e)
+		asks = append(asks, fmt.Sprint(f.s.takeCalls()))
+		guess := wrong(f.mail.lastCode(t, active))
+		var run []string
+		for i := 1; i <= store.CodeAttempts+2; i++ {
+			resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": guess}, ""))
+			run = append(run, fmt.Sprintf("%d %s %v", resp.StatusCode, resp.Body, f.s.takeCalls()))
+		}
+		runs = append(runs, run)
+	}
+	if asks[0] != asks[2] {
+		t.Errorf("asking for a code: the active account's store calls %s, no account's %s", asks[0], asks[2])
+	}
+	for i := range runs[0] {
+		if runs[1][i] != runs[0][i] || runs[2][i] != runs[0][i] {
+			t.Fatalf("attempt %d: active %q, unverified %q, no account %q", i+1, runs[0][i], runs[1][i], runs[2][i])
+		}
+	}
+	if !strings.HasPrefix(runs[0][0], "401 ") || !strings.HasPrefix(runs[0][store.CodeAttempts], "429 ") {
+		t.Fatalf("attempts: %q", runs[0])
+	}
+	if len(f.mail.to(unverified))+len(f.mail.to(unknown)) != 0 {
+		t.Fatal("a code went to an address without an active account")
+	}
+}
+
+// The table holds a code's hash under the key, which the table does not hold: with the code and the
+// address alone (or another key) nobody recomputes it, so a copy of the table gives away no code.
+func TestTheStoredCodeHashNeedsTheKey(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("hal@example.com")
+	f.account(t, e, "Hal")
+	askCode(t, f, e)
+	code := secret.From(f.mail.lastCode(t, e))
+	stored := f.s.codes[e].Hash
+	other, _ := secret.HMACKey("another-key-of-at-least-thirty-two-bytes")
+	if stored == code.HashWith(string(e)) || stored == other.HashWith(code, string(e)) {
+		t.Fatal("the stored hash of a code can be recomputed without the function's key")
+	}
+	if stored != testKey.HashWith(code, string(e)) {
+		t.Fatal("the stored hash is not the code's hash under the function's key")
+	}
+}
+
+// BenchmarkVerify shows, never asserts, the time of a wrong attempt at /session/verify for an
+// active account and for an address with no account (over the in-memory store, so it is the
+// handler's own work: the DynamoDB call is the same single TryCode for both).
+func BenchmarkVerify(b *testing.B) {
+	for _, withAccount := range []bool{true, false} {
+		name := map[bool]string{true: "account", false: "no-account"}[withAccount]
+		b.Run(name, func(b *testing.B) {
+			f := newFixture(b)
+			f.h.SignInFloor = 0
+			e := access.Email(name + "@example.com")
+			if withAccount {
+				f.account(b, e, "Bench")
+			}
+			ask := req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")
+			try := req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "")
+			for b.Loop() {
+				b.StopTimer()
+				f.later(time.Hour) // a new hour: the code limit allows another code, whose attempts start again
+				f.do(b, ask)
+				b.StartTimer()
+				f.do(b, try)
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -138,6 +139,8 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(p.StaffClientSecretARN)
 	case wiring.StaffGroups:
 		return jsii.String(p.StaffRoleGroups)
+	case wiring.SignInKey: // the secret's ARN: account reads the key itself
+		return b.signInKey.SecretArn()
 	}
 	brand := map[wiring.Setting]string{
 		wiring.CouncilName: p.CouncilName, wiring.CouncilURL: p.CouncilURL, wiring.ServiceName: p.ServiceName,
@@ -225,11 +228,11 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 	for _, bk := range slices.Sorted(maps.Keys(writes)) {
 		allow([]wiring.Action{KeyGenerateDataKey}, []*string{b.bucketKey.KeyArn()}, b.viaS3(bk))
 	}
-	// A secret setting's value is the secret's full ARN (Validate insists), so the grant names that
-	// one secret and no other.
+	// A secret setting's value is the secret's full ARN (Validate insists for the council's own)
+	// or a reference to one this stack makes, so the grant names that one secret and no other.
 	for _, s := range a.Secrets {
 		arn := b.setting(s)
-		if _, ok := secretRegion(*arn); !ok {
+		if _, ok := secretRegion(*arn); !ok && !*awscdk.Token_IsUnresolved(arn) {
 			panic(fmt.Sprintf("cdk: setting %s names a secret, but its value %q is not a secret's full ARN", s, *arn))
 		}
 		allow([]wiring.Action{wiring.GetSecretValue}, []*string{arn}, nil)
@@ -241,6 +244,19 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 		allow(a.Mail, []*string{b.configSetArn()}, nil)
 	}
 	return out
+}
+
+// signInCodeKey makes the key sign-in codes are hashed with (secret.Key). Secrets Manager generates
+// it, so no person and no template ever holds it, and encrypts it with the AWS managed key
+// aws/secretsmanager, so account's role needs GetSecretValue on this secret and nothing on any key.
+// A council has nothing to create or paste.
+func (b *build) signInCodeKey() {
+	b.signInKey = awssecretsmanager.NewSecret(b.stack, jsii.String("SignInCodeKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("The key the portal's sign-in codes are hashed with (HMAC-SHA-256); only the account function reads it"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), // about 380 bits
+		},
+	})
 }
 
 // The key actions S3 takes on a function's behalf (not calls its code makes, so not in wiring.Access).

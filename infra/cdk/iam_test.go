@@ -215,9 +215,16 @@ func TestTheTopicKeysServiceGrantsNameTheirSource(t *testing.T) {
 }
 
 // The staff identity provider's client secret stays in Secrets Manager: the function that signs
-// staff in is told only its ARN, and its role may read that one secret and nothing else there.
+// staff in is told only its ARN, and its role may read that one secret and nothing else there. The
+// sign-in code key is a secret the stack makes (generated, under the AWS managed key): account is
+// told its ARN and may read it and no other secret; no other function may read it.
 func TestOnlyTheStaffFunctionMayReadTheStaffSecretAndNoOtherSecret(t *testing.T) {
 	_, doc := synth(t)
+	keys := resources(doc, "AWS::SecretsManager::Secret")
+	if len(keys) != 1 || jsonPath(keys[0].Props, "GenerateSecretString", "PasswordLength") != float64(64) || keys[0].Props["KmsKeyId"] != nil {
+		t.Fatalf("secrets the stack makes: %s; want the sign-in code key alone, generated, under the AWS managed key", jsonOf(keys))
+	}
+	keyRef := `{"Ref":"` + keys[0].ID + `"}`
 	for _, f := range wiring.Functions {
 		sts := roleStatements(t, doc, f.Name)
 		var reads []map[string]any
@@ -231,6 +238,16 @@ func TestOnlyTheStaffFunctionMayReadTheStaffSecretAndNoOtherSecret(t *testing.T)
 				}
 			}
 		}
+		env := jsonPath(lambdaOf(t, doc, f.Name).Props, "Environment", "Variables").(map[string]any)
+		if f.Name == "account" {
+			if len(reads) != 1 || jsonOf(reads[0]["Resource"]) != keyRef || reads[0]["Condition"] != nil {
+				t.Errorf("account's role reads secrets %s; want GetSecretValue on the sign-in code key %s only", jsonOf(reads), keyRef)
+			}
+			if jsonOf(env[string(wiring.SignInKey)]) != keyRef {
+				t.Errorf("account is told %s=%s; want the key's ARN %s", wiring.SignInKey, jsonOf(env[string(wiring.SignInKey)]), keyRef)
+			}
+			continue
+		}
 		staffFn := slices.Contains(f.Settings, wiring.StaffIssuer)
 		if !staffFn {
 			if len(reads) > 0 {
@@ -241,7 +258,6 @@ func TestOnlyTheStaffFunctionMayReadTheStaffSecretAndNoOtherSecret(t *testing.T)
 		if len(reads) != 1 || jsonOf(reads[0]["Resource"]) != `"`+testSecretARN+`"` || reads[0]["Condition"] != nil {
 			t.Errorf("%s's role reads secrets %s; want GetSecretValue on %s only", f.Name, jsonOf(reads), testSecretARN)
 		}
-		env := jsonPath(lambdaOf(t, doc, f.Name).Props, "Environment", "Variables").(map[string]any)
 		if env[string(wiring.StaffClientSecret)] != testSecretARN {
 			t.Errorf("%s is told %s=%v; want the secret's ARN", f.Name, wiring.StaffClientSecret, env[string(wiring.StaffClientSecret)])
 		}

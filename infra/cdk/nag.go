@@ -40,6 +40,14 @@ func (b *build) nag() {
 		cdknag.NagSuppressions_AddResourceSuppressions(f.role, &s, jsii.Bool(true))
 	}
 
+	cdknag.NagSuppressions_AddResourceSuppressions(b.signInKey, &[]*cdknag.NagPackSuppression{
+		suppress("AwsSolutions-SMG4",
+			"The sign-in code key only hashes codes that live ten minutes, and never leaves Secrets Manager and the "+
+				"account function's memory; rotating it would need a rotation function and void the last ten "+
+				"minutes' codes. An operator who suspects it was read puts a new random value "+
+				"(aws secretsmanager put-secret-value) and the next cold start uses it"),
+	}, jsii.Bool(true))
+
 	uploads := b.bucket(wiring.UploadsBucket)
 	cdknag.NagSuppressions_AddResourceSuppressions(b.malwareRole, &[]*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-IAM5",

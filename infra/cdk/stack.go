@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -47,6 +48,7 @@ type build struct {
 	bucketKey awskms.Key // encrypts the uploads and documents buckets
 	table     awsdynamodb.Table
 	buckets   map[wiring.Bucket]awss3.Bucket
+	signInKey awssecretsmanager.Secret // the key sign-in codes are hashed with
 	logBucket awss3.Bucket
 
 	identity  awsses.EmailIdentity
@@ -96,6 +98,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) awscdk.St
 		buckets: map[wiring.Bucket]awss3.Bucket{},
 	}
 	b.storage()
+	b.signInCodeKey()
 	b.mail()
 	b.restAPI()
 	for _, f := range wiring.Functions {

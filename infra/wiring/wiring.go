@@ -36,6 +36,8 @@ const (
 	StaffClientSecret = setting.StaffClientSecret
 	StaffGroups       = setting.StaffGroups
 
+	SignInKey = setting.SignInKey
+
 	CouncilName      = setting.CouncilName
 	CouncilURL       = setting.CouncilURL
 	ServiceName      = setting.ServiceName
@@ -279,7 +281,7 @@ var Functions = []Function{
 	{
 		Name:        "account",
 		Description: "Accounts, sign-in, sessions and the signed-in portal; their pages",
-		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet), Brand...), // sends sign-in codes itself
+		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet, SignInKey), Brand...), // sends sign-in codes itself
 		Routes: []Route{
 			{"POST", "/api/account/register"},
 			{"POST", "/api/account/verify"},
@@ -313,6 +315,7 @@ var Functions = []Function{
 			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
 			Mail:    []Action{SendEmail},
+			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
 		},
 	},
 	{

@@ -51,6 +51,10 @@ const (
 	StaffClientSecret Name = "STAFF_OIDC_CLIENT_SECRET"
 	StaffGroups       Name = "STAFF_ROLE_GROUPS"
 
+	// SignInKey names the Secrets Manager secret (its ARN in AWS) holding the key that sign-in
+	// codes are hashed with (secret.Key): the table holds the hashes, never the key.
+	SignInKey Name = "SIGNIN_CODE_KEY_SECRET"
+
 	// The council's branding and contact details, shown on every page (brand.Read reads them).
 	// Unset, each takes the local stack's sample value below; `make deploy` requires the council's
 	// name, phone and contact email.

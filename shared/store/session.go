@@ -16,8 +16,11 @@ import (
 // Sign-in codes (ACCOUNT#<email> / CODE) and sessions (SESSION#<hash> / SESSION).
 //
 // An address has at most one live code: asking again replaces it. The table holds only the code's
-// hash bound to the address (secret.HashWith), so a stored hash is not a lookup table away from a
-// six-digit code, and a code sent to one address hashes differently for any other. Every attempt
+// hash bound to the address under a key the table does not hold (secret.Key, HMAC-SHA-256), so a
+// copy of the table is not a million hashes away from a live six-digit code, and a code sent to one
+// address hashes differently for any other. Which hash is stored is the caller's: functions/account
+// also stores a stand-in code for an address without an active account, so that attempts at every
+// address are counted alike. Every attempt
 // is counted in the code item before the code is compared, so the attempt limit holds even against
 // attempts made at the same moment.
 //
@@ -35,7 +38,7 @@ const (
 
 // Code is an address's live sign-in code as stored.
 type Code struct {
-	Hash     string // secret.HashWith(address)
+	Hash     string // secret.Key.HashWith(code, address)
 	IssuedAt time.Time
 	ValidTo  time.Time
 	Attempts int // attempts made, this one included

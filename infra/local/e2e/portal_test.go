@@ -601,6 +601,18 @@ func TestPortalCodesAndLinksThatMustNotWork(t *testing.T) {
 	if string(out) != string(known) {
 		t.Fatalf("answers differ: %s and %s", out, known)
 	}
+	// And /session/verify then answers both alike, attempt by attempt: five 401s, then 429.
+	guess := fmt.Sprintf("%06d", (mustAtoi(t, portalCode(t, b, other))+1)%1000000)
+	var answers [2][]string
+	for j, e := range []string{other, nobody} {
+		for i := 1; i <= 6; i++ {
+			resp, out := newBrowser().call(t, "POST", "/session/verify", map[string]string{"email": e, "code": guess})
+			answers[j] = append(answers[j], fmt.Sprint(resp.StatusCode, " ", string(out)))
+		}
+	}
+	if fmt.Sprint(answers[0]) != fmt.Sprint(answers[1]) || !strings.HasPrefix(answers[0][5], "429 ") {
+		t.Fatalf("/session/verify tells who has an account:\n account:    %q\n no account: %q", answers[0], answers[1])
+	}
 
 	// An expired invitation: a clear 410, and no account.
 	late := "late." + uniqueEmail(t)

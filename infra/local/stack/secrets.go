@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/council/cfp/shared/secret"
 )
 
 // LocalStaffSecretID names the staff identity provider's client secret in the local secret store
@@ -16,6 +18,10 @@ const (
 	LocalStaffSecretID = "cfp/staff-oidc-client"
 	LocalStaffSecret   = "local-staff-secret"
 )
+
+// LocalSignInKeyID names the key sign-in codes are hashed with in the local secret store
+// (SIGNIN_CODE_KEY_SECRET). Its value is random, made on the stack's first start (CreateSecret).
+const LocalSignInKeyID = "cfp/signin-code-key"
 
 // Secrets answers the Secrets Manager call the functions make, GetSecretValue, from the files in
 // dir: one per secret, named by its id, holding its text. The functions reach it through the SDK's
@@ -63,4 +69,16 @@ func WriteSecret(dir, id, value string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(value), 0o600)
+}
+
+// CreateSecret stores a random 256-bit secret under id in the local store dir unless one is there
+// already: a stack started again over the same data keeps its key, so the codes its table holds
+// still match.
+func CreateSecret(dir, id string) error {
+	if _, err := os.Stat(filepath.Join(dir, id)); err == nil {
+		return nil
+	} else if !os.IsNotExist(err) {
+		return err
+	}
+	return WriteSecret(dir, id, secret.New().Reveal())
 }

@@ -104,6 +104,7 @@ func Defaults() map[wiring.Setting]string {
 		// local secret store, as from Secrets Manager in AWS.
 		wiring.StaffClientID:     "cfp-staff",
 		wiring.StaffClientSecret: LocalStaffSecretID,
+		wiring.SignInKey:         LocalSignInKeyID,
 		wiring.StaffGroups:       "cfp-reviewers=reviewer,cfp-support=support,cfp-information-governance=information-governance,cfp-administrators=administrator",
 	})
 	return values
@@ -190,6 +191,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	st.SecretsURL = "http://" + secretsL.Addr().String()
 	secrets := filepath.Join(st.DataDir, "secrets")
 	if err := WriteSecret(secrets, st.Settings[wiring.StaffClientSecret], LocalStaffSecret); err != nil {
+		return nil, err
+	}
+	if err := CreateSecret(secrets, st.Settings[wiring.SignInKey]); err != nil {
 		return nil, err
 	}
 	st.serve(secretsL, Secrets(secrets))
