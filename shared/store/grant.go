@@ -42,29 +42,35 @@ func (s *Store) GranteesOf(ctx context.Context, clientRef string) ([]Grant, erro
 
 func (s *Store) grants(ctx context.Context, ix index, pk, prefix string) ([]Grant, error) {
 	var out []Grant
-	var start map[string]types.AttributeValue
+	err := s.requestItems(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(ix.name),
+		KeyConditionExpression:    aws.String(ix.pk + " = :pk AND begins_with(" + ix.sk + ", :pre)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":pre": str(prefix)},
+	}, "grants", func(it requestItem) {
+		if it.Status == access.Approved {
+			out = append(out, grantFrom(it))
+		}
+	})
+	return out, err
+}
+
+// requestItems runs a Query over request items page by page, handing each item to each.
+func (s *Store) requestItems(ctx context.Context, in *dynamodb.QueryInput, op string, each func(requestItem)) error {
+	in.TableName = &s.table
 	for {
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			IndexName:                 aws.String(ix.name),
-			KeyConditionExpression:    aws.String(ix.pk + " = :pk AND begins_with(" + ix.sk + ", :pre)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":pre": str(prefix)},
-			ExclusiveStartKey:         start,
-		})
+		res, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, wrap("grants", err)
+			return wrap(op, err)
 		}
 		for _, item := range res.Items {
 			var it requestItem
 			if err := unmarshalItem(item, &it); err != nil {
-				return nil, wrap("grants", err)
+				return wrap(op, err)
 			}
-			if it.Status == access.Approved {
-				out = append(out, grantFrom(it))
-			}
+			each(it)
 		}
-		if start = res.LastEvaluatedKey; start == nil {
-			return out, nil
+		if in.ExclusiveStartKey = res.LastEvaluatedKey; in.ExclusiveStartKey == nil {
+			return nil
 		}
 	}
 }

@@ -26,29 +26,16 @@ var QueueStatuses = []access.Status{access.ReadyForReview, access.MoreInfoReques
 func (s *Store) Queue(ctx context.Context) ([]Waiting, error) {
 	var out []Waiting
 	for _, st := range QueueStatuses {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &s.table,
-				IndexName:                 aws.String(gsi1.name),
-				KeyConditionExpression:    aws.String(gsi1.pk + " = :pk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(st))},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				return nil, wrap("queue", err)
-			}
-			for _, item := range res.Items {
-				var it requestItem
-				if err := unmarshalItem(item, &it); err != nil {
-					return nil, wrap("queue", err)
-				}
-				since, _ := time.Parse(stampLayout, it.GSI1SK[:min(len(stampLayout), len(it.GSI1SK))])
-				out = append(out, Waiting{Request: it.Request, Since: since})
-			}
-			if start = res.LastEvaluatedKey; start == nil {
-				break
-			}
+		err := s.requestItems(ctx, &dynamodb.QueryInput{
+			IndexName:                 aws.String(gsi1.name),
+			KeyConditionExpression:    aws.String(gsi1.pk + " = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(st))},
+		}, "queue", func(it requestItem) {
+			since, _ := time.Parse(stampLayout, it.GSI1SK[:min(len(stampLayout), len(it.GSI1SK))])
+			out = append(out, Waiting{Request: it.Request, Since: since})
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Waiting) int { return a.Since.Compare(b.Since) })

@@ -149,28 +149,35 @@ func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session)
 // conditional write: every signed-in request costs this one DynamoDB request to know who is asking.
 // ErrNotFound: unknown, signed out, idle for SessionIdle, or older than SessionMax (one answer for all).
 func (s *Store) Session(ctx context.Context, hash string) (Session, error) {
+	var it sessionItem
+	if err := s.slide(ctx, sessionKey(hash), SessionIdle, SessionMax, &it, "session"); err != nil {
+		return Session{}, err
+	}
+	return Session{Hash: hash, Email: it.Email, Name: it.Name, CreatedAt: time.Unix(it.CreatedAt, 0), LastSeen: time.Unix(it.LastSeen, 0)}, nil
+}
+
+// slide reads a session item into item and moves its LastSeen to now, in one conditional write
+// that finds nothing (ErrNotFound) once the session has been idle longer than idle or has lived
+// longer than max: citizens' and staff sessions expire by the same rule with their own limits.
+func (s *Store) slide(ctx context.Context, k key, idle, max time.Duration, item any, what string) error {
 	now := s.now()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
-		Key:                 sessionKey(hash).av(),
+		Key:                 k.av(),
 		UpdateExpression:    aws.String("SET LastSeen = :now"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND LastSeen > :idle AND CreatedAt > :oldest"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": unix(now), ":idle": unix(now.Add(-SessionIdle)), ":oldest": unix(now.Add(-SessionMax)),
+			":now": unix(now), ":idle": unix(now.Add(-idle)), ":oldest": unix(now.Add(-max)),
 		},
 		ReturnValues: types.ReturnValueAllNew,
 	})
 	if conditionFailed(err) {
-		return Session{}, ErrNotFound
+		return ErrNotFound
 	}
 	if err != nil {
-		return Session{}, wrap("session", err)
+		return wrap(what, err)
 	}
-	var it sessionItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return Session{}, wrap("session", err)
-	}
-	return Session{Hash: hash, Email: it.Email, Name: it.Name, CreatedAt: time.Unix(it.CreatedAt, 0), LastSeen: time.Unix(it.LastSeen, 0)}, nil
+	return wrap(what, attributevalue.UnmarshalMap(out.Attributes, item))
 }
 
 // EndSession signs a session out: the item is deleted, so its token works nowhere from now on.

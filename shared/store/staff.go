@@ -85,26 +85,9 @@ func (s *Store) StartStaffSession(ctx context.Context, sess staff.Session) error
 // StaffSession returns the live staff session whose token has that hash and slides its idle expiry,
 // in one conditional write. ErrNotFound: unknown, idle too long or too old (one answer for all).
 func (s *Store) StaffSession(ctx context.Context, hash string) (staff.Session, error) {
-	now := s.now()
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 staffSessionKey(hash).av(),
-		UpdateExpression:    aws.String("SET LastSeen = :now"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND LastSeen > :idle AND CreatedAt > :oldest"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": unix(now), ":idle": unix(now.Add(-staff.SessionIdle)), ":oldest": unix(now.Add(-staff.SessionMax)),
-		},
-		ReturnValues: types.ReturnValueAllNew,
-	})
-	if conditionFailed(err) {
-		return staff.Session{}, ErrNotFound
-	}
-	if err != nil {
-		return staff.Session{}, wrap("staff session", err)
-	}
 	var it staffSessionItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return staff.Session{}, wrap("staff session", err)
+	if err := s.slide(ctx, staffSessionKey(hash), staff.SessionIdle, staff.SessionMax, &it, "staff session"); err != nil {
+		return staff.Session{}, err
 	}
 	return staff.Session{Hash: hash, Person: it.Person, CreatedAt: time.Unix(it.CreatedAt, 0), LastSeen: time.Unix(it.LastSeen, 0)}, nil
 }
