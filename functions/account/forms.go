@@ -101,3 +101,12 @@ func see(path string, cookies ...string) web.Response {
 	}
 	return resp
 }
+
+// readJSON reads a JSON API request's body into in, once the request is shown to come from the
+// portal in a browser (Origin and content type); the problem says what was wrong.
+func (h Handler) readJSON(r web.Request, in any) *web.Problem {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return p
+	}
+	return web.DecodeJSON(r, in)
+}

@@ -24,11 +24,8 @@ type registerBody struct {
 }
 
 func (h Handler) register(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
 	var in registerBody
-	if p := web.DecodeJSON(r, &in); p != nil {
+	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
 	if p := h.registerWith(ctx, in, log); p != nil {
@@ -101,11 +98,8 @@ type verifyBody struct {
 }
 
 func (h Handler) verify(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
 	var in verifyBody
-	if p := web.DecodeJSON(r, &in); p != nil {
+	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
 	if p := h.verifyWith(ctx, in.Token, log); p != nil {

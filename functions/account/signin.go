@@ -35,11 +35,8 @@ type askBody struct {
 
 // askForCode answers POST /session: always 202, never sooner than SignInFloor.
 func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
 	var in askBody
-	if p := web.DecodeJSON(r, &in); p != nil {
+	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
 	if !validEmail(in.Email) {
@@ -154,11 +151,8 @@ func wrongCode() *web.Problem {
 
 // signIn answers POST /session/verify.
 func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
 	var in signInBody
-	if p := web.DecodeJSON(r, &in); p != nil {
+	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
 	if !validEmail(in.Email) {
