@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,26 +79,8 @@ func (h Handler) formToken(binding string) string { return h.forms(binding).Toke
 
 // readForm reads a posted form and whether its anti-forgery field is current and bound to binding.
 func (h Handler) readForm(r web.Request, binding string) (url.Values, bool) {
-	body, err := web.Body(r)
-	if err != nil || len(body) > web.MaxBody {
-		return url.Values{}, false
-	}
-	v, err := url.ParseQuery(string(body))
-	if err != nil {
-		return url.Values{}, false
-	}
-	return v, binding != "" && h.forms(binding).Valid(binding, v.Get(page.FormField))
-}
-
-// see answers 303 to a page, after a form is taken or when a page needs sign-in first.
-func see(path string, cookies ...string) web.Response {
-	resp := web.Response{StatusCode: http.StatusSeeOther, Headers: map[string]string{"Location": path, "Cache-Control": "no-store"}}
-	if len(cookies) == 1 {
-		resp.Headers["Set-Cookie"] = cookies[0]
-	} else if len(cookies) > 1 {
-		resp.MultiValueHeaders = map[string][]string{"Set-Cookie": cookies}
-	}
-	return resp
+	v, ok := web.Form(r)
+	return v, ok && binding != "" && h.forms(binding).Valid(binding, v.Get(page.FormField))
 }
 
 // readJSON reads a JSON API request's body into in, once the request is shown to come from the

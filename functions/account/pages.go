@@ -92,7 +92,7 @@ func (h Handler) registerPost(ctx context.Context, r web.Request, log *slog.Logg
 	if p := h.registerWith(ctx, registerBody{Invitation: view.Invitation, Name: name}, log); p != nil {
 		return shown(h.linkProblem(ctx, log, linkInvitation, p))
 	}
-	return shown(see(pathCheckEmail))
+	return shown(web.SeeOther(pathCheckEmail))
 }
 
 func (h Handler) checkEmail(ctx context.Context, _ web.Request, log *slog.Logger) (web.Response, *web.Problem) {
@@ -130,7 +130,7 @@ func (h Handler) verifyGet(ctx context.Context, r web.Request, log *slog.Logger)
 	raw := r.QueryStringParameters["token"]
 	tok, p := h.checkLink(ctx, raw, mail.Verify, log)
 	if p != nil && p.Status == http.StatusConflict && h.alreadyVerified(ctx, tok, log) == nil {
-		return shown(see(pathSignIn + "?confirmed=1")) // confirmed before: nothing left to do
+		return shown(web.SeeOther(pathSignIn + "?confirmed=1")) // confirmed before: nothing left to do
 	}
 	if p != nil {
 		return shown(h.linkProblem(ctx, log, linkVerify, p))
@@ -153,7 +153,7 @@ func (h Handler) verifyPost(ctx context.Context, r web.Request, log *slog.Logger
 		}
 		return shown(h.linkProblem(ctx, log, linkVerify, p))
 	}
-	return shown(see(pathSignIn + "?confirmed=1"))
+	return shown(web.SeeOther(pathSignIn + "?confirmed=1"))
 }
 
 // --- Sign-in ---
@@ -191,7 +191,7 @@ func (h Handler) signInPost(ctx context.Context, r web.Request, log *slog.Logger
 		return shown(h.unavailable(ctx, log))
 	}
 	v.Email = string(email)
-	return shown(see(pathCode, h.setVisit(v)))
+	return shown(web.SeeOther(pathCode, h.setVisit(v)))
 }
 
 type codeView struct {
@@ -202,7 +202,7 @@ type codeView struct {
 func (h Handler) codeGet(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
 	v, fresh := h.visitOf(r)
 	if fresh || v.Email == "" {
-		return shown(see(pathSignIn, setIf(fresh, h.setVisit(v))))
+		return shown(web.SeeOther(pathSignIn, setIf(fresh, h.setVisit(v))))
 	}
 	return shown(h.show(ctx, log, http.StatusOK, codePage(h.brand(), codeView{Email: v.Email, Token: h.formToken(v.Bind)}), ""))
 }
@@ -210,7 +210,7 @@ func (h Handler) codeGet(ctx context.Context, r web.Request, log *slog.Logger) (
 func (h Handler) codePost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
 	v, fresh := h.visitOf(r)
 	if fresh || v.Email == "" {
-		return shown(see(pathSignIn, setIf(fresh, h.setVisit(v))))
+		return shown(web.SeeOther(pathSignIn, setIf(fresh, h.setVisit(v))))
 	}
 	form, ok := h.readForm(r, v.Bind)
 	view := codeView{Email: v.Email, Code: form.Get("code"), Token: h.formToken(v.Bind)}
@@ -227,7 +227,7 @@ func (h Handler) codePost(ctx context.Context, r web.Request, log *slog.Logger) 
 		tok, p := h.startSession(ctx, access.Email(v.Email), code, log)
 		switch {
 		case p == nil:
-			return shown(see(pathClients, web.SetSessionCookie(tok, store.SessionMax, h.Insecure), h.clearVisit()))
+			return shown(web.SeeOther(pathClients, web.SetSessionCookie(tok, store.SessionMax, h.Insecure), h.clearVisit()))
 		case p.Status >= 500:
 			return shown(h.unavailable(ctx, log))
 		case p.Status == http.StatusTooManyRequests:
@@ -249,7 +249,7 @@ func (h Handler) session(ctx context.Context, r web.Request, log *slog.Logger) (
 	case p == nil:
 		return s, web.SessionToken(r, h.Insecure).Reveal(), nil
 	case p.Status == http.StatusUnauthorized:
-		resp := see(pathSignIn)
+		resp := web.SeeOther(pathSignIn)
 		if !web.SessionToken(r, h.Insecure).Empty() {
 			resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
 		}
@@ -404,14 +404,14 @@ func (h Handler) signOutPost(ctx context.Context, r web.Request, log *slog.Logge
 	tok := web.SessionToken(r, h.Insecure)
 	if _, ok := h.readForm(r, tok.Reveal()); !ok {
 		// Not this browser's form, or no session: end nothing, and show where to go next.
-		return shown(see(pathClients))
+		return shown(web.SeeOther(pathClients))
 	}
 	if err := h.Sessions.EndSession(ctx, tok.Hash()); err != nil {
 		log.Error("ending a session", "err", err)
 		return shown(h.unavailable(ctx, log))
 	}
 	log.Info("signed out")
-	return shown(see(pathSignedOut, web.ClearSessionCookie(h.Insecure)))
+	return shown(web.SeeOther(pathSignedOut, web.ClearSessionCookie(h.Insecure)))
 }
 
 func (h Handler) signedOut(ctx context.Context, _ web.Request, log *slog.Logger) (web.Response, *web.Problem) {

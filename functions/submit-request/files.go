@@ -196,14 +196,14 @@ func (h Handler) evidenceGet(ctx context.Context, r web.Request, log *slog.Logge
 	case gone, req != nil && req.Expired(now):
 		return h.show(ctx, log, http.StatusOK, j, fresh, h.expiredPage()), nil
 	case req != nil && !req.Draft:
-		return see(pathDone, ""), nil
+		return web.SeeOther(pathDone, ""), nil
 	case req == nil:
 		n := j.Answers
 		if n.Requester == nil {
-			return see(pathRelationship, ""), nil
+			return web.SeeOther(pathRelationship, ""), nil
 		}
 		if errs := n.ValidateDraft(now); len(errs) > 0 {
-			return see(pageOf(errs[0].Field), ""), nil
+			return web.SeeOther(pageOf(errs[0].Field), ""), nil
 		}
 		token := secret.New()
 		d := access.NewDraft(n, access.NewRequestID(), token.Hash(), now)
@@ -301,9 +301,9 @@ func (h Handler) check(ctx context.Context, r web.Request, errs page.Errors, log
 	case gone, req != nil && req.Expired(h.Now()):
 		return h.show(ctx, log, http.StatusOK, j, fresh, h.expiredPage()), nil
 	case req == nil:
-		return see(pathEvidence, ""), nil // the evidence page makes the draft
+		return web.SeeOther(pathEvidence, ""), nil // the evidence page makes the draft
 	case !req.Draft:
-		return see(pathDone, ""), nil
+		return web.SeeOther(pathDone, ""), nil
 	}
 	f, _, _, p := h.fileRows(ctx, *req, ev, "", log)
 	if p != nil {
@@ -350,7 +350,7 @@ func (h Handler) checkPost(ctx context.Context, r web.Request, log *slog.Logger)
 	if _, p := h.promote(ctx, req.ID, log); p != nil {
 		log.Warn("the request was sent; its move on to review waits for its files' checks")
 	}
-	return see(pathDone, ""), nil
+	return web.SeeOther(pathDone, ""), nil
 }
 
 func (h Handler) confirmation(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
@@ -360,9 +360,9 @@ func (h Handler) confirmation(ctx context.Context, r web.Request, log *slog.Logg
 	case p != nil:
 		return web.Response{}, p
 	case gone || req == nil:
-		return see(pathRelationship, ""), nil
+		return web.SeeOther(pathRelationship, ""), nil
 	case req.Draft:
-		return see(pathCheck, ""), nil
+		return web.SeeOther(pathCheck, ""), nil
 	}
 	return page.Respond(ctx, log, http.StatusOK, page.Policy{Personal: true}, confirmationPage(h.Brand, req.Reference, req.Requester.Email)), nil
 }
@@ -482,7 +482,7 @@ func (h Handler) more(ctx context.Context, r web.Request, errs page.Errors, log 
 			return deref(ptr(h.badLink(ctx, log))), p
 		}
 		j = journey{Bind: j.Bind, ID: id, Token: t, Link: true}
-		return see(morePath(id), h.setCookie(j)), nil
+		return web.SeeOther(morePath(id), h.setCookie(j)), nil
 	}
 	if !j.Link || j.ID != id {
 		return h.badLink(ctx, log), nil

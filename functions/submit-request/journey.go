@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -78,22 +77,6 @@ func (h Handler) formToken(j journey) string { return h.forms(j).Token(j.Bind) }
 // readForm reads a posted form (at most web.MaxBody) and whether its anti-forgery field is this
 // browser's and current.
 func (h Handler) readForm(r web.Request, j journey, fresh bool) (url.Values, bool) {
-	body, err := web.Body(r)
-	if err != nil || len(body) > web.MaxBody {
-		return url.Values{}, false
-	}
-	v, err := url.ParseQuery(string(body))
-	if err != nil {
-		return url.Values{}, false
-	}
-	return v, !fresh && h.forms(j).Valid(j.Bind, v.Get(page.FormField))
-}
-
-// see answers 303 to a page (after a form is taken, or to the page a journey is at).
-func see(path string, cookie string) web.Response {
-	h := map[string]string{"Location": path, "Cache-Control": "no-store"}
-	if cookie != "" {
-		h["Set-Cookie"] = cookie
-	}
-	return web.Response{StatusCode: http.StatusSeeOther, Headers: h}
+	v, ok := web.Form(r)
+	return v, ok && !fresh && h.forms(j).Valid(j.Bind, v.Get(page.FormField))
 }

@@ -47,7 +47,7 @@ func (h Handler) requestsGet(ctx context.Context, r web.Request, log *slog.Logge
 	case p != nil:
 		return web.Response{}, p
 	case me == nil:
-		return see(pathSignIn, ""), nil
+		return web.SeeOther(pathSignIn, ""), nil
 	}
 	reqs, err := h.Mine.RequestsOf(ctx, me.Email, myRequests)
 	if err != nil {

@@ -95,7 +95,7 @@ func (h Handler) expiredPage() templ.Component {
 func (h Handler) save(ctx context.Context, j journey, draft *access.Request, n access.NewRequest, next string, log *slog.Logger) (*web.Response, string, *web.Problem) {
 	if draft == nil {
 		j.Answers = n
-		resp := see(next, h.setCookie(j))
+		resp := web.SeeOther(next, h.setCookie(j))
 		return &resp, "", nil
 	}
 	if !draft.Draft {
@@ -108,7 +108,7 @@ func (h Handler) save(ctx context.Context, j journey, draft *access.Request, n a
 		log.Error("revising a draft", "err", err)
 		return nil, "", web.Unavailable()
 	}
-	resp := see(pathCheck, "")
+	resp := web.SeeOther(pathCheck, "")
 	return &resp, "", nil
 }
 
@@ -266,7 +266,7 @@ func (h Handler) relationshipPost(ctx context.Context, r web.Request, log *slog.
 	if !t.errs.Any() {
 		switch {
 		case choice == access.HealthAndWelfare:
-			return see(pathNotEligible, ""), nil
+			return web.SeeOther(pathNotEligible, ""), nil
 		case !access.Relationship(choice).Valid():
 			t.errs.Add("relationship", "Select how you are related to the client")
 		}

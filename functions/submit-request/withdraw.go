@@ -51,7 +51,7 @@ func (h Handler) withdrawGet(ctx context.Context, r web.Request, log *slog.Logge
 		if p != nil || !ok {
 			return deref(ptr(h.badLink(ctx, log))), p
 		}
-		return see(withdrawPath(id), h.setCookie(journey{Bind: j.Bind, ID: id, Token: t, Link: true})), nil
+		return web.SeeOther(withdrawPath(id), h.setCookie(journey{Bind: j.Bind, ID: id, Token: t, Link: true})), nil
 	}
 	return h.withdrawConfirm(ctx, r, j, fresh, id, nil, log)
 }

@@ -63,3 +63,27 @@ func TestCheckBrowser(t *testing.T) {
 		t.Error("origin")
 	}
 }
+
+func TestFormReadsAnEncodedBodyUpToMaxBody(t *testing.T) {
+	if v, ok := Form(Request{Body: "a=1&b=two+words"}); !ok || v.Get("b") != "two words" {
+		t.Errorf("%v %v", v, ok)
+	}
+	if _, ok := Form(Request{Body: "a=%zz"}); ok {
+		t.Error("a malformed form was taken")
+	}
+	if _, ok := Form(Request{Body: "a=" + strings.Repeat("x", MaxBody)}); ok {
+		t.Error("a form over MaxBody was taken")
+	}
+}
+
+func TestSeeOtherSetsEachCookieGiven(t *testing.T) {
+	if r := SeeOther("/next", ""); r.StatusCode != 303 || r.Headers["Location"] != "/next" || r.Headers["Cache-Control"] != "no-store" || r.Headers["Set-Cookie"] != "" {
+		t.Errorf("%+v", r)
+	}
+	if r := SeeOther("/next", "a=1"); r.Headers["Set-Cookie"] != "a=1" {
+		t.Errorf("%+v", r)
+	}
+	if r := SeeOther("/next", "a=1", "b=2"); len(r.MultiValueHeaders["Set-Cookie"]) != 2 {
+		t.Errorf("%+v", r)
+	}
+}
