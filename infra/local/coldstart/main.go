@@ -68,9 +68,12 @@ func run(runs int) error {
 	// The local stack fills the staff issuer in from where its identity provider listens; none runs
 	// here, and approval asks the issuer for nothing until a sign-in.
 	settings[wiring.StaffIssuer] = "http://127.0.0.1:9/staff-idp"
-	// approval reads its identity provider's secret as it starts, as it does in AWS: a cold start
-	// includes that call.
+	// approval reads its identity provider's secret, and account its sign-in code key, as each
+	// starts, as in AWS: a cold start includes that call.
 	if err := stack.WriteSecret(filepath.Join(dir, "secrets"), settings[wiring.StaffClientSecret], stack.LocalStaffSecret); err != nil {
+		return err
+	}
+	if err := stack.CreateSecret(filepath.Join(dir, "secrets"), settings[wiring.SignInKey]); err != nil {
 		return err
 	}
 	secrets := httptest.NewServer(stack.Secrets(filepath.Join(dir, "secrets")))
