@@ -20,8 +20,9 @@
 // at a code is refused with 429 even when it is right; a wrong, expired, used or other address's code
 // is 401, one answer for all. Success starts the session in the same transaction that spends the code.
 //
-// Code key. The stored hash is HMAC-SHA-256 under a key (secret.Key) that main.go reads once, at
-// start, from the Secrets Manager secret SIGNIN_CODE_KEY_SECRET names, never from the table: six
+// Code key. The stored hash is HMAC-SHA-256 under a key (secret.Key) read once per instance, on
+// first need (shared/vault, which keeps the cold start free of the call), from the Secrets Manager
+// secret SIGNIN_CODE_KEY_SECRET names, never from the table: six
 // digits are a million hashes away from anyone holding the table and a plain hash, but not from
 // someone without the key. The AWS stack generates the secret; the local stack writes a random one
 // on its first start.

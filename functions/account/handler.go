@@ -12,7 +12,6 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	cfpmail "github.com/council/cfp/shared/mail"
-	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -70,11 +69,14 @@ type Handler struct {
 	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
 	// the address has an account (sending the code takes longer than doing nothing).
 	SignInFloor time.Duration
-	// CodeKey hashes sign-in codes (HMAC), read from Secrets Manager at start: the table holds
-	// the hashes and not the key, so a copy of it does not give away live codes.
-	CodeKey secret.Key
-	Now     func() time.Time
-	Log     *slog.Logger
+	// CodeKey is the key sign-in codes are hashed with (HMAC), read from Secrets Manager on first
+	// need (vault): the table holds the hashes and not the key, so a copy of it does not give away
+	// live codes.
+	CodeKey interface {
+		Text(context.Context) (string, error)
+	}
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -106,12 +107,24 @@ func newHandler(s *memStore, m *fakeMailer, clock func() time.Time) Handler {
 	return Handler{
 		Accounts: s, Sessions: s, Portal: s, Mailer: m, Files: fakeFiles{},
 		Origin: origin, Bases: mail.Bases{Portal: origin}, Brand: brand.Sample(),
-		CodeKey: testKey, Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		CodeKey: fixedKey(testKeyText), Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 }
 
 // testKey is the sign-in code key the tests' handlers hash with.
-var testKey, _ = secret.HMACKey("the-tests-sign-in-code-key-32-bytes-long")
+const testKeyText = "the-tests-sign-in-code-key-32-bytes-long"
+
+var testKey, _ = secret.HMACKey(testKeyText)
+
+// fixedKey stands in for the key vault reads from Secrets Manager; failing says it cannot.
+type fixedKey string
+
+func (k fixedKey) Text(context.Context) (string, error) {
+	if k == "" {
+		return "", errors.New("Secrets Manager is away")
+	}
+	return string(k), nil
+}
 
 // later moves the fixture's clock (handler and store) forward.
 func (f *fixture) later(d time.Duration) {

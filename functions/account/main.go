@@ -14,6 +14,7 @@ import (
 	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/vault"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -32,8 +33,8 @@ func main() {
 		Insecure: env.Bool(setting.InsecureCookies), SignInFloor: signInFloor,
 		Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
-	keyID := env.Required(setting.SignInKey) // the secret's ARN; its value never sits in the environment
+	// The secret's ARN; its value never sits in the environment.
+	h.CodeKey = vault.New(cfg, env.Required(setting.SignInKey))
 	env.Check()
-	h.CodeKey = readCodeKey(cfg, keyID)
 	lambda.Start(h.Handle)
 }

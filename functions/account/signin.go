@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
 	"github.com/council/cfp/shared/access"
@@ -57,6 +54,10 @@ func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger
 // met only by an existing account, so it is logged and answered as for any address, or an outage
 // would tell who has an account. The person who gets no code asks again.
 func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Logger) *web.Problem {
+	key, p := h.codeKey(ctx, log)
+	if p != nil {
+		return p
+	}
 	acct, err := h.Accounts.Account(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		log.Error("reading an account", "err", err)
@@ -68,7 +69,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		// No account, or one not yet verified: a code nobody can type takes the place a real one
 		// would, under the same limit, so that POST /session/verify then answers as for an active
 		// account (see "No account oracle" in doc.go).
-		switch err := h.Sessions.PutCode(ctx, email, h.CodeKey.HashWith(secret.New(), string(email)), limit); {
+		switch err := h.Sessions.PutCode(ctx, email, key.HashWith(secret.New(), string(email)), limit); {
 		case errors.Is(err, store.ErrLimited):
 			return nil
 		case err != nil:
@@ -89,7 +90,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	code := secret.NewCode(codeDigits)
-	switch err := h.Sessions.PutCode(ctx, email, h.CodeKey.HashWith(code, string(email)), limit); {
+	switch err := h.Sessions.PutCode(ctx, email, key.HashWith(code, string(email)), limit); {
 	case errors.Is(err, store.ErrLimited):
 		log.Warn("sign-in codes for one address over the hourly limit")
 		return nil
@@ -174,6 +175,10 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 	if !digits(code, codeDigits) {
 		return secret.Secret{}, wrongCode()
 	}
+	key, p := h.codeKey(ctx, log)
+	if p != nil {
+		return secret.Secret{}, p
+	}
 	c, err := h.Sessions.TryCode(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -193,7 +198,7 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 			Detail: "This code has been tried too many times and no longer works. Ask for a new code."}
 	case !now.Before(c.ValidTo):
 		return secret.Secret{}, wrongCode()
-	case subtle.ConstantTimeCompare([]byte(h.CodeKey.HashWith(secret.From(code), string(email))), []byte(c.Hash)) != 1:
+	case subtle.ConstantTimeCompare([]byte(key.HashWith(secret.From(code), string(email))), []byte(c.Hash)) != 1:
 		return secret.Secret{}, wrongCode()
 	}
 	acct, err := h.Accounts.Account(ctx, email)
@@ -247,16 +252,19 @@ func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (
 	return resp, nil
 }
 
-// readCodeKey reads the sign-in code key from Secrets Manager at start; without it the function
-// stops rather than hash codes under a key anyone could guess.
-func readCodeKey(cfg aws.Config, id string) secret.Key {
-	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: &id})
-	if err != nil || out.SecretString == nil {
-		panic(fmt.Sprintf("account: the sign-in code key %s: want a text secret Secrets Manager answers with (error: %v)", id, err))
-	}
-	k, err := secret.HMACKey(*out.SecretString)
+// codeKey is the sign-in code key. It does not depend on the address, so its failure (a
+// "try again" for everyone) tells nobody who has an account; without it no code is hashed under a
+// key anyone could guess.
+func (h Handler) codeKey(ctx context.Context, log *slog.Logger) (secret.Key, *web.Problem) {
+	text, err := h.CodeKey.Text(ctx)
 	if err != nil {
-		panic(fmt.Sprintf("account: the sign-in code key %s: %v", id, err))
+		log.Error("reading the sign-in code key", "err", err)
+		return secret.Key{}, web.Unavailable()
 	}
-	return k
+	k, err := secret.HMACKey(text)
+	if err != nil {
+		log.Error("the sign-in code key is unusable", "err", err)
+		return secret.Key{}, web.Unavailable()
+	}
+	return k, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web"
 )
 
 func askCode(t *testing.T, f *fixture, e access.Email) {
@@ -367,5 +368,27 @@ func BenchmarkVerify(b *testing.B) {
 				f.do(b, try)
 			}
 		})
+	}
+}
+
+// The code key is read on first need; while Secrets Manager cannot give it, asking for a code or
+// entering one answers "try again" for every address alike, and nothing is stored or sent.
+func TestWithoutTheCodeKeySignInAsksToTryAgainAndStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	f.account(t, "known@example.com", "Known Person")
+	before, sent := f.s.changes(), len(f.mail.sent)
+	f.h.CodeKey = fixedKey("")
+	for _, e := range []string{"known@example.com", "nobody@example.com"} {
+		for _, r := range []web.Request{
+			req("POST", "/api/session", nil, map[string]string{"email": e}, ""),
+			req("POST", "/api/session/verify", nil, map[string]string{"email": e, "code": "123456"}, ""),
+		} {
+			if resp := f.do(t, r); resp.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("%s %s for %s: %d %s", r.HTTPMethod, r.Resource, e, resp.StatusCode, resp.Body)
+			}
+		}
+	}
+	if f.s.changes() != before || len(f.mail.sent) != sent {
+		t.Errorf("stored %d, sent %d while the key was away", f.s.changes()-before, len(f.mail.sent)-sent)
 	}
 }

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/vault"
 )
 
 func main() {
@@ -27,12 +25,8 @@ func main() {
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		IdP:       idp, Groups: env.Groups(setting.StaffGroups), Insecure: env.Bool(setting.InsecureCookies),
 	}
-	secretID := env.Required(setting.StaffClientSecret) // the secret's ARN; its value never sits in the environment
+	// The secret's ARN; its value never sits in the environment.
+	idp.ClientSecret = vault.New(cfg, env.Required(setting.StaffClientSecret))
 	env.Check()
-	secret, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: &secretID})
-	if err != nil || secret.SecretString == nil {
-		panic(fmt.Sprintf("approval: the staff client secret %s: want a text secret Secrets Manager answers with (error: %v)", secretID, err))
-	}
-	idp.ClientSecret = *secret.SecretString
 	lambda.Start(h.Handle)
 }

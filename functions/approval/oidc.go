@@ -30,7 +30,11 @@ type IdP interface {
 // OIDC speaks OpenID Connect to the council's identity provider. Discovery happens on first use
 // and is kept once it worked, so a cold start does not fail while the provider is briefly away.
 type OIDC struct {
-	Issuer, ClientID, ClientSecret, RedirectURL string
+	Issuer, ClientID, RedirectURL string
+	// ClientSecret is read on first need (vault), not at start: a cold start makes no call.
+	ClientSecret interface {
+		Text(context.Context) (string, error)
+	}
 
 	mu sync.Mutex
 	p  *oidc.Provider
@@ -50,8 +54,12 @@ func (o *OIDC) config(ctx context.Context) (*oidc.Provider, oauth2.Config, error
 		}
 		o.p = p
 	}
+	secret, err := o.ClientSecret.Text(ctx)
+	if err != nil {
+		return nil, oauth2.Config{}, fmt.Errorf("the staff client secret: %w", err)
+	}
 	return o.p, oauth2.Config{
-		ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+		ClientID: o.ClientID, ClientSecret: secret, RedirectURL: o.RedirectURL,
 		Endpoint: o.p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email", "profile"},
 	}, nil
 }

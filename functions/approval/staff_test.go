@@ -123,12 +123,17 @@ func (o *op) sign(claims map[string]any) string {
 	return in + "." + b64(sig)
 }
 
+// fixedSecret stands in for the client secret vault reads from Secrets Manager.
+type fixedSecret string
+
+func (f fixedSecret) Text(context.Context) (string, error) { return string(f), nil }
+
 func staffSetup(t *testing.T) (Handler, *fakeStaff, *op) {
 	h, _, _ := setup()
 	o := newOP(t)
 	fs := newFakeStaff()
 	h.Staff, h.Insecure = fs, true
-	h.IdP = &OIDC{Issuer: o.srv.URL, ClientID: "cfp-staff", ClientSecret: "s", RedirectURL: "http://localhost:8080/staff/callback"}
+	h.IdP = &OIDC{Issuer: o.srv.URL, ClientID: "cfp-staff", ClientSecret: fixedSecret("s"), RedirectURL: "http://localhost:8080/staff/callback"}
 	h.Groups, _ = staff.ParseGroups("cfp-reviewers=reviewer,cfp-support=support,cfp-ig=information-governance,cfp-admins=administrator")
 	return h, fs, o
 }

@@ -68,8 +68,8 @@ func run(runs int) error {
 	// The local stack fills the staff issuer in from where its identity provider listens; none runs
 	// here, and approval asks the issuer for nothing until a sign-in.
 	settings[wiring.StaffIssuer] = "http://127.0.0.1:9/staff-idp"
-	// approval reads its identity provider's secret, and account its sign-in code key, as each
-	// starts, as in AWS: a cold start includes that call.
+	// approval's identity provider secret and account's sign-in code key are read on first need,
+	// not at start; the store answers if a first event ever asks.
 	if err := stack.WriteSecret(filepath.Join(dir, "secrets"), settings[wiring.StaffClientSecret], stack.LocalStaffSecret); err != nil {
 		return err
 	}
