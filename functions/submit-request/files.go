@@ -367,6 +367,19 @@ func (h Handler) confirmation(ctx context.Context, r web.Request, log *slog.Logg
 	return page.Respond(ctx, log, http.StatusOK, page.Policy{Personal: true}, confirmationPage(h.Brand, req.Reference, req.Requester.Email)), nil
 }
 
+// request reads a request for a page; ok is false when there is none.
+func (h Handler) request(ctx context.Context, id access.RequestID, log *slog.Logger) (access.Request, []access.Evidence, bool, *web.Problem) {
+	req, ev, err := h.Requests.Request(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return access.Request{}, nil, false, nil
+	case err != nil:
+		log.Error("reading a request", "err", err)
+		return access.Request{}, nil, false, web.Unavailable()
+	}
+	return req, ev, true, nil
+}
+
 // linked returns the request an emailed link's token opens: a status link, or a "more
 // information" link. ok is false for an unknown, expired or another request's token.
 func (h Handler) linked(ctx context.Context, id access.RequestID, tok secret.Secret, log *slog.Logger) (access.Request, []access.Evidence, bool, *web.Problem) {
@@ -384,15 +397,7 @@ func (h Handler) linked(ctx context.Context, id access.RequestID, tok secret.Sec
 		case link.Subject != string(id) || !h.Now().Before(link.ExpiresAt):
 			return access.Request{}, nil, false, nil
 		}
-		req, ev, err := h.Requests.Request(ctx, id)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return access.Request{}, nil, false, nil
-		case err != nil:
-			log.Error("reading a request", "err", err)
-			return access.Request{}, nil, false, web.Unavailable()
-		}
-		return req, ev, true, nil
+		return h.request(ctx, id, log)
 	}
 	return access.Request{}, nil, false, nil
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/page"
-	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -70,15 +68,9 @@ func (h Handler) ownRequest(ctx context.Context, r web.Request, id access.Reques
 	if p != nil || me == nil {
 		return access.Request{}, nil, false, p
 	}
-	req, ev, err := h.Requests.Request(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return access.Request{}, nil, false, nil
-	case err != nil:
-		log.Error("reading a request", "err", err)
-		return access.Request{}, nil, false, web.Unavailable()
-	case req.Draft || req.Requester.Email != me.Email:
-		return access.Request{}, nil, false, nil
+	req, ev, ok, p := h.request(ctx, id, log)
+	if !ok || req.Draft || req.Requester.Email != me.Email {
+		return access.Request{}, nil, false, p
 	}
 	return req, ev, true, nil
 }

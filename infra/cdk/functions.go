@@ -265,6 +265,17 @@ const (
 	KeyGenerateDataKey wiring.Action = "kms:GenerateDataKey"
 )
 
+// bucketKeyViaS3 lets a sender write to and read from the bucket encrypted with the stack's key:
+// a data key and decryption, only as S3 asks for them for that bucket.
+func (b *build) bucketKeyViaS3(bk wiring.Bucket) awsiam.PolicyStatement {
+	viaS3 := b.viaS3(bk)
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(string(KeyGenerateDataKey), string(KeyDecrypt)),
+		Resources:  jsii.Strings(*b.bucketKey.KeyArn()),
+		Conditions: &viaS3,
+	})
+}
+
 // viaS3 limits a key permission to S3's use of it for one bucket's objects. With bucket keys on,
 // S3 asks KMS with the bucket's ARN as the encryption context (an object encrypted before they
 // were on names itself).

@@ -55,12 +55,7 @@ func (b *build) senders() {
 		}))
 		// The bucket is encrypted with our key: a write needs a data key, a read of a report the
 		// key to decrypt it, and only as S3 asks for this bucket.
-		viaS3 := b.viaS3(wiring.DocumentsBucket)
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:    jsii.Strings(string(KeyGenerateDataKey), string(KeyDecrypt)),
-			Resources:  jsii.Strings(*b.bucketKey.KeyArn()),
-			Conditions: &viaS3,
-		}))
+		role.AddToPolicy(b.bucketKeyViaS3(wiring.DocumentsBucket))
 		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
 			suppress("AwsSolutions-IAM5", "the sending system "+sys+" writes its batches' files, whose names it chooses at run time, under its own folder only",
 				b.objectsFinding(docs, folder)),

@@ -108,12 +108,7 @@ func (b *build) sftp() {
 			Actions: jsii.Strings("s3:ListBucket"), Resources: jsii.Strings(*docs.BucketArn()),
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{folder, folder + "*"}}},
 		}))
-		viaS3 := b.viaS3(wiring.DocumentsBucket) // the bucket's key, only as S3 uses it for this bucket
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:    jsii.Strings(string(KeyGenerateDataKey), string(KeyDecrypt)),
-			Resources:  jsii.Strings(*b.bucketKey.KeyArn()),
-			Conditions: &viaS3,
-		}))
+		role.AddToPolicy(b.bucketKeyViaS3(wiring.DocumentsBucket))
 		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
 			suppress("AwsSolutions-IAM5", "the SFTP user "+sys+" writes and reads back its batches' files, whose names it chooses at run time, under its own folder only",
 				b.objectsFinding(docs, folder)),
