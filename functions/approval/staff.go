@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/secret"
@@ -52,8 +53,11 @@ func cookieHeader(name, value string, maxAge int, insecure bool) string {
 	return v
 }
 
-// returnPath is a staff page a sign-in may go back to: never another site.
-var returnPath = regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32})?$`)
+// returnPath is a staff page a sign-in may go back to: never another site. Compiled on first use,
+// as the project's other patterns are, to keep it out of the cold start.
+var returnPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32})?$`)
+})
 
 func redirect(to string, cookies ...string) web.Response {
 	r := web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{"Location": to})}
@@ -67,7 +71,7 @@ func redirect(to string, cookies ...string) web.Response {
 // state's hash; the state also goes in a cookie, so the callback is accepted only in this browser.
 func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
 	back := r.QueryStringParameters["return"]
-	if !returnPath.MatchString(back) {
+	if !returnPath().MatchString(back) {
 		back = "/staff"
 	}
 	state, nonce, verifier := secret.New(), secret.New(), secret.New()
@@ -147,7 +151,7 @@ func (h Handler) session(ctx context.Context, r web.Request, roles []staff.Role,
 			return s, "", page(http.StatusForbidden, signInAgainPage())
 		}
 		to := "/staff/sign-in"
-		if returnPath.MatchString(r.Path) {
+		if returnPath().MatchString(r.Path) {
 			to += "?return=" + r.Path
 		}
 		resp := redirect(to)
