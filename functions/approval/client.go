@@ -98,7 +98,7 @@ func (h Handler) client(ctx context.Context, r web.Request, log *slog.Logger) we
 		v.shown[d.ID] = d.Title
 	}
 	for _, e := range audit {
-		if e.DocumentID != "" { // a download; a list has no document
+		if e.Action == store.AuditDownloadDocument { // not a list, nor a batch's correction of the document
 			v.opened[e.DocumentID] = append(v.opened[e.DocumentID], e)
 		}
 	}

@@ -377,7 +377,8 @@ func TestClientPage(t *testing.T) {
 			Hidden: "replaced", HiddenAt: now.Add(-time.Minute), ReplacedBy: "d1"},
 		{ID: "d9", Title: "Sent in error", Type: access.CareInvoice, DocumentDate: "2026-08-31", PublishedAt: now.Add(-2 * time.Hour),
 			Hidden: "withdrawn", HiddenAt: now.Add(-time.Minute)}}}
-	f.audit = map[string][]store.AuditEvent{"1234567": {{Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)}, {Email: "lists@example.com", At: now}}}
+	f.audit = map[string][]store.AuditEvent{"1234567": {{Action: store.AuditDownloadDocument, Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)},
+		{Action: store.AuditListDocuments, Email: "lists@example.com", At: now}, {Action: store.AuditReplaceDocument, DocumentID: "d0", At: now.Add(-time.Minute)}}}
 	open := func(ref, cookie string) web.Response {
 		return call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/"+ref, cookie, map[string]string{"clientReference": ref}, nil, "")
 	}
@@ -395,6 +396,9 @@ func TestClientPage(t *testing.T) {
 	}
 	if strings.Contains(b, "lists@example.com") {
 		t.Error("a list, which opens no document, is shown as opening one")
+	}
+	if strings.Count(b, "Not opened") != 3 { // d0's replacement is no opening
+		t.Error("a batch's correction is shown as someone opening the document")
 	}
 	if strings.Count(b, ">Current<") != 2 || !(strings.Index(b, "document-d1") < strings.Index(b, "document-d0") &&
 		strings.Index(b, "document-d0") < strings.Index(b, "document-d2") && strings.Index(b, "document-d2") < strings.Index(b, "document-d9")) {
