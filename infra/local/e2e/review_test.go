@@ -625,7 +625,7 @@ func TestReviewClientReferenceTypedTwiceAndAnotherClientsReference(t *testing.T)
 		t.Fatalf("references that differ: %d", resp.StatusCode)
 	}
 	resp, body = reviewPost(t, link, reviewForm(t, link, "action", "approve", "clientReference", ref))
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `class="warning-text"`) || !strings.Contains(body, "Someone Else") ||
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `class="govuk-warning-text"`) || !strings.Contains(body, "Someone Else") ||
 		!strings.Contains(body, `href="#confirmClient"`) {
 		t.Fatalf("another client's reference: %d %.2000s", resp.StatusCode, body)
 	}
@@ -637,7 +637,7 @@ func TestReviewClientReferenceTypedTwiceAndAnotherClientsReference(t *testing.T)
 	}
 	// The page now lists both grants under the reference, and still warns.
 	if _, page := reviewGet(t, link); !strings.Contains(page, "Current access for client reference "+ref) || !strings.Contains(page, "Sam Other") ||
-		!strings.Contains(page, "This request") || !strings.Contains(page, `class="warning-text"`) {
+		!strings.Contains(page, "This request") || !strings.Contains(page, `class="govuk-warning-text"`) {
 		t.Errorf("the approved request's page: %.3000s", page)
 	}
 	if g, _ := db.GranteesOf(context.Background(), ref); len(g) != 2 {
