@@ -25,7 +25,7 @@ type staffRun struct {
 		Links, Nav            []string
 		JSEnabled             bool
 		RulesPassed           int
-		Violations    []struct {
+		Violations            []struct {
 			ID, Impact, Help string
 			Nodes            []string
 		}
