@@ -5,6 +5,7 @@
 // approves, rejects, asks for more information, ends a grant or changes its end date; support and
 // information governance read the same pages without evidence files or forms. The staff session
 // and its roles authorise every page, and whatever is recorded is recorded in the signed-in person's
-// name; the "ready for review" email links here with no token. Pages are plain HTML forms (GOV.UK
-// Design System patterns) without JavaScript; GET changes nothing.
+// name; the "ready for review" email links here with no token. Pages are GOV.UK Frontend in
+// shared/page's staff layout, its navigation showing each role only its sections (nav.go), plain
+// HTML forms that work without JavaScript; GET changes nothing.
 package main

@@ -16,21 +16,26 @@ import (
 // case, with or without hyphens) and sends the browser to its page. A reference that is not one
 // asks again; an unknown one and a draft's (sent to nobody yet) answer alike.
 func (h Handler) find(ctx context.Context, r web.Request, log *slog.Logger) web.Response {
-	_, raw, fail := h.session(ctx, r, readers, log)
+	s, raw, fail := h.session(ctx, r, readers, log)
 	if fail != nil {
 		return *fail
 	}
-	typed := r.QueryStringParameters["reference"]
+	v := view{Title: "Find a request", SignOut: signOutKey(raw), Person: s.Person, Current: "/staff/find"}
+	typed, asked := r.QueryStringParameters["reference"]
+	if !asked { // the navigation's link: the form alone
+		v.Main = findMain("", "")
+		return render(http.StatusOK, v)
+	}
 	ref, ok := access.ParseReference(typed)
 	if !ok {
-		return render(http.StatusBadRequest, view{Title: "Error: Find a request", SignOut: signOutKey(raw),
-			Main: findMain(typed, "Enter the request's reference as it was given, like CFP-7K3M-9Q2X")})
+		v.Title, v.Main = "Error: Find a request", findMain(typed, "Enter the request's reference as it was given, like CFP-7K3M-9Q2X")
+		return render(http.StatusBadRequest, v)
 	}
 	req, _, err := h.Reviews.RequestByReference(ctx, ref)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return render(http.StatusNotFound, view{Title: "No request found", SignOut: signOutKey(raw),
-			Main: findMain(typed, "No request has the reference "+string(ref)+". Check it with the caller")})
+		v.Title, v.Main = "Error: No request found", findMain(typed, "No request has the reference "+string(ref)+". Check it with the caller")
+		return render(http.StatusNotFound, v)
 	case err != nil:
 		log.Error("finding a request by reference", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())

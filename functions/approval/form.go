@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -34,7 +35,7 @@ var endReasons = []option{
 type option struct{ Value, Label string }
 
 // fieldError is one bad field; Field is the id of the input the error summary links to.
-type fieldError struct{ Field, Message string }
+type fieldError = page.FieldError
 
 // input is a valid form: the action and what it needs.
 type input struct {
@@ -63,7 +64,7 @@ func parseForm(r web.Request) (url.Values, bool) {
 // validate checks the form for its action and returns every problem, each naming its field.
 func (h Handler) validate(f url.Values) (input, []fieldError) {
 	var errs []fieldError
-	bad := func(field, msg string) { errs = append(errs, fieldError{field, msg}) }
+	bad := func(field, msg string) { errs = append(errs, fieldError{Field: field, Message: msg}) }
 	text := func(field, missing, name string) string {
 		v := strings.TrimSpace(f.Get(field))
 		switch {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +123,7 @@ func FuzzDecide(f *testing.F) {
 		if err != nil || resp.StatusCode >= 500 {
 			t.Fatalf("answered %d, %v", resp.StatusCode, err)
 		}
-		low := strings.ToLower(resp.Body)
+		low := strings.ToLower(withoutLayoutScripts(resp.Body))
 		for _, tag := range []string{"<script", "<img", "<svg", "<iframe"} {
 			if strings.Contains(low, tag) {
 				t.Fatalf("the answer carries %s", tag)
@@ -154,3 +155,9 @@ func FuzzDecide(f *testing.F) {
 // decisionWord is how fakeReviews (handler_test.go) writes each action in its record of calls.
 var decisionWord = map[string]string{actApprove: "approve", actReject: "reject", actMoreInfo: "more", actSecurityCheck: "check", actEndAccess: "end",
 	actChangeEnd: "end date"}
+
+// layoutScripts are the staff layout's own two scripts: the nonce'd line that marks JavaScript as
+// on, and GOV.UK Frontend's module from /assets/. Any other script on a page came from its content.
+var layoutScripts = regexp.MustCompile(`<script nonce="[^"]+">document\.body\.className \+= [^<]*</script>|<script type="module" src="/assets/init\.[0-9a-f]+\.js"></script>`)
+
+func withoutLayoutScripts(body string) string { return layoutScripts.ReplaceAllString(body, "") }

@@ -33,6 +33,8 @@ type Reviews interface {
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
 	// Documents is a page of a client's published documents, newest first.
 	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
+	// HiddenDocuments is a page of a client's replaced and withdrawn documents, newest first.
+	HiddenDocuments(ctx context.Context, clientRef string, limit int) ([]store.Document, bool, error)
 	// AuditOfClient is a client's newest audit events: who listed and downloaded their documents.
 	AuditOfClient(ctx context.Context, clientRef string, limit int) ([]store.AuditEvent, error)
 }
@@ -85,6 +87,7 @@ func (h Handler) Handle(ctx context.Context, r web.Request) (web.Response, error
 type review struct {
 	raw      string // the staff session's token, which keys the page's forms (never logged)
 	base     string // the page's last path segment: the request id under /staff/requests/
+	person   staff.Person
 	reviewer access.Email
 	readOnly bool // the person may read the page but not decide, nor open evidence files
 	req      access.Request
@@ -93,7 +96,7 @@ type review struct {
 	grants   []access.Grant // the current grants for ref
 }
 
-func page(status int, v view) *web.Response { r := render(status, v); return &r }
+func answer(status int, v view) *web.Response { r := render(status, v); return &r }
 
 // self is the review page's address relative to itself (and to its evidence links' base), from its
 // last path segment.
@@ -156,7 +159,7 @@ func (h Handler) decide(open opener) pageFunc {
 			}
 			rv.ref, rv.grants = in.clientRef, grants
 			if len(access.Strangers(rv.req.Client, rv.req.ID, grants)) > 0 && form.Get("confirmClient") != "yes" {
-				errs = []fieldError{{"confirmClient", "Check the client reference: earlier grants for " + in.clientRef +
+				errs = []fieldError{{Field: "confirmClient", Message: "Check the client reference: earlier grants for " + in.clientRef +
 					" record another name or date of birth. If it is the same client, confirm it"}}
 				return render(http.StatusBadRequest, h.reviewPage(rv, "", errs, form))
 			}

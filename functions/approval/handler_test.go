@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/staff"
@@ -56,8 +55,25 @@ func (f *fakeReviews) AuditOfClient(_ context.Context, ref string, _ int) ([]sto
 	return f.audit[ref], nil
 }
 
+// Documents and HiddenDocuments split a client's documents as the store's partitions do.
 func (f *fakeReviews) Documents(_ context.Context, ref string, _ store.DocumentType, _ string, _ int) (store.DocumentPage, error) {
-	return store.DocumentPage{Documents: f.docs[ref]}, nil
+	var p store.DocumentPage
+	for _, d := range f.docs[ref] {
+		if d.Current() {
+			p.Documents = append(p.Documents, d)
+		}
+	}
+	return p, nil
+}
+
+func (f *fakeReviews) HiddenDocuments(_ context.Context, ref string, _ int) ([]store.Document, bool, error) {
+	var out []store.Document
+	for _, d := range f.docs[ref] {
+		if !d.Current() {
+			out = append(out, d)
+		}
+	}
+	return out, false, nil
 }
 
 func (f *fakeReviews) Request(_ context.Context, id access.RequestID) (access.Request, []access.Evidence, error) {
@@ -200,28 +216,31 @@ func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
 	} {
 		hd := resp.Headers
 		csp := hd["Content-Security-Policy"]
-		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") ||
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "style-src 'sha") ||
 			!strings.Contains(csp, "frame-ancestors 'none'") || hd["X-Frame-Options"] != "DENY" || hd["Referrer-Policy"] != "no-referrer" ||
 			hd["Cache-Control"] != "no-store" {
 			t.Errorf("%s: headers %v", name, hd)
 		}
 	}
-	// The inline stylesheet is exactly the one the policy's hash allows, so the page is styled.
-	body := get(h, "r1").Body
-	m := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatal("no inline style")
+	// A page takes GOV.UK Frontend's stylesheet and scripts from the site's /assets/, which its
+	// policy allows ('self'), and its one inline script runs by the answer's nonce alone.
+	resp := get(h, "r1")
+	csp := resp.Headers["Content-Security-Policy"]
+	nonce := regexp.MustCompile(`<script nonce="([^"]+)">`).FindStringSubmatch(resp.Body)
+	if nonce == nil || !strings.Contains(csp, "script-src 'self' 'nonce-"+nonce[1]+"'") || !strings.Contains(csp, "style-src 'self'") ||
+		!strings.Contains(resp.Body, `<link rel="stylesheet" href="`+page.Asset("portal.css")+`"`) || !strings.Contains(resp.Body, `src="`+page.Asset("init.js")+`"`) ||
+		strings.Contains(resp.Body, "<style") || strings.Count(resp.Body, "<script") != 2 {
+		t.Errorf("the page's stylesheet, scripts and policy do not agree: %s\n%.600s", csp, resp.Body)
 	}
-	sum := sha256.Sum256([]byte(m[1]))
-	if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
-		t.Errorf("the style's hash %s is not in the policy %s", want, csp)
+	if again := get(h, "r1").Headers["Content-Security-Policy"]; again == csp {
+		t.Error("two answers share a nonce")
 	}
 }
 
 func TestUnknownRequestsGetAPageAndChangeNothing(t *testing.T) {
 	h, f, _ := setup()
 	for _, id := range []string{"nope", "", strings.Repeat("x", 300)} {
-		if resp := get(h, id); resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "<h1>") {
+		if resp := get(h, id); resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "<h1 ") {
 			t.Errorf("GET %.20q: %d, want 404", id, resp.StatusCode)
 		}
 		if resp := post(h, id, url.Values{"csrf": {formKey(goodToken, access.RequestID(id))}, "action": {"approve"}, "clientReference": {"1234567"}}); resp.StatusCode != http.StatusNotFound {
@@ -448,7 +467,7 @@ func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T
 		ClientName: "Someone Else", ClientBirth: "1950-01-01", Start: now.AddDate(-1, 0, 0)}}}
 	b := get(h, "r1").Body
 	for _, want := range []string{"Current access for client reference 1234567", "Sam Other", "Someone Else", "born 1 January 1950",
-		`href="/staff/requests/r0"`, `class="warning-text"`, "record another client name or date of birth"} {
+		`href="/staff/requests/r0"`, `class="govuk-warning-text"`, "record another client name or date of birth"} {
 		if !strings.Contains(b, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -456,7 +475,7 @@ func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T
 	form := signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567")
 	resp := post(h, "r1", form)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `href="#confirmClient"`) || !strings.Contains(resp.Body, `id="confirmClient"`) ||
-		!strings.Contains(resp.Body, `class="warning-text"`) || len(f.calls) != 0 {
+		!strings.Contains(resp.Body, `class="govuk-warning-text"`) || len(f.calls) != 0 {
 		t.Fatalf("approve under a stranger's reference: %d, calls %v", resp.StatusCode, f.calls)
 	}
 	form.Set("confirmClient", "yes")
@@ -467,7 +486,7 @@ func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T
 	h, f, _ = setup()
 	f.req.Client.ClientReference = "1234567"
 	f.grants = map[string][]access.Grant{"1234567": {{RequestID: "r0", ClientName: "cli \"ent\"  & <B>CO</B>", ClientBirth: "1941-03-04"}}}
-	if b := get(h, "r1").Body; strings.Contains(b, `class="warning-text"`) || !strings.Contains(b, "Current access for client reference 1234567") {
+	if b := get(h, "r1").Body; strings.Contains(b, `class="govuk-warning-text"`) || !strings.Contains(b, "Current access for client reference 1234567") {
 		t.Error("the same client is warned about")
 	}
 	if resp := post(h, "r1", signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567")); resp.StatusCode != http.StatusSeeOther {

@@ -127,10 +127,11 @@ func (h Handler) callback(ctx context.Context, r web.Request, log *slog.Logger) 
 // Who may do what in the workspace. Reviewers decide, and alone open evidence files (copies of
 // identity documents and legal authority: only those who judge them need them). Support and
 // information governance read the queue and request pages, without the files or the forms: support
-// to answer "where is my request", governance to check what was decided and by whom.
-// Administrators have no page here yet; without one of these roles a person sees "no access".
+// to answer "where is my request", governance to check what was decided and by whom;
+// administrators read them too, as they may open every section (nav.go). Without one of these
+// roles a person sees "no access".
 var (
-	readers  = []staff.Role{staff.Reviewer, staff.Support, staff.Governance}
+	readers  = []staff.Role{staff.Reviewer, staff.Support, staff.Governance, staff.Administrator}
 	deciders = []staff.Role{staff.Reviewer}
 )
 
@@ -148,7 +149,7 @@ func (h Handler) session(ctx context.Context, r web.Request, roles []staff.Role,
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if r.HTTPMethod != http.MethodGet {
-			return s, "", page(http.StatusForbidden, signInAgainPage())
+			return s, "", answer(http.StatusForbidden, signInAgainPage())
 		}
 		to := "/staff/sign-in"
 		if returnPath().MatchString(r.Path) {
@@ -158,10 +159,10 @@ func (h Handler) session(ctx context.Context, r web.Request, roles []staff.Role,
 		return s, "", &resp
 	case err != nil:
 		log.Error("reading a staff session", "err", err)
-		return s, "", page(http.StatusServiceUnavailable, staffUnavailablePage())
+		return s, "", answer(http.StatusServiceUnavailable, staffUnavailablePage())
 	case !slices.ContainsFunc(roles, s.Person.Can):
 		log.Info("staff without the role", "roles", roles)
-		return s, "", page(http.StatusForbidden, noAccessPage())
+		return s, "", answer(http.StatusForbidden, noAccessPage())
 	}
 	return s, raw, nil
 }
@@ -185,16 +186,16 @@ func (h Handler) openAs(ctx context.Context, r web.Request, roles []staff.Role, 
 	req, ev, err := h.Reviews.Request(ctx, access.RequestID(id))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return review{}, page(http.StatusNotFound, staffNotFoundPage())
+		return review{}, answer(http.StatusNotFound, staffNotFoundPage())
 	case err != nil:
 		log.Error("reading a request", "err", err)
-		return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
+		return review{}, answer(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	rv := review{raw: raw, base: id, reviewer: access.Email(s.Person.Email), readOnly: readsOnly(s.Person), req: req, evidence: ev, ref: knownReference(req)}
+	rv := review{raw: raw, base: id, person: s.Person, reviewer: access.Email(s.Person.Email), readOnly: readsOnly(s.Person), req: req, evidence: ev, ref: knownReference(req)}
 	if rv.ref != "" {
 		if rv.grants, err = h.Reviews.GranteesOf(ctx, rv.ref); err != nil {
 			log.Error("reading the grants of a client reference", "err", err)
-			return review{}, page(http.StatusServiceUnavailable, staffUnavailablePage())
+			return review{}, answer(http.StatusServiceUnavailable, staffUnavailablePage())
 		}
 	}
 	return rv, nil
@@ -223,7 +224,7 @@ func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web
 		log.Error("reading the queue", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now())), SignOut: signOutKey(raw)})
+	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(queueRows(q, h.Now())), SignOut: signOutKey(raw), Person: s.Person, Current: "/staff"})
 }
 
 // signOutKey is the anti-forgery value of the sign-out form, keyed by the session's token as the

@@ -267,9 +267,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 		switch name {
 		case "reviewer":
 			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404}
-		case "support", "governance": // they read, without the files or the forms
+		case "support", "governance", "administrator": // they read, without the files or the forms
 			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404}
-		case "administrator", "no role":
+		case "no role":
 			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403}
 		}
 		got := map[string]int{
@@ -299,11 +299,11 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {
 		t.Errorf("queue page:\n%s", b)
 	}
-	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "signed in as x@council.example") || !strings.Contains(b, `action="./r1"`) {
+	if b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", reviewer, id, nil, "").Body; !strings.Contains(b, "recorded in your name, x@council.example") || !strings.Contains(b, `action="./r1"`) {
 		t.Errorf("review page under /staff:\n%s", b)
 	}
 	// A reader's page has neither the files' links nor a form but the sign-out.
-	for _, who := range []string{"support", "governance"} {
+	for _, who := range []string{"support", "governance", "administrator"} {
 		b := call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", callers[who], id, nil, "").Body
 		if strings.Contains(b, "/evidence/") || strings.Contains(b, `action="./r1"`) || !strings.Contains(b, "only reviewers decide") || !strings.Contains(b, "lpa&lt;1&gt;.pdf") {
 			t.Errorf("%s's page:\n%s", who, b)
@@ -369,25 +369,40 @@ func TestStaffSignOut(t *testing.T) {
 func TestClientPage(t *testing.T) {
 	h, f, _ := setup()
 	f.grants = map[string][]access.Grant{"1234567": {
-		{RequestID: "r0", Name: "Sam <Other>", Relationship: access.Deputy, ClientName: "Cli Ent", ClientBirth: "1941-03-04", Start: now.AddDate(0, -1, 0), EndsOn: "2027-03-31"},
+		{RequestID: "r0", Reference: "CFP-7K3M-9Q2X", Name: "Sam <Other>", Relationship: access.Deputy, ClientName: "Cli Ent", ClientBirth: "1941-03-04", Start: now.AddDate(0, -1, 0), EndsOn: "2027-03-31"},
 	}}
 	f.docs = map[string][]store.Document{"1234567": {{ID: "d1", Title: "Care invoice, October", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now},
-		{ID: "d2", Title: "Remittance", Type: access.CareInvoice, DocumentDate: "2026-09-30", PublishedAt: now}}}
-	f.audit = map[string][]store.AuditEvent{"1234567": {{Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)}, {Email: "lists@example.com", At: now}}}
+		{ID: "d2", Title: "Remittance", Type: access.CareInvoice, DocumentDate: "2026-09-30", PublishedAt: now},
+		{ID: "d0", Title: "Care invoice, October (wrong)", Type: access.CareInvoice, DocumentDate: "2026-10-31", PublishedAt: now.Add(-time.Hour),
+			Hidden: "replaced", HiddenAt: now.Add(-time.Minute), ReplacedBy: "d1"},
+		{ID: "d9", Title: "Sent in error", Type: access.CareInvoice, DocumentDate: "2026-08-31", PublishedAt: now.Add(-2 * time.Hour),
+			Hidden: "withdrawn", HiddenAt: now.Add(-time.Minute)}}}
+	f.audit = map[string][]store.AuditEvent{"1234567": {{Action: store.AuditDownloadDocument, Email: "sam@example.com", DocumentID: "d1", At: now.Add(-time.Hour)},
+		{Action: store.AuditListDocuments, Email: "lists@example.com", At: now}, {Action: store.AuditReplaceDocument, DocumentID: "d0", At: now.Add(-time.Minute)}}}
 	open := func(ref, cookie string) web.Response {
 		return call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/"+ref, cookie, map[string]string{"clientReference": ref}, nil, "")
 	}
 	resp := open("1234567", "staff="+goodToken)
 	b := resp.Body
 	for _, want := range []string{"Client reference 1234567", "Sam &lt;Other&gt;", "Deputy", "born 4 March 1941", "2 February 2026", "31 March 2027",
-		`href="/staff/requests/r0"`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`, `value="change_end_date"`,
-		"Care invoice, October", "31 October 2026", "sam@example.com on 2 March 2026 at 1:05pm", "Not opened"} {
+		`href="/staff/requests/r0">CFP-7K3M-9Q2X<`, `action="/staff/requests/r0"`, `value="` + formKey(goodToken, "r0") + `"`, `value="end_access"`, `value="change_end_date"`,
+		"Care invoice, October", "31 October 2026", "sam@example.com on 2 March 2026 at 1:05pm", "Not opened",
+		// The replaced and withdrawn documents are there, marked, with when; the replaced one links the new one.
+		`id="document-d0"`, "Care invoice, October (wrong)", ">Replaced<", `href="#document-d1">Care invoice, October<`, ">Withdrawn<", "Sent in error",
+		"on 2 March 2026 at 2:04pm"} {
 		if resp.StatusCode != 200 || !strings.Contains(b, want) {
 			t.Errorf("the client page (%d) lacks %q", resp.StatusCode, want)
 		}
 	}
 	if strings.Contains(b, "lists@example.com") {
 		t.Error("a list, which opens no document, is shown as opening one")
+	}
+	if strings.Count(b, "Not opened") != 3 { // d0's replacement is no opening
+		t.Error("a batch's correction is shown as someone opening the document")
+	}
+	if strings.Count(b, ">Current<") != 2 || !(strings.Index(b, "document-d1") < strings.Index(b, "document-d0") &&
+		strings.Index(b, "document-d0") < strings.Index(b, "document-d2") && strings.Index(b, "document-d2") < strings.Index(b, "document-d9")) {
+		t.Error("the documents are not listed newest dated first with two current")
 	}
 	// Ending access from it goes through the request's own decision, in the reviewer's name.
 	f.req = access.Request{ID: "r0", Status: access.Approved, Decision: &access.Decision{Outcome: access.Approved, ClientReference: "1234567"}}

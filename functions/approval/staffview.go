@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -34,15 +35,16 @@ func staffMessage(heading, body string) view {
 
 // queueRow is one request in the queue as the page shows it.
 type queueRow struct {
-	ID, Href, Client, Status, Age string
+	Ref, Href, Client, Age string
+	Status                 access.Status
 }
 
 func queueRows(q []store.Waiting, now time.Time) []queueRow {
 	rows := make([]queueRow, len(q))
 	for i, w := range q {
 		rows[i] = queueRow{
-			ID: string(w.Request.ID), Href: "/staff/requests/" + url.PathEscape(string(w.Request.ID)),
-			Client: w.Request.Client.Name, Status: w.Request.Status.Title(), Age: age(now.Sub(w.Since)),
+			Ref: shortRef(w.Request.Reference, w.Request.ID), Href: "/staff/requests/" + url.PathEscape(string(w.Request.ID)),
+			Client: w.Request.Client.Name, Status: w.Request.Status, Age: age(now.Sub(w.Since)),
 		}
 	}
 	return rows

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"sort"
@@ -15,6 +12,8 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/staff"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -25,21 +24,13 @@ import (
 // ViewLPA is where a reviewer checks an OPG access code.
 const ViewLPA = "https://www.gov.uk/view-lasting-power-of-attorney"
 
-//go:embed style.css
-var css string
+// pageCSP is the policy of an answer that is not a page (a redirect, a refusal in plain text):
+// nothing may load, frame it or post from it. Pages carry shared/page's policy instead.
+const pageCSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// The stylesheet is inline and allowed by its hash; with default-src 'none' and no script-src, no
-// script of any kind runs, and the page cannot be framed or post anywhere but here.
-var csp = "default-src 'none'; style-src '" + cspHash(css) + "'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-func cspHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// withSecurity adds the headers every answer of this function carries.
+// withSecurity adds the headers every answer of this function that is not a page carries.
 func withSecurity(h map[string]string) map[string]string {
-	h["Content-Security-Policy"] = csp
+	h["Content-Security-Policy"] = pageCSP
 	h["X-Frame-Options"] = "DENY"
 	h["Referrer-Policy"] = "no-referrer" // the link's token must not leak to the evidence host
 	h["Cache-Control"] = "no-store"
@@ -48,22 +39,40 @@ func withSecurity(h map[string]string) map[string]string {
 }
 
 // view is one page: its title and its main content. SignOut, when set, is the anti-forgery value
-// of the header's sign-out form: a page shown to a signed-in member of staff carries one.
+// of the header's sign-out form: a page shown to a signed-in member of staff carries one. Person
+// is who is signed in ("" for nobody): the header shows them and the navigation their roles may
+// open; Current is the navigation's address of the section the page belongs to.
 type view struct {
 	Title   string
 	Main    templ.Component
 	SignOut string
+	Person  staff.Person
+	Current string
 }
 
+// staff is what the layout shows of the signed-in member of staff.
+func (v view) staff() page.Staff {
+	s := page.Staff{Name: v.Person.Name, Email: v.Person.Email, SignOut: v.SignOut}
+	for _, n := range navFor(v.Person) {
+		n.Current = n.Href == v.Current
+		s.Nav = append(s.Nav, n)
+	}
+	return s
+}
+
+// render writes a page with shared/page's security headers: the stylesheet and scripts come from
+// this site's /assets/ (served by the site function on the same origin), the one inline script
+// runs by the answer's nonce, and no cache keeps it (every staff page shows personal data).
 func render(status int, v view) web.Response {
 	var b strings.Builder
-	if err := layout(v.Title, v.SignOut, v.Main).Render(context.Background(), &b); err != nil {
+	nonce := page.NewNonce()
+	if err := layout(v).Render(templ.WithNonce(context.Background(), nonce), &b); err != nil {
 		// The components make no errors of their own and a strings.Builder takes every write, so
 		// this is a bug: say so plainly rather than send half a page.
 		return web.Response{StatusCode: http.StatusInternalServerError, Body: "Something went wrong. Nothing was changed.",
 			Headers: withSecurity(map[string]string{"Content-Type": "text/plain; charset=utf-8"})}
 	}
-	return web.Response{StatusCode: status, Body: b.String(), Headers: withSecurity(map[string]string{"Content-Type": "text/html; charset=utf-8"})}
+	return web.Response{StatusCode: status, Body: b.String(), Headers: page.Headers(nonce, page.Policy{Personal: true})}
 }
 
 // messagePage is a page that only says something; raw, when given, links back to the review page.
@@ -119,15 +128,32 @@ func (h Handler) reviewPage(rv review, done string, errs []fieldError, form url.
 	for _, e := range errs {
 		f.errs[e.Field] = e.Message
 	}
-	title := "Review access request " + string(rv.req.ID)
+	title := "Review access request " + shortRef(rv.req.Reference, rv.req.ID)
 	if len(errs) > 0 {
 		title = "Error: " + title
 	}
-	return view{Title: title, Main: reviewMain(rv, done, errs, f), SignOut: signOutKey(rv.raw)}
+	return view{Title: title, Main: reviewMain(rv, done, errs, f), SignOut: signOutKey(rv.raw), Person: rv.person, Current: "/staff"}
 }
 
 // row is one line of a summary list.
 type row struct{ Key, Value string }
+
+func pageRows(rows []row) []page.Row {
+	out := make([]page.Row, len(rows))
+	for i, r := range rows {
+		out[i] = page.Row{Key: r.Key, Value: []string{r.Value}}
+	}
+	return out
+}
+
+// shortRef is how staff name a request: its short reference (CFP-7K3M-9Q2X), the one a caller
+// reads out, or its id for a request made before references existed.
+func shortRef(ref access.Reference, id access.RequestID) string {
+	if ref != "" {
+		return string(ref)
+	}
+	return string(id)
+}
 
 func requesterRows(r access.Request) []row {
 	return []row{

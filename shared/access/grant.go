@@ -8,6 +8,7 @@ import (
 // Grant is an approved request seen as what it gives: one person's access to one client's documents.
 type Grant struct {
 	RequestID       RequestID
+	Reference       Reference // the request's short reference, as staff name it
 	Email           Email
 	Name            string
 	ClientReference string

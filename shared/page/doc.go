@@ -1,6 +1,7 @@
-// Package page owns what every portal page shares: the council-branded GOV.UK layout, the
-// govuk-frontend components the journeys use (templ), form errors, the pages' security headers,
-// anti-forgery fields and the static files.
+// Package page owns what every portal page shares: the council-branded GOV.UK layout and its staff
+// variant (StaffLayout: the workspace's header, service navigation and sign-out, for
+// functions/approval), the govuk-frontend components the journeys use (templ), form errors, the
+// pages' security headers, anti-forgery fields and the static files.
 //
 // Look. The stylesheet is GOV.UK Frontend compiled with Arial and the council's colours: a council
 // may use GOV.UK Frontend but not the GOV.UK brand (crown, GDS Transport). assets/ holds the

@@ -214,10 +214,12 @@ type Correction struct {
 
 // hide hides a current document in t and writes the audit event that says so.
 func (t *tx) hide(c Correction, now time.Time) *tx {
-	t.update(documentKey(c.Document), "SET #d.#h = :how, #d.HiddenAt = :at, #d.ReplacedBy = :by REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK", cond{
-		expr:   "attribute_exists(GSI1PK) AND #d.ClientReference = :ref",
-		names:  map[string]string{"#d": "Document", "#h": "Hidden"},
-		values: map[string]types.AttributeValue{":how": str(c.How), ":at": str(now.UTC().Format(time.RFC3339Nano)), ":by": str(string(c.By)), ":ref": str(c.Client)},
+	// Out of the client's lists, into the client's hidden documents (the staff client page's only).
+	t.update(documentKey(c.Document), "SET #d.#h = :how, #d.HiddenAt = :at, #d.ReplacedBy = :by, GSI1PK = :hidden REMOVE GSI2PK, GSI2SK", cond{
+		expr:  "GSI1PK = :current AND #d.ClientReference = :ref",
+		names: map[string]string{"#d": "Document", "#h": "Hidden"},
+		values: map[string]types.AttributeValue{":how": str(c.How), ":at": str(now.UTC().Format(time.RFC3339Nano)), ":by": str(string(c.By)), ":ref": str(c.Client),
+			":current": str(clientPK(c.Client)), ":hidden": str(hiddenDocsPK(c.Client))},
 	}, ErrNotCurrent)
 	action := AuditWithdrawDocument
 	if c.How == string(batch.Replaced) {

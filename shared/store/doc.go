@@ -16,6 +16,7 @@
 //	request by reference REQ#REF#<reference>   REF                   -                                        -                                    a request by its short reference (CFP-7K3M-9Q2X), for staff look-ups
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
+//	  once hidden       (same item)            DOC                   CLIENT#<ref>#HIDDEN / (same SK)          -                                    a client's replaced and withdrawn documents, for the staff client page only
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
 //	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
@@ -32,8 +33,10 @@
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
-// A replaced or withdrawn document keeps its item (the audit trail) without its GSI keys, so no list
-// shows it, and PublishedDocument answers ErrNotFound for it (DocumentRecord still reads it).
+// A replaced or withdrawn document keeps its item (the audit trail); its GSI1 partition moves to
+// CLIENT#<ref>#HIDDEN and its GSI2 keys go, so no portal list shows it (only the staff client page,
+// HiddenDocuments, reads it), and PublishedDocument answers ErrNotFound for it (DocumentRecord
+// still reads it).
 //
 // Email addresses in keys are lower-cased. Secrets never appear: tokens and codes are stored as
 // hashes, and a link's token is minted by the notifier at the moment the email is sent, so no

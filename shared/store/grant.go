@@ -17,7 +17,7 @@ type Grant = access.Grant
 
 func grantFrom(it requestItem) Grant {
 	r := it.Request
-	g := Grant{RequestID: r.ID, Email: r.Requester.Email, Name: r.Requester.Name, ClientName: r.Client.Name, ClientBirth: r.Client.DateOfBirth, Relationship: r.Relationship}
+	g := Grant{RequestID: r.ID, Reference: r.Reference, Email: r.Requester.Email, Name: r.Requester.Name, ClientName: r.Client.Name, ClientBirth: r.Client.DateOfBirth, Relationship: r.Relationship}
 	if d := r.Decision; d != nil {
 		g.ClientReference, g.Start, g.EndsOn, g.Ended = d.ClientReference, d.At, d.AccessEndsOn, !d.EndedAt.IsZero()
 	}

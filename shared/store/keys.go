@@ -99,6 +99,10 @@ func grantPersonSK(ref string, id access.RequestID) string {
 }
 func grantClientSK(id access.RequestID) string       { return grantPre + string(id) }
 func clientTypePK(ref string, t DocumentType) string { return clientPK(ref) + "#TYPE#" + string(t) }
+
+// hiddenDocsPK is the GSI1 partition of a client's replaced and withdrawn documents: apart from
+// the client's current ones (CLIENT#<ref>), so no portal list reads them.
+func hiddenDocsPK(ref string) string { return clientPK(ref) + "#HIDDEN" }
 func documentSK(d Document) string {
 	return docPrefix + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)
 }

@@ -5,6 +5,7 @@
 // the confirmation against WCAG 2.2 A and AA. Prints one JSON object; the Go test judges it.
 //
 //   node review.mjs <request's workspace URL> [client reference]
+// CFP_SCREENSHOTS=<dir> keeps a picture of every page checked.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,9 @@ try {
 
   // check runs axe on the page as it is and records what a person would see.
   const check = async (name, response) => {
+    if (process.env.CFP_SCREENSHOTS) {
+      await page.screenshot({ path: join(process.env.CFP_SCREENSHOTS, `review-${out.pages.length}-${name}.png`), fullPage: true });
+    }
     // Evaluated through the DevTools protocol, which the page's CSP does not govern; the page itself
     // can run no script.
     await page.evaluate(axe.source);
@@ -54,7 +58,7 @@ try {
       title: await page.title(),
       h1: (await page.locator('h1').first().textContent())?.trim(),
       status_tag: (await page.locator('#status').count()) ? (await page.locator('#status').textContent()).trim() : '',
-      styled: await page.evaluate(() => getComputedStyle(document.querySelector('.header')).backgroundColor),
+      styled: await page.evaluate(() => getComputedStyle(document.querySelector('.govuk-service-navigation')).backgroundColor),
       rulesPassed: result.passes, // axe ran: a page with nothing checked would pass vacuously
       violations: result.violations,
     });
@@ -80,7 +84,7 @@ try {
   await page.getByLabel('What did the security check find?').fill('Phoned the requester on 01632 960001; identity confirmed.');
   await submit('Record security check');
   out.steps.securityCheck = {
-    banner: (await page.locator('.banner__content').count()) ? (await page.locator('.banner__content').textContent()).trim() : '',
+    banner: (await page.locator('.govuk-notification-banner').count()) ? (await page.locator('.govuk-notification-banner').textContent()).replace(/\s+/g, ' ').trim() : '',
     inHistory: await page.getByRole('cell', { name: /Security check: Phoned the requester/ }).count() > 0,
   };
 
@@ -88,7 +92,7 @@ try {
   const error = await submit('Save decision');
   await check('error', error);
   out.steps.error = {
-    summary: (await page.locator('.error-summary').count()) ? (await page.locator('.error-summary').textContent()).replace(/\s+/g, ' ').trim() : '',
+    summary: (await page.locator('.govuk-error-summary').count()) ? (await page.locator('.govuk-error-summary').textContent()).replace(/\s+/g, ' ').trim() : '',
   };
 
   await page.getByLabel('Approve').check();
@@ -96,7 +100,7 @@ try {
   await page.getByLabel('Client reference again', { exact: true }).fill(clientReference);
   await check('confirmation', await submit('Save decision'));
   out.steps.approve = {
-    banner: (await page.locator('.banner__content').count()) ? (await page.locator('.banner__content').textContent()).trim() : '',
+    banner: (await page.locator('.govuk-notification-banner').count()) ? (await page.locator('.govuk-notification-banner').textContent()).replace(/\s+/g, ' ').trim() : '',
     outcome: (await page.locator('#outcome').count()) ? (await page.locator('#outcome').textContent()).replace(/\s+/g, ' ').trim() : '',
     url: page.url(),
   };

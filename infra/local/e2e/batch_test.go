@@ -182,7 +182,8 @@ func TestBatchMissingFileIsReportedWhenItsTimeIsUp(t *testing.T) {
 }
 
 // A replace and a withdraw, seen from the portal: the old documents leave the client's list and
-// their downloads answer 404; the new one is listed; both corrections are audited.
+// their downloads answer 404; the new one is listed; both corrections are audited, and the staff
+// workspace's client page shows both old documents, marked, the replaced one linking the new.
 func TestBatchReplaceAndWithdrawSeenFromThePortal(t *testing.T) {
 	ref := publishClient()
 	_, cookie, _ := portalPerson(t, "deputy", store.Grant{ClientReference: ref, ClientName: "Batch Client", Relationship: access.Deputy})
@@ -226,4 +227,5 @@ func TestBatchReplaceAndWithdrawSeenFromThePortal(t *testing.T) {
 	if seen[store.AuditReplaceDocument] != oldA || seen[store.AuditWithdrawDocument] != oldB {
 		t.Fatalf("audit %+v", events)
 	}
+	staffSeesCorrections(t, ref, newA, oldA, oldB)
 }

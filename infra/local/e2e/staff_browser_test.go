@@ -7,33 +7,40 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/store"
 )
 
 type staffRun struct {
 	Pages []struct {
-		Who, Path, H1 string
-		Status        int
-		Links         []string
-		RulesPassed   int
-		Violations    []struct {
+		Who, Path, H1, Styled string
+		Status                int
+		Links, Nav            []string
+		JSEnabled             bool
+		RulesPassed           int
+		Violations            []struct {
 			ID, Impact, Help string
 			Nodes            []string
 		}
 	}
-	PageErrors []string
-	Error      string
+	PageErrors    []string
+	CSPViolations []string
+	Error         string
 }
 
 // A reviewer signs in at the local OpenID Provider's login page and sees the queue, a request, the
-// look-up's error state and a client's page, and signs out; a person with no role sees "no access"
-// only. axe finds no WCAG 2.2 A or AA violation on the staff pages.
+// look-up (from the navigation) and its error state and a client's page with a replaced and a
+// withdrawn document, and signs out; the same pages work with JavaScript off; the administrator's
+// navigation has every section, the reviewer's only theirs; a person with no role sees "no access"
+// only. The pages are styled by the site's GOV.UK Frontend stylesheet under their own policy, and
+// axe finds no WCAG 2.2 A or AA violation on any.
 func TestStaffSignInInABrowser(t *testing.T) {
 	root, err := services.Root()
 	if err != nil {
@@ -45,7 +52,25 @@ func TestStaffSignInInABrowser(t *testing.T) {
 		ClientReference: ref, ClientName: "Cli Ent", ClientBirth: "1941-03-04"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// Its documents: one current, one replaced by it, one withdrawn (the batch path is
+	// TestBatchReplaceAndWithdrawSeenFromThePortal's; here they are seeded, for the pictures).
+	bg, b := context.Background(), batch.ID{System: "billing", Name: "staff-" + ref}
+	docs := []store.Document{
+		{ID: store.DocumentID("old" + ref), ClientReference: ref, Type: store.CareInvoice, Title: "Care invoice, October", DocumentDate: "2026-10-31", PublishedAt: time.Now().Add(-time.Hour), Key: "published/x.pdf"},
+		{ID: store.DocumentID("gone" + ref), ClientReference: ref, Type: store.CareInvoice, Title: "Care invoice, September", DocumentDate: "2026-09-30", PublishedAt: time.Now().Add(-time.Hour), Key: "published/y.pdf"},
+	}
+	fresh := store.Document{ID: store.DocumentID("new" + ref), ClientReference: ref, Type: store.CareInvoice, Title: "Care invoice, October (corrected)", DocumentDate: "2026-10-31", PublishedAt: time.Now(), Key: "published/z.pdf"}
+	if err := storetest.SeedDocuments(bg, db, docs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PublishFromBatch(bg, b, batch.File{Name: "z.pdf", Row: &batch.Row{Line: 2}, Outcome: batch.Replaced, Document: string(fresh.ID)}, fresh, nil,
+		&store.Correction{Document: docs[0].ID, Client: ref, How: string(batch.Replaced), By: fresh.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Withdraw(bg, b, batch.File{Row: &batch.Row{Line: 3}, Outcome: batch.Withdrawn}, store.Correction{Document: docs[1].ID, Client: ref, How: string(batch.Withdrawn)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "staff.mjs", portal, ref)
 	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
@@ -59,30 +84,42 @@ func TestStaffSignInInABrowser(t *testing.T) {
 	if runErr != nil || run.Error != "" {
 		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for _, p := range run.Pages {
-		seen[p.Who+" "+p.Path] = true
+		seen[p.Who+" "+p.Path]++
 		switch {
-		case p.Who == "reviewer" && p.Path == "/staff" && (p.Status != 200 || p.H1 != "Requests to work on"):
-			t.Errorf("the reviewer's queue: %d %q", p.Status, p.H1)
-		case p.Who == "norole" && (p.Status != 403 || p.H1 != "You do not have access"):
-			t.Errorf("no role: %s %d %q", p.Path, p.Status, p.H1)
-		case p.Who == "reviewer" && p.Path == "/staff/find" && (p.Status != 400 || p.H1 != "Find a request"):
-			t.Errorf("the look-up's error state: %d %q", p.Status, p.H1)
-		case p.Who == "reviewer" && p.Path == "/staff/clients/"+ref && (p.Status != 200 || p.H1 != "Client reference "+ref):
+		case p.Who != "norole" && p.Path == "/staff" && (p.Status != 200 || p.H1 != "Requests to work on"):
+			t.Errorf("%s's queue: %d %q", p.Who, p.Status, p.H1)
+		case p.Who == "norole" && (p.Status != 403 || p.H1 != "You do not have access" || len(p.Nav) != 0):
+			t.Errorf("no role: %s %d %q %v", p.Path, p.Status, p.H1, p.Nav)
+		case p.Who == "reviewer" && p.Path == "/staff/find" && (p.Status != 200 && p.Status != 400 || p.H1 != "Find a request"):
+			t.Errorf("the look-up: %d %q", p.Status, p.H1)
+		case p.Who != "norole" && p.Path == "/staff/clients/"+ref && (p.Status != 200 || p.H1 != "Client reference "+ref):
 			t.Errorf("the client page: %d %q", p.Status, p.H1)
 		case p.Who == "reviewer" && p.Path == "/staff/sign-out" && (p.Status != 200 || p.H1 != "You have signed out"):
 			t.Errorf("signed out: %d %q", p.Status, p.H1)
 		}
-		if p.RulesPassed == 0 {
+		wantNav := map[string]string{"reviewer": "Queue Find", "reviewer-nojs": "Queue Find", "admin": "Queue Find People Audit"}[p.Who]
+		if p.Status == 200 && p.Path != "/staff/sign-out" && strings.Join(p.Nav, " ") != wantNav {
+			t.Errorf("%s %s: navigation %v, want %s", p.Who, p.Path, p.Nav, wantNav)
+		}
+		// The site's stylesheet applied: the header is the council's colour, not bare (the pictures
+		// show it with JavaScript off, where nothing can be measured).
+		if p.Who != "reviewer-nojs" && p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
+			t.Errorf("%s %s: the header's background is %q: the stylesheet did not apply", p.Who, p.Path, p.Styled)
+		}
+		if p.JSEnabled != (p.Who != "reviewer-nojs") {
+			t.Errorf("%s %s: GOV.UK Frontend ran: %v", p.Who, p.Path, p.JSEnabled)
+		}
+		if p.RulesPassed == 0 && p.Who != "reviewer-nojs" {
 			t.Errorf("%s %s: axe checked nothing", p.Who, p.Path)
 		}
 		for _, v := range p.Violations {
 			t.Errorf("%s %s: WCAG violation %s (%s): %s at %v", p.Who, p.Path, v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
-	if !seen["reviewer /staff"] || !seen["reviewer /staff/find"] || !seen["reviewer /staff/clients/"+ref] || !seen["reviewer /staff/sign-out"] ||
-		!seen["norole /staff"] || len(run.PageErrors) > 0 {
-		t.Errorf("pages %+v, errors %v", run.Pages, run.PageErrors)
+	if seen["reviewer /staff"] == 0 || seen["reviewer /staff/find"] != 2 || seen["reviewer /staff/clients/"+ref] == 0 || seen["reviewer /staff/sign-out"] == 0 ||
+		seen["reviewer-nojs /staff/clients/"+ref] == 0 || seen["admin /staff"] == 0 || seen["norole /staff"] == 0 || len(run.PageErrors) > 0 || len(run.CSPViolations) > 0 {
+		t.Errorf("pages %+v, errors %v, CSP %v", run.Pages, run.PageErrors, run.CSPViolations)
 	}
 }
