@@ -44,6 +44,7 @@ const maxForm = 64 << 10
 type Handler struct {
 	Reviews   Reviews
 	Files     Files
+	Trail     Auditor        // every staff view and action is recorded here first (audit.go)
 	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
 	IdP       IdP
