@@ -29,3 +29,10 @@ func (h Handler) audit(ctx context.Context, r web.Request, who access.Email, e s
 	e.At, e.Email, e.SourceIP, e.UserAgent = h.Now().UTC(), who, web.SourceIP(r), ua
 	return h.Trail.Audit(ctx, e)
 }
+
+// auditRequest records a view of or an action on a request's page: about its requester, and about
+// the client whose grants the page shows.
+func (h Handler) auditRequest(ctx context.Context, r web.Request, rv review, action, detail string) error {
+	return h.audit(ctx, r, rv.reviewer, store.AuditEvent{Action: action, Subject: rv.req.Requester.Email,
+		ClientReference: rv.ref, RequestID: rv.req.ID, Detail: detail})
+}

@@ -112,6 +112,10 @@ func (h Handler) show(open opener) pageFunc {
 		if fail != nil {
 			return *fail
 		}
+		if err := h.auditRequest(ctx, r, rv, store.AuditStaffViewRequest, ""); err != nil {
+			log.Error("writing an audit event", "err", err)
+			return render(http.StatusServiceUnavailable, unavailablePage())
+		}
 		return render(http.StatusOK, h.reviewPage(rv, r.QueryStringParameters["done"], nil, nil))
 	}
 }
@@ -186,6 +190,11 @@ func (h Handler) decide(open opener) pageFunc {
 			return render(http.StatusServiceUnavailable, unavailablePage())
 		}
 		log.Info("review action recorded", "action", in.action, "request", rv.req.ID)
+		// The decision is made and is in the request's own history in the reviewer's name; a failed
+		// audit write cannot undo it, so it is logged as an error and the outcome still shown.
+		if err := h.auditRequest(ctx, r, rv, store.AuditStaffDecide, in.action); err != nil {
+			log.Error("writing an audit event", "err", err)
+		}
 		// A relative reference: "./<id>" resolved against /staff/requests/<id> is that page again,
 		// whatever stage prefix the API is served under.
 		return web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{
