@@ -19,6 +19,25 @@ type fakeTrail struct {
 	err    error
 }
 
+// AuditTrail answers as the store does: the list named, within the range, newest first.
+func (f *fakeTrail) AuditTrail(_ context.Context, of store.AuditOf, in store.AuditRange, limit int) ([]store.AuditEvent, bool, error) {
+	if f.err != nil {
+		return nil, false, f.err
+	}
+	var out []store.AuditEvent
+	for i := len(f.events) - 1; i >= 0; i-- {
+		e := f.events[i]
+		mine := (of.Client != "" && e.ClientReference == of.Client) || (of.By != "" && e.Email == of.By) || (of.About != "" && e.Subject == of.About)
+		if mine && (in.From.IsZero() || !e.At.Before(in.From)) && (in.To.IsZero() || e.At.Before(in.To)) {
+			out = append(out, e)
+		}
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
 func (f *fakeTrail) Audit(_ context.Context, e store.AuditEvent) error {
 	if f.err != nil {
 		return f.err

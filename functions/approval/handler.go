@@ -45,6 +45,8 @@ type Handler struct {
 	Reviews   Reviews
 	Files     Files
 	Trail     Auditor        // every staff view and action is recorded here first (audit.go)
+	Holdings  Holdings       // what a subject-access export reads about a person (export.go)
+	Archive   Archive        // where exports are written and linked from (export.go)
 	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
 	IdP       IdP
@@ -66,6 +68,9 @@ func (h Handler) routes() web.Routes {
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
 		"GET /staff/clients/{clientReference}":           pageRoute(h.client),
 		"GET /staff/find":                                pageRoute(h.find),
+		"GET /staff/audit":                               pageRoute(h.auditPage),
+		"GET /staff/audit/csv":                           pageRoute(h.auditCSV),
+		"POST /staff/audit/export":                       pageRoute(h.export),
 	}
 }
 
