@@ -22,7 +22,7 @@ func (h Handler) auditCSV(ctx context.Context, r web.Request, log *slog.Logger) 
 		return *fail
 	}
 	q := h.readAuditQuery(r.QueryStringParameters)
-	if !q.Asked && !q.Errors.Any() {
+	if !q.Asked && !q.Errors.Any() { // no query at all: a file of nothing is no answer
 		q.Errors.Add("client", "Enter a client reference or an email address")
 	}
 	if q.Errors.Any() {

@@ -53,6 +53,8 @@ func (h Handler) readAuditQuery(params map[string]string) auditQuery {
 		From: govuk.Date{ID: "from", Legend: "From"}, To: govuk.Date{ID: "to", Legend: "To"}}
 	q.Asked = q.Client != "" || q.Email != ""
 	switch {
+	case !q.Asked && len(params) > 0: // the form sent without either (an empty form is just the page)
+		q.Errors.Add("client", "Enter a client reference or an email address")
 	case q.Client != "" && q.Email != "":
 		q.Errors.Add("client", "Enter a client reference or an email address, not both")
 	case q.Client != "" && (!access.IsClientReference(q.Client) || !h.ClientRef.MatchString(q.Client)):
@@ -186,12 +188,8 @@ func (h Handler) auditPage(ctx context.Context, r web.Request, log *slog.Logger)
 		}
 	}
 	status, title := http.StatusOK, "Audit trail"
-	switch {
-	case q.Errors.Any():
+	if q.Errors.Any() {
 		status, title = http.StatusBadRequest, "Error: "+title
-	case q.Asked == false && len(r.QueryStringParameters) > 0:
-		q.Errors.Add("client", "Enter a client reference or an email address")
-		v.Query, status, title = q, http.StatusBadRequest, "Error: "+title
 	}
 	return render(status, view{Title: title, Main: auditMain(v), SignOut: v.SignOut})
 }

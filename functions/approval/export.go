@@ -42,7 +42,7 @@ type Archive interface {
 }
 
 const (
-	exportPrefix   = "exports/"       // in the uploads bucket; a lifecycle rule deletes them after a day
+	exportPrefix   = "exports/"       // in the documents bucket; a lifecycle rule deletes them after a day
 	exportTTL      = 15 * time.Minute // how long the link works
 	exportRequests = 100              // a person's requests in an export, newest first
 	exportEvents   = 10000            // events by, and about, a person in an export (each)

@@ -256,7 +256,7 @@ var Functions = []Function{
 	{
 		Name:        "approval",
 		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
+		Settings: with(UploadsBucket, DocumentsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
 			{"GET", "/staff"},
@@ -277,10 +277,11 @@ var Functions = []Function{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
 			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "STAFF#*", "SUPPRESS#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
-			// Subject-access exports are written under exports/ and handed over as a presigned GET,
-			// which acts with the signer's rights: so GetObject there too, and nothing else.
+			// Subject-access exports are written under exports/ of the documents bucket (the uploads
+			// bucket lets nothing be read before GuardDuty has scanned it) and handed over as a
+			// presigned GET, which acts with the signer's rights: so GetObject there too.
 			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}},
-				{UploadsBucket, "exports/", []Action{PutObject, GetObject}}},
+				{DocumentsBucket, "exports/", []Action{PutObject, GetObject}}},
 			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
 		},
 	},
