@@ -1,9 +1,12 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -288,5 +291,89 @@ func TestAuditCSV(t *testing.T) {
 	}
 	if got := safeCells("+1", "-1", "@x", "\t=1", "a=b", ""); !slices.Equal(got, []string{"'+1", "'-1", "'@x", "'\t=1", "a=b", ""}) {
 		t.Errorf("safeCells = %q", got)
+	}
+}
+
+// unzip is an archive's files by name.
+func unzip(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range z.File {
+		r, _ := f.Open()
+		c, _ := io.ReadAll(r)
+		out[f.Name] = string(c)
+	}
+	return out
+}
+
+// The export needs the form's anti-forgery field; it writes one zip of what is held about the
+// person under exports/, records itself, and shows a 15-minute link on the page.
+func TestSubjectAccessExport(t *testing.T) {
+	h, f, _ := setup()
+	ig := asGovernance(h)
+	trail := trailOf(h)
+	archive := h.Archive.(*fakeArchive)
+	hold := h.Holdings.(*fakeHoldings)
+	dee := access.Email("dee@example.com")
+	hold.accounts = map[access.Email]store.Account{dee: {Email: dee, Name: "Dee Requester", Status: "active", CreatedAt: now}}
+	f.req.ContinuationHash = "secret-hash"
+	hold.requests = map[access.Email][]access.Request{dee: {f.req}}
+	hold.grants = map[access.Email][]store.Grant{dee: {{RequestID: "r1", Name: "Dee Requester", ClientName: "Cli Ent"}}}
+	send := func(cookie string, form url.Values) web.Response {
+		return call(h, "POST", "/staff/audit/export", "/staff/audit/export", cookie, nil, nil, form.Encode())
+	}
+	key := exportKey(strings.TrimPrefix(ig, "staff="), dee)
+	for name, form := range map[string]url.Values{
+		"no field":          {"email": {"dee@example.com"}},
+		"another person's":  {"email": {"sam@example.com"}, "csrf": {key}},
+		"another session's": {"email": {"dee@example.com"}, "csrf": {exportKey(goodToken, dee)}},
+	} {
+		if resp := send(ig, form); resp.StatusCode != http.StatusForbidden || len(archive.objects) != 0 {
+			t.Errorf("%s: %d, %d objects written", name, resp.StatusCode, len(archive.objects))
+		}
+	}
+	before := len(trail.events)
+	resp := send(ig, url.Values{"email": {"Dee@example.com"}, "csrf": {key}})
+	if resp.StatusCode != 200 || len(archive.objects) != 1 || archive.ttl != 15*time.Minute {
+		t.Fatalf("export: %d, %d objects, link for %v\n%s", resp.StatusCode, len(archive.objects), archive.ttl, resp.Body)
+	}
+	var k string
+	var body []byte
+	for k, body = range archive.objects {
+	}
+	if !strings.HasPrefix(k, "exports/") || !strings.Contains(resp.Body, `href="https://documents.example/`+k+`?sig=1"`) {
+		t.Errorf("written at %q; page:\n%s", k, resp.Body)
+	}
+	files := unzip(t, body)
+	for name, want := range map[string][]string{
+		"README.txt":             {"dee@example.com", "ig@council.example"},
+		"account.json":           {`"Name": "Dee Requester"`},
+		"requests.json":          {"O'Brien\\u003cimg src=x\\u003e", "01632 960001", `"fileName": "lpa\u003c1\u003e.pdf"`, `"SHA256": "abc"`},
+		"grants.json":            {`"ClientName": "Cli Ent"`},
+		"audit-by-them.json":     {store.AuditListDocuments},
+		"audit-about-them.json":  {store.AuditStaffDecide, store.AuditStaffViewRequest},
+		"email-suppression.json": {"null"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(files[name], w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, files[name])
+			}
+		}
+	}
+	if strings.Contains(files["requests.json"], "secret-hash") {
+		t.Error("the export holds the request's continuation hash")
+	}
+	got := trail.events[len(trail.events)-1]
+	if len(trail.events) != before+1 || got.Action != store.AuditStaffExport || got.Email != "ig@council.example" || got.Subject != dee {
+		t.Errorf("the export was recorded as %+v", trail.events[before:])
+	}
+	// With the audit trail down, no link is handed over.
+	trail.err = errors.New("throttled")
+	if resp := send(ig, url.Values{"email": {"dee@example.com"}, "csrf": {key}}); resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(resp.Body, "documents.example") {
+		t.Errorf("export with the audit down: %d\n%s", resp.StatusCode, resp.Body)
 	}
 }
