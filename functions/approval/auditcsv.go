@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -28,10 +27,7 @@ func (h Handler) auditCSV(ctx context.Context, r web.Request, log *slog.Logger) 
 	if q.Errors.Any() {
 		return render(http.StatusBadRequest, view{Title: "Error: Audit trail", Main: auditMain(auditView{Query: q}), SignOut: signOutKey(raw)})
 	}
-	lists, err := h.trail(ctx, q, auditDownload)
-	if err == nil {
-		err = h.audit(ctx, r, access.Email(s.Person.Email), q.auditEvent(store.AuditStaffDownloadAudit))
-	}
+	lists, err := h.trail(ctx, r, s.Person.Email, q, auditDownload, store.AuditStaffDownloadAudit)
 	if err != nil {
 		log.Error("reading the audit trail", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())

@@ -129,8 +129,9 @@ type auditList struct {
 	More   bool // there are more than the bound within the dates
 }
 
-// trail reads each list the query names, newest first, up to limit each.
-func (h Handler) trail(ctx context.Context, q auditQuery, limit int) ([]auditList, error) {
+// trail reads each list the query names, newest first, up to limit each, and records that who
+// read them (action: the page or the file).
+func (h Handler) trail(ctx context.Context, r web.Request, who string, q auditQuery, limit int, action string) ([]auditList, error) {
 	var lists []auditList
 	for _, of := range q.of {
 		events, more, err := h.Trail.AuditTrail(ctx, of, q.in, limit)
@@ -146,7 +147,7 @@ func (h Handler) trail(ctx context.Context, q auditQuery, limit int) ([]auditLis
 		}
 		lists = append(lists, auditList{Title: title, Events: events, More: more})
 	}
-	return lists, nil
+	return lists, h.audit(ctx, r, access.Email(who), q.auditEvent(action))
 }
 
 // auditEvent is what the audit trail records of reading it: about the client or the person asked for.
@@ -174,10 +175,7 @@ func (h Handler) auditPage(ctx context.Context, r web.Request, log *slog.Logger)
 	q := h.readAuditQuery(r.QueryStringParameters)
 	v := auditView{Query: q, SignOut: signOutKey(raw)}
 	if q.Asked && !q.Errors.Any() {
-		lists, err := h.trail(ctx, q, auditShown)
-		if err == nil {
-			err = h.audit(ctx, r, access.Email(s.Person.Email), q.auditEvent(store.AuditStaffViewAudit))
-		}
+		lists, err := h.trail(ctx, r, s.Person.Email, q, auditShown, store.AuditStaffViewAudit)
 		if err != nil {
 			log.Error("reading the audit trail", "err", err)
 			return render(http.StatusServiceUnavailable, staffUnavailablePage())

@@ -7,4 +7,9 @@
 // and its roles authorise every page, and whatever is recorded is recorded in the signed-in person's
 // name; the "ready for review" email links here with no token. Pages are plain HTML forms (GOV.UK
 // Design System patterns) without JavaScript; GET changes nothing.
+//
+// Every page and action is audited (audit.go) before it is shown or handed out. Information
+// governance alone reads the audit trail by client or person between dates, as a page or a CSV
+// file (auditpage.go, auditcsv.go), and exports everything held about a person as one zip behind a
+// 15-minute link (export.go).
 package main

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	govuk "github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -97,7 +98,7 @@ func (h Handler) export(ctx context.Context, r web.Request, log *slog.Logger) we
 
 // buildExport reads everything held about who and zips it: one JSON file per kind, and a note
 // saying what each is.
-func (h Handler) buildExport(ctx context.Context, who access.Email, by string) ([]byte, []row, error) {
+func (h Handler) buildExport(ctx context.Context, who access.Email, by string) ([]byte, []govuk.Row, error) {
 	account, err := h.Holdings.Account(ctx, who)
 	var acc *store.Account
 	switch {
@@ -193,13 +194,13 @@ func (h Handler) buildExport(ctx context.Context, who access.Email, by string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	counts := []row{
-		{"Account", map[bool]string{true: "Yes", false: "None"}[acc != nil]},
-		{"Requests", strconv.Itoa(len(requests))},
-		{"Grants", strconv.Itoa(len(grants))},
-		{"Audit events by them", strconv.Itoa(len(byThem))},
-		{"Audit events about them", strconv.Itoa(len(aboutThem))},
-		{"Emails suppressed", map[bool]string{true: "Yes", false: "No"}[suppressed]},
+	counts := []govuk.Row{
+		{Key: "Account", Value: []string{map[bool]string{true: "Yes", false: "None"}[acc != nil]}},
+		{Key: "Requests", Value: []string{strconv.Itoa(len(requests))}},
+		{Key: "Grants", Value: []string{strconv.Itoa(len(grants))}},
+		{Key: "Audit events by them", Value: []string{strconv.Itoa(len(byThem))}},
+		{Key: "Audit events about them", Value: []string{strconv.Itoa(len(aboutThem))}},
+		{Key: "Emails suppressed", Value: []string{map[bool]string{true: "Yes", false: "No"}[suppressed]}},
 	}
 	return buf.Bytes(), counts, nil
 }
