@@ -91,6 +91,10 @@ func (h Handler) client(ctx context.Context, r web.Request, log *slog.Logger) we
 	if len(grants) == 0 && len(docs.Documents) == 0 && len(hidden) == 0 {
 		return render(http.StatusNotFound, staffMessage("Page not found", "There is no client at this address. Check the client reference."))
 	}
+	if err := h.audit(ctx, r, access.Email(s.Person.Email), store.AuditEvent{Action: store.AuditStaffViewClient, ClientReference: ref}); err != nil {
+		log.Error("writing an audit event", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
 	v := clientView{ref: ref, grants: grants, opened: map[store.DocumentID][]store.AuditEvent{}, shown: map[store.DocumentID]string{}}
 	v.docs, v.moreDocs = mergeDocuments(docs.Documents, hidden, clientDocuments)
 	v.moreDocs = v.moreDocs || docs.Next != "" || moreHidden

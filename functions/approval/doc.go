@@ -8,4 +8,9 @@
 // name; the "ready for review" email links here with no token. Pages are GOV.UK Frontend in
 // shared/page's staff layout, its navigation showing each role only its sections (nav.go), plain
 // HTML forms that work without JavaScript; GET changes nothing.
+//
+// Every page and action is audited (audit.go) before it is shown or handed out. Information
+// governance alone reads the audit trail by client or person between dates, as a page or a CSV
+// file (auditpage.go, auditcsv.go), and exports everything held about a person as one zip behind a
+// 15-minute link (export.go).
 package main

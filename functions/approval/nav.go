@@ -7,12 +7,14 @@ import (
 	"github.com/council/cfp/shared/staff"
 )
 
-// Who may open the sections other pages of the workspace serve: people (support) and the audit
-// trail with subject-access exports (information governance). An administrator may open every
-// section. The routes of those pages check these same lists.
+// Who may open the sections other pages of the workspace serve: people (support alone: a person's
+// addresses, sessions and sign-in state are theirs to help with) and the audit trail with
+// subject-access exports (information governance alone: the trail says who looked at whom).
+// Administrators manage staff and settings and read the queue as support does. The routes of those
+// pages check these same lists.
 var (
-	peopleRoles = []staff.Role{staff.Support, staff.Administrator}
-	auditRoles  = []staff.Role{staff.Governance, staff.Administrator}
+	peopleRoles = []staff.Role{staff.Support}
+	auditRoles  = []staff.Role{staff.Governance}
 )
 
 // sections are the workspace's service navigation, in order, each with the roles that may open it.

@@ -56,7 +56,7 @@ func cookieHeader(name, value string, maxAge int, insecure bool) string {
 // returnPath is a staff page a sign-in may go back to: never another site. Compiled on first use,
 // as the project's other patterns are, to keep it out of the cold start.
 var returnPath = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32})?$`)
+	return regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32}|/audit)?$`)
 })
 
 func redirect(to string, cookies ...string) web.Response {
@@ -222,6 +222,11 @@ func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web
 	q, err := h.Staff.Queue(ctx)
 	if err != nil {
 		log.Error("reading the queue", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
+	// The queue names clients and requesters: who looked at it is recorded, as for any other page.
+	if err := h.audit(ctx, r, access.Email(s.Person.Email), store.AuditEvent{Action: store.AuditStaffViewQueue, Detail: "shown=" + strconv.Itoa(len(q))}); err != nil {
+		log.Error("writing an audit event", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
 	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(queueRows(q, h.Now())), SignOut: signOutKey(raw), Person: s.Person, Current: "/staff"})

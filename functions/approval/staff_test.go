@@ -263,15 +263,19 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	for name, cookie := range callers {
 		// find looks up a reference that is no request's: readers learn only that.
-		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther}
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther,
+			"audit": http.StatusSeeOther, "audit csv": http.StatusSeeOther, "export": http.StatusForbidden}
 		switch name {
 		case "reviewer":
-			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404}
-		case "support", "governance", "administrator": // they read, without the files or the forms
-			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404}
+			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404, "audit": 403, "audit csv": 403, "export": 403}
+		case "support", "administrator": // they read, without the files or the forms
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "audit": 403, "audit csv": 403, "export": 403}
+		case "governance": // as support, and alone the audit trail and the export
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "audit": 200, "audit csv": 200, "export": 200}
 		case "no role":
-			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403}
+			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403, "audit": 403, "audit csv": 403, "export": 403}
 		}
+		exportForm := url.Values{"csrf": {exportKey(strings.TrimPrefix(cookie, "staff="), "dee@example.com")}, "email": {"dee@example.com"}}.Encode()
 		got := map[string]int{
 			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
 			"page":  call(h, "GET", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, "").StatusCode,
@@ -280,7 +284,10 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
 			"client": call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", cookie,
 				map[string]string{"clientReference": "1234567"}, nil, "").StatusCode,
-			"find": call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
+			"find":      call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
+			"audit":     call(h, "GET", "/staff/audit", "/staff/audit", cookie, nil, map[string]string{"client": "1234567"}, "").StatusCode,
+			"audit csv": call(h, "GET", "/staff/audit/csv", "/staff/audit/csv", cookie, nil, map[string]string{"email": "dee@example.com"}, "").StatusCode,
+			"export":    call(h, "POST", "/staff/audit/export", "/staff/audit/export", cookie, nil, nil, exportForm).StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -294,6 +301,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	if loc := call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", "", map[string]string{"clientReference": "1234567"}, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/clients/1234567" {
 		t.Errorf("anonymous at a client page sent to %q", loc)
+	}
+	if loc := call(h, "GET", "/staff/audit", "/staff/audit", "", nil, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/audit" {
+		t.Errorf("anonymous at the audit page sent to %q", loc)
 	}
 	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {

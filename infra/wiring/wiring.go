@@ -256,7 +256,7 @@ var Functions = []Function{
 	{
 		Name:        "approval",
 		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
+		Settings: with(UploadsBucket, DocumentsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
 			{"GET", "/staff"},
@@ -268,13 +268,20 @@ var Functions = []Function{
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
 			{"GET", "/staff/clients/{clientReference}"},
 			{"GET", "/staff/find"},
+			{"GET", "/staff/audit"},
+			{"GET", "/staff/audit/csv"},
+			{"POST", "/staff/audit/export"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "STAFF#*", "SUPPRESS#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
-			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
+			// Subject-access exports are written under exports/ of the documents bucket (the uploads
+			// bucket lets nothing be read before GuardDuty has scanned it) and handed over as a
+			// presigned GET, which acts with the signer's rights: so GetObject there too.
+			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}},
+				{DocumentsBucket, "exports/", []Action{PutObject, GetObject}}},
 			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
 		},
 	},
@@ -312,7 +319,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
@@ -330,7 +337,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 5 * time.Minute, // a manifest of 12,000 rows is acted on in one run
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, Query},
-			Keys:  []string{"AUDIT#CLIENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
+			Keys:  []string{"AUDIT#CLIENT#*", "AUDIT#EVENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
 			Objects: []Objects{
 				{DocumentsBucket, "inbound/", []Action{GetObject, DeleteObject}},
 				{DocumentsBucket, "batches/", []Action{GetObject, PutObject, DeleteObject}}, // manifests in, reports out

@@ -54,6 +54,9 @@ func batchFileKey(b batch.ID, f batch.File) key {
 	return key{batchPK(b), fmt.Sprintf("%s%06d", batchLinePre, f.Row.Line)}
 }
 func auditKey(ref string, at time.Time, id string) key {
+	if ref == "" {
+		return key{"AUDIT#EVENT#" + id, auditSK(at, id)}
+	}
 	return key{auditClientPK(ref), auditSK(at, id)}
 }
 
@@ -110,6 +113,7 @@ func dueKey(at time.Time, id string) string        { return stamp(at) + "#" + id
 func noticeSK(at time.Time, e access.Email) string { return stamp(at) + "#" + string(e) }
 func auditClientPK(ref string) string              { return "AUDIT#CLIENT#" + ref }
 func auditPersonPK(e access.Email) string          { return "AUDIT#PERSON#" + string(e) }
+func auditSubjectPK(e access.Email) string         { return "AUDIT#SUBJECT#" + string(e) }
 func auditSK(at time.Time, id string) string       { return stamp(at) + "#" + id }
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
