@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -263,14 +264,21 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	for name, cookie := range callers {
 		// find looks up a reference that is no request's: readers learn only that.
-		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther}
+		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther,
+			"people": http.StatusSeeOther, "person": http.StatusSeeOther, "person post": http.StatusForbidden}
+		forbidden := map[string]int{"people": 403, "person": 403, "person post": 403} // the person pages are support's alone
 		switch name {
 		case "reviewer":
 			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404}
-		case "support", "governance": // they read, without the files or the forms
+			maps.Copy(want, forbidden)
+		case "support":
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "people": 200, "person": 200, "person post": http.StatusSeeOther}
+		case "governance": // they read, without the files or the forms
 			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404}
+			maps.Copy(want, forbidden)
 		case "administrator", "no role":
 			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403}
+			maps.Copy(want, forbidden)
 		}
 		got := map[string]int{
 			"queue": call(h, "GET", "/staff", "/staff", cookie, nil, nil, "").StatusCode,
@@ -280,7 +288,11 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"post": call(h, "POST", "/staff/requests/{id}", "/staff/requests/r1", cookie, id, nil, csrfOf(cookie)).StatusCode,
 			"client": call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", cookie,
 				map[string]string{"clientReference": "1234567"}, nil, "").StatusCode,
-			"find": call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
+			"find":   call(h, "GET", "/staff/find", "/staff/find", cookie, nil, map[string]string{"reference": string(access.NewReference())}, "").StatusCode,
+			"people": call(h, "GET", "/staff/people", "/staff/people", cookie, nil, map[string]string{"q": "smi"}, "").StatusCode,
+			"person": call(h, "GET", "/staff/people/{email}", "/staff/people/ann@example.com", cookie, personParams("ann@example.com"), nil, "").StatusCode,
+			"person post": call(h, "POST", "/staff/people/{email}", "/staff/people/ann@example.com", cookie, personParams("ann@example.com"), nil,
+				url.Values{"csrf": {personKey(strings.TrimPrefix(cookie, "staff="), "ann@example.com")}, "action": {actUnlock}}.Encode()).StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -294,6 +306,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	if loc := call(h, "GET", "/staff/clients/{clientReference}", "/staff/clients/1234567", "", map[string]string{"clientReference": "1234567"}, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/clients/1234567" {
 		t.Errorf("anonymous at a client page sent to %q", loc)
+	}
+	if loc := call(h, "GET", "/staff/people/{email}", "/staff/people/ann@example.com", "", personParams("ann@example.com"), nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/people/ann@example.com" {
+		t.Errorf("anonymous at a person page sent to %q", loc)
 	}
 	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {

@@ -268,6 +268,9 @@ var Functions = []Function{
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
 			{"GET", "/staff/clients/{clientReference}"},
 			{"GET", "/staff/find"},
+			{"GET", "/staff/people"},
+			{"GET", "/staff/people/{email}"},
+			{"POST", "/staff/people/{email}"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
