@@ -56,6 +56,10 @@ func (h Handler) client(ctx context.Context, r web.Request, log *slog.Logger) we
 	if len(grants) == 0 && len(docs.Documents) == 0 {
 		return render(http.StatusNotFound, staffMessage("Page not found", "There is no client at this address. Check the client reference."))
 	}
+	if err := h.audit(ctx, r, access.Email(s.Person.Email), store.AuditEvent{Action: store.AuditStaffViewClient, ClientReference: ref}); err != nil {
+		log.Error("writing an audit event", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
 	v := clientView{ref: ref, grants: grants, docs: docs.Documents, moreDocs: docs.Next != "", opened: map[store.DocumentID][]store.AuditEvent{}}
 	for _, e := range audit {
 		if e.DocumentID != "" { // a download; a list has no document

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
@@ -42,6 +43,11 @@ func (h Handler) evidence(open opener) pageFunc {
 				u, err := h.Files.VersionURL(ctx, e.Rendition.Key, e.Rendition.Object, e.File.FileName, evidenceTTL)
 				if err != nil {
 					log.Error("presigning a rendition link", "err", err)
+					return render(http.StatusServiceUnavailable, unavailablePage())
+				}
+				// The link is handed out only once its opening is on the record.
+				if err := h.auditRequest(ctx, r, rv, store.AuditStaffOpenEvidence, "evidence="+string(id)); err != nil {
+					log.Error("writing an audit event", "err", err)
 					return render(http.StatusServiceUnavailable, unavailablePage())
 				}
 				return web.Response{StatusCode: http.StatusFound, Headers: withSecurity(map[string]string{"Location": u})}

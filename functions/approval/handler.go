@@ -44,6 +44,7 @@ const maxForm = 64 << 10
 type Handler struct {
 	Reviews   Reviews
 	Files     Files
+	Trail     Auditor        // every staff view and action is recorded here first (audit.go)
 	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
 	People    People // support's person pages (person.go)
@@ -114,6 +115,10 @@ func (h Handler) show(open opener) pageFunc {
 		rv, fail := open(ctx, r, log)
 		if fail != nil {
 			return *fail
+		}
+		if err := h.auditRequest(ctx, r, rv, store.AuditStaffViewRequest, ""); err != nil {
+			log.Error("writing an audit event", "err", err)
+			return render(http.StatusServiceUnavailable, unavailablePage())
 		}
 		return render(http.StatusOK, h.reviewPage(rv, r.QueryStringParameters["done"], nil, nil))
 	}
@@ -189,6 +194,11 @@ func (h Handler) decide(open opener) pageFunc {
 			return render(http.StatusServiceUnavailable, unavailablePage())
 		}
 		log.Info("review action recorded", "action", in.action, "request", rv.req.ID)
+		// The decision is made and is in the request's own history in the reviewer's name; a failed
+		// audit write cannot undo it, so it is logged as an error and the outcome still shown.
+		if err := h.auditRequest(ctx, r, rv, store.AuditStaffDecide, in.action); err != nil {
+			log.Error("writing an audit event", "err", err)
+		}
 		// A relative reference: "./<id>" resolved against /staff/requests/<id> is that page again,
 		// whatever stage prefix the API is served under.
 		return web.Response{StatusCode: http.StatusSeeOther, Headers: withSecurity(map[string]string{

@@ -20,7 +20,7 @@ func main() {
 	idp := &OIDC{Issuer: env.Required(setting.StaffIssuer), ClientID: env.Required(setting.StaffClientID),
 		RedirectURL: env.Required(setting.PortalURL) + "/staff/callback"}
 	h := Handler{
-		Reviews: db, Staff: db, People: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Reviews: db, Staff: db, Trail: db, People: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Files:     bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		IdP:       idp, Groups: env.Groups(setting.StaffGroups), Insecure: env.Bool(setting.InsecureCookies),

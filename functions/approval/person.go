@@ -8,7 +8,10 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -123,7 +126,11 @@ func (h Handler) people(ctx context.Context, r web.Request, log *slog.Logger) we
 		log.Error("finding people", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
-	if !h.auditPerson(ctx, r, s.Person, "", auditFindPeople, log) {
+	var about access.Email
+	if len(v.found) == 1 && strings.Contains(q, "@") {
+		about = v.found[0].Email
+	}
+	if !h.auditPerson(ctx, r, access.Email(s.Person.Email), about, store.AuditStaffFind, "people found="+strconv.Itoa(len(v.found)), log) {
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
 	return show(http.StatusOK)
@@ -206,7 +213,7 @@ func (h Handler) person(ctx context.Context, r web.Request, log *slog.Logger) we
 	if !p.Known() {
 		return render(http.StatusNotFound, personNotFoundPage())
 	}
-	if !h.auditPerson(ctx, r, s.Person, e, auditViewPerson, log) {
+	if !h.auditPerson(ctx, r, access.Email(s.Person.Email), e, store.AuditStaffViewPerson, "", log) {
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
 	v := personView{p: p, name: personName(p), csrf: personKey(raw, e), done: personDone[r.QueryStringParameters["done"]]}
@@ -247,7 +254,14 @@ func (h Handler) personAct(ctx context.Context, r web.Request, log *slog.Logger)
 	}
 	// Recorded before it is done, so no change is ever made unrecorded (a refused one is recorded
 	// as asked for, which the trail shows next to the unchanged state).
-	if !h.auditPerson(ctx, r, s.Person, e, "person_"+action, log) {
+	detail := action
+	if action == actReissue {
+		if !requestID().MatchString(form.Get("request")) {
+			return render(http.StatusBadRequest, staffMessageBack("Choose a request", "Nothing was changed. Use the button of the request on the person's page.", back))
+		}
+		detail += " request=" + form.Get("request")
+	}
+	if !h.auditPerson(ctx, r, access.Email(s.Person.Email), e, personAudit[action], detail, log) {
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
 	var err error
@@ -290,6 +304,9 @@ func (h Handler) personAct(ctx context.Context, r web.Request, log *slog.Logger)
 	log.Info("person action done", "action", action)
 	return redirect(back + "?done=" + action)
 }
+
+// requestID is the shape of a request id (access.NewRequestID), checked before it is recorded.
+var requestID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
 
 func staffMessageBack(heading, body, back string) view {
 	return view{Title: heading, Main: staffMessageBackMain(heading, body, back)}

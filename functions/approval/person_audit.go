@@ -5,19 +5,27 @@ import (
 	"log/slog"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/staff"
+	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
 
-// What the person pages record in the staff audit trail.
-const (
-	auditFindPeople = "person_search"
-	auditViewPerson = "person_view"
-)
+// personAudit is the audit action of each person page action; a reissued verification email is
+// recorded as a reissue, with what was sent in Detail.
+var personAudit = map[string]string{
+	actClearSuppression: store.AuditStaffClearSuppression,
+	actReissue:          store.AuditStaffReissueInvitation,
+	actVerification:     store.AuditStaffReissueInvitation,
+	actSignOutAll:       store.AuditStaffSignOutEverywhere,
+	actUnlock:           store.AuditStaffUnlockSignIn,
+}
 
-// auditPerson records a member of staff's view of or action on a person; false when it could not
-// be recorded, and then nothing is shown or done.
-// UNFINISHED until the staff audit model (branch h4/audit) is merged: it records nothing yet.
-func (h Handler) auditPerson(ctx context.Context, r web.Request, by staff.Person, about access.Email, action string, log *slog.Logger) bool {
+// auditPerson records a support member's search, view of or action on a person (about: whom, ""
+// for a surname search, whose words are not kept); false when it could not be recorded, and then
+// nothing is shown or done.
+func (h Handler) auditPerson(ctx context.Context, r web.Request, by access.Email, about access.Email, action, detail string, log *slog.Logger) bool {
+	if err := h.audit(ctx, r, by, store.AuditEvent{Action: action, Subject: about, Detail: detail}); err != nil {
+		log.Error("recording a person page in the audit trail", "action", action, "err", err)
+		return false
+	}
 	return true
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -238,6 +239,7 @@ func TestPersonActions(t *testing.T) {
 		"unknown action":    {"pat@example.com", act("pat@example.com", "delete_everything"), http.StatusBadRequest, "Choose what to do"},
 		"no action":         {"pat@example.com", act("pat@example.com", ""), http.StatusBadRequest, "Choose what to do"},
 		"another's request": {"ann@example.com", act("ann@example.com", actReissue, "request", "r9"), http.StatusConflict, "Nothing was changed"},
+		"bad request id":    {"pat@example.com", act("pat@example.com", actReissue, "request", "r9 OR 1=1"), http.StatusBadRequest, "Choose a request"},
 		"cleared already":   {"pat@example.com", act("pat@example.com", actClearSuppression), http.StatusConflict, "Nothing was changed"},
 		"verified already":  {"pat@example.com", act("pat@example.com", actVerification), http.StatusConflict, "Nothing was changed"},
 	} {
@@ -256,5 +258,48 @@ func TestPersonActions(t *testing.T) {
 	}
 	if len(f.done) != 0 {
 		t.Errorf("bad input changed things: %v", f.done)
+	}
+}
+
+// Every person page view, search and action is on the record in the supporter's name, about the
+// person; when the record cannot be written nothing is shown or changed.
+func TestPersonPagesAreAudited(t *testing.T) {
+	h, _, _ := setup()
+	f := newFakePeople()
+	h.People = f
+	trail := h.Trail.(*fakeTrail)
+	cookie, raw := supportCookie(h)
+	view := func() int {
+		return call(h, "GET", "/staff/people/{email}", "/staff/people/pat@example.com", cookie, personParams("pat@example.com"), nil, "").StatusCode
+	}
+	clear := func() int {
+		form := url.Values{"csrf": {personKey(raw, "pat@example.com")}, "action": {actClearSuppression}}.Encode()
+		return call(h, "POST", "/staff/people/{email}", "/staff/people/pat@example.com", cookie, personParams("pat@example.com"), nil, form).StatusCode
+	}
+	search := func(q string) int {
+		return call(h, "GET", "/staff/people", "/staff/people", cookie, nil, map[string]string{"q": q}, "").StatusCode
+	}
+	if view() != 200 || clear() != http.StatusSeeOther || search("smi") != 200 || search("pat@example.com") != 200 {
+		t.Fatal("the pages did not answer")
+	}
+	want := []store.AuditEvent{
+		{Action: store.AuditStaffViewPerson, Subject: "pat@example.com"},
+		{Action: store.AuditStaffClearSuppression, Subject: "pat@example.com", Detail: actClearSuppression},
+		{Action: store.AuditStaffFind, Detail: "people found=2"},
+		{Action: store.AuditStaffFind, Subject: "pat@example.com", Detail: "people found=1"},
+	}
+	if len(trail.events) != len(want) {
+		t.Fatalf("events %+v", trail.events)
+	}
+	for i, w := range want {
+		got := trail.events[i]
+		if got.Email != "sue@council.example" || got.Action != w.Action || got.Subject != w.Subject || got.Detail != w.Detail {
+			t.Errorf("event %d: %+v; want %+v by sue", i, got, w)
+		}
+	}
+	trail.err, f.done = errors.New("down"), nil
+	f.people["pat@example.com"].Suppression = &store.Suppression{Reason: "bounce"}
+	if view() != http.StatusServiceUnavailable || clear() != http.StatusServiceUnavailable || search("smi") != http.StatusServiceUnavailable || len(f.done) != 0 {
+		t.Errorf("unrecorded: done %v", f.done)
 	}
 }

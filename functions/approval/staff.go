@@ -223,6 +223,11 @@ func (h Handler) queue(ctx context.Context, r web.Request, log *slog.Logger) web
 		log.Error("reading the queue", "err", err)
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
+	// The queue names clients and requesters: who looked at it is recorded, as for any other page.
+	if err := h.audit(ctx, r, access.Email(s.Person.Email), store.AuditEvent{Action: store.AuditStaffViewQueue, Detail: "shown=" + strconv.Itoa(len(q))}); err != nil {
+		log.Error("writing an audit event", "err", err)
+		return render(http.StatusServiceUnavailable, staffUnavailablePage())
+	}
 	return render(http.StatusOK, view{Title: "Requests to work on", Main: queueMain(s.Person, queueRows(q, h.Now())), SignOut: signOutKey(raw)})
 }
 

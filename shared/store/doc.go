@@ -24,7 +24,8 @@
 //	link token          TOKEN#<hash>           TOKEN                 INVITE#<request> / <issued>#<hash>        -                                    review, invitation, verification links (TTL); a request's current invitations (sparse: invitations only, removed once replaced)
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    MAILTO#<email> / <queuedAt>#<id>     outbox items due (sparse: removed once sent or parked); the emails to a person, newest first
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
-//	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
+//	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             AUDIT#SUBJECT#<email> / <at>#<id>        AUDIT#PERSON#<email> / <at>#<id>     audit of a client, by a person (actor), about a person (subject); SK BETWEEN for dates
+//	  with no client    AUDIT#EVENT#<id>       <at>#<id>             (as above)                               (as above)                           a staff look at a person: found by actor and subject only
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         NAME#<s> / <surname>#<given>#<email>      -                                    the confirmed requests of an address, newest first ("I lost my link"); the requester's name entry (staff search by surname prefix)
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)

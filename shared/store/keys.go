@@ -54,6 +54,9 @@ func batchFileKey(b batch.ID, f batch.File) key {
 	return key{batchPK(b), fmt.Sprintf("%s%06d", batchLinePre, f.Row.Line)}
 }
 func auditKey(ref string, at time.Time, id string) key {
+	if ref == "" {
+		return key{"AUDIT#EVENT#" + id, auditSK(at, id)}
+	}
 	return key{auditClientPK(ref), auditSK(at, id)}
 }
 
@@ -106,6 +109,7 @@ func dueKey(at time.Time, id string) string        { return stamp(at) + "#" + id
 func noticeSK(at time.Time, e access.Email) string { return stamp(at) + "#" + string(e) }
 func auditClientPK(ref string) string              { return "AUDIT#CLIENT#" + ref }
 func auditPersonPK(e access.Email) string          { return "AUDIT#PERSON#" + string(e) }
+func auditSubjectPK(e access.Email) string         { return "AUDIT#SUBJECT#" + string(e) }
 func auditSK(at time.Time, id string) string       { return stamp(at) + "#" + id }
 
 // The person look-ups of the staff workspace (person.go): a sparse GSI1 entry per person name on
