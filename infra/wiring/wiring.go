@@ -275,7 +275,10 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "STAFF#*"},
+			// The person pages (support) also read a person's request list, end their sessions, clear
+			// their suppression and sign-in counters, and replace their invitation links.
+			Keys: []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*",
+				"SESSION#*", "STAFF#*", "SUPPRESS#*", "TOKEN#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
 			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
 			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
@@ -315,7 +318,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
@@ -333,7 +336,7 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 5 * time.Minute, // a manifest of 12,000 rows is acted on in one run
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, Query},
-			Keys:  []string{"AUDIT#CLIENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
+			Keys:  []string{"AUDIT#CLIENT#*", "AUDIT#EVENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
 			Objects: []Objects{
 				{DocumentsBucket, "inbound/", []Action{GetObject, DeleteObject}},
 				{DocumentsBucket, "batches/", []Action{GetObject, PutObject, DeleteObject}}, // manifests in, reports out

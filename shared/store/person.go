@@ -220,7 +220,8 @@ func (s *Store) sessionsOf(ctx context.Context, e access.Email) ([]key, int, err
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return nil, 0, wrap("sessions of", err)
 			}
-			keys = append(keys, key{it.PK, it.SK})
+			// Rebuilt through its constructor: a session's key, whatever the index held.
+			keys = append(keys, sessionKey(strings.TrimPrefix(it.PK, sessionKey("").PK)))
 			if it.LastSeen > now.Add(-SessionIdle).Unix() && it.CreatedAt > now.Add(-SessionMax).Unix() {
 				live++
 			}
@@ -333,10 +334,11 @@ func (s *Store) ReissueInvitation(ctx context.Context, id access.RequestID) erro
 	t := s.tx().check(requestKey(id), cond{expr: "Version = :v", values: map[string]types.AttributeValue{":v": num(strconv.Itoa(it.Version))}}, ErrConflict).
 		check(accountKey(it.Request.Requester.Email), cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	for _, item := range out.Items {
-		var k key
-		if err := attributevalue.UnmarshalMap(item, &k); err != nil {
+		var it key
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return wrap("reissue invitation", err)
 		}
+		k := tokenKey(strings.TrimPrefix(it.PK, tokenKey("").PK)) // a token's key, whatever the index held
 		// ValidTo 0 makes useToken refuse it; its index entry goes, so the next reissue skips it.
 		t.update(k, "SET ValidTo = :zero, Replaced = :at REMOVE GSI1PK, GSI1SK", cond{
 			expr:   "attribute_exists(PK)",
