@@ -5,6 +5,9 @@
 // approves, rejects, asks for more information, ends a grant or changes its end date; support and
 // information governance read the same pages without evidence files or forms. The staff session
 // and its roles authorise every page, and whatever is recorded is recorded in the signed-in person's
-// name; the "ready for review" email links here with no token. Pages are plain HTML forms (GOV.UK
+// name; the "ready for review" email links here with no token. Support alone has the person pages
+// (person.go): a search by address or surname prefix, each person's account, emails, requests and
+// grants, and the fixes support makes (clear a suppression, send a new invitation or confirmation
+// email, sign the person out everywhere, unlock their sign-in), each audited before it is made. Pages are plain HTML forms (GOV.UK
 // Design System patterns) without JavaScript; GET changes nothing.
 package main
