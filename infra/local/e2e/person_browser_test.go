@@ -1,22 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
@@ -25,17 +17,10 @@ import (
 
 type personRun struct {
 	Pages []struct {
-		Step, Path, H1, Banner, ErrorSummary string
-		Status                               int
-		Links                                []string
-		RulesPassed                          int
-		Violations                           []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Step, Banner, ErrorSummary string
 	}
 	PageErrors []string
-	Error      string
 }
 
 // Support helps a person whose approval email bounced: signed in at the local OpenID Provider as
@@ -44,10 +29,6 @@ type personRun struct {
 // link then registers the person; the first one, sent before, no longer does. axe finds no WCAG
 // 2.2 A or AA violation on the pages.
 func TestSupportHelpsAPersonInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	// A surname of letters nobody else in the table has, so the search finds this person alone.
 	surname := "Q"
@@ -69,37 +50,13 @@ func TestSupportHelpsAPersonInABrowser(t *testing.T) {
 	first := portalLink(t, registerLinkRE, portalNextMail(t, email, approvedSubject, 0))
 
 	// SES reports the address bounced (the notifier's real feedback path, with the sample event).
-	sample, err := os.ReadFile(filepath.Join(root, "events", "notify-ses-bounce.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.SNSEvent
-	if err := json.Unmarshal(sample, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ev.Records[0].SNS.Message = strings.ReplaceAll(ev.Records[0].SNS.Message, "no-such-person@example.com", email)
-	payload, _ := json.Marshal(ev)
-	if _, err := stk.Invoke(ctx, "notify", payload); err != nil {
-		t.Fatal(err)
-	}
+	sesBounce(t, email)
 	if _, off, err := db.Suppressed(ctx, access.Email(email)); err != nil || !off {
 		t.Fatalf("the bounce did not suppress the address: %v %v", off, err)
 	}
 
-	bctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(bctx, "node", "person.mjs", portal, strings.ToLower(surname[:6]), email)
-	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run personRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "person.mjs", portal, strings.ToLower(surname[:6]), email)
 	personPath := "/staff/people/" + email
 	want := map[string]struct {
 		path, h1 string
@@ -120,12 +77,7 @@ func TestSupportHelpsAPersonInABrowser(t *testing.T) {
 		if p.Path != w.path || p.H1 != w.h1 || p.Status != w.status || !strings.Contains(p.Banner, w.banner) || (w.banner == "") != (p.Banner == "") {
 			t.Errorf("%s: %s %d %q banner %q; want %s %d %q %q", p.Step, p.Path, p.Status, p.H1, p.Banner, w.path, w.status, w.h1, w.banner)
 		}
-		if p.RulesPassed == 0 {
-			t.Errorf("%s: axe checked nothing", p.Step)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s: WCAG violation %s (%s): %s at %v", p.Step, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Step, p.axePage)
 		switch p.Step {
 		case "search-error":
 			if !strings.Contains(p.ErrorSummary, "There is a problem") {

@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
@@ -18,47 +13,24 @@ import (
 
 type staffRun struct {
 	Pages []struct {
-		Who, Path, H1 string
-		Status        int
-		Links         []string
-		RulesPassed   int
-		Violations    []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Who string
 	}
 	PageErrors []string
-	Error      string
 }
 
 // A reviewer signs in at the local OpenID Provider's login page and sees the queue, a request, the
 // look-up's error state and a client's page, and signs out; a person with no role sees "no access"
 // only. axe finds no WCAG 2.2 A or AA violation on the staff pages.
 func TestStaffSignInInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A client with a grant and a document, for the client page.
 	ref := strconv.Itoa(6000000 + int(time.Now().UnixNano()%3999999))
 	if _, err := storetest.SeedGrant(context.Background(), db, store.Grant{Email: access.Email(uniqueEmail(t)), Name: "Sam Other",
 		ClientReference: ref, ClientName: "Cli Ent", ClientBirth: "1941-03-04"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "staff.mjs", portal, ref)
-	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run staffRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "staff.mjs", portal, ref)
 	seen := map[string]bool{}
 	for _, p := range run.Pages {
 		seen[p.Who+" "+p.Path] = true
@@ -74,12 +46,7 @@ func TestStaffSignInInABrowser(t *testing.T) {
 		case p.Who == "reviewer" && p.Path == "/staff/sign-out" && (p.Status != 200 || p.H1 != "You have signed out"):
 			t.Errorf("signed out: %d %q", p.Status, p.H1)
 		}
-		if p.RulesPassed == 0 {
-			t.Errorf("%s %s: axe checked nothing", p.Who, p.Path)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s %s: WCAG violation %s (%s): %s at %v", p.Who, p.Path, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Who+" "+p.Path, p.axePage)
 	}
 	if !seen["reviewer /staff"] || !seen["reviewer /staff/find"] || !seen["reviewer /staff/clients/"+ref] || !seen["reviewer /staff/sign-out"] ||
 		!seen["norole /staff"] || len(run.PageErrors) > 0 {
