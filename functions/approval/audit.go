@@ -13,6 +13,8 @@ import (
 // handed out. If the record cannot be written, the page is not served.
 type Auditor interface {
 	Audit(ctx context.Context, e store.AuditEvent) error
+	// AuditTrail is one list's events within dates, newest first, up to limit, and whether there are more.
+	AuditTrail(ctx context.Context, of store.AuditOf, in store.AuditRange, limit int) ([]store.AuditEvent, bool, error)
 }
 
 // maxUA is how much of a user agent an audit event keeps.

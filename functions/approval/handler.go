@@ -45,6 +45,8 @@ type Handler struct {
 	Reviews   Reviews
 	Files     Files
 	Trail     Auditor        // every staff view and action is recorded here first (audit.go)
+	Holdings  Holdings       // what a subject-access export reads about a person (export.go)
+	Archive   Archive        // where exports are written and linked from (export.go)
 	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
 	People    People // support's person pages (person.go)
@@ -70,6 +72,9 @@ func (h Handler) routes() web.Routes {
 		"GET /staff/people":                              pageRoute(h.people),
 		"GET /staff/people/{email}":                      pageRoute(h.person),
 		"POST /staff/people/{email}":                     pageRoute(h.personAct),
+		"GET /staff/audit":                               pageRoute(h.auditPage),
+		"GET /staff/audit/csv":                           pageRoute(h.auditCSV),
+		"POST /staff/audit/export":                       pageRoute(h.export),
 	}
 }
 

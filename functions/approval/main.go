@@ -19,9 +19,11 @@ func main() {
 	db := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	idp := &OIDC{Issuer: env.Required(setting.StaffIssuer), ClientID: env.Required(setting.StaffClientID),
 		RedirectURL: env.Required(setting.PortalURL) + "/staff/callback"}
+	s3c := cloud.S3(cfg, env.Bool(setting.S3PathStyle))
 	h := Handler{
 		Reviews: db, Staff: db, Trail: db, People: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
-		Files:     bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.UploadsBucket)),
+		Files:   bucket.New(s3c, env.Required(setting.UploadsBucket)),
+		Archive: bucket.New(s3c, env.Required(setting.DocumentsBucket)), Holdings: db,
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		IdP:       idp, Groups: env.Groups(setting.StaffGroups), Insecure: env.Bool(setting.InsecureCookies),
 	}

@@ -111,8 +111,27 @@ func TestReviewersLinksReachRenditionsOnly(t *testing.T) {
 			reads = append(reads, jsonOf(st["Resource"]))
 		}
 	}
-	if len(reads) != 1 || !strings.Contains(reads[0], "/renditions/*") || strings.Contains(reads[0], "evidence/") {
-		t.Errorf("approval reads objects at %v; want renditions/* only", reads)
+	// Besides renditions, it reads back only the subject-access exports it wrote (their links).
+	if len(reads) != 2 || !strings.Contains(reads[0]+reads[1], "/renditions/*") || !strings.Contains(reads[0]+reads[1], "/exports/*") ||
+		strings.Contains(reads[0]+reads[1], "evidence/") {
+		t.Errorf("approval reads objects at %v; want renditions/* and exports/* only", reads)
+	}
+}
+
+// TestExportsAreWrittenToTheDocumentsBucketOnlyUnderExports: the approval function writes one
+// thing to S3, a subject-access export, under exports/ of the documents bucket, which a lifecycle
+// rule empties after a day (checkDocumentRetention).
+func TestExportsAreWrittenToTheDocumentsBucketOnlyUnderExports(t *testing.T) {
+	_, doc := synth(t)
+	documents := bucketIDFor(t, doc, wiring.DocumentsBucket)
+	var writes []string
+	for _, st := range roleStatements(t, doc, "approval") {
+		if allows([]map[string]any{st}, "s3:PutObject") {
+			writes = append(writes, jsonOf(st["Resource"]))
+		}
+	}
+	if len(writes) != 1 || !strings.Contains(writes[0], "/exports/*") || !strings.Contains(writes[0], documents) {
+		t.Errorf("approval writes objects at %v; want the documents bucket's exports/* only", writes)
 	}
 }
 

@@ -649,7 +649,7 @@ func checkDocumentRetention(t *testing.T, b resource, p StackProps) {
 			expiring[prefix] = days
 		}
 	}
-	want := map[string]float64{"published/": float64(p.DocumentRetentionDays), "rejected/": float64(p.RejectedRetentionDays)}
+	want := map[string]float64{"published/": float64(p.DocumentRetentionDays), "rejected/": float64(p.RejectedRetentionDays), "exports/": 1}
 	if !maps.Equal(expiring, want) {
 		t.Errorf("documents bucket expires %v; want %v", expiring, want)
 	}

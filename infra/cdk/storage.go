@@ -106,6 +106,9 @@ func (b *build) storage() {
 			},
 			{Id: jsii.String("expire-published"), Prefix: jsii.String("published/"), Expiration: days(float64(b.props.DocumentRetentionDays))},
 			{Id: jsii.String("expire-rejected"), Prefix: jsii.String("rejected/"), Expiration: days(float64(b.props.RejectedRetentionDays))},
+			// Subject-access exports (functions/approval) are handed over by a 15-minute link; the
+			// copy goes the next day, old versions with it.
+			{Id: jsii.String("expire-exports"), Prefix: jsii.String("exports/"), Expiration: days(1), NoncurrentVersionExpiration: days(1)},
 			{Id: jsii.String("remove-delete-markers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
 		},
 	})

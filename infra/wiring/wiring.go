@@ -256,7 +256,7 @@ var Functions = []Function{
 	{
 		Name:        "approval",
 		Description: "The staff workspace: sign-in, the queue, review pages and decisions",
-		Settings: with(UploadsBucket, S3PathStyle, ClientRefFormat,
+		Settings: with(UploadsBucket, DocumentsBucket, S3PathStyle, ClientRefFormat,
 			PortalURL, InsecureCookies, StaffIssuer, StaffClientID, StaffClientSecret, StaffGroups),
 		Routes: []Route{
 			{"GET", "/staff"},
@@ -271,6 +271,9 @@ var Functions = []Function{
 			{"GET", "/staff/people"},
 			{"GET", "/staff/people/{email}"},
 			{"POST", "/staff/people/{email}"},
+			{"GET", "/staff/audit"},
+			{"GET", "/staff/audit/csv"},
+			{"POST", "/staff/audit/export"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
@@ -280,7 +283,11 @@ var Functions = []Function{
 			Keys: []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*",
 				"SESSION#*", "STAFF#*", "SUPPRESS#*", "TOKEN#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
-			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}}},
+			// Subject-access exports are written under exports/ of the documents bucket (the uploads
+			// bucket lets nothing be read before GuardDuty has scanned it) and handed over as a
+			// presigned GET, which acts with the signer's rights: so GetObject there too.
+			Objects: []Objects{{UploadsBucket, "renditions/", []Action{GetObject, GetObjectVersion}},
+				{DocumentsBucket, "exports/", []Action{PutObject, GetObject}}},
 			Secrets: []Setting{StaffClientSecret}, // the identity provider's client secret
 		},
 	},
