@@ -38,11 +38,11 @@ func suppressionText(s store.Suppression) string {
 	if s.Detail != "" {
 		why += " (" + s.Detail + ")"
 	}
-	times := "once"
+	when := "on " + at(s.At)
 	if s.Counts > 1 {
-		times = strconv.Itoa(s.Counts) + " times, first " + at(s.First) + ","
+		when = strconv.Itoa(s.Counts) + " times, first " + at(s.First) + ", last " + at(s.At)
 	}
-	return why + ", " + times + " last " + at(s.At) + "."
+	return why + ", " + when + "."
 }
 
 var templateTitles = map[mail.Template]string{
