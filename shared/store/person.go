@@ -162,16 +162,34 @@ func (s *Store) Person(ctx context.Context, e access.Email) (Person, error) {
 	if p.Sessions, err = s.liveSessions(ctx, e); err != nil {
 		return p, err
 	}
-	code, err := get[codeItem](ctx, s, codeKey(e), "person")
-	switch {
-	case err == nil:
-		live := code.UsedAt == 0 && code.ValidTo > s.now().Unix()
-		p.CodeLive = live && code.Attempts < CodeAttempts
-		p.CodeLocked = live && code.Attempts >= CodeAttempts
-	case !errors.Is(err, ErrNotFound):
+	codes, err := s.codesOf(ctx, e)
+	if err != nil {
 		return p, err
 	}
+	for _, code := range codes {
+		if code.UsedAt == 0 && code.ValidTo > s.now().Unix() {
+			p.CodeLive = p.CodeLive || code.Attempts < CodeAttempts
+			p.CodeLocked = p.CodeLocked || code.Attempts >= CodeAttempts
+		}
+	}
 	return p, nil
+}
+
+// codesOf is every sign-in code item of an address (one Query of its partition): the items whose
+// SK begins with the code item's, so that a code per address and browser is found as one per address is.
+func (s *Store) codesOf(ctx context.Context, e access.Email) ([]codeItem, error) {
+	k := codeKey(e)
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :code)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k.PK), ":code": str(k.SK)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, wrap("codes of", err)
+	}
+	var items []codeItem
+	return items, wrap("codes of", attributevalue.UnmarshalListOfMaps(out.Items, &items))
 }
 
 func (s *Store) mailTo(ctx context.Context, e access.Email) ([]SentMail, error) {
@@ -277,7 +295,14 @@ var signInLimitKinds = []string{"signin", "signin-verify"}
 // are deleted, so the next "send me a code" starts afresh. Deleting what is not there is no error.
 func (s *Store) UnlockSignIn(ctx context.Context, e access.Email) error {
 	e = access.NormaliseEmail(string(e))
-	keys := []key{codeKey(e)}
+	codes, err := s.codesOf(ctx, e)
+	if err != nil {
+		return wrap("unlock sign-in", err)
+	}
+	var keys []key
+	for _, c := range codes {
+		keys = append(keys, key{c.PK, c.SK})
+	}
 	sum := sha256.Sum256([]byte(e))
 	for _, kind := range signInLimitKinds {
 		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
