@@ -113,6 +113,8 @@ func (h Handler) checkLink(ctx context.Context, raw string, p mail.Purpose, log 
 		return tok, web.Unavailable()
 	case !tok.UsedAt.IsZero():
 		return tok, web.Conflict("used")
+	case !tok.ReplacedAt.IsZero():
+		return tok, invitationReplaced()
 	case !h.Now().Before(tok.ExpiresAt):
 		return tok, gone("expired")
 	}
@@ -453,6 +455,9 @@ func (h Handler) linkProblem(ctx context.Context, log *slog.Logger, kind linkKin
 	case p.Status == http.StatusConflict:
 		w = linkWords{Title: "This link has already been used", SignIn: true,
 			Body: "Sign in with your email address. If you have not confirmed your email address yet, we will send you a new link when you do."}
+	case p.Status == http.StatusGone && kind == linkInvitation && p.Detail == invitationReplaced().Detail:
+		w = linkWords{Title: "This registration link has been replaced", Contact: true,
+			Body: "We have sent you a newer registration link. Use the link in the most recent email we sent you."}
 	case p.Status == http.StatusGone && kind == linkInvitation:
 		w = linkWords{Title: "This registration link has expired", Contact: true,
 			Body: "Registration links work for 14 days. Ask the Client Finance team for a new invitation."}

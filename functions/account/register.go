@@ -66,6 +66,8 @@ func (h Handler) registerWith(ctx context.Context, in registerBody, log *slog.Lo
 		return web.Unavailable()
 	case !inv.UsedAt.IsZero():
 		return invitationUsed()
+	case !inv.ReplacedAt.IsZero():
+		return invitationReplaced()
 	case !now.Before(inv.ExpiresAt):
 		return gone("This registration link has expired: it worked for 14 days. Contact the Client Finance team and they will send you a new one.")
 	}
@@ -87,6 +89,11 @@ func (h Handler) registerWith(ctx context.Context, in registerBody, log *slog.Lo
 func unknownLink() *web.Problem {
 	return &web.Problem{Status: http.StatusNotFound, Title: "Link not recognised",
 		Detail: "This link is not one we sent, or it was not copied in full. Open the link from the email again."}
+}
+
+// invitationReplaced answers an invitation support has since sent a newer one of: only the newest works.
+func invitationReplaced() *web.Problem {
+	return gone("This registration link has been replaced by a newer one. Use the link in the most recent email we sent you.")
 }
 
 func invitationUsed() *web.Problem {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -64,6 +65,11 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 	e := access.Email("bob@example.com")
 	expired := f.invite(t, e, time.Hour)
 	f.later(2 * time.Hour)
+	// Support sent a newer invitation (store.ReissueInvitation): the older one says so.
+	replaced := f.invite(t, e, time.Hour)
+	gone := f.s.tokens[secret.From(replaced).Hash()]
+	gone.ReplacedAt, gone.ExpiresAt = f.h.Now(), time.Unix(0, 0)
+	f.s.tokens[gone.Hash] = gone
 	cases := []struct {
 		name   string
 		body   any
@@ -71,6 +77,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 		says   string
 	}{
 		{"expired invitation", map[string]string{"invitation": expired, "name": "Bob"}, http.StatusGone, "expired"},
+		{"replaced invitation", map[string]string{"invitation": replaced, "name": "Bob"}, http.StatusGone, "replaced by a newer one"},
 		{"unknown invitation", map[string]string{"invitation": "not-a-token", "name": "Bob"}, http.StatusNotFound, "not one we sent"},
 		{"a verification link used to register", map[string]string{"invitation": f.link(t, mail.Verify, string(e), e, time.Hour), "name": "Bob"}, http.StatusNotFound, ""},
 		{"no name", map[string]string{"invitation": f.invite(t, e, time.Hour)}, http.StatusBadRequest, "name"},

@@ -25,7 +25,7 @@ func (h Handler) auditCSV(ctx context.Context, r web.Request, log *slog.Logger) 
 		q.Errors.Add("client", "Enter a client reference or an email address")
 	}
 	if q.Errors.Any() {
-		return render(http.StatusBadRequest, view{Title: "Error: Audit trail", Main: auditMain(auditView{Query: q}), SignOut: signOutKey(raw)})
+		return render(http.StatusBadRequest, view{Title: "Error: Audit trail", Main: auditMain(auditView{Query: q}), SignOut: signOutKey(raw), Person: s.Person, Current: "/staff/audit"})
 	}
 	lists, err := h.trail(ctx, r, s.Person.Email, q, auditDownload, store.AuditStaffDownloadAudit)
 	if err != nil {

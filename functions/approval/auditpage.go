@@ -188,7 +188,7 @@ func (h Handler) auditPage(ctx context.Context, r web.Request, log *slog.Logger)
 	if q.Errors.Any() {
 		status, title = http.StatusBadRequest, "Error: "+title
 	}
-	return render(status, view{Title: title, Main: auditMain(v), SignOut: v.SignOut})
+	return render(status, view{Title: title, Main: auditMain(v), SignOut: v.SignOut, Person: s.Person, Current: "/staff/audit"})
 }
 
 // auditView is the audit page.

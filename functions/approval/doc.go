@@ -13,4 +13,9 @@
 // governance alone reads the audit trail by client or person between dates, as a page or a CSV
 // file (auditpage.go, auditcsv.go), and exports everything held about a person as one zip behind a
 // 15-minute link (export.go).
+//
+// Support alone has the person pages (person.go): a search by address or surname prefix, each
+// person's account, emails, requests and grants, and the fixes support makes (clear a suppression,
+// send a new invitation or confirmation email, sign the person out everywhere, unlock their
+// sign-in), each audited before it is made.
 package main

@@ -93,7 +93,7 @@ func (h Handler) export(ctx context.Context, r web.Request, log *slog.Logger) we
 		return render(http.StatusServiceUnavailable, staffUnavailablePage())
 	}
 	log.Info("subject-access export built", "bytes", len(body))
-	return render(http.StatusOK, view{Title: "Export ready", Main: exportMain(string(who), link, counts), SignOut: signOutKey(raw)})
+	return render(http.StatusOK, view{Title: "Export ready", Main: exportMain(string(who), link, counts), SignOut: signOutKey(raw), Person: s.Person, Current: "/staff/audit"})
 }
 
 // buildExport reads everything held about who and zips it: one JSON file per kind, and a note

@@ -51,6 +51,7 @@ type Handler struct {
 	Archive   Archive        // where exports are written and linked from (export.go)
 	ClientRef *regexp.Regexp // the council's client reference format, whole-string
 	Staff     StaffStore
+	People    People // support's person pages (person.go)
 	IdP       IdP
 	Groups    staff.Groups // the identity provider's groups that give each role
 	Insecure  bool         // plain-HTTP development: cookies without Secure
@@ -70,6 +71,9 @@ func (h Handler) routes() web.Routes {
 		"GET /staff/requests/{id}/evidence/{evidenceId}": pageRoute(h.evidence(h.openStaff)),
 		"GET /staff/clients/{clientReference}":           pageRoute(h.client),
 		"GET /staff/find":                                pageRoute(h.find),
+		"GET /staff/people":                              pageRoute(h.people),
+		"GET /staff/people/{email}":                      pageRoute(h.person),
+		"POST /staff/people/{email}":                     pageRoute(h.personAct),
 		"GET /staff/audit":                               pageRoute(h.auditPage),
 		"GET /staff/audit/csv":                           pageRoute(h.auditCSV),
 		"POST /staff/audit/export":                       pageRoute(h.export),

@@ -147,7 +147,7 @@ func setup() (Handler, *fakeReviews, *fakeFiles) {
 	fs.sessions[h] = staff.Session{Hash: h, Person: staff.Person{Subject: "u1", Email: string(teamAddr), Name: "Riya Reviewer", Roles: []staff.Role{staff.Reviewer}},
 		CreatedAt: now, LastSeen: now}
 	files := &fakeFiles{}
-	hd := Handler{Reviews: f, Files: files, Staff: fs, Trail: &fakeTrail{}, Holdings: &fakeHoldings{}, Archive: &fakeArchive{}, Insecure: true,
+	hd := Handler{Reviews: f, Files: files, Staff: fs, Trail: &fakeTrail{}, Holdings: &fakeHoldings{}, Archive: &fakeArchive{}, People: newFakePeople(), Insecure: true,
 		ClientRef: setting.From(nil).Pattern(setting.ClientRefFormat), Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return hd, f, files
 }

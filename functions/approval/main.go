@@ -21,7 +21,7 @@ func main() {
 		RedirectURL: env.Required(setting.PortalURL) + "/staff/callback"}
 	s3c := cloud.S3(cfg, env.Bool(setting.S3PathStyle))
 	h := Handler{
-		Reviews: db, Staff: db, Trail: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Reviews: db, Staff: db, Trail: db, People: db, Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Files:   bucket.New(s3c, env.Required(setting.UploadsBucket)),
 		Archive: bucket.New(s3c, env.Required(setting.DocumentsBucket)), Holdings: db,
 		ClientRef: env.Pattern(setting.ClientRefFormat),

@@ -56,7 +56,7 @@ func cookieHeader(name, value string, maxAge int, insecure bool) string {
 // returnPath is a staff page a sign-in may go back to: never another site. Compiled on first use,
 // as the project's other patterns are, to keep it out of the cold start.
 var returnPath = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32}|/audit)?$`)
+	return regexp.MustCompile(`^/staff(/requests/[A-Za-z0-9_-]{1,64}|/clients/[0-9A-Za-z]{1,32}|/audit|/people(/[A-Za-z0-9._%+@-]{1,254})?)?$`)
 })
 
 func redirect(to string, cookies ...string) web.Response {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -264,16 +265,25 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	for name, cookie := range callers {
 		// find looks up a reference that is no request's: readers learn only that.
 		want := map[string]int{"queue": http.StatusSeeOther, "page": http.StatusSeeOther, "evidence": http.StatusSeeOther, "post": http.StatusForbidden, "client": http.StatusSeeOther, "find": http.StatusSeeOther,
-			"audit": http.StatusSeeOther, "audit csv": http.StatusSeeOther, "export": http.StatusForbidden}
+			"audit": http.StatusSeeOther, "audit csv": http.StatusSeeOther, "export": http.StatusForbidden,
+			"people": http.StatusSeeOther, "person": http.StatusSeeOther, "person post": http.StatusForbidden}
+		forbidden := map[string]int{"people": 403, "person": 403, "person post": 403} // the person pages are support's alone
 		switch name {
 		case "reviewer":
 			want = map[string]int{"queue": 200, "page": 200, "evidence": http.StatusFound, "post": http.StatusSeeOther, "client": 200, "find": 404, "audit": 403, "audit csv": 403, "export": 403}
-		case "support", "administrator": // they read, without the files or the forms
+			maps.Copy(want, forbidden)
+		case "support": // they read, without the files or the forms; and the person pages
+			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "audit": 403, "audit csv": 403, "export": 403,
+				"people": 200, "person": 200, "person post": http.StatusSeeOther}
+		case "administrator": // reads as support does, without the person pages
 			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "audit": 403, "audit csv": 403, "export": 403}
+			maps.Copy(want, forbidden)
 		case "governance": // as support, and alone the audit trail and the export
 			want = map[string]int{"queue": 200, "page": 200, "evidence": 403, "post": 403, "client": 200, "find": 404, "audit": 200, "audit csv": 200, "export": 200}
+			maps.Copy(want, forbidden)
 		case "no role":
 			want = map[string]int{"queue": 403, "page": 403, "evidence": 403, "post": 403, "client": 403, "find": 403, "audit": 403, "audit csv": 403, "export": 403}
+			maps.Copy(want, forbidden)
 		}
 		exportForm := url.Values{"csrf": {exportKey(strings.TrimPrefix(cookie, "staff="), "dee@example.com")}, "email": {"dee@example.com"}}.Encode()
 		got := map[string]int{
@@ -288,6 +298,10 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 			"audit":     call(h, "GET", "/staff/audit", "/staff/audit", cookie, nil, map[string]string{"client": "1234567"}, "").StatusCode,
 			"audit csv": call(h, "GET", "/staff/audit/csv", "/staff/audit/csv", cookie, nil, map[string]string{"email": "dee@example.com"}, "").StatusCode,
 			"export":    call(h, "POST", "/staff/audit/export", "/staff/audit/export", cookie, nil, nil, exportForm).StatusCode,
+			"people":    call(h, "GET", "/staff/people", "/staff/people", cookie, nil, map[string]string{"q": "smi"}, "").StatusCode,
+			"person":    call(h, "GET", "/staff/people/{email}", "/staff/people/ann@example.com", cookie, personParams("ann@example.com"), nil, "").StatusCode,
+			"person post": call(h, "POST", "/staff/people/{email}", "/staff/people/ann@example.com", cookie, personParams("ann@example.com"), nil,
+				url.Values{"csrf": {personKey(strings.TrimPrefix(cookie, "staff="), "ann@example.com")}, "action": {actUnlock}}.Encode()).StatusCode,
 		}
 		for k := range want {
 			if got[k] != want[k] {
@@ -304,6 +318,9 @@ func TestStaffRoutesAuthorisation(t *testing.T) {
 	}
 	if loc := call(h, "GET", "/staff/audit", "/staff/audit", "", nil, nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/audit" {
 		t.Errorf("anonymous at the audit page sent to %q", loc)
+	}
+	if loc := call(h, "GET", "/staff/people/{email}", "/staff/people/ann@example.com", "", personParams("ann@example.com"), nil, "").Headers["Location"]; loc != "/staff/sign-in?return=/staff/people/ann@example.com" {
+		t.Errorf("anonymous at a person page sent to %q", loc)
 	}
 	// The queue shows the request, linked, with its age; the review page names the signed-in reviewer.
 	if b := call(h, "GET", "/staff", "/staff", reviewer, nil, nil, "").Body; !strings.Contains(b, `href="/staff/requests/r1"`) || !strings.Contains(b, "3 days") {

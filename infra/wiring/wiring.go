@@ -268,6 +268,9 @@ var Functions = []Function{
 			{"GET", "/staff/requests/{id}/evidence/{evidenceId}"},
 			{"GET", "/staff/clients/{clientReference}"},
 			{"GET", "/staff/find"},
+			{"GET", "/staff/people"},
+			{"GET", "/staff/people/{email}"},
+			{"POST", "/staff/people/{email}"},
 			{"GET", "/staff/audit"},
 			{"GET", "/staff/audit/csv"},
 			{"POST", "/staff/audit/export"},
@@ -275,7 +278,10 @@ var Functions = []Function{
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "STAFF#*", "SUPPRESS#*"},
+			// The person pages (support) also read a person's request list, end their sessions, clear
+			// their suppression and sign-in counters, and replace their invitation links.
+			Keys: []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*",
+				"SESSION#*", "STAFF#*", "SUPPRESS#*", "TOKEN#*"},
 			// It signs links to one version of a rendition, the copy staff open; never to an upload.
 			// Subject-access exports are written under exports/ of the documents bucket (the uploads
 			// bucket lets nothing be read before GuardDuty has scanned it) and handed over as a

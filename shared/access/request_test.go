@@ -321,3 +321,22 @@ func TestWithdrawTellsOnlyTheRequester(t *testing.T) {
 		t.Errorf("twice: %v", err)
 	}
 }
+
+// Only the requester of a live grant without an account is invited again.
+func TestInviteAgain(t *testing.T) {
+	live := Request{ID: "r1", Status: Approved, Requester: Requester{Email: "a@b.example"}, Decision: &Decision{Outcome: Approved}}
+	ev, err := live.InviteAgain(false)
+	if err != nil || len(ev) != 1 || ev[0] != (RequestApproved{Request: "r1", To: "a@b.example"}) {
+		t.Fatalf("live, no account: %v %v", ev, err)
+	}
+	ended := live
+	ended.Decision = &Decision{Outcome: Approved, EndedAt: time.Now()}
+	for name, c := range map[string]struct {
+		r   Request
+		has bool
+	}{"registered": {live, true}, "ended": {ended, false}, "rejected": {Request{Status: Rejected}, false}} {
+		if _, err := c.r.InviteAgain(c.has); err != ErrIllegalMove {
+			t.Errorf("%s: %v; want ErrIllegalMove", name, err)
+		}
+	}
+}

@@ -32,11 +32,14 @@ type Account struct {
 	Status     AccountStatus
 	CreatedAt  time.Time
 	VerifiedAt time.Time
+	LastSignIn time.Time // the latest session started (zero: never); StartSession records it
 }
 
 // accountItem is an account as stored; its status is stored once, at the top of the item.
 type accountItem struct {
 	PK, SK  string
+	GSI1PK  string `dynamodbav:",omitempty"` // the holder's name entry (person.go)
+	GSI1SK  string `dynamodbav:",omitempty"`
 	Kind    string // "account"
 	Account Account
 	Status  AccountStatus
@@ -61,7 +64,9 @@ func (s *Store) Register(ctx context.Context, invitationHash string, a Account, 
 	now := s.now()
 	a.Status = AccountUnverified
 	k := accountKey(a.Email)
-	item, err := marshalItem(accountItem{PK: k.PK, SK: k.SK, Kind: "account", Account: a, Status: a.Status}, "Account")
+	it := accountItem{PK: k.PK, SK: k.SK, Kind: "account", Account: a, Status: a.Status}
+	it.GSI1PK, it.GSI1SK = nameIndex(a.Name, a.Email)
+	item, err := marshalItem(it, "Account")
 	if err != nil {
 		return wrap("register", err)
 	}

@@ -48,8 +48,7 @@ func (s *Store) SendRequest(ctx context.Context, id access.RequestID, uploaded m
 		if err != nil || !r.Draft {
 			return sent, events, err
 		}
-		idx := requesterKey(sent.Requester.Email, sent.CreatedAt, sent.ID)
-		item, err := attributevalue.MarshalMap(requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: sent.ID})
+		item, err := attributevalue.MarshalMap(requesterItemOf(sent))
 		if err != nil {
 			return r, nil, wrap("send request", err)
 		}
@@ -58,11 +57,24 @@ func (s *Store) SendRequest(ctx context.Context, id access.RequestID, uploaded m
 	})
 }
 
-// requesterItem lists a confirmed request under its requester's address.
+// requesterItem lists a confirmed request under its requester's address. It is also the
+// requester's entry in the name index (GSI1 NAME#, person.go): the request item's two index slots
+// are taken by the queue and the grant.
 type requesterItem struct {
 	PK, SK    string
+	GSI1PK    string `dynamodbav:",omitempty"`
+	GSI1SK    string `dynamodbav:",omitempty"`
 	Kind      string // "requester"
 	RequestID access.RequestID
+	Name      string       `dynamodbav:",omitempty"`
+	Email     access.Email `dynamodbav:",omitempty"`
+}
+
+func requesterItemOf(r access.Request) requesterItem {
+	idx := requesterKey(r.Requester.Email, r.CreatedAt, r.ID)
+	it := requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: r.ID, Name: r.Requester.Name, Email: r.Requester.Email}
+	it.GSI1PK, it.GSI1SK = nameIndex(r.Requester.Name, r.Requester.Email)
+	return it
 }
 
 // linkRequests is how many of an address's newest requests "I lost my link" sends links for.

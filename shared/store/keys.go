@@ -116,6 +116,20 @@ func auditPersonPK(e access.Email) string          { return "AUDIT#PERSON#" + st
 func auditSubjectPK(e access.Email) string         { return "AUDIT#SUBJECT#" + string(e) }
 func auditSK(at time.Time, id string) string       { return stamp(at) + "#" + id }
 
+// The person look-ups of the staff workspace (person.go): a sparse GSI1 entry per person name on
+// the items that carry one, a person's sessions (GSI1), their emails (GSI2) and the live
+// invitation tokens of a request (GSI1), so that support finds each with a Query, never a Scan.
+const (
+	namePre        = "NAME#"     // GSI1PK prefix of a name entry: NAME#<first letter of the surname>
+	personSessions = "SESSIONS#" // GSI1PK prefix of a person's sessions
+	mailTo         = "MAILTO#"   // GSI2PK prefix of the emails to an address
+	invitations    = "INVITE#"   // GSI1PK prefix of the invitation tokens of a request
+)
+
+func sessionsPK(e access.Email) string    { return personSessions + string(e) }
+func mailToPK(e access.Email) string      { return mailTo + string(e) }
+func invitationsPK(request string) string { return invitations + request }
+
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func num(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 

@@ -29,6 +29,8 @@ type mailItem struct {
 	PK, SK    string
 	GSI1PK    string `dynamodbav:",omitempty"`
 	GSI1SK    string `dynamodbav:",omitempty"`
+	GSI2PK    string // MAILTO#<address>: the emails to a person, for the staff person page
+	GSI2SK    string
 	Message   mail.Message
 	Attempts  int
 	Status    string // queued, sent, parked
@@ -43,7 +45,7 @@ type mailItem struct {
 func mailItemOf(m mail.Message, now time.Time) map[string]types.AttributeValue {
 	k := mailKey(MailID(m.ID))
 	item, err := attributevalue.MarshalMap(mailItem{
-		PK: k.PK, SK: k.SK, GSI1PK: outbox, GSI1SK: dueKey(now, m.ID),
+		PK: k.PK, SK: k.SK, GSI1PK: outbox, GSI1SK: dueKey(now, m.ID), GSI2PK: mailToPK(m.To), GSI2SK: dueKey(now, m.ID),
 		Message: m, Status: "queued", QueuedAt: stamp(now),
 	})
 	if err != nil {

@@ -136,8 +136,7 @@ func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access
 	if !r.Draft {
 		// A request made whole through the API is confirmed at once: it joins its requester's
 		// list now, as a draft does when it is sent (SendRequest).
-		idx := requesterKey(r.Requester.Email, r.CreatedAt, r.ID)
-		item, err := attributevalue.MarshalMap(requesterItem{PK: idx.PK, SK: idx.SK, Kind: "requester", RequestID: r.ID})
+		item, err := attributevalue.MarshalMap(requesterItemOf(r))
 		if err != nil {
 			return wrap("create request", err)
 		}

@@ -111,6 +111,8 @@ func (s Session) EndsAt() time.Time { return s.CreatedAt.Add(SessionMax) }
 
 type sessionItem struct {
 	PK, SK    string
+	GSI1PK    string // SESSIONS#<email>: a person's sessions, for "sign out everywhere"
+	GSI1SK    string
 	Kind      string // "session"
 	Email     access.Email
 	Name      string
@@ -121,12 +123,14 @@ type sessionItem struct {
 
 // StartSession uses the code with hash codeHash and creates the session, in one transaction that
 // also checks the code is still the live, unused, unexpired one within its attempts, and that the
-// account is active. ErrConflict: any of those no longer holds; nothing was written.
+// account is active, recording the sign-in on the account (Account.LastSignIn, for support).
+// ErrConflict: any of those no longer holds; nothing was written.
 func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session) error {
 	now := s.now()
 	k := sessionKey(sess.Hash)
 	item, err := attributevalue.MarshalMap(sessionItem{
-		PK: k.PK, SK: k.SK, Kind: "session", Email: sess.Email, Name: sess.Name,
+		PK: k.PK, SK: k.SK, GSI1PK: sessionsPK(sess.Email), GSI1SK: stamp(sess.CreatedAt) + "#" + sess.Hash,
+		Kind: "session", Email: sess.Email, Name: sess.Name,
 		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
 		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
 	})
@@ -137,10 +141,10 @@ func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session)
 		expr:   "attribute_exists(PK) AND attribute_not_exists(UsedAt) AND #h = :hash AND ValidTo > :now AND Attempts <= :max",
 		names:  map[string]string{"#h": "Hash"},
 		values: map[string]types.AttributeValue{":now": unix(now), ":hash": str(codeHash), ":max": num(strconv.Itoa(CodeAttempts))},
-	}, ErrConflict).check(accountKey(sess.Email), cond{
+	}, ErrConflict).update(accountKey(sess.Email), "SET #a.LastSignIn = :at", cond{
 		expr:   "#st = :active",
-		names:  map[string]string{"#st": "Status"},
-		values: map[string]types.AttributeValue{":active": str(string(AccountActive))},
+		names:  map[string]string{"#st": "Status", "#a": "Account"},
+		values: map[string]types.AttributeValue{":active": str(string(AccountActive)), ":at": str(now.UTC().Format(time.RFC3339Nano))},
 	}, ErrConflict).put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	return s.run(ctx, t, "start session")
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,8 @@ type Suppression struct {
 	Reason string    // "bounce" or "complaint"
 	Detail string    // SES's bounce subtype or complaint feedback type, when given
 	At     time.Time // the latest report
+	First  time.Time // the first report (read only)
+	Counts int       // how many reports (read only)
 }
 
 // Suppress records a bounce or complaint for an address (one write; a repeated report only
@@ -56,7 +59,12 @@ func (s *Store) Suppressed(ctx context.Context, e access.Email) (Suppression, bo
 		return ""
 	}
 	at, _ := time.Parse(stampLayout, sv("LastAt"))
-	return Suppression{Reason: sv("Reason"), Detail: sv("Detail"), At: at}, true, nil
+	first, _ := time.Parse(stampLayout, sv("FirstAt"))
+	n := 0
+	if v, ok := out.Item["Reports"].(*types.AttributeValueMemberN); ok {
+		n, _ = strconv.Atoi(v.Value)
+	}
+	return Suppression{Reason: sv("Reason"), Detail: sv("Detail"), At: at, First: first, Counts: n}, true, nil
 }
 
 // MailSuppressed takes a claimed email to a suppressed address out of the outbox without sending

@@ -23,26 +23,36 @@ type Token struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero while unused (single-use purposes)
+	// ReplacedAt is when support sent a newer link instead (ReissueInvitation): from then the
+	// token works no more. Zero while it is the current one.
+	ReplacedAt time.Time
 }
 
 type tokenItem struct {
 	PK, SK    string
+	GSI1PK    string `dynamodbav:",omitempty"` // INVITE#<request>: an invitation's, so a newer one can replace it
+	GSI1SK    string `dynamodbav:",omitempty"`
 	Purpose   mail.Purpose
 	Subject   string
 	Email     access.Email
 	IssuedAt  time.Time
 	ValidTo   int64     // unix seconds: compared in conditions
 	UsedAt    time.Time `dynamodbav:",omitempty"`
+	Replaced  string    `dynamodbav:",omitempty"` // stamp of ReplacedAt
 	ExpiresAt int64     // TTL: removed a day after it stops working
 }
 
 // PutToken stores a newly minted token.
 func (s *Store) PutToken(ctx context.Context, t Token) error {
 	k := tokenKey(t.Hash)
-	item, err := attributevalue.MarshalMap(tokenItem{
+	it := tokenItem{
 		PK: k.PK, SK: k.SK, Purpose: t.Purpose, Subject: t.Subject, Email: t.Email,
 		IssuedAt: t.IssuedAt, ValidTo: t.ExpiresAt.Unix(), ExpiresAt: t.ExpiresAt.Add(24 * time.Hour).Unix(),
-	})
+	}
+	if t.Purpose == mail.Invitation {
+		it.GSI1PK, it.GSI1SK = invitationsPK(t.Subject), stamp(t.IssuedAt)+"#"+t.Hash
+	}
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return wrap("put token", err)
 	}
@@ -63,7 +73,8 @@ func (s *Store) Token(ctx context.Context, hash string, p mail.Purpose) (Token, 
 	if it.Purpose != p {
 		return Token{}, ErrNotFound
 	}
-	return Token{Hash: hash, Purpose: it.Purpose, Subject: it.Subject, Email: it.Email, IssuedAt: it.IssuedAt, ExpiresAt: time.Unix(it.ValidTo, 0), UsedAt: it.UsedAt}, nil
+	replaced, _ := time.Parse(stampLayout, it.Replaced)
+	return Token{Hash: hash, Purpose: it.Purpose, Subject: it.Subject, Email: it.Email, IssuedAt: it.IssuedAt, ExpiresAt: time.Unix(it.ValidTo, 0), UsedAt: it.UsedAt, ReplacedAt: replaced}, nil
 }
 
 // useTokenUpdate marks a single-use token used, failing if it was used or has expired; callers put

@@ -2,7 +2,7 @@
 // page: first as the sample reviewer, who must see the queue, a request, the look-up (through the
 // navigation) and its error state, a client's page (when a client reference is given) and, after
 // signing out, the signed-out page; then the same reviewer with JavaScript off (queue, request,
-// client page); then the administrator's queue (the whole navigation); then as the sample person
+// client page); then the administrator's queue (their navigation); then as the sample person
 // with no role, who must see "no access" only. axe-core checks each staff page against WCAG 2.2 A
 // and AA. Prints one JSON object; the Go test judges it.
 //

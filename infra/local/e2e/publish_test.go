@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/council/cfp/infra/local/faults"
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/stack"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/infra/wiring"
@@ -394,24 +391,7 @@ func TestPublishSESThrottlingLosesNothingAndDuplicatesNothing(t *testing.T) {
 func TestPublishABounceSuppressesTheAddress(t *testing.T) {
 	ref := publishClient()
 	bouncing, fine := publishGrant(t, ref), publishGrant(t, ref)
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sample, err := os.ReadFile(filepath.Join(root, "events", "notify-ses-bounce.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The sample as SNS delivers it, for this test's address.
-	var ev events.SNSEvent
-	if err := json.Unmarshal(sample, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ev.Records[0].SNS.Message = strings.ReplaceAll(ev.Records[0].SNS.Message, "no-such-person@example.com", string(bouncing))
-	payload, _ := json.Marshal(ev)
-	if _, err := stk.Invoke(context.Background(), "notify", payload); err != nil {
-		t.Fatal(err)
-	}
+	sesBounce(t, string(bouncing))
 	if why, ok, err := db.Suppressed(context.Background(), bouncing); err != nil || !ok || why.Reason != "bounce" {
 		t.Fatalf("after the bounce: %+v %v %v", why, ok, err)
 	}
