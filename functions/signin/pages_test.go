@@ -23,7 +23,9 @@ type browser struct {
 	last web.Response
 }
 
-func (f *fixture) browser(t *testing.T) *browser { return &browser{t: t, f: f, jar: map[string]string{}} }
+func (f *fixture) browser(t *testing.T) *browser {
+	return &browser{t: t, f: f, jar: map[string]string{}}
+}
 
 // do sends one request for a page and keeps the cookies it sets.
 func (b *browser) do(method, path string, query map[string]string, form url.Values) web.Response {
