@@ -18,16 +18,16 @@ type memStore struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	accounts map[access.Email]store.Account
-	codes    map[access.Email]store.Code
+	codes    map[string]store.Code // by codeOf(address, browser)
 	sessions map[string]store.Session
-	limits   map[string]int // a limit's count per window, as the store's RATE# items
+	limits   map[string]int // a limit's count per bucket, as the store's RATE# items
 	queued   []mail.Message // verification emails queued
 	writes   int            // state changes, so a test can say nothing changed
 	calls    []string       // the store calls made, by method, in order (takeCalls)
 }
 
 func newMemStore(now func() time.Time) *memStore {
-	return &memStore{now: now, accounts: map[access.Email]store.Account{}, codes: map[access.Email]store.Code{},
+	return &memStore{now: now, accounts: map[access.Email]store.Account{}, codes: map[string]store.Code{},
 		sessions: map[string]store.Session{}, limits: map[string]int{}}
 }
 
@@ -64,77 +64,102 @@ func (m *memStore) Account(_ context.Context, e access.Email) (store.Account, er
 	return a, nil
 }
 
-// limitKey is the window a limit counts in now, as the store keys it.
-func (m *memStore) limitKey(l store.Limit) string {
-	return l.Kind + "|" + l.Key + "|" + m.now().Truncate(l.Window).String()
+func codeOf(e access.Email, browser string) string { return string(e) + "|" + browser }
+
+// bucket is a limit's bucket that starts at start, as the store keys it.
+func bucket(l store.Limit, start time.Time) string {
+	return l.Kind + "|" + l.Key + "|" + l.Sub + "|" + start.String()
 }
 
-// within is the store's condition on counting one against a limit.
-func (m *memStore) within(l store.Limit) error {
-	if m.limits[m.limitKey(l)] >= l.Max {
-		return store.ErrLimited
+// count counts one against every limit, all or none, as the store's sliding windows do (the same
+// arithmetic: store.Limit.Allowance); the first limit that allows none is the *LimitedError.
+func (m *memStore) count(ls []store.Limit) error {
+	if err := m.allows(ls); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		m.limits[bucket(l, m.now().Truncate(l.Window))]++
 	}
 	return nil
+}
+
+// allows is count's check, counting nothing.
+func (m *memStore) allows(ls []store.Limit) error {
+	now := m.now()
+	for _, l := range ls {
+		start := now.Truncate(l.Window)
+		if more, wait := l.Allowance(m.limits[bucket(l, start.Add(-l.Window))], m.limits[bucket(l, start)], now); more == 0 {
+			return &store.LimitedError{Kind: l.Kind, RetryAfter: wait}
+		}
+	}
+	return nil
+}
+
+func (m *memStore) Count(_ context.Context, ls ...store.Limit) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, "Count")
+	return m.count(ls)
 }
 
 func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.Message, l store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, "ResendVerification")
-	if err := m.within(l); err != nil {
+	if err := m.allows([]store.Limit{l}); err != nil {
 		return err
 	}
 	if a, ok := m.accounts[e]; !ok || a.Status != store.AccountUnverified {
 		return store.ErrConflict
 	}
-	m.limits[m.limitKey(l)]++
+	_ = m.count([]store.Limit{l})
 	m.queued = append(m.queued, v)
 	m.writes++
 	return nil
 }
 
-// PutCode replaces the address's code (attempts start again), counted against the limit.
-func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, l store.Limit) error {
+// PutCode replaces the address's code for the browser (attempts start again), counted against the
+// limits.
+func (m *memStore) PutCode(_ context.Context, e access.Email, browser, hash string, ls ...store.Limit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, "PutCode")
-	if err := m.within(l); err != nil {
+	if err := m.count(ls); err != nil {
 		return err
 	}
-	m.limits[m.limitKey(l)]++
 	now := m.now()
-	m.codes[e] = store.Code{Hash: hash, IssuedAt: now, ValidTo: now.Add(store.CodeTTL)}
+	m.codes[codeOf(e, browser)] = store.Code{Hash: hash, IssuedAt: now, ValidTo: now.Add(store.CodeTTL)}
 	m.writes++
 	return nil
 }
 
-func (m *memStore) TryCode(_ context.Context, e access.Email) (store.Code, error) {
+func (m *memStore) TryCode(_ context.Context, e access.Email, browser string) (store.Code, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, "TryCode")
-	c, ok := m.codes[e]
+	c, ok := m.codes[codeOf(e, browser)]
 	if !ok {
 		return c, store.ErrNotFound
 	}
 	c.Attempts++
-	m.codes[e] = c
+	m.codes[codeOf(e, browser)] = c
 	return c, nil
 }
 
 // StartSession spends the code and starts the session if the code is the live, unused, unexpired
 // one within its attempts and the account is active; otherwise ErrConflict and nothing changes.
-func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Session) error {
+func (m *memStore) StartSession(_ context.Context, browser, codeHash string, s store.Session) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, "StartSession")
-	c, ok := m.codes[s.Email]
+	c, ok := m.codes[codeOf(s.Email, browser)]
 	_, exists := m.sessions[s.Hash]
 	if !ok || c.Used || c.Hash != codeHash || !m.now().Before(c.ValidTo) || c.Attempts > store.CodeAttempts ||
 		m.accounts[s.Email].Status != store.AccountActive || exists {
 		return store.ErrConflict
 	}
 	c.Used = true
-	m.codes[s.Email] = c
+	m.codes[codeOf(s.Email, browser)] = c
 	m.sessions[s.Hash] = s
 	m.writes++
 	return nil

@@ -25,9 +25,10 @@ type Accounts interface {
 
 // Codes is what asking for a code and typing it need of the store.
 type Codes interface {
-	PutCode(ctx context.Context, e access.Email, hash string, limit store.Limit) error
-	TryCode(ctx context.Context, e access.Email) (store.Code, error)
-	StartSession(ctx context.Context, codeHash string, s store.Session) error
+	PutCode(ctx context.Context, e access.Email, browser, hash string, limits ...store.Limit) error
+	TryCode(ctx context.Context, e access.Email, browser string) (store.Code, error)
+	StartSession(ctx context.Context, browser, codeHash string, s store.Session) error
+	Count(ctx context.Context, limits ...store.Limit) error
 }
 
 // Mailer sends one rendered email now: the sign-in code, which never goes through the outbox.

@@ -77,17 +77,35 @@ func (f *fakeMailer) lastCode(t testing.TB, e access.Email) string {
 	return m[1]
 }
 
-// fixture is a handler over a memStore, with a clock tests can move.
+// fixture is a handler over a memStore, with a clock tests can move. Its requests come from one
+// browser at a time (the person's, unless a test switches with from), which keeps the browser
+// cookie the answers set and sends it back.
 type fixture struct {
 	h    Handler
 	s    *memStore
 	mail *fakeMailer
 	at   time.Time
 	mu   sync.Mutex
+	cur  *client
+	// person is the default client; stranger is another browser at another source.
+	person, stranger *client
+}
+
+// client is a browser at a source address, with the browser cookie it was given.
+type client struct {
+	ip, cookie string
+}
+
+// from makes the fixture's next requests come from c, and returns the client it replaced.
+func (f *fixture) from(c *client) *client {
+	old := f.cur
+	f.cur = c
+	return old
 }
 
 func newFixture(testing.TB) *fixture {
-	f := &fixture{mail: &fakeMailer{}, at: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)}
+	f := &fixture{mail: &fakeMailer{}, at: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC), person: &client{ip: "192.0.2.10"}, stranger: &client{ip: "198.51.100.7"}}
+	f.cur = f.person
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.at }
 	f.s = newMemStore(clock)
 	f.h = Handler{
@@ -144,9 +162,16 @@ func req(method, resource string, params map[string]string, body any, cookie str
 
 func (f *fixture) do(t testing.TB, r web.Request) web.Response {
 	t.Helper()
+	r.RequestContext.Identity.SourceIP = f.cur.ip
+	if f.cur.cookie != "" && r.Headers["Cookie"] == "" {
+		r.Headers["Cookie"] = f.cur.cookie
+	}
 	resp, err := f.h.Handle(bg, r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sc := resp.Headers["Set-Cookie"]; strings.HasPrefix(sc, f.h.browserName()+"=") {
+		f.cur.cookie, _, _ = strings.Cut(sc, ";")
 	}
 	if resp.Headers["Access-Control-Allow-Origin"] != origin || resp.Headers["Access-Control-Allow-Credentials"] != "true" {
 		t.Fatalf("%s %s: CORS headers %v", r.HTTPMethod, r.Resource, resp.Headers)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/page"
@@ -53,11 +56,16 @@ func (h Handler) signInPost(ctx context.Context, r web.Request, log *slog.Logger
 	}
 	defer h.padFrom(ctx, time.Now())
 	email := access.NormaliseEmail(view.Email)
-	if p := h.sendCode(ctx, email, log); p != nil {
+	b, _ := h.browserOf(r)
+	switch p := h.sendCode(ctx, email, b.Hash(), web.Source(r), log); {
+	case p != nil && p.Status == http.StatusTooManyRequests:
+		view.Errors.Add("email", strings.TrimSuffix(p.Detail, "."))
+		return shown(h.tooMany(ctx, log, signInPage(h.Brand, view), p))
+	case p != nil:
 		return shown(h.unavailable(ctx, log))
 	}
 	v.Email = string(email)
-	return shown(web.SeeOther(pathCode, h.visits().Set(v)))
+	return shown(web.SeeOther(pathCode, h.visits().Set(v), h.setBrowser(b)))
 }
 
 type codeView struct {
@@ -90,12 +98,15 @@ func (h Handler) codePost(ctx context.Context, r web.Request, log *slog.Logger) 
 		view.Errors.Add("code", "The code must be 6 digits, like 123456")
 	}
 	if !view.Errors.Any() {
-		tok, p := h.startSession(ctx, access.Email(v.Email), code, log)
+		tok, p := h.startSession(ctx, access.Email(v.Email), code, h.browserHash(r), web.Source(r), log)
 		switch {
 		case p == nil:
 			return shown(web.SeeOther(pathClients, web.SetSessionCookie(tok, store.SessionMax, h.Insecure), h.visits().Clear()))
 		case p.Status >= 500:
 			return shown(h.unavailable(ctx, log))
+		case p.RetryAfter > 0: // the connection's limit, not the code's
+			view.Errors.Add("code", strings.TrimSuffix(p.Detail, "."))
+			return shown(h.tooMany(ctx, log, codePage(h.Brand, view), p))
 		case p.Status == http.StatusTooManyRequests:
 			view.Errors.Add("code", "This code has been tried too many times and no longer works. Ask for a new code")
 		default:
@@ -103,4 +114,11 @@ func (h Handler) codePost(ctx context.Context, r web.Request, log *slog.Logger) 
 		}
 	}
 	return shown(h.show(ctx, log, http.StatusBadRequest, codePage(h.Brand, view), ""))
+}
+
+// tooMany shows a form page again with its error, as 429 with when to try again.
+func (h Handler) tooMany(ctx context.Context, log *slog.Logger, c templ.Component, p *web.Problem) web.Response {
+	resp := h.show(ctx, log, http.StatusTooManyRequests, c, "")
+	resp.Headers["Retry-After"] = strconv.Itoa(p.RetryAfter)
+	return resp
 }

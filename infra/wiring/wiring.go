@@ -127,6 +127,7 @@ const (
 	DeleteItem         Action = "dynamodb:DeleteItem"
 	ConditionCheckItem Action = "dynamodb:ConditionCheckItem"
 	Query              Action = "dynamodb:Query"
+	BatchGetItem       Action = "dynamodb:BatchGetItem" // a rate limit's two buckets, every limit's at once
 
 	GetObject        Action = "s3:GetObject"
 	PutObject        Action = "s3:PutObject"
@@ -213,7 +214,7 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query, BatchGetItem},
 			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
 			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
@@ -326,7 +327,7 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem},
+			Table:   []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, BatchGetItem},
 			Keys:    []string{"ACCOUNT#*", "MAIL#*", "RATE#*", "SESSION#*"},
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with

@@ -17,7 +17,7 @@
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
-//	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
+//	sign-in code        ACCOUNT#<email>        CODE#<browser hash>   -                                        -                                    the live code of an address for the browser that asked (TTL)
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
 //	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
@@ -26,7 +26,7 @@
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         -                                        -                                    the confirmed requests of an address, newest first ("I lost my link")
-//	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
+//	rate counter        RATE#<kind>#<hash>     [<sub hash>#]<bucket> -                                        -                                    sliding-window limits per address, source, browser, or all (limit.go; TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
 //	batch               BATCH#<system>/<batch>  BATCH                BATCHOPEN / <deadline>#<system>/<batch>   -                                    batch by id; open batches whose time is up (sparse: removed once reported)
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
