@@ -9,7 +9,7 @@
 //
 // Sign-in codes. POST /session always answers 202, and never sooner than SignInFloor, so neither the
 // answer nor its timing says whether the address has an account. For an active account it stores a
-// fresh code's hash (bound to the address) with a per-address hourly limit, and sends the code
+// fresh code's hash (bound to the address and to the asking browser) under the limits, and sends the code
 // straight through SES from here rather than through the outbox: the code is wanted within seconds,
 // and going through the outbox would put it in the table in plaintext until the notifier ran. So the
 // code exists only in this invocation's memory and in the email. For an unverified account it queues
@@ -25,6 +25,18 @@
 // digits are a million hashes away from anyone holding the table and a plain hash, but not from
 // someone without the key. The AWS stack generates the secret; the local stack writes a random one
 // on its first start.
+//
+// Browser binding. Asking for a code sets a random value in an HttpOnly, SameSite=Strict cookie
+// (limits.go); the code item is keyed by its hash (store: ACCOUNT#<address> / CODE#<hash>). A guess
+// without that value reaches no code, so a stranger can neither replace a person's code (theirs is
+// another item) nor use up its attempts, and the per-address cap counts per asking browser: a
+// stranger asking for codes for someone's address does not stop that person signing in.
+//
+// Limits (limits.go, sliding windows in shared/store): codes and attempts per source (web.Source:
+// an IPv4 address or an IPv6 /64), overall, and codes per address and browser. The source's and the
+// overall limits answer 429 with Retry-After, alike for every address; the per-address one is
+// silent (202), as it depends on the address. Attempts are counted before anything about the
+// address is read.
 //
 // No account oracle. Every address that asks for a code gets a code item, under the same hourly
 // limit: an active account a real one, any other address (no account, or one not yet verified) a
