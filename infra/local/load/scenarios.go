@@ -58,7 +58,8 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 
 	add(signInCodes(ctx, t, p, run))
 	people, arranged := signInPeople(ctx, t, p, run)
-	add(documentLists(ctx, t, p, people, arranged))
+	quiet := documentLists(ctx, t, p, people, arranged)
+	add(quiet)
 	for _, pg := range portalPages {
 		add(pages(ctx, t, p, pg, people, arranged))
 	}
@@ -69,6 +70,9 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 	add(codes)
 	if t.IPLimit > 0 {
 		add(oneSource(ctx, t, p, run))
+	}
+	for _, r := range signInFlood(ctx, t, p, people, arranged, quiet, run) {
+		add(r)
 	}
 
 	var errs []error
