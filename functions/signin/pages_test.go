@@ -230,3 +230,24 @@ func TestPagesCodeAnswersAlikeWithOrWithoutAnAccount(t *testing.T) {
 		t.Fatalf("after the limit: %q", last)
 	}
 }
+
+// Past the connection's limit the sign-in page says so in its error summary, as 429 with when to
+// try again; nothing is sent.
+func TestPagesSayWhenAConnectionHasAskedTooOften(t *testing.T) {
+	f := newPages(t)
+	b := f.browser(t)
+	for i := 0; i < sourceCodesPerHour; i++ {
+		b.get(pathSignIn, nil)
+		wantStatus(t, b.submit(pathSignIn, map[string]string{"email": fmt.Sprintf("p%d@example.com", i)}), http.StatusSeeOther, pathCode)
+	}
+	b.get(pathSignIn, nil)
+	n := f.s.changes()
+	resp := b.submit(pathSignIn, map[string]string{"email": "late@example.com"})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Headers["Retry-After"] == "" ||
+		!strings.Contains(resp.Body, "govuk-error-summary") || !strings.Contains(resp.Body, "too many sign-in attempts from this connection") {
+		t.Fatalf("over the connection's limit: %d %v %s", resp.StatusCode, resp.Headers, mainOf(resp.Body))
+	}
+	if f.s.changes() != n {
+		t.Fatal("a refused request stored a code")
+	}
+}
