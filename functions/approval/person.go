@@ -34,7 +34,6 @@ type People interface {
 	UnlockSignIn(ctx context.Context, e access.Email) error
 }
 
-
 // How many people a name search lists: a surname prefix of one letter can match many.
 const peopleListed = 50
 

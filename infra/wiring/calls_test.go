@@ -47,6 +47,7 @@ var sdkActions = map[string][]Action{
 	"dynamodb.Client.UpdateItem":           {UpdateItem},
 	"dynamodb.Client.DeleteItem":           {DeleteItem},
 	"dynamodb.Client.Query":                {Query},
+	"dynamodb.Client.BatchGetItem":         {BatchGetItem},
 	"dynamodb.Client.TransactWriteItems":   nil, // authorised per item: see transactItems
 	"s3.Client.GetObject":                  {GetObject},
 	"s3.Client.HeadObject":                 {GetObject},

@@ -127,6 +127,7 @@ const (
 	DeleteItem         Action = "dynamodb:DeleteItem"
 	ConditionCheckItem Action = "dynamodb:ConditionCheckItem"
 	Query              Action = "dynamodb:Query"
+	BatchGetItem       Action = "dynamodb:BatchGetItem" // a rate limit's two buckets, every limit's at once
 
 	GetObject        Action = "s3:GetObject"
 	PutObject        Action = "s3:PutObject"
@@ -213,7 +214,7 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query, BatchGetItem},
 			Keys:  []string{"MAIL#*", "ONCE#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*", "SESSION#*", "TOKEN#*"},
 			// It signs the browser's upload form and asks whether the file arrived; it never reads one.
 			Objects: []Objects{{UploadsBucket, "evidence/", []Action{PutObject, ListBucket}}},
@@ -277,7 +278,7 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query, BatchGetItem}, // BatchGetItem: a reissued verification email's limit
 			// The person pages (support) also read a person's request list, end their sessions, clear
 			// their suppression and sign-in counters, and replace their invitation links.
 			Keys: []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "REQ#*", "REQ#REF#*", "REQUESTER#*",
@@ -293,29 +294,23 @@ var Functions = []Function{
 	},
 	{
 		Name:        "account",
-		Description: "Accounts, sign-in, sessions and the signed-in portal; their pages",
-		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet, SignInKey), Brand...), // sends sign-in codes itself
+		Description: "Accounts, sessions once started and the signed-in portal; their pages",
+		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies), Brand...),
 		Routes: []Route{
 			{"POST", "/api/account/register"},
 			{"POST", "/api/account/verify"},
-			{"POST", "/api/session"},
-			{"POST", "/api/session/verify"},
 			{"DELETE", "/api/session"},
 			{"GET", "/api/me"},
 			{"GET", "/api/clients/{clientReference}/documents"},
 			{"GET", "/api/clients/{clientReference}/grantees"},
 			{"GET", "/api/documents/{id}/download"},
-			// The pages: registration and verification (the emails' links), sign-in, the client list,
-			// a client's documents and, for the client themself, who has access.
+			// The pages: registration and verification (the emails' links), signing out, the client
+			// list, a client's documents and, for the client themself, who has access.
 			{"GET", "/register"},
 			{"POST", "/register"},
 			{"GET", "/register/check-email"},
 			{"GET", "/verify"},
 			{"POST", "/verify"},
-			{"GET", "/sign-in"},
-			{"POST", "/sign-in"},
-			{"GET", "/sign-in/code"},
-			{"POST", "/sign-in/code"},
 			{"POST", "/sign-out"},
 			{"GET", "/signed-out"},
 			{"GET", "/clients"},
@@ -324,9 +319,29 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
+		},
+	},
+	{
+		Name:        "signin",
+		Description: "Sign-in: one-time codes by email and the sessions they start; their pages",
+		// Its own function, so a flood of sign-in attempts meets its own reserved concurrency
+		// (infra/cdk) and never takes the instances the document lists run on.
+		Settings: append(with(PortalURL, InsecureCookies, MailFrom, MailConfigSet, SignInKey), Brand...), // sends sign-in codes itself
+		Routes: []Route{
+			{"POST", "/api/session"},
+			{"POST", "/api/session/verify"},
+			{"GET", "/sign-in"},
+			{"POST", "/sign-in"},
+			{"GET", "/sign-in/code"},
+			{"POST", "/sign-in/code"},
+		},
+		MemoryMB: 256, Timeout: 10 * time.Second,
+		Access: Access{
+			Table:   []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, BatchGetItem},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "RATE#*", "SESSION#*"},
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
 		},

@@ -95,7 +95,11 @@ func (s *Store) Activate(ctx context.Context, tokenHash string, e access.Email) 
 // ErrLimited: the limit is reached and nothing was queued. ErrConflict: the account is not unverified.
 func (s *Store) ResendVerification(ctx context.Context, e access.Email, verification mail.Message, limit Limit) error {
 	now := s.now()
-	t := s.tx().limit(limit, now).check(accountKey(e), cond{
+	t, err := s.limited(ctx, now, limit)
+	if err != nil {
+		return err
+	}
+	t.check(accountKey(e), cond{
 		expr:   "#st = :unverified",
 		names:  map[string]string{"#st": "Status"},
 		values: map[string]types.AttributeValue{":unverified": str(string(AccountUnverified))},

@@ -91,10 +91,10 @@ func newLister(t testing.TB, ref string, n int) *lister {
 	}
 	code, tok := secret.NewCode(6), secret.New()
 	now := time.Now()
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), store.Limit{Kind: "bench", Key: string(e), Window: time.Hour, Max: 1}); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), store.Limit{Kind: "bench", Key: string(e), Window: time.Hour, Max: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartSession(ctx, code.HashWith(string(e)), store.Session{Hash: tok.Hash(), Email: e, Name: "Lister", CreatedAt: now, LastSeen: now}); err != nil {
+	if err := s.StartSession(ctx, "browser-1", code.HashWith(string(e)), store.Session{Hash: tok.Hash(), Email: e, Name: "Lister", CreatedAt: now, LastSeen: now}); err != nil {
 		t.Fatal(err)
 	}
 	return &lister{s: s, counted: c, session: tok.Hash(), ref: ref, email: e}

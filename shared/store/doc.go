@@ -18,7 +18,7 @@
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	  once hidden       (same item)            DOC                   CLIENT#<ref>#HIDDEN / (same SK)          -                                    a client's replaced and withdrawn documents, for the staff client page only
 //	account             ACCOUNT#<email>        ACCOUNT               NAME#<s> / <surname>#<given>#<email>      -                                    account by email; the holder's name entry (s: first letter of the surname)
-//	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
+//	sign-in code        ACCOUNT#<email>        CODE#<browser hash>   -                                        -                                    the live code of an address for the browser that asked (TTL)
 //	session             SESSION#<hash>         SESSION               SESSIONS#<email> / <created>#<hash>      -                                    session by token hash (TTL); a person's sessions ("sign out everywhere")
 //	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
@@ -28,7 +28,7 @@
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             AUDIT#SUBJECT#<email> / <at>#<id>        AUDIT#PERSON#<email> / <at>#<id>     audit of a client, by a person (actor), about a person (subject); SK BETWEEN for dates
 //	  with no client    AUDIT#EVENT#<id>       <at>#<id>             (as above)                               (as above)                           a staff look at a person: found by actor and subject only
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         NAME#<s> / <surname>#<given>#<email>      -                                    the confirmed requests of an address, newest first ("I lost my link"); the requester's name entry (staff search by surname prefix)
-//	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
+//	rate counter        RATE#<kind>#<hash>     [<sub hash>#]<bucket> -                                        -                                    sliding-window limits per address, source, browser, or all (limit.go; TTL)
 //	idempotency key     ONCE#<hash>            ONCE                  -                                        -                                    the request a create's Idempotency-Key made (TTL)
 //	batch               BATCH#<system>/<batch>  BATCH                BATCHOPEN / <deadline>#<system>/<batch>   -                                    batch by id; open batches whose time is up (sparse: removed once reported)
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report

@@ -111,7 +111,10 @@ func (s *Store) ResendLinks(ctx context.Context, email access.Email, l Limit) er
 		return nil
 	}
 	now := s.now()
-	t := s.tx().limit(l, now)
+	t, err := s.limited(ctx, now, l)
+	if err != nil {
+		return err
+	}
 	t.events(events, now)
 	return s.run(ctx, t, "resend links")
 }

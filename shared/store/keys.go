@@ -29,8 +29,10 @@ func referenceKey(ref access.Reference) key { return key{"REQ#REF#" + string(ref
 func evidenceKey(r access.RequestID, e access.EvidenceID) key {
 	return key{"REQ#" + string(r), evidencePre + string(e)}
 }
-func accountKey(e access.Email) key         { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
-func codeKey(e access.Email) key            { return key{"ACCOUNT#" + string(e), "CODE"} }
+func accountKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
+func codeKey(e access.Email, browser string) key {
+	return key{"ACCOUNT#" + string(e), "CODE#" + browser}
+}
 func sessionKey(hash string) key            { return key{"SESSION#" + hash, "SESSION"} }
 func staffSessionKey(hash string) key       { return key{"STAFF#" + hash, "SESSION"} }
 func staffSignInKey(hash string) key        { return key{"STAFF#" + hash, "SIGNIN"} }

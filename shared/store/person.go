@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -178,7 +176,7 @@ func (s *Store) Person(ctx context.Context, e access.Email) (Person, error) {
 // codesOf is every sign-in code item of an address (one Query of its partition): the items whose
 // SK begins with the code item's, so that a code per address and browser is found as one per address is.
 func (s *Store) codesOf(ctx context.Context, e access.Email) ([]codeItem, error) {
-	k := codeKey(e)
+	k := codeKey(e, "") // every browser's code: SK begins "CODE#"
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :code)"),
@@ -286,8 +284,8 @@ func (s *Store) ClearSuppression(ctx context.Context, e access.Email) error {
 	return wrap("clear suppression", err)
 }
 
-// signInLimitKinds are the per-address rate-limit kinds of signing in (functions/account's
-// perAddress and its verification-email twin): unlocking clears their counters.
+// signInLimitKinds are the per-address rate-limit kinds of signing in (functions/signin's
+// kindAddress and kindVerify): unlocking clears their counters, every browser's.
 var signInLimitKinds = []string{"signin", "signin-verify"}
 
 // UnlockSignIn lets a person who made too many attempts at a code, or asked for too many codes,
@@ -303,12 +301,11 @@ func (s *Store) UnlockSignIn(ctx context.Context, e access.Email) error {
 	for _, c := range codes {
 		keys = append(keys, key{c.PK, c.SK})
 	}
-	sum := sha256.Sum256([]byte(e))
 	for _, kind := range signInLimitKinds {
 		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 &s.table,
 			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(rateKey(kind, hex.EncodeToString(sum[:16]), "").PK)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(rateKey(kind, Limit{Key: string(e)}.hash(), "").PK)},
 		})
 		if err != nil {
 			return wrap("unlock sign-in", err)

@@ -62,11 +62,11 @@ func TestPersonShowsWhatTheTableHolds(t *testing.T) {
 	activeAccount(t, s, e, "Eve Smith")
 	id := seedGrant(t, s, "Eve Smith", e)
 	code := secret.NewCode(6)
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), codeLimit(e)); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), codeLimit(e)); err != nil {
 		t.Fatal(err)
 	}
 	_, sess := newSession(e, time.Now())
-	if err := s.StartSession(ctx, code.HashWith(string(e)), sess); err != nil {
+	if err := s.StartSession(ctx, "browser-1", code.HashWith(string(e)), sess); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Suppress(ctx, e, store.Suppression{Reason: "bounce", Detail: "General", At: time.Now()}); err != nil {
@@ -100,11 +100,11 @@ func TestEndSessionsOfEndsEverySessionOfThePerson(t *testing.T) {
 	var toks []secret.Secret
 	for _, who := range []access.Email{e, e, other} {
 		code := secret.NewCode(6)
-		if err := s.PutCode(ctx, who, code.HashWith(string(who)), codeLimit(who)); err != nil {
+		if err := s.PutCode(ctx, who, "browser-1", code.HashWith(string(who)), codeLimit(who)); err != nil {
 			t.Fatal(err)
 		}
 		tok, sess := newSession(who, time.Now())
-		if err := s.StartSession(ctx, code.HashWith(string(who)), sess); err != nil {
+		if err := s.StartSession(ctx, "browser-1", code.HashWith(string(who)), sess); err != nil {
 			t.Fatal(err)
 		}
 		toks = append(toks, tok)
@@ -150,14 +150,14 @@ func TestUnlockSignInClearsTheCodeAndTheCounters(t *testing.T) {
 	activeAccount(t, s, e, "Ivy Smith")
 	limit := store.Limit{Kind: "signin", Key: string(e), Window: time.Hour, Max: 1}
 	code := secret.NewCode(6)
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), limit); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), limit); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), limit); !errors.Is(err, store.ErrLimited) {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), limit); !errors.Is(err, store.ErrLimited) {
 		t.Fatalf("second code within the limit: %v", err)
 	}
 	for range store.CodeAttempts {
-		if _, err := s.TryCode(ctx, e); err != nil {
+		if _, err := s.TryCode(ctx, e, "browser-1"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,10 +167,10 @@ func TestUnlockSignInClearsTheCodeAndTheCounters(t *testing.T) {
 	if err := s.UnlockSignIn(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.TryCode(ctx, e); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.TryCode(ctx, e, "browser-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the spent code is still there: %v", err)
 	}
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), limit); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), limit); err != nil {
 		t.Fatalf("a new code after unlocking: %v", err)
 	}
 	if p, _ := s.Person(ctx, e); p.Account == nil || p.CodeLocked || !p.CodeLive {

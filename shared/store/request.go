@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -101,32 +99,14 @@ func marshalEvidence(e access.Evidence, req access.Request) (map[string]types.At
 	return marshalItem(evidenceItem{PK: k.PK, SK: k.SK, Kind: "evidence", Evidence: e, Status: e.Status, ExpiresAt: draftTTL(req)}, "Evidence")
 }
 
-// Limit is a fixed-window rate limit counted in the same write as what it limits.
-type Limit struct {
-	Kind   string // e.g. "request-email", "request-ip"
-	Key    string // the address or IP: hashed before it is stored
-	Window time.Duration
-	Max    int
-}
-
-// limit counts one against l in t; ErrLimited when it is reached.
-func (t *tx) limit(l Limit, now time.Time) *tx {
-	sum := sha256.Sum256([]byte(l.Key))
-	start := now.Truncate(l.Window)
-	k := rateKey(l.Kind, hex.EncodeToString(sum[:16]), strconv.FormatInt(start.Unix(), 10))
-	return t.update(k, "ADD N :one SET ExpiresAt = :exp", cond{expr: "attribute_not_exists(N) OR N < :max", values: map[string]types.AttributeValue{
-		":one": num("1"), ":max": num(strconv.Itoa(l.Max)), ":exp": unix(start.Add(l.Window + time.Hour)),
-	}}, ErrLimited)
-}
-
 // CreateRequest writes a new request (or a draft: access.NewDraft, with no events), its declared evidence and the events that follow it in one
 // transaction, counting it against the limits in the same write. ErrLimited: a limit is reached
 // and nothing was written.
 func (s *Store) CreateRequest(ctx context.Context, r access.Request, ev []access.Evidence, events []access.Event, limits ...Limit) error {
 	now := s.now()
-	t := s.tx()
-	for _, l := range limits {
-		t.limit(l, now)
+	t, err := s.limited(ctx, now, limits...)
+	if err != nil {
+		return err
 	}
 	item, err := marshalItem(newRequestItem(r, 0, requestItem{}), "Request")
 	if err != nil {

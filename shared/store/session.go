@@ -13,9 +13,14 @@ import (
 	"github.com/council/cfp/shared/access"
 )
 
-// Sign-in codes (ACCOUNT#<email> / CODE) and sessions (SESSION#<hash> / SESSION).
+// Sign-in codes (ACCOUNT#<email> / CODE#<browser>) and sessions (SESSION#<hash> / SESSION).
 //
-// An address has at most one live code: asking again replaces it. The table holds only the code's
+// A code is bound to the browser that asked for it: <browser> is the hash of a random value that
+// browser holds in an HttpOnly cookie (functions/signin). An address has at most one live code per
+// asking browser, and asking again from that browser replaces it; a stranger asking for codes
+// for the address makes codes of their own, which neither replace the person's nor share its
+// attempts, and a guess made without the browser's value reaches no code at all. How many
+// browsers may ask is the callers' limits' to bound. The table holds only the code's
 // hash bound to the address under a key the table does not hold (secret.Key, HMAC-SHA-256), so a
 // copy of the table is not a million hashes away from a live six-digit code, and a code sent to one
 // address hashes differently for any other. Which hash is stored is the caller's: functions/account
@@ -56,11 +61,13 @@ type codeItem struct {
 	ExpiresAt int64 // TTL
 }
 
-// PutCode makes hash the address's live code (replacing any earlier one, attempts reset), valid for
-// CodeTTL, counted against limit in the same write. ErrLimited: too many codes; nothing was written.
-func (s *Store) PutCode(ctx context.Context, e access.Email, hash string, limit Limit) error {
+// PutCode makes hash the address's live code for the asking browser (replacing any earlier one of
+// that browser, attempts reset), valid for CodeTTL, counted against the limits in the same write
+// (one read of the limits, one transaction). ErrLimited (a *LimitedError): a limit is reached;
+// nothing was written.
+func (s *Store) PutCode(ctx context.Context, e access.Email, browser, hash string, limits ...Limit) error {
 	now := s.now()
-	k := codeKey(e)
+	k := codeKey(e, browser)
 	item, err := attributevalue.MarshalMap(codeItem{
 		PK: k.PK, SK: k.SK, Kind: "code", Hash: hash, IssuedAt: now.Unix(),
 		ValidTo: now.Add(CodeTTL).Unix(), ExpiresAt: now.Add(CodeTTL + time.Hour).Unix(),
@@ -68,16 +75,20 @@ func (s *Store) PutCode(ctx context.Context, e access.Email, hash string, limit 
 	if err != nil {
 		return wrap("put code", err)
 	}
-	return s.run(ctx, s.tx().limit(limit, now).put(item, cond{}, nil), "put code")
+	t, err := s.limited(ctx, now, limits...)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx, t.put(item, cond{}, nil), "put code")
 }
 
-// TryCode counts one attempt at the address's live code and returns the code as it now is (one
-// conditional write). Comparing is the caller's: Attempts above CodeAttempts means refuse.
-// ErrNotFound: the address has no code.
-func (s *Store) TryCode(ctx context.Context, e access.Email) (Code, error) {
+// TryCode counts one attempt at the address's live code for the browser and returns the code as it
+// now is (one conditional write). Comparing is the caller's: Attempts above CodeAttempts means
+// refuse. ErrNotFound: the address has no code for that browser.
+func (s *Store) TryCode(ctx context.Context, e access.Email, browser string) (Code, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
-		Key:                       codeKey(e).av(),
+		Key:                       codeKey(e, browser).av(),
 		UpdateExpression:          aws.String("ADD Attempts :one"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num("1")},
@@ -121,11 +132,12 @@ type sessionItem struct {
 	ExpiresAt int64 // TTL
 }
 
-// StartSession uses the code with hash codeHash and creates the session, in one transaction that
-// also checks the code is still the live, unused, unexpired one within its attempts, and that the
-// account is active, recording the sign-in on the account (Account.LastSignIn, for support).
-// ErrConflict: any of those no longer holds; nothing was written.
-func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session) error {
+// StartSession uses the browser's code with hash codeHash and creates the session, in one
+// transaction that also checks the code is still the live, unused, unexpired one within its
+// attempts, and that the account is active, recording the sign-in on the account
+// (Account.LastSignIn, for support). ErrConflict: any of those no longer holds; nothing was
+// written.
+func (s *Store) StartSession(ctx context.Context, browser, codeHash string, sess Session) error {
 	now := s.now()
 	k := sessionKey(sess.Hash)
 	item, err := attributevalue.MarshalMap(sessionItem{
@@ -137,7 +149,7 @@ func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session)
 	if err != nil {
 		return wrap("start session", err)
 	}
-	t := s.tx().update(codeKey(sess.Email), "SET UsedAt = :now", cond{
+	t := s.tx().update(codeKey(sess.Email, browser), "SET UsedAt = :now", cond{
 		expr:   "attribute_exists(PK) AND attribute_not_exists(UsedAt) AND #h = :hash AND ValidTo > :now AND Attempts <= :max",
 		names:  map[string]string{"#h": "Hash"},
 		values: map[string]types.AttributeValue{":now": unix(now), ":hash": str(codeHash), ":max": num(strconv.Itoa(CodeAttempts))},

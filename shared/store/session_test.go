@@ -25,15 +25,15 @@ func TestACodeStartsOneSession(t *testing.T) {
 	e := access.Email("eve@example.com")
 	activeAccount(t, s, e, "Eve")
 	code := secret.NewCode(6)
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), codeLimit(e)); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), codeLimit(e)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.TryCode(ctx, e)
+	c, err := s.TryCode(ctx, e, "browser-1")
 	if err != nil || c.Attempts != 1 || c.Used || c.Hash != code.HashWith(string(e)) || time.Until(c.ValidTo) > store.CodeTTL {
 		t.Fatalf("code %+v %v", c, err)
 	}
 	tok, sess := newSession(e, time.Now())
-	if err := s.StartSession(ctx, c.Hash, sess); err != nil {
+	if err := s.StartSession(ctx, "browser-1", c.Hash, sess); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Session(ctx, tok.Hash())
@@ -42,10 +42,10 @@ func TestACodeStartsOneSession(t *testing.T) {
 	}
 	// The code is spent: it starts no second session, and reads as used.
 	_, again := newSession(e, time.Now())
-	if err := s.StartSession(ctx, c.Hash, again); !errors.Is(err, store.ErrConflict) {
+	if err := s.StartSession(ctx, "browser-1", c.Hash, again); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("code used twice: %v", err)
 	}
-	if c, _ := s.TryCode(ctx, e); !c.Used {
+	if c, _ := s.TryCode(ctx, e, "browser-1"); !c.Used {
 		t.Fatal("a used code does not read as used")
 	}
 	if _, err := s.Session(ctx, again.Hash); !errors.Is(err, store.ErrNotFound) {
@@ -56,43 +56,43 @@ func TestACodeStartsOneSession(t *testing.T) {
 func TestCodeAttemptsLimitExpiryAndAccountState(t *testing.T) {
 	s, _ := storetest.New(t)
 	e := access.Email("fay@example.com")
-	if _, err := s.TryCode(ctx, e); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.TryCode(ctx, e, "browser-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("no code: %v", err)
 	}
 	activeAccount(t, s, e, "Fay")
 	code := secret.NewCode(6)
-	if err := s.PutCode(ctx, e, code.HashWith(string(e)), codeLimit(e)); err != nil {
+	if err := s.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), codeLimit(e)); err != nil {
 		t.Fatal(err)
 	}
 	var c store.Code
 	for i := 1; i <= store.CodeAttempts+1; i++ {
 		var err error
-		if c, err = s.TryCode(ctx, e); err != nil || c.Attempts != i {
+		if c, err = s.TryCode(ctx, e, "browser-1"); err != nil || c.Attempts != i {
 			t.Fatalf("attempt %d: %+v %v", i, c, err)
 		}
 	}
 	_, sess := newSession(e, time.Now())
-	if err := s.StartSession(ctx, c.Hash, sess); !errors.Is(err, store.ErrConflict) {
+	if err := s.StartSession(ctx, "browser-1", c.Hash, sess); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a code past its attempts started a session: %v", err)
 	}
 
 	// A new code resets the attempts; the limit on codes per hour holds.
 	for i := 2; i <= 3; i++ {
-		if err := s.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); err != nil {
+		if err := s.PutCode(ctx, e, "browser-1", secret.NewCode(6).HashWith(string(e)), codeLimit(e)); err != nil {
 			t.Fatalf("code %d: %v", i, err)
 		}
 	}
-	if c, _ := s.TryCode(ctx, e); c.Attempts != 1 {
+	if c, _ := s.TryCode(ctx, e, "browser-1"); c.Attempts != 1 {
 		t.Fatalf("attempts not reset: %d", c.Attempts)
 	}
-	if err := s.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); !errors.Is(err, store.ErrLimited) {
+	if err := s.PutCode(ctx, e, "browser-1", secret.NewCode(6).HashWith(string(e)), codeLimit(e)); !errors.Is(err, store.ErrLimited) {
 		t.Fatalf("fourth code in the hour: %v", err)
 	}
 
 	// An expired code starts nothing.
 	later := s.WithClock(func() time.Time { return time.Now().Add(store.CodeTTL + time.Second) })
-	c, _ = s.TryCode(ctx, e)
-	if err := later.StartSession(ctx, c.Hash, sess); !errors.Is(err, store.ErrConflict) {
+	c, _ = s.TryCode(ctx, e, "browser-1")
+	if err := later.StartSession(ctx, "browser-1", c.Hash, sess); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("expired code: %v", err)
 	}
 
@@ -103,11 +103,11 @@ func TestCodeAttemptsLimitExpiryAndAccountState(t *testing.T) {
 		t.Fatal(err)
 	}
 	uc := secret.NewCode(6).HashWith(string(u))
-	if err := s.PutCode(ctx, u, uc, codeLimit(u)); err != nil {
+	if err := s.PutCode(ctx, u, "browser-1", uc, codeLimit(u)); err != nil {
 		t.Fatal(err)
 	}
 	_, us := newSession(u, time.Now())
-	if err := s.StartSession(ctx, uc, us); !errors.Is(err, store.ErrConflict) {
+	if err := s.StartSession(ctx, "browser-1", uc, us); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("unverified account signed in: %v", err)
 	}
 }
@@ -121,11 +121,11 @@ func TestSessionsSlideEndAndSignOut(t *testing.T) {
 	clock := s.WithClock(func() time.Time { return at })
 	signIn := func() secret.Secret {
 		code := secret.NewCode(6)
-		if err := clock.PutCode(ctx, e, code.HashWith(string(e)), store.Limit{Kind: "test-code", Key: string(e) + start.String(), Window: time.Hour, Max: 100}); err != nil {
+		if err := clock.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), store.Limit{Kind: "test-code", Key: string(e) + start.String(), Window: time.Hour, Max: 100}); err != nil {
 			t.Fatal(err)
 		}
 		tok, sess := newSession(e, at)
-		if err := clock.StartSession(ctx, code.HashWith(string(e)), sess); err != nil {
+		if err := clock.StartSession(ctx, "browser-1", code.HashWith(string(e)), sess); err != nil {
 			t.Fatal(err)
 		}
 		return tok
@@ -177,36 +177,36 @@ func TestSessionsSlideEndAndSignOut(t *testing.T) {
 	}
 }
 
-// The limit on codes counts per window: the next hour an address can ask again. A code starts a
+// The limit on codes counts per (sliding) window: once it has passed an address can ask again. A code starts a
 // session only with its own hash (the caller compares; the store still refuses another).
-func TestTheCodeLimitIsPerHourAndACodeStartsNothingWithAnotherHash(t *testing.T) {
+func TestTheCodeLimitIsPerWindowAndACodeStartsNothingWithAnotherHash(t *testing.T) {
 	s, _ := storetest.New(t)
 	e := access.Email("ivy@example.com")
 	activeAccount(t, s, e, "Ivy")
 	at := time.Now()
 	clock := s.WithClock(func() time.Time { return at })
 	for i := 1; i <= 3; i++ {
-		if err := clock.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); err != nil {
+		if err := clock.PutCode(ctx, e, "browser-1", secret.NewCode(6).HashWith(string(e)), codeLimit(e)); err != nil {
 			t.Fatalf("code %d: %v", i, err)
 		}
 	}
-	if err := clock.PutCode(ctx, e, secret.NewCode(6).HashWith(string(e)), codeLimit(e)); !errors.Is(err, store.ErrLimited) {
+	if err := clock.PutCode(ctx, e, "browser-1", secret.NewCode(6).HashWith(string(e)), codeLimit(e)); !errors.Is(err, store.ErrLimited) {
 		t.Fatalf("fourth code in the hour: %v", err)
 	}
-	at = at.Add(time.Hour)
+	at = at.Add(2 * time.Hour) // the window slides: a whole window later nothing of the three is left
 	code := secret.NewCode(6)
-	if err := clock.PutCode(ctx, e, code.HashWith(string(e)), codeLimit(e)); err != nil {
-		t.Fatalf("a code the next hour: %v", err)
+	if err := clock.PutCode(ctx, e, "browser-1", code.HashWith(string(e)), codeLimit(e)); err != nil {
+		t.Fatalf("a code two hours later: %v", err)
 	}
 
 	_, sess := newSession(e, at)
-	if err := clock.StartSession(ctx, secret.NewCode(6).HashWith(string(e)), sess); !errors.Is(err, store.ErrConflict) {
+	if err := clock.StartSession(ctx, "browser-1", secret.NewCode(6).HashWith(string(e)), sess); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("another hash started a session: %v", err)
 	}
-	if err := clock.StartSession(ctx, code.HashWith("other@example.com"), sess); !errors.Is(err, store.ErrConflict) {
+	if err := clock.StartSession(ctx, "browser-1", code.HashWith("other@example.com"), sess); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("the code bound to another address started a session: %v", err)
 	}
-	if err := clock.StartSession(ctx, code.HashWith(string(e)), sess); err != nil {
+	if err := clock.StartSession(ctx, "browser-1", code.HashWith(string(e)), sess); err != nil {
 		t.Fatalf("the right code after refused ones: %v", err)
 	}
 }

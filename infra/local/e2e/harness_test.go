@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,9 +90,22 @@ type browser struct{ *http.Client }
 
 func newBrowser() browser {
 	jar, _ := cookiejar.New(nil)
-	return browser{&http.Client{Jar: jar, Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return browser{&http.Client{Jar: jar, Timeout: 60 * time.Second, Transport: ownSource(), CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
+}
+
+// sources numbers the loopback addresses ownSource hands out.
+var sources atomic.Uint32
+
+// ownSource is a transport that connects from a loopback address of its own (127.4.x.y): each
+// browser is a person on their own connection, so the sign-in's per-source limits count per
+// browser, as they do in life, and the suite's many sign-ins do not add up against one source.
+func ownSource() *http.Transport {
+	n := sources.Add(1)
+	ip := net.IPv4(127, 4, byte(n/250), byte(n%250+1))
+	return &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}).DialContext}
 }
 
 // call sends a request to the API. body may be nil, a string (sent as is) or a value (sent as JSON).

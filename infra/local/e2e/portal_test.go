@@ -548,11 +548,11 @@ func portalExpiredSession(t *testing.T, g store.Grant) string {
 	then := now.Add(-13 * time.Hour)
 	past := db.WithClock(func() time.Time { return then })
 	code, tok := secret.NewCode(6), secret.New()
-	if err := past.PutCode(context.Background(), access.Email(email), code.HashWith(email), store.Limit{Kind: "test", Key: email, Window: time.Hour, Max: 5}); err != nil {
+	if err := past.PutCode(context.Background(), access.Email(email), "seeded-browser", code.HashWith(email), store.Limit{Kind: "test", Key: email, Window: time.Hour, Max: 5}); err != nil {
 		t.Fatal(err)
 	}
 	s := store.Session{Hash: tok.Hash(), Email: access.Email(email), Name: "Expired", CreatedAt: then, LastSeen: then}
-	if err := past.StartSession(context.Background(), code.HashWith(email), s); err != nil {
+	if err := past.StartSession(context.Background(), "seeded-browser", code.HashWith(email), s); err != nil {
 		t.Fatal(err)
 	}
 	return "session=" + tok.Reveal()
@@ -601,12 +601,13 @@ func TestPortalCodesAndLinksThatMustNotWork(t *testing.T) {
 	if string(out) != string(known) {
 		t.Fatalf("answers differ: %s and %s", out, known)
 	}
-	// And /session/verify then answers both alike, attempt by attempt: five 401s, then 429.
+	// And /session/verify then answers both alike, attempt by attempt, in the browser that asked:
+	// five 401s, then 429.
 	guess := fmt.Sprintf("%06d", (mustAtoi(t, portalCode(t, b, other))+1)%1000000)
 	var answers [2][]string
 	for j, e := range []string{other, nobody} {
 		for i := 1; i <= 6; i++ {
-			resp, out := newBrowser().call(t, "POST", "/session/verify", map[string]string{"email": e, "code": guess})
+			resp, out := b.call(t, "POST", "/session/verify", map[string]string{"email": e, "code": guess})
 			answers[j] = append(answers[j], fmt.Sprint(resp.StatusCode, " ", string(out)))
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,16 +45,32 @@ func TestTinyLoadRunHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 10 {
-		t.Fatalf("%d scenarios ran, want 10", len(results))
+	if len(results) != 14 {
+		t.Fatalf("%d scenarios ran, want 14", len(results))
 	}
 	for _, r := range results {
 		if r.Requests != r.Planned || r.Requests == 0 {
 			t.Errorf("%s: %d of %d requests sent", r.Name, r.Requests, r.Planned)
 		}
 	}
-	if got := results[len(results)-1].Statuses; got[http.StatusCreated] != IPLimitFor(p) || got[http.StatusTooManyRequests] != overIPLimitBy {
+	byName := map[string]Result{}
+	for _, r := range results {
+		byName[r.Name] = r
+	}
+	if got := byName[fmt.Sprintf("limit: %d requests from %s", IPLimitFor(p)+overIPLimitBy, limitSource)].Statuses; got[http.StatusCreated] != IPLimitFor(p) || got[http.StatusTooManyRequests] != overIPLimitBy {
 		t.Errorf("one source address: %v, want %d created and %d refused", got, IPLimitFor(p), overIPLimitBy)
+	}
+	// The sign-in flood: 429s for the flooding source past its limits, and nowhere else.
+	if got := byName[fmt.Sprintf("flood: %d codes from %s", sourceCodesPerHour+floodOver, floodSource)].Statuses; got[http.StatusAccepted] != sourceCodesPerHour || got[http.StatusTooManyRequests] != floodOver {
+		t.Errorf("the flood's codes: %v, want %d accepted and %d refused", got, sourceCodesPerHour, floodOver)
+	}
+	if got := byName[fmt.Sprintf("flood: %d guesses from %s", sourceAttemptsPerHour+floodOver, floodSource)].Statuses; got[http.StatusUnauthorized] != sourceAttemptsPerHour || got[http.StatusTooManyRequests] != floodOver {
+		t.Errorf("the flood's guesses: %v, want %d 401 and %d refused", got, sourceAttemptsPerHour, floodOver)
+	}
+	for _, name := range []string{"flood: other sources' codes", "document lists (during the flood)"} {
+		if got := byName[name].Statuses; got[http.StatusTooManyRequests] != 0 || len(got) != 1 {
+			t.Errorf("%s: %v, want one status and no 429", name, got)
+		}
 	}
 }
 

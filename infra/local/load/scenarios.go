@@ -58,7 +58,8 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 
 	add(signInCodes(ctx, t, p, run))
 	people, arranged := signInPeople(ctx, t, p, run)
-	add(documentLists(ctx, t, p, people, arranged))
+	quiet := documentLists(ctx, t, p, people, arranged)
+	add(quiet)
 	for _, pg := range portalPages {
 		add(pages(ctx, t, p, pg, people, arranged))
 	}
@@ -69,6 +70,9 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 	add(codes)
 	if t.IPLimit > 0 {
 		add(oneSource(ctx, t, p, run))
+	}
+	for _, r := range signInFlood(ctx, t, p, people, arranged, quiet, run) {
+		add(r)
 	}
 
 	var errs []error
@@ -86,8 +90,9 @@ func Run(ctx context.Context, t Target, p Plan) ([]Result, error) {
 // (a) Sign-in code requests for addresses without an account: every answer is 202, as for an
 // account, and never sooner than the floor, so concurrency bounds the throughput.
 func signInCodes(ctx context.Context, t Target, p Plan, run int64) Result {
-	c := t.browser()
 	r := drive(ctx, "sign-in code requests", p.Codes, p.Concurrency, p.ScenarioTime, func(ctx context.Context, i int) (int, error) {
+		c := t.browser().ownSource() // each from its own connection, within its source's limits
+		defer c.http.Transport.(*http.Transport).CloseIdleConnections()
 		a, err := c.do(ctx, "POST", "/session", map[string]string{"email": fmt.Sprintf("nobody.%d.%d@example.com", run, i)})
 		return a.Status, err
 	})

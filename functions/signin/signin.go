@@ -18,13 +18,9 @@ import (
 	"github.com/council/cfp/shared/web"
 )
 
-// codeDigits is the length of a sign-in code. Six digits, five attempts per code and five codes per
-// address per hour allow at most 25 guesses an hour at one address, 1 in 40,000.
+// codeDigits is the length of a sign-in code: a guess is right one time in a million (the limits
+// in limits.go bound the guesses).
 const codeDigits = 6
-
-// perAddress bounds the emails that asking to sign in sends to one address in an hour: codes and
-// repeated verification emails together.
-var perAddress = store.Limit{Kind: "signin", Window: time.Hour, Max: 5}
 
 type askBody struct {
 	Email string `json:"email"`
@@ -36,24 +32,29 @@ func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger
 	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
-	if !validEmail(in.Email) {
+	if !access.ValidEmail(in.Email) {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
 	}
 	defer h.padFrom(ctx, time.Now())
-	if p := h.sendCode(ctx, access.NormaliseEmail(in.Email), log); p != nil {
+	b, _ := h.browserOf(r)
+	if p := h.sendCode(ctx, access.NormaliseEmail(in.Email), b.Hash(), web.Source(r), log); p != nil {
 		return web.Response{}, p
 	}
-	return web.JSON(http.StatusAccepted, map[string]string{
+	resp := web.JSON(http.StatusAccepted, map[string]string{
 		"status": "accepted", "detail": "If there is an account for this address, we have sent a sign-in code to it.",
-	}), nil
+	})
+	resp.Headers["Set-Cookie"] = h.setBrowser(b) // the code works only with it
+	return resp, nil
 }
 
-// sendCode does what asking to sign in does for an address; nil whatever the address is, so the
-// answer is the same for every address. Only the account's lookup, which every address makes, can
-// answer "try again": a failure after it (the code's write, the verification's queueing, SES) is
+// sendCode does what asking to sign in does for an address, for the asking browser (the hash of its
+// value) from source; nil whatever the address is, so the answer is the same for every address.
+// Only what does not depend on the address can answer otherwise: the account's lookup, which every
+// address makes ("try again"), and the source's and the global limits (429, counted alike for a
+// real code and a stand-in). A failure after the lookup (the code's write, the verification's queueing, SES) is
 // met only by an existing account, so it is logged and answered as for any address, or an outage
 // would tell who has an account. The person who gets no code asks again.
-func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Logger) *web.Problem {
+func (h Handler) sendCode(ctx context.Context, email access.Email, browser, source string, log *slog.Logger) *web.Problem {
 	key, p := h.codeKey(ctx, log)
 	if p != nil {
 		return p
@@ -63,15 +64,14 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		log.Error("reading an account", "err", err)
 		return web.Unavailable()
 	}
-	limit := perAddress
-	limit.Key = string(email)
+	limits := codeLimits(email, browser, source)
 	if err != nil || acct.Status != store.AccountActive {
 		// No account, or one not yet verified: a code nobody can type takes the place a real one
 		// would, under the same limit, so that POST /session/verify then answers as for an active
 		// account (see "No account oracle" in doc.go).
-		switch err := h.Sessions.PutCode(ctx, email, key.HashWith(secret.New(), string(email)), limit); {
+		switch err := h.Codes.PutCode(ctx, email, browser, key.HashWith(secret.New(), string(email)), limits...); {
 		case errors.Is(err, store.ErrLimited):
-			return nil
+			return loud(err, log)
 		case err != nil:
 			log.Error("storing a stand-in sign-in code", "err", err)
 			return nil
@@ -79,9 +79,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		if acct.Status != store.AccountUnverified {
 			return nil
 		}
-		verifyLimit := perAddress
-		verifyLimit.Kind, verifyLimit.Key = "signin-verify", string(email)
-		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), verifyLimit)
+		err := h.Accounts.ResendVerification(ctx, email, mail.VerificationOf(email), verifyLimit(email, browser))
 		if err != nil && !errors.Is(err, store.ErrLimited) && !errors.Is(err, store.ErrConflict) {
 			log.Error("queueing a verification email", "err", err)
 			return nil
@@ -90,10 +88,9 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	code := secret.NewCode(codeDigits)
-	switch err := h.Sessions.PutCode(ctx, email, key.HashWith(code, string(email)), limit); {
+	switch err := h.Codes.PutCode(ctx, email, browser, key.HashWith(code, string(email)), limits...); {
 	case errors.Is(err, store.ErrLimited):
-		log.Warn("sign-in codes for one address over the hourly limit")
-		return nil
+		return loud(err, log)
 	case err != nil:
 		log.Error("storing a sign-in code", "err", err)
 		return nil
@@ -111,6 +108,18 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	log.Info("sign-in code sent", "mail", msg.ID)
+	return nil
+}
+
+// loud is the answer to a refused code: 429 for a source's or the global limit, which are the same
+// for every address; nil (202, as for any address) for the address's own.
+func loud(err error, log *slog.Logger) *web.Problem {
+	var le *store.LimitedError
+	if errors.As(err, &le) && le.Kind != kindAddress {
+		log.Warn("sign-in codes over a limit", "limit", le.Kind)
+		return tooMany(le)
+	}
+	log.Warn("sign-in codes for one address and browser over the hourly limit")
 	return nil
 }
 
@@ -156,10 +165,10 @@ func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
-	if !validEmail(in.Email) {
+	if !access.ValidEmail(in.Email) {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
 	}
-	tok, p := h.startSession(ctx, access.NormaliseEmail(in.Email), in.Code, log)
+	tok, p := h.startSession(ctx, access.NormaliseEmail(in.Email), in.Code, h.browserHash(r), web.Source(r), log)
 	if p != nil {
 		return web.Response{}, p
 	}
@@ -168,9 +177,12 @@ func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (w
 	return resp, nil
 }
 
-// startSession spends a sign-in code and starts a session, for the JSON route and the page alike;
-// it returns the session's token for the cookie.
-func (h Handler) startSession(ctx context.Context, email access.Email, typed string, log *slog.Logger) (secret.Secret, *web.Problem) {
+// startSession spends a sign-in code of the browser (the hash of its value; "" without one) and
+// starts a session, for the JSON route and the page alike; it returns the session's token for the
+// cookie. Every attempt counts against the source's and the global limits first, alike for every
+// address; an attempt without the browser's value reaches no code, so it never uses up the
+// attempts of a code someone else asked for.
+func (h Handler) startSession(ctx context.Context, email access.Email, typed, browser, source string, log *slog.Logger) (secret.Secret, *web.Problem) {
 	code := strings.Join(strings.Fields(typed), "") // "123 456" as people copy it
 	if !digits(code, codeDigits) {
 		return secret.Secret{}, wrongCode()
@@ -179,7 +191,19 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 	if p != nil {
 		return secret.Secret{}, p
 	}
-	c, err := h.Sessions.TryCode(ctx, email)
+	var le *store.LimitedError
+	switch err := h.Codes.Count(ctx, attemptLimits(source)...); {
+	case errors.As(err, &le):
+		log.Warn("sign-in attempts over a limit", "limit", le.Kind)
+		return secret.Secret{}, tooMany(le)
+	case err != nil:
+		log.Error("counting a sign-in attempt", "err", err)
+		return secret.Secret{}, web.Unavailable()
+	}
+	if browser == "" {
+		return secret.Secret{}, wrongCode()
+	}
+	c, err := h.Codes.TryCode(ctx, email, browser)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return secret.Secret{}, wrongCode()
@@ -211,7 +235,7 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 	}
 	tok := secret.New()
 	sess := store.Session{Hash: tok.Hash(), Email: email, Name: acct.Name, CreatedAt: now, LastSeen: now}
-	switch err := h.Sessions.StartSession(ctx, c.Hash, sess); {
+	switch err := h.Codes.StartSession(ctx, browser, c.Hash, sess); {
 	case errors.Is(err, store.ErrConflict):
 		return secret.Secret{}, wrongCode() // spent by a request a moment ago
 	case err != nil:
@@ -232,24 +256,6 @@ func digits(s string, n int) bool {
 		}
 	}
 	return true
-}
-
-// signOut answers DELETE /session: the session is deleted and the cookie cleared. Signing out
-// without a session, or twice, is not an error.
-func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
-	if tok := web.SessionToken(r, h.Insecure); !tok.Empty() {
-		if err := h.Sessions.EndSession(ctx, tok.Hash()); err != nil {
-			log.Error("ending a session", "err", err)
-			return web.Response{}, web.Unavailable()
-		}
-	}
-	log.Info("signed out")
-	resp := web.Empty(http.StatusNoContent)
-	resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
-	return resp, nil
 }
 
 // codeKey is the sign-in code key. It does not depend on the address, so its failure (a
