@@ -147,6 +147,9 @@ type Evidence struct {
 	UploadedAt time.Time
 	UpdatedAt  time.Time
 	Rendition  *Rendition // the copy staff open instead of the upload; nil until it is made
+	// DeletedAt is when the file and its copy were deleted from the bucket, every version (its
+	// request expired); the facts above stay as the request's record. Zero while it is kept.
+	DeletedAt time.Time
 }
 
 // Key is where the evidence file lives in the uploads bucket.
