@@ -11,7 +11,8 @@
 //	entity              PK                     SK                    GSI1PK / GSI1SK                          GSI2PK / GSI2SK                      serves
 //	------------------  ---------------------  --------------------  ---------------------------------------  -----------------------------------  ------------------------------------------
 //	access request      REQ#<id>               REQ                   REVIEW / <readyAt>#<id>                   -                                    request by id; requests awaiting review (status stored once, at the top); a draft has a TTL, as do its files
-//	  awaiting requester (same item)           REQ                   WAITING#<status> / <since>#<id>          -                                    the staff queue: more information requested, awaiting upload
+//	  awaiting requester (same item)           REQ                   WAITING#<status> / <since>#<id>          -                                    the staff queue: more information requested, awaiting upload; with scanning, requests due to expire (expire.go)
+//	  expired, purging  (same item)            REQ                   PURGE / <due>#<id>                       -                                    expired requests whose files and links are still to be deleted; <due> is a run's claim (expire.go)
 //	  once approved     (same item: the grant) REQ                   PERSON#<email> / CLIENT#<ref>#REQ#<id>    CLIENT#<ref> / GRANT#<id>            grants of a person; grantees of a client
 //	request by reference REQ#REF#<reference>   REF                   -                                        -                                    a request by its short reference (CFP-7K3M-9Q2X), for staff look-ups
 //	evidence file       REQ#<id>               EVID#<evidenceId>     -                                        -                                    evidence of a request (Scan: checks + verdict per object version, ScanVersion; Round -1 = replaced)
@@ -21,7 +22,7 @@
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
 //	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
-//	link token          TOKEN#<hash>           TOKEN                 -                                        -                                    review, invitation, verification links (TTL)
+//	link token          TOKEN#<hash>           TOKEN                 -                                        TOKENS#<requestId> / TOKEN#<hash>    review, invitation, verification links (TTL); a request's links (status, more information, invitation), deleted when it expires
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
 //	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person

@@ -77,21 +77,29 @@ const (
 	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
 	batchFilePre = "FILE#"
 	batchLinePre = "LINE#"
-	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload)
+	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
+	purgeQueue   = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
+	tokensPre    = "TOKENS#"  // GSI2PK prefix of the link tokens issued for a request
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
 
-// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none).
+// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none). A
+// request being checked (scanning) has a partition too, which the staff queue does not show: it is
+// how one stuck there is found to expire (access.ExpiringStatuses).
 func queuePK(s access.Status) string {
 	switch s {
 	case access.ReadyForReview:
 		return reviewQueue
-	case access.MoreInfoRequested, access.AwaitingEvidence:
+	case access.MoreInfoRequested, access.AwaitingEvidence, access.Scanning:
 		return waiting + string(s)
 	}
 	return ""
 }
+
+// requestTokensPK is the GSI2 partition of the link tokens issued for a request, so that they can
+// be deleted with it (a token's own key is its hash, which nothing leads to from the request).
+func requestTokensPK(id access.RequestID) string { return tokensPre + string(id) }
 func personPK(e access.Email) string { return "PERSON#" + string(e) }
 func clientPK(ref string) string     { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {

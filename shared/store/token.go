@@ -27,6 +27,8 @@ type Token struct {
 
 type tokenItem struct {
 	PK, SK    string
+	GSI2PK    string `dynamodbav:",omitempty"` // the request it was issued for (requestBound)
+	GSI2SK    string `dynamodbav:",omitempty"`
 	Purpose   mail.Purpose
 	Subject   string
 	Email     access.Email
@@ -36,13 +38,21 @@ type tokenItem struct {
 	ExpiresAt int64     // TTL: removed a day after it stops working
 }
 
+// requestBound are the purposes whose token's Subject is a request id: such a token is indexed
+// under its request, and deleted when the request expires.
+var requestBound = map[mail.Purpose]bool{mail.Status: true, mail.MoreInfo: true, mail.Invitation: true}
+
 // PutToken stores a newly minted token.
 func (s *Store) PutToken(ctx context.Context, t Token) error {
 	k := tokenKey(t.Hash)
-	item, err := attributevalue.MarshalMap(tokenItem{
+	it := tokenItem{
 		PK: k.PK, SK: k.SK, Purpose: t.Purpose, Subject: t.Subject, Email: t.Email,
 		IssuedAt: t.IssuedAt, ValidTo: t.ExpiresAt.Unix(), ExpiresAt: t.ExpiresAt.Add(24 * time.Hour).Unix(),
-	})
+	}
+	if requestBound[t.Purpose] && t.Subject != "" {
+		it.GSI2PK, it.GSI2SK = requestTokensPK(access.RequestID(t.Subject)), k.PK
+	}
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return wrap("put token", err)
 	}
