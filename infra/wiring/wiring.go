@@ -30,6 +30,7 @@ const (
 	EvidenceDays    = setting.EvidenceDays
 	BusinessSupport = setting.BusinessSupport
 	BatchWindow     = setting.BatchWindow
+	RequestExpiry   = setting.RequestExpiry
 
 	StaffIssuer       = setting.StaffIssuer
 	StaffClientID     = setting.StaffClientID
@@ -136,6 +137,10 @@ const (
 	GetObjectVersion        Action = "s3:GetObjectVersion"
 	GetObjectVersionTagging Action = "s3:GetObjectVersionTagging"
 	ListBucket              Action = "s3:ListBucket"
+	// Deleting one version for good, and listing versions (a bucket action, like ListBucket, granted
+	// for keys under the prefix only): what deleting every version of a file takes.
+	DeleteObjectVersion Action = "s3:DeleteObjectVersion"
+	ListBucketVersions  Action = "s3:ListBucketVersions"
 
 	SendEmail Action = "ses:SendEmail"
 
@@ -354,6 +359,23 @@ var Functions = []Function{
 			{"GET", "/{proxy+}"}, // every other path: a "page not found" page
 		},
 		MemoryMB: 128, Timeout: 5 * time.Second,
+	},
+	{
+		Name:        "expire",
+		Description: "Expires requests left waiting too long; deletes their files (every version) and links",
+		Settings:    with(UploadsBucket, S3PathStyle, RequestExpiry),
+		// Expiry counts in days: an hourly run is early enough, and takes up a failed deletion within the hour.
+		Schedule: time.Hour,
+		MemoryMB: 256, Timeout: 5 * time.Minute,
+		Access: Access{
+			Table: []Action{PutItem, UpdateItem, DeleteItem, Query},
+			Keys:  []string{"MAIL#*", "REQ#*", "TOKEN#*"},
+			// The only role that may delete a version of an evidence file (or of its copy) for good.
+			Objects: []Objects{
+				{UploadsBucket, "evidence/", []Action{ListBucketVersions, DeleteObject, DeleteObjectVersion}},
+				{UploadsBucket, "renditions/", []Action{ListBucketVersions, DeleteObject, DeleteObjectVersion}},
+			},
+		},
 	},
 	{
 		Name:         "notify",

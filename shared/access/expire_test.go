@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,5 +94,17 @@ func TestADeletedFileIsNeverShown(t *testing.T) {
 	e.DeletedAt = now
 	if e.Showing() != ShowNothing {
 		t.Errorf("deleted: %v", e.Showing())
+	}
+}
+
+func TestFilePrefixesHoldEveryFileOfTheRequest(t *testing.T) {
+	p := FilePrefixes("r1")
+	for _, k := range []string{EvidenceKey("r1", "e1"), RenditionKey("r1", "e1")} {
+		if !strings.HasPrefix(k, p[0]) && !strings.HasPrefix(k, p[1]) {
+			t.Errorf("%s is in none of %v", k, p)
+		}
+	}
+	if strings.HasPrefix(EvidenceKey("r10", "e1"), p[0]) {
+		t.Error("another request's file is under the prefix")
 	}
 }

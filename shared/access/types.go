@@ -166,6 +166,12 @@ func RenditionKey(r RequestID, e EvidenceID) string {
 	return "renditions/" + string(r) + "/" + string(e)
 }
 
+// FilePrefixes are the folders of the uploads bucket that hold a request's files: its uploads and
+// the copies made of them. Deleting them deletes every file of the request.
+func FilePrefixes(r RequestID) []string {
+	return []string{"evidence/" + string(r) + "/", "renditions/" + string(r) + "/"}
+}
+
 // RenderKey is the key of the empty object that asks for an evidence file's rendition once the
 // file is clean: its creation event starts the rendering function.
 func RenderKey(r RequestID, e EvidenceID) string { return "render/" + string(r) + "/" + string(e) }

@@ -30,7 +30,7 @@ const (
 	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
 	Withdrawn       Template = "request_withdrawn"
 	Expired         Template = "request_expired" // left waiting too long: its files are deleted
-	BatchReport     Template = "batch_report" // to Business Support: a batch's counts
+	BatchReport     Template = "batch_report"    // to Business Support: a batch's counts
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.

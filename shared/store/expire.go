@@ -146,11 +146,14 @@ func (s *Store) DeleteRequestTokens(ctx context.Context, id access.RequestID) (i
 	return len(keys), nil
 }
 
-// Purge is an expired request whose files and links are still to be deleted.
+// Purge is an expired request whose files and links are still to be deleted, as read from the
+// purge queue: Due is when it became due, or a claim's lease ends (the claims' condition).
 type Purge struct {
 	Request access.RequestID
-	dueKey  string
+	Due     time.Time
 }
+
+func (p Purge) dueKey() string { return dueKey(p.Due, string(p.Request)) }
 
 // DuePurges returns up to limit expired requests whose files and links are still to be deleted and
 // that no run has claimed (or whose claim has lapsed), oldest first.
@@ -173,7 +176,11 @@ func (s *Store) DuePurges(ctx context.Context, limit int) ([]Purge, error) {
 		if err := unmarshalItem(item, &it); err != nil {
 			return nil, wrap("due purges", err)
 		}
-		out = append(out, Purge{Request: it.Request.ID, dueKey: it.GSI1SK})
+		due, err := time.Parse(stampLayout, it.GSI1SK[:min(len(stampLayout), len(it.GSI1SK))])
+		if err != nil {
+			return nil, wrap("due purges", err)
+		}
+		out = append(out, Purge{Request: it.Request.ID, Due: due})
 	}
 	return out, nil
 }
@@ -182,13 +189,13 @@ func (s *Store) DuePurges(ctx context.Context, limit int) ([]Purge, error) {
 // can win. It stays in PURGE, due again when the lease ends, so a run that dies leaves it to a
 // later one. ErrConflict: another run has it, or it is done.
 func (s *Store) ClaimPurge(ctx context.Context, p *Purge, lease time.Duration) error {
-	next := dueKey(s.now().Add(lease), string(p.Request))
+	next := Purge{Request: p.Request, Due: s.now().Add(lease).UTC().Truncate(time.Microsecond)}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       requestKey(p.Request).av(),
 		UpdateExpression:          aws.String("SET GSI1SK = :next"),
 		ConditionExpression:       aws.String("GSI1PK = :purge AND GSI1SK = :seen"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":next": str(next), ":purge": str(purgeQueue), ":seen": str(p.dueKey)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":next": str(next.dueKey()), ":purge": str(purgeQueue), ":seen": str(p.dueKey())},
 	})
 	if conditionFailed(err) {
 		return ErrConflict
@@ -196,7 +203,7 @@ func (s *Store) ClaimPurge(ctx context.Context, p *Purge, lease time.Duration) e
 	if err != nil {
 		return wrap("claim purge", err)
 	}
-	p.dueKey = next
+	*p = next
 	return nil
 }
 
@@ -231,7 +238,7 @@ func (s *Store) PurgeDone(ctx context.Context, p Purge) error {
 		Key:                       requestKey(p.Request).av(),
 		UpdateExpression:          aws.String("REMOVE GSI1PK, GSI1SK"),
 		ConditionExpression:       aws.String("GSI1PK = :purge AND GSI1SK = :mine"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":purge": str(purgeQueue), ":mine": str(p.dueKey)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":purge": str(purgeQueue), ":mine": str(p.dueKey())},
 	})
 	if conditionFailed(err) {
 		return ErrConflict

@@ -100,8 +100,8 @@ func queuePK(s access.Status) string {
 // requestTokensPK is the GSI2 partition of the link tokens issued for a request, so that they can
 // be deleted with it (a token's own key is its hash, which nothing leads to from the request).
 func requestTokensPK(id access.RequestID) string { return tokensPre + string(id) }
-func personPK(e access.Email) string { return "PERSON#" + string(e) }
-func clientPK(ref string) string     { return clientPre + ref }
+func personPK(e access.Email) string             { return "PERSON#" + string(e) }
+func clientPK(ref string) string                 { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {
 	return clientPre + ref + "#REQ#" + string(id)
 }
