@@ -474,3 +474,22 @@ func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T
 		t.Errorf("the same client: %d", resp.StatusCode)
 	}
 }
+
+// TestAnExpiredRequestsFilesAreShownDeletedAndNotOffered: once the expiry deleted its files, the
+// page lists them with their check and when they were deleted, offers no "View", and the file's
+// page is not found; the history says the portal expired it.
+func TestAnExpiredRequestsFilesAreShownDeletedAndNotOffered(t *testing.T) {
+	h, f, _ := setup()
+	f.req.Status = access.Expired
+	f.req.Notes = append(f.req.Notes, access.Note{Kind: access.NoteExpired, At: now, Text: "Expired after 28 days without a reply; its evidence files are deleted"})
+	for i := range f.ev {
+		f.ev[i].DeletedAt = now
+	}
+	b := get(h, "r1").Body
+	if strings.Contains(b, "/evidence/eclean") || !strings.Contains(b, "File deleted on 2 March 2026") || !strings.Contains(b, "The portal") {
+		t.Errorf("page:\n%s", b)
+	}
+	if resp := get(h, "r1", "eclean"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a deleted file's page: %d", resp.StatusCode)
+	}
+}

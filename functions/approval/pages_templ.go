@@ -733,7 +733,7 @@ func evidenceTable(rv review) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if e.Status == access.Clean && !rv.readOnly {
+				if e.Showing() != access.ShowNothing && !rv.readOnly {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<a href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -181,6 +181,9 @@ func evidenceStatus(e access.Evidence) string {
 	if e.Reason != "" && e.Status != access.Clean {
 		status += ": " + e.Reason
 	}
+	if !e.DeletedAt.IsZero() {
+		status += ". File deleted on " + at(e.DeletedAt) + " when the request expired"
+	}
 	return status
 }
 
@@ -213,7 +216,11 @@ func history(r access.Request) []event {
 		if n.Kind == "security_check" {
 			what = "Security check: " + n.Text
 		}
-		out = append(out, event{at(n.At), string(n.By), what})
+		who := string(n.By)
+		if who == "" {
+			who = "The portal" // an expiry: nobody decided it
+		}
+		out = append(out, event{at(n.At), who, what})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -333,5 +334,20 @@ func TestThrottledCallsLoseNothing(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%s still holds %d versions", p, n)
 		}
+	}
+}
+
+// TestTheSampleEventIsARun: make invoke's sample schedule event runs the expiry like any tick.
+func TestTheSampleEventIsARun(t *testing.T) {
+	raw, err := os.ReadFile("../../events/expire-schedule.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	s := newStore(&clock)
+	s.add("r1", access.AwaitingEvidence, now.Add(-2*fourWeeks), false)
+	var log bytes.Buffer
+	if err := handler(s, filesOf("r1"), &clock, &log).Handle(ctx, raw); err != nil || len(s.done) != 1 {
+		t.Fatalf("%v %v", err, s.done)
 	}
 }
