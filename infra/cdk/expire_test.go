@@ -8,7 +8,7 @@ import (
 	"github.com/council/cfp/infra/wiring"
 )
 
-// TestOnlyTheExpiryMayDeleteEvidenceVersions: the expire function runs hourly with the request
+// TestOnlyTheExpiryMayDeleteEvidenceVersions: the expire function runs every 5 minutes with the request
 // expiry it is given, and its role alone may delete a version of an evidence file or its copy for
 // good: on the uploads bucket's evidence/ and renditions/ objects only, listing versions for those
 // folders only. It sends no email itself and reads no file.
@@ -22,11 +22,11 @@ func TestOnlyTheExpiryMayDeleteEvidenceVersions(t *testing.T) {
 	scheduled := false
 	for _, r := range resources(doc, "AWS::Events::Rule") {
 		if mentions(r.Props["Targets"], fn.ID) {
-			scheduled = r.Props["ScheduleExpression"] == "rate(1 hour)"
+			scheduled = r.Props["ScheduleExpression"] == "rate(5 minutes)"
 		}
 	}
 	if !scheduled {
-		t.Error("no hourly rule invokes the expire function")
+		t.Error("no rule invokes the expire function every 5 minutes")
 	}
 	for _, f := range wiring.Functions {
 		for _, st := range statementsOf(doc, refOf(lambdaOf(t, doc, f.Name).Props["Role"])) {

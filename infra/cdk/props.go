@@ -219,7 +219,7 @@ func (p StackProps) Validate() error {
 		bad("batch window %v: want a positive duration such as 24h", p.BatchWindow)
 	}
 	if p.RequestExpiry < 24*time.Hour {
-		bad("request expiry %v: want at least 24h (the expiry runs hourly; 672h is four weeks)", p.RequestExpiry)
+		bad("request expiry %v: want at least 24h (672h is four weeks)", p.RequestExpiry)
 	}
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)

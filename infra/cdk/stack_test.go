@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -963,11 +962,7 @@ func TestScheduledFunctionsHaveARule(t *testing.T) {
 		for _, r := range resources(doc, "AWS::Events::Rule") {
 			if mentions(r.Props["Targets"], fn.ID) {
 				found = true
-				want := fmt.Sprintf("rate(%d minute", int(f.Schedule.Minutes()))
-				if f.Schedule%time.Hour == 0 { // CloudFormation's rate in the largest whole unit
-					want = fmt.Sprintf("rate(%d hour", int(f.Schedule.Hours()))
-				}
-				if !strings.HasPrefix(r.Props["ScheduleExpression"].(string), want) {
+				if want := fmt.Sprintf("rate(%d minute", int(f.Schedule.Minutes())); !strings.HasPrefix(r.Props["ScheduleExpression"].(string), want) {
 					t.Errorf("%s: schedule %v; want %s...", f.Name, r.Props["ScheduleExpression"], want)
 				}
 			}

@@ -67,19 +67,20 @@ var (
 
 // Index partition values and sort key prefixes.
 const (
-	reviewQueue  = "REVIEW" // GSI1PK of requests awaiting review
-	outbox       = "OUTBOX" // GSI1PK of queued emails
-	noticeQueue  = "NOTICE" // GSI1PK of pending notices
-	evidencePre  = "EVID#"
-	docPrefix    = "DOC#"
-	grantPre     = "GRANT#"
-	clientPre    = "CLIENT#"
-	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
-	batchFilePre = "FILE#"
-	batchLinePre = "LINE#"
-	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
-	purgeQueue   = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
-	tokensPre    = "TOKENS#"  // GSI2PK prefix of the link tokens issued for a request
+	reviewQueue    = "REVIEW" // GSI1PK of requests awaiting review
+	outbox         = "OUTBOX" // GSI1PK of queued emails
+	noticeQueue    = "NOTICE" // GSI1PK of pending notices
+	evidencePre    = "EVID#"
+	docPrefix      = "DOC#"
+	grantPre       = "GRANT#"
+	openRequestPre = "REQ#" // GSI2SK prefix of a client's requests not yet decided (beside its grants)
+	clientPre      = "CLIENT#"
+	openBatches    = "BATCHOPEN" // GSI1PK of batches not yet reported
+	batchFilePre   = "FILE#"
+	batchLinePre   = "LINE#"
+	waiting        = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
+	purgeQueue     = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
+	tokensPre      = "TOKENS#"  // GSI2PK prefix of the link tokens issued for a request
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
@@ -105,7 +106,10 @@ func clientPK(ref string) string                 { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {
 	return clientPre + ref + "#REQ#" + string(id)
 }
-func grantClientSK(id access.RequestID) string       { return grantPre + string(id) }
+func grantClientSK(id access.RequestID) string { return grantPre + string(id) }
+func openRequestSK(at time.Time, id access.RequestID) string {
+	return openRequestPre + stamp(at) + "#" + string(id)
+}
 func clientTypePK(ref string, t DocumentType) string { return clientPK(ref) + "#TYPE#" + string(t) }
 func documentSK(d Document) string {
 	return docPrefix + d.DocumentDate + "#" + stamp(d.PublishedAt) + "#" + string(d.ID)

@@ -88,6 +88,11 @@ func newRequestItem(r access.Request, version int, prev requestItem) requestItem
 		it.GSI1PK, it.GSI1SK = personPK(r.Requester.Email), grantPersonSK(ref, r.ID)
 		it.GSI2PK, it.GSI2SK = clientPK(ref), grantClientSK(r.ID)
 	}
+	if ref := r.Client.ClientReference; ref != "" && !r.Draft && !r.Status.Decided() && access.IsClientReference(ref) {
+		// Sent, not yet decided, and its requester gave the client's reference: staff see it beside
+		// the reference's grants (OpenRequestsFor). A decision takes it out.
+		it.GSI2PK, it.GSI2SK = clientPK(ref), openRequestSK(r.CreatedAt, r.ID)
+	}
 	return it
 }
 
