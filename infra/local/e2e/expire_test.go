@@ -39,7 +39,7 @@ func TestARequestLeftAwaitingEvidenceExpiresOnTheSchedule(t *testing.T) {
 	cont := secret.New()
 	r := access.Request{ID: access.NewRequestID(), Reference: access.NewReference(), Status: access.AwaitingEvidence, ContinuationHash: cont.Hash(),
 		Requester: access.Requester{Name: "Dee Puty", Email: email}, Relationship: access.Deputy,
-		Client:    access.Client{Name: "Cli Ent", DateOfBirth: "1941-03-04", Postcode: "SW1A 1AA"}, CreatedAt: then, UpdatedAt: then}
+		Client: access.Client{Name: "Cli Ent", DateOfBirth: "1941-03-04", Postcode: "SW1A 1AA"}, CreatedAt: then, UpdatedAt: then}
 	ev := access.Evidence{ID: access.NewEvidenceID(), RequestID: r.ID, UploadedAt: then, UpdatedAt: then, Status: access.AwaitingUpload,
 		File: access.File{FileName: "order.pdf", ContentType: "application/pdf", Size: int64(len(minimalPDF()))}}
 	if err := db.WithClock(func() time.Time { return then }).CreateRequest(ctx, r, []access.Evidence{ev}, r.Received()); err != nil {
