@@ -31,6 +31,8 @@ type Reviews interface {
 	ChangeEndDate(ctx context.Context, id access.RequestID, by access.Email, endsOn string) error
 	// GranteesOf is every current grant for a client reference.
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
+	// OpenRequestsFor is every request for a client reference sent and not yet decided.
+	OpenRequestsFor(ctx context.Context, clientRef string) ([]access.Request, error)
 	// Documents is a page of a client's published documents, newest first.
 	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
 	// AuditOfClient is a client's newest audit events: who listed and downloaded their documents.
@@ -91,6 +93,7 @@ type review struct {
 	evidence []access.Evidence
 	ref      string         // the client reference the page shows grants for ("" for none known)
 	grants   []access.Grant // the current grants for ref
+	others   []access.Request // the other requests for ref, sent and not yet decided
 }
 
 func page(status int, v view) *web.Response { r := render(status, v); return &r }

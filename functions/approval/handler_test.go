@@ -44,12 +44,17 @@ type fakeReviews struct {
 	err     error // returned by every change
 	readErr error // returned by Request
 	grants  map[string][]access.Grant
+	open    map[string][]access.Request
 	docs    map[string][]store.Document
 	audit   map[string][]store.AuditEvent
 }
 
 func (f *fakeReviews) GranteesOf(_ context.Context, ref string) ([]access.Grant, error) {
 	return f.grants[ref], nil
+}
+
+func (f *fakeReviews) OpenRequestsFor(_ context.Context, ref string) ([]access.Request, error) {
+	return f.open[ref], nil
 }
 
 func (f *fakeReviews) AuditOfClient(_ context.Context, ref string, _ int) ([]store.AuditEvent, error) {
@@ -491,5 +496,26 @@ func TestAnExpiredRequestsFilesAreShownDeletedAndNotOffered(t *testing.T) {
 	}
 	if resp := get(h, "r1", "eclean"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a deleted file's page: %d", resp.StatusCode)
+	}
+}
+
+// TestTheRequestPageShowsOtherOpenRequestsForItsReference: beside the reference's grants, the
+// other requests sent for it and not yet decided, each linked; not the page's own request.
+func TestTheRequestPageShowsOtherOpenRequestsForItsReference(t *testing.T) {
+	h, f, _ := setup()
+	f.req.Client.ClientReference = "7654321"
+	if b := get(h, "r1").Body; !strings.Contains(b, "Other open requests for client reference 7654321") || !strings.Contains(b, "No other request for this client reference is waiting for a decision.") {
+		t.Fatalf("page without others:\n%s", b)
+	}
+	f.open = map[string][]access.Request{"7654321": {f.req, {ID: "r9", Reference: "CFP-7K3M-9Q2X", Status: access.MoreInfoRequested,
+		Requester: access.Requester{Name: "Other Person"}, Relationship: access.AttorneyLPA, Client: access.Client{Name: "Cli Ent", DateOfBirth: "1941-03-04"}, CreatedAt: now}}}
+	b := get(h, "r1").Body
+	for _, want := range []string{`href="/staff/requests/r9"`, "CFP-7K3M-9Q2X", "Other Person", "born 4 March 1941", access.MoreInfoRequested.Title()} {
+		if !strings.Contains(b, want) {
+			t.Errorf("no %q on the page", want)
+		}
+	}
+	if strings.Count(b, `href="/staff/requests/r1"`) != 0 {
+		t.Error("the page lists its own request among the others")
 	}
 }

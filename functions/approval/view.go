@@ -309,3 +309,11 @@ func day(s string) string {
 	}
 	return d.Format("2 January 2006")
 }
+
+// requestName is how staff know a request: its short reference, or its id before references.
+func requestName(r access.Request) string {
+	if r.Reference != "" {
+		return string(r.Reference)
+	}
+	return string(r.ID)
+}
