@@ -91,8 +91,8 @@ type review struct {
 	readOnly bool // the person may read the page but not decide, nor open evidence files
 	req      access.Request
 	evidence []access.Evidence
-	ref      string         // the client reference the page shows grants for ("" for none known)
-	grants   []access.Grant // the current grants for ref
+	ref      string           // the client reference the page shows grants for ("" for none known)
+	grants   []access.Grant   // the current grants for ref
 	others   []access.Request // the other requests for ref, sent and not yet decided
 }
 
