@@ -31,6 +31,8 @@ type Reviews interface {
 	ChangeEndDate(ctx context.Context, id access.RequestID, by access.Email, endsOn string) error
 	// GranteesOf is every current grant for a client reference.
 	GranteesOf(ctx context.Context, clientRef string) ([]access.Grant, error)
+	// OpenRequestsFor is every request for a client reference sent and not yet decided.
+	OpenRequestsFor(ctx context.Context, clientRef string) ([]access.Request, error)
 	// Documents is a page of a client's published documents, newest first.
 	Documents(ctx context.Context, clientRef string, t store.DocumentType, cursor string, limit int) (store.DocumentPage, error)
 	// HiddenDocuments is a page of a client's replaced and withdrawn documents, newest first.
@@ -102,8 +104,9 @@ type review struct {
 	readOnly bool // the person may read the page but not decide, nor open evidence files
 	req      access.Request
 	evidence []access.Evidence
-	ref      string         // the client reference the page shows grants for ("" for none known)
-	grants   []access.Grant // the current grants for ref
+	ref      string           // the client reference the page shows grants for ("" for none known)
+	grants   []access.Grant   // the current grants for ref
+	others   []access.Request // the other requests for ref, sent and not yet decided
 }
 
 func answer(status int, v view) *web.Response { r := render(status, v); return &r }

@@ -43,12 +43,17 @@ type fakeReviews struct {
 	err     error // returned by every change
 	readErr error // returned by Request
 	grants  map[string][]access.Grant
+	open    map[string][]access.Request
 	docs    map[string][]store.Document
 	audit   map[string][]store.AuditEvent
 }
 
 func (f *fakeReviews) GranteesOf(_ context.Context, ref string) ([]access.Grant, error) {
 	return f.grants[ref], nil
+}
+
+func (f *fakeReviews) OpenRequestsFor(_ context.Context, ref string) ([]access.Request, error) {
+	return f.open[ref], nil
 }
 
 func (f *fakeReviews) AuditOfClient(_ context.Context, ref string, _ int) ([]store.AuditEvent, error) {
@@ -491,5 +496,45 @@ func TestAReferenceWithAnotherClientIsWarnedAboutAndNeedsConfirming(t *testing.T
 	}
 	if resp := post(h, "r1", signed("action", "approve", "clientReference", "1234567", "clientReferenceConfirm", "1234567")); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the same client: %d", resp.StatusCode)
+	}
+}
+
+// TestAnExpiredRequestsFilesAreShownDeletedAndNotOffered: once the expiry deleted its files, the
+// page lists them with their check and when they were deleted, offers no "View", and the file's
+// page is not found; the history says the portal expired it.
+func TestAnExpiredRequestsFilesAreShownDeletedAndNotOffered(t *testing.T) {
+	h, f, _ := setup()
+	f.req.Status = access.Expired
+	f.req.Notes = append(f.req.Notes, access.Note{Kind: access.NoteExpired, At: now, Text: "Expired after 28 days without a reply; its evidence files are deleted"})
+	for i := range f.ev {
+		f.ev[i].DeletedAt = now
+	}
+	b := get(h, "r1").Body
+	if strings.Contains(b, "/evidence/eclean") || !strings.Contains(b, "File deleted on 2 March 2026") || !strings.Contains(b, "The portal") {
+		t.Errorf("page:\n%s", b)
+	}
+	if resp := get(h, "r1", "eclean"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a deleted file's page: %d", resp.StatusCode)
+	}
+}
+
+// TestTheRequestPageShowsOtherOpenRequestsForItsReference: beside the reference's grants, the
+// other requests sent for it and not yet decided, each linked; not the page's own request.
+func TestTheRequestPageShowsOtherOpenRequestsForItsReference(t *testing.T) {
+	h, f, _ := setup()
+	f.req.Client.ClientReference = "7654321"
+	if b := get(h, "r1").Body; !strings.Contains(b, "Other open requests for client reference 7654321") || !strings.Contains(b, "No other request for this client reference is waiting for a decision.") {
+		t.Fatalf("page without others:\n%s", b)
+	}
+	f.open = map[string][]access.Request{"7654321": {f.req, {ID: "r9", Reference: "CFP-7K3M-9Q2X", Status: access.MoreInfoRequested,
+		Requester: access.Requester{Name: "Other Person"}, Relationship: access.AttorneyLPA, Client: access.Client{Name: "Cli Ent", DateOfBirth: "1941-03-04"}, CreatedAt: now}}}
+	b := get(h, "r1").Body
+	for _, want := range []string{`href="/staff/requests/r9"`, "CFP-7K3M-9Q2X", "Other Person", "born 4 March 1941", access.MoreInfoRequested.Title()} {
+		if !strings.Contains(b, want) {
+			t.Errorf("no %q on the page", want)
+		}
+	}
+	if strings.Count(b, `href="/staff/requests/r1"`) != 0 {
+		t.Error("the page lists its own request among the others")
 	}
 }

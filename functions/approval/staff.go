@@ -197,6 +197,16 @@ func (h Handler) openAs(ctx context.Context, r web.Request, roles []staff.Role, 
 			log.Error("reading the grants of a client reference", "err", err)
 			return review{}, answer(http.StatusServiceUnavailable, staffUnavailablePage())
 		}
+		open, err := h.Reviews.OpenRequestsFor(ctx, rv.ref)
+		if err != nil {
+			log.Error("reading the open requests of a client reference", "err", err)
+			return review{}, answer(http.StatusServiceUnavailable, staffUnavailablePage())
+		}
+		for _, o := range open {
+			if o.ID != req.ID {
+				rv.others = append(rv.others, o)
+			}
+		}
 	}
 	return rv, nil
 }

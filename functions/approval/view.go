@@ -207,6 +207,9 @@ func evidenceStatus(e access.Evidence) string {
 	if e.Reason != "" && e.Status != access.Clean {
 		status += ": " + e.Reason
 	}
+	if !e.DeletedAt.IsZero() {
+		status += ". File deleted on " + at(e.DeletedAt) + " when the request expired"
+	}
 	return status
 }
 
@@ -239,7 +242,11 @@ func history(r access.Request) []event {
 		if n.Kind == "security_check" {
 			what = "Security check: " + n.Text
 		}
-		out = append(out, event{at(n.At), string(n.By), what})
+		who := string(n.By)
+		if who == "" {
+			who = "The portal" // an expiry: nobody decided it
+		}
+		out = append(out, event{at(n.At), who, what})
 	}
 	return out
 }
@@ -327,4 +334,12 @@ func day(s string) string {
 		return s
 	}
 	return d.Format("2 January 2006")
+}
+
+// requestName is how staff know a request: its short reference, or its id before references.
+func requestName(r access.Request) string {
+	if r.Reference != "" {
+		return string(r.Reference)
+	}
+	return string(r.ID)
 }

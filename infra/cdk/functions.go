@@ -115,6 +115,8 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(strings.Join(p.BusinessSupport, ","))
 	case wiring.BatchWindow:
 		return jsii.String(p.BatchWindow.String())
+	case wiring.RequestExpiry:
+		return jsii.String(p.RequestExpiry.String())
 	case wiring.PortalURL:
 		return jsii.String(p.PortalURL)
 	case wiring.ClientRefFormat:
@@ -189,17 +191,23 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 		}
 	}
 	reads, writes := map[wiring.Bucket]bool{}, map[wiring.Bucket]bool{}
-	listed := map[wiring.Bucket][]string{}
-	var order []wiring.Bucket
+	// Listing (objects or their versions) is a bucket action, allowed per bucket and action.
+	type listing struct {
+		bucket wiring.Bucket
+		action wiring.Action
+	}
+	listed := map[listing][]string{}
+	var order []listing
 	for _, o := range a.Objects {
 		var objectActions []wiring.Action
 		for _, act := range o.Actions {
 			switch act {
-			case wiring.ListBucket:
-				if _, seen := listed[o.Bucket]; !seen {
-					order = append(order, o.Bucket)
+			case wiring.ListBucket, wiring.ListBucketVersions:
+				l := listing{o.Bucket, act}
+				if _, seen := listed[l]; !seen {
+					order = append(order, l)
 				}
-				listed[o.Bucket] = append(listed[o.Bucket], o.Prefix+"*")
+				listed[l] = append(listed[l], o.Prefix+"*")
 				continue
 			case wiring.GetObject:
 				reads[o.Bucket] = true
@@ -213,12 +221,12 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 		}
 	}
 	// Listing is a bucket action: allowed for the keys under the granted prefixes only.
-	for _, bk := range order {
+	for _, l := range order {
 		var cond map[string]any
-		if !slices.Contains(listed[bk], "*") {
-			cond = map[string]any{"StringLike": map[string]any{"s3:prefix": listed[bk]}}
+		if !slices.Contains(listed[l], "*") {
+			cond = map[string]any{"StringLike": map[string]any{"s3:prefix": listed[l]}}
 		}
-		allow([]wiring.Action{wiring.ListBucket}, []*string{b.bucket(bk).BucketArn()}, cond)
+		allow([]wiring.Action{l.action}, []*string{b.bucket(l.bucket).BucketArn()}, cond)
 	}
 	// The buckets' objects are encrypted with the bucket key: reading one decrypts through S3, and
 	// writing one (a presigned upload or a copy) has S3 generate a data key.

@@ -47,6 +47,9 @@ type StackProps struct {
 	SFTPKeys map[string][]string
 	// BatchWindow is how long a batch may take to arrive whole (BATCH_WINDOW); default 24 hours.
 	BatchWindow time.Duration
+	// RequestExpiry is how long a request may wait on its requester, or be stuck in its checks,
+	// before it expires and its files are deleted (REQUEST_EXPIRY); default 28 days, at least a day.
+	RequestExpiry time.Duration
 	// The staff workspace's identity provider (issue 15): its issuer URL, the portal's client id
 	// there, the full ARN of the Secrets Manager secret holding the client secret, and the
 	// group-to-role map "group=role,..." (shared/staff). All are required: without them nobody can
@@ -124,6 +127,7 @@ const (
 	DefaultNoticeQuietPeriod     = setting.DefaultNoticeQuiet
 	DefaultNoticeMaxDelay        = setting.DefaultNoticeMaxDelay
 	DefaultBatchWindow           = setting.DefaultBatchWindow
+	DefaultRequestExpiry         = setting.DefaultRequestExpiry
 	DefaultMailMaxPerSecond      = setting.DefaultMailRate
 	DefaultRequestsPerIPPerHour  = setting.DefaultIPRequestLimit
 	DefaultThrottleRatePerSecond = 50
@@ -147,6 +151,7 @@ func (p StackProps) WithDefaults() StackProps {
 	setDefault(&p.NoticeQuietPeriod, DefaultNoticeQuietPeriod)
 	setDefault(&p.NoticeMaxDelay, DefaultNoticeMaxDelay)
 	setDefault(&p.BatchWindow, DefaultBatchWindow)
+	setDefault(&p.RequestExpiry, DefaultRequestExpiry)
 	setDefault(&p.MailMaxPerSecond, DefaultMailMaxPerSecond)
 	setDefault(&p.RequestsPerIPPerHour, DefaultRequestsPerIPPerHour)
 	setDefault(&p.ThrottleRatePerSecond, DefaultThrottleRatePerSecond)
@@ -212,6 +217,9 @@ func (p StackProps) Validate() error {
 	}
 	if p.BatchWindow <= 0 {
 		bad("batch window %v: want a positive duration such as 24h", p.BatchWindow)
+	}
+	if p.RequestExpiry < 24*time.Hour {
+		bad("request expiry %v: want at least 24h (672h is four weeks)", p.RequestExpiry)
 	}
 	if _, err := portalOrigin(p.PortalURL); err != nil {
 		bad("portal URL: %v", err)

@@ -35,6 +35,8 @@ func main() {
 		// Long enough for a batch typed by hand over SFTP, or a sample run of 12,000, to arrive whole
 		// (the tests keep the stack's 20 seconds).
 		wiring.BatchWindow: env("CFP_BATCH_WINDOW", "1h"),
+		// Four weeks, as in AWS; shorten it (say 10m) to watch requests expire.
+		wiring.RequestExpiry: env("CFP_REQUEST_EXPIRY", "672h"),
 	}
 	cfg := stack.Config{
 		Root:     root,

@@ -56,6 +56,7 @@ var sdkActions = map[string][]Action{
 	"s3.Client.CopyObject":                 {GetObject, PutObject}, // reads the source, writes the copy
 	"s3.Client.DeleteObject":               {DeleteObject},
 	"s3.Client.ListObjectsV2":              {ListBucket},
+	"s3.Client.ListObjectVersions":         {ListBucketVersions},
 	"s3.PresignClient.PresignGetObject":    {GetObject}, // the link carries the role's authority
 	"s3.PresignClient.PresignPostObject":   {PutObject},
 	"sesv2.Client.SendEmail":               {SendEmail},
@@ -71,6 +72,7 @@ var versionedInputs = map[string]Action{
 	"GetObjectInput":        GetObjectVersion,
 	"HeadObjectInput":       GetObjectVersion,
 	"GetObjectTaggingInput": GetObjectVersionTagging,
+	"DeleteObjectInput":     DeleteObjectVersion,
 }
 
 // pureFeatures are the SDK's feature packages that never call a service (they build and read values).

@@ -30,6 +30,7 @@ const (
 	EvidenceDays    = setting.EvidenceDays
 	BusinessSupport = setting.BusinessSupport
 	BatchWindow     = setting.BatchWindow
+	RequestExpiry   = setting.RequestExpiry
 
 	StaffIssuer       = setting.StaffIssuer
 	StaffClientID     = setting.StaffClientID
@@ -137,6 +138,10 @@ const (
 	GetObjectVersion        Action = "s3:GetObjectVersion"
 	GetObjectVersionTagging Action = "s3:GetObjectVersionTagging"
 	ListBucket              Action = "s3:ListBucket"
+	// Deleting one version for good, and listing versions (a bucket action, like ListBucket, granted
+	// for keys under the prefix only): what deleting every version of a file takes.
+	DeleteObjectVersion Action = "s3:DeleteObjectVersion"
+	ListBucketVersions  Action = "s3:ListBucketVersions"
 
 	SendEmail Action = "ses:SendEmail"
 
@@ -382,6 +387,24 @@ var Functions = []Function{
 			{"GET", "/{proxy+}"}, // every other path: a "page not found" page
 		},
 		MemoryMB: 128, Timeout: 5 * time.Second,
+	},
+	{
+		Name:        "expire",
+		Description: "Expires requests left waiting too long; deletes their files (every version) and links",
+		Settings:    with(UploadsBucket, S3PathStyle, RequestExpiry),
+		// Expiry counts in days, but a failed deletion is taken up soon, and the heartbeat alarm
+		// (infra/cdk) watches a scheduled function over 10 minutes: every 5 minutes, 4 queries a run.
+		Schedule: 5 * time.Minute,
+		MemoryMB: 256, Timeout: 5 * time.Minute,
+		Access: Access{
+			Table: []Action{PutItem, UpdateItem, DeleteItem, Query},
+			Keys:  []string{"MAIL#*", "REQ#*", "TOKEN#*"},
+			// The only role that may delete a version of an evidence file (or of its copy) for good.
+			Objects: []Objects{
+				{UploadsBucket, "evidence/", []Action{ListBucketVersions, DeleteObject, DeleteObjectVersion}},
+				{UploadsBucket, "renditions/", []Action{ListBucketVersions, DeleteObject, DeleteObjectVersion}},
+			},
+		},
 	},
 	{
 		Name:         "notify",

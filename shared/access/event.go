@@ -1,5 +1,7 @@
 package access
 
+import "time"
+
 // Event says what must follow a change, as data: who is to be told what. Wording, branding and
 // links are the sender's (notify renders each email and mints its link when it sends it). An
 // event carries no secret and no financial figure: it rests in the outbox.
@@ -58,6 +60,15 @@ type RequestWithdrawn struct {
 	To        Email
 }
 
+// RequestExpired: the requester is told their request expired, having waited After, and that its
+// files are deleted (staff are not told: it leaves their queue).
+type RequestExpired struct {
+	Request   RequestID
+	Reference Reference
+	To        Email
+	After     time.Duration
+}
+
 // AccessEnded: the grantee is told their access ended, and why.
 type AccessEnded struct {
 	Request RequestID
@@ -81,4 +92,5 @@ func (RequestRejected) event()      {}
 func (InformationRequested) event() {}
 func (AccessEnded) event()          {}
 func (RequestWithdrawn) event()     {}
+func (RequestExpired) event()       {}
 func (EvidenceRefused) event()      {}

@@ -28,6 +28,7 @@ const (
 	NoteDecision      = "decision"
 	NoteAccessEnded   = "access_ended"
 	NoteEndDate       = "end_date"
+	NoteExpired       = "expired" // by the portal itself: By is empty
 )
 
 // ReplacedRound is the Round of a refused evidence file that a later upload replaced: it belongs

@@ -42,6 +42,9 @@ var actions = []action{
 	{"security check", func(r Request) (Request, []Event, error) { return r.RecordSecurityCheck(staff, "phoned", later) }, []Status{ReadyForReview, MoreInfoRequested}},
 	{"end access", func(r Request) (Request, []Event, error) { return r.EndAccess(staff, "order revoked", later) }, []Status{Approved}},
 	{"withdraw", func(r Request) (Request, []Event, error) { return r.Withdraw(later) }, []Status{AwaitingEvidence, Scanning, ReadyForReview, MoreInfoRequested}},
+	{"expire", func(r Request) (Request, []Event, error) {
+		return r.Expire(later.Add(-29*24*time.Hour), 28*24*time.Hour, later)
+	}, []Status{AwaitingEvidence, Scanning, MoreInfoRequested}},
 }
 
 // TestEveryIllegalMoveIsRefused: from every status an action does not allow, it is ErrIllegalMove

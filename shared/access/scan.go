@@ -157,7 +157,7 @@ func (r *Rendition) For(f Scan) bool {
 type Showing int
 
 const (
-	ShowNothing   Showing = iota // not clean: nothing of it is handed out
+	ShowNothing   Showing = iota // not clean, or deleted: nothing of it is handed out
 	ShowPreparing                // clean, and its rendition is not made yet
 	ShowRefused                  // clean, and rendering refused it (Rendition.Refused says why)
 	ShowRendition                // its rendition: RenditionKey at Rendition.Object, never the upload
@@ -169,7 +169,7 @@ const (
 func (e Evidence) Showing() Showing {
 	rd := e.Rendition
 	switch {
-	case e.Status != Clean:
+	case e.Status != Clean, !e.DeletedAt.IsZero():
 		return ShowNothing
 	case rd == nil || rd.SHA256 != e.SHA256:
 		return ShowPreparing

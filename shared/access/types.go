@@ -147,6 +147,9 @@ type Evidence struct {
 	UploadedAt time.Time
 	UpdatedAt  time.Time
 	Rendition  *Rendition // the copy staff open instead of the upload; nil until it is made
+	// DeletedAt is when the file and its copy were deleted from the bucket, every version (its
+	// request expired); the facts above stay as the request's record. Zero while it is kept.
+	DeletedAt time.Time
 }
 
 // Key is where the evidence file lives in the uploads bucket.
@@ -161,6 +164,12 @@ func EvidenceKey(r RequestID, e EvidenceID) string {
 // keeps it as long as the evidence (the bucket's expiry), and scans it as it scans uploads.
 func RenditionKey(r RequestID, e EvidenceID) string {
 	return "renditions/" + string(r) + "/" + string(e)
+}
+
+// FilePrefixes are the folders of the uploads bucket that hold a request's files: its uploads and
+// the copies made of them. Deleting them deletes every file of the request.
+func FilePrefixes(r RequestID) []string {
+	return []string{"evidence/" + string(r) + "/", "renditions/" + string(r) + "/"}
 }
 
 // RenderKey is the key of the empty object that asks for an evidence file's rendition once the

@@ -222,3 +222,42 @@ func TestPutSaysTheVersionAndALinkNamesIt(t *testing.T) {
 		t.Fatalf("%s %v", link, err)
 	}
 }
+
+// TestDeleteEveryVersionLeavesNothingToRestore: every version and delete marker under the prefix
+// is deleted by its version id; one already gone counts as deleted; a throttled listing is an
+// error (the caller tries again later), and only a folder can be emptied.
+func TestDeleteEveryVersionLeavesNothingToRestore(t *testing.T) {
+	list := answer{status: http.StatusOK, header: map[string]string{"Content-Type": "application/xml"}, body: `<ListVersionsResult>
+<Name>docs</Name><Prefix>evidence/r1/</Prefix><IsTruncated>false</IsTruncated>
+<Version><Key>evidence/r1/e1</Key><VersionId>v2</VersionId><IsLatest>true</IsLatest></Version>
+<Version><Key>evidence/r1/e1</Key><VersionId>v1</VersionId><IsLatest>false</IsLatest></Version>
+<DeleteMarker><Key>evidence/r1/e2</Key><VersionId>d1</VersionId><IsLatest>true</IsLatest></DeleteMarker>
+</ListVersionsResult>`}
+	b, s := standIn(t, map[string]answer{
+		"GET /docs":                   list,
+		"DELETE /docs/evidence/r1/e1": {status: http.StatusNoContent},
+		"DELETE /docs/evidence/r1/e2": s3Error(http.StatusNotFound, "NoSuchVersion"),
+	})
+	n, err := b.DeleteEveryVersion(ctx, "evidence/r1/")
+	if err != nil || n != 3 {
+		t.Fatalf("%d %v", n, err)
+	}
+	if q := s.asked[0].URL.Query(); !q.Has("versions") || q.Get("prefix") != "evidence/r1/" {
+		t.Errorf("listed %s", s.asked[0].URL)
+	}
+	var deleted []string
+	for _, r := range s.asked[1:] {
+		deleted = append(deleted, r.URL.Path+"@"+r.URL.Query().Get("versionId"))
+	}
+	if strings.Join(deleted, " ") != "/docs/evidence/r1/e1@v2 /docs/evidence/r1/e1@v1 /docs/evidence/r1/e2@d1" {
+		t.Errorf("deleted %v", deleted)
+	}
+
+	s.answers["GET /docs"] = s3Error(http.StatusServiceUnavailable, "SlowDown")
+	if _, err := b.DeleteEveryVersion(ctx, "evidence/r1/"); err == nil || errors.Is(err, ErrGone) {
+		t.Errorf("a throttled listing: %v", err)
+	}
+	if _, err := b.DeleteEveryVersion(ctx, "evidence/r1"); err == nil {
+		t.Errorf("a prefix that is not a folder was emptied")
+	}
+}

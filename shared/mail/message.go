@@ -29,7 +29,8 @@ const (
 	AccessEnded     Template = "access_ended"
 	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
 	Withdrawn       Template = "request_withdrawn"
-	BatchReport     Template = "batch_report" // to Business Support: a batch's counts
+	Expired         Template = "request_expired" // left waiting too long: its files are deleted
+	BatchReport     Template = "batch_report"    // to Business Support: a batch's counts
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.
@@ -61,7 +62,7 @@ type Message struct {
 	Relationship access.Relationship `dynamodbav:"relationship,omitempty"`
 	FileName     string              `dynamodbav:"fileName,omitempty"`
 	Reason       string              `dynamodbav:"reason,omitempty"` // a rejection's, an end of access's, a refused file's
-	Text         string              `dynamodbav:"text,omitempty"`   // the reviewer's request for more information
+	Text         string              `dynamodbav:"text,omitempty"`   // the reviewer's request for more information; how long an expired request waited
 	Link         *Link               `dynamodbav:"link,omitempty"`
 	Batch        string              `dynamodbav:"batch,omitempty"` // <system>/<batch>
 	Tally        *batch.Tally        `dynamodbav:"tally,omitempty"`
@@ -111,6 +112,9 @@ func For(e access.Event) (Message, bool) {
 		m = Message{To: e.To, Template: AccessEnded, Request: e.Request, Reason: e.Reason}
 	case access.RequestWithdrawn:
 		m = Message{To: e.To, Template: Withdrawn, Request: e.Request, Reference: e.Reference}
+	case access.RequestExpired:
+		// No link: the request is over, and its links were deleted with it.
+		m = Message{To: e.To, Template: Expired, Request: e.Request, Reference: e.Reference, Text: access.ExpiryWords(e.After)}
 	case access.EvidenceRefused:
 		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
 	default:

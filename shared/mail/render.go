@@ -183,6 +183,13 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 			"Your request " + ref + " has been withdrawn. The Client Finance team will not review it, and the documents you uploaded for it will be deleted.",
 			"If you did not withdraw it, contact the Client Finance team. You can make a new request at any time.",
 		}}, missing
+	case Expired:
+		need("Reference", ref)
+		need("Text", m.Text)
+		return content{"Your request has expired", []string{
+			"Your request " + ref + " has expired: we had not heard from you for " + m.Text + ". The Client Finance team will not review it, and the documents you uploaded for it have been deleted.",
+			"If you still need to see the client's documents, you can make a new request at any time: " + b.Portal,
+		}}, missing
 	case BatchReport:
 		need("Batch", m.Batch)
 		if m.Tally == nil {

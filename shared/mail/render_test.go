@@ -20,7 +20,7 @@ const sampleFooter = "\n\n-- \nExample Borough Council\nClient Finance Portal\n\
 var full = Message{Request: "r1", Relationship: access.Deputy, FileName: "lpa.pdf", Reason: "not the right LPA", Text: "Send the order",
 	Link: &Link{Purpose: Invitation, TTL: 7 * 24 * time.Hour}}
 
-var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded, StatusLink, Withdrawn}
+var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded, StatusLink, Withdrawn, Expired}
 
 func TestEveryTemplateRendersBothParts(t *testing.T) {
 	for _, name := range all {
@@ -57,6 +57,9 @@ func TestWordingIsAsItWas(t *testing.T) {
 		{Message{Template: Withdrawn, Request: "r1", Reference: "CFP-7K3M-9Q2X"}, "",
 			"Your request CFP-7K3M-9Q2X has been withdrawn. The Client Finance team will not review it, and the documents you uploaded for it will be deleted.\n\n" +
 				"If you did not withdraw it, contact the Client Finance team. You can make a new request at any time.\n"},
+		{Message{Template: Expired, Request: "r1", Reference: "CFP-7K3M-9Q2X", Text: "28 days"}, "",
+			"Your request CFP-7K3M-9Q2X has expired: we had not heard from you for 28 days. The Client Finance team will not review it, and the documents you uploaded for it have been deleted.\n\n" +
+				"If you still need to see the client's documents, you can make a new request at any time: https://portal.example\n"},
 		{Message{Template: NewDocuments}, "", "There are new documents for you to view in the Client Finance Portal.\n\nSign in to see them: https://portal.example\n"},
 		{Message{Template: UploadProblem, Request: "r1", FileName: "a.pdf", Reason: "The file is empty."}, "",
 			"We could not accept the file a.pdf for your request r1: The file is empty.\n\nPlease upload it again as a PDF, JPEG or PNG of at most 10 MiB from the portal.\n"},
@@ -117,6 +120,8 @@ func TestEveryEventHasItsEmail(t *testing.T) {
 		{access.InformationRequested{Request: "r1", To: "a@x.example", Message: "more"},
 			Message{To: "a@x.example", Template: MoreInformation, Request: "r1", Text: "more", Link: &Link{MoreInfo, "r1", access.MoreInfoLink}}},
 		{access.RequestWithdrawn{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example"}, Message{To: "a@x.example", Template: Withdrawn, Request: "r1", Reference: "CFP-7K3M-9Q2X"}},
+		{access.RequestExpired{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example", After: 28 * 24 * time.Hour},
+			Message{To: "a@x.example", Template: Expired, Request: "r1", Reference: "CFP-7K3M-9Q2X", Text: "28 days"}},
 		{access.AccessEnded{Request: "r1", To: "a@x.example", Reason: "died"}, Message{To: "a@x.example", Template: AccessEnded, Request: "r1", Reason: "died"}},
 		{access.EvidenceRefused{Request: "r1", To: "a@x.example", FileName: "f.pdf", Reason: "empty"},
 			Message{To: "a@x.example", Template: UploadProblem, Request: "r1", FileName: "f.pdf", Reason: "empty"}},

@@ -21,6 +21,9 @@ func TestUnsetSettingsTakeTheirOneDefault(t *testing.T) {
 	if got := r.Int(IPRequestLimit); got != DefaultIPRequestLimit {
 		t.Errorf("IPRequestLimit = %d", got)
 	}
+	if got := r.Duration(RequestExpiry); got != 28*24*time.Hour {
+		t.Errorf("RequestExpiry = %v; want four weeks", got)
+	}
 	if got := r.Days(EvidenceDays); got != DefaultEvidenceDays*24*time.Hour {
 		t.Errorf("EvidenceDays = %v", got)
 	}

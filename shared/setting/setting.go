@@ -39,6 +39,10 @@ const (
 	// BatchWindow is how long a batch may take to arrive whole, from its first object (a Go
 	// duration); then the schedule closes it, its unarrived files missing.
 	BatchWindow Name = "BATCH_WINDOW"
+	// RequestExpiry is how long a request may wait on its requester (for its files, or for more
+	// information), or be stuck in its checks, before it expires and its files are deleted (a Go
+	// duration, counted from when it came into that status).
+	RequestExpiry Name = "REQUEST_EXPIRY"
 	// S3PathStyle makes S3 clients address buckets by path (local servers); AWS leaves it unset.
 	S3PathStyle Name = "S3_PATH_STYLE"
 
@@ -91,6 +95,10 @@ const (
 	DefaultIPRequestLimit  = 60
 	DefaultEvidenceDays    = 90
 	DefaultBatchWindow     = 24 * time.Hour
+	// DefaultRequestExpiry is four weeks: twice the 14 days a "more information" link works, so a
+	// requester whose link lapsed has two more weeks to ask for a fresh one; well inside the 90
+	// days evidence is kept, so the files go with an email saying so rather than silently.
+	DefaultRequestExpiry = 28 * 24 * time.Hour
 )
 
 // Default is the setting's value when it is unset, written as its variable would be; "" for a
@@ -111,6 +119,8 @@ func (n Name) Default() string {
 		return strconv.Itoa(DefaultEvidenceDays)
 	case BatchWindow:
 		return DefaultBatchWindow.String()
+	case RequestExpiry:
+		return DefaultRequestExpiry.String()
 	case CouncilName:
 		return SampleCouncilName
 	case CouncilURL:

@@ -40,6 +40,22 @@ func (s *Store) GranteesOf(ctx context.Context, clientRef string) ([]Grant, erro
 	return s.grants(ctx, gsi2, clientPK(clientRef), grantPre)
 }
 
+// OpenRequestsFor returns the requests for a client reference that are sent and not yet decided
+// (the reference their requester gave), oldest first: one Query on GSI2, beside the reference's grants.
+func (s *Store) OpenRequestsFor(ctx context.Context, clientRef string) ([]access.Request, error) {
+	var out []access.Request
+	err := s.requestItems(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(gsi2.name),
+		KeyConditionExpression:    aws.String(gsi2.pk + " = :pk AND begins_with(" + gsi2.sk + ", :pre)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(clientPK(clientRef)), ":pre": str(openRequestPre)},
+	}, "open requests", func(it requestItem) {
+		if !it.Status.Decided() && !it.Request.Draft {
+			out = append(out, it.Request)
+		}
+	})
+	return out, err
+}
+
 func (s *Store) grants(ctx context.Context, ix index, pk, prefix string) ([]Grant, error) {
 	var out []Grant
 	err := s.requestItems(ctx, &dynamodb.QueryInput{

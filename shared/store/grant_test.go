@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
@@ -45,5 +46,49 @@ func TestGrantForIsOnePersonsLiveGrantsForOneClient(t *testing.T) {
 	}
 	if gs, err := s.GrantsOf(ctx, ann); err != nil || len(gs) != 4 {
 		t.Fatalf("every live grant of the person: %d %v", len(gs), err)
+	}
+}
+
+// TestOpenRequestsForAClientReference: the requests sent for a client reference (the one their
+// requester gave) and not yet decided are found by it, beside its grants and apart from them; a
+// draft (sent to nobody yet), another reference's request and a decided one are not.
+func TestOpenRequestsForAClientReference(t *testing.T) {
+	s, _ := storetest.New(t)
+	mk := func(email access.Email, ref string, draft bool) access.Request {
+		t.Helper()
+		now := time.Now().UTC()
+		r := access.Request{ID: access.NewRequestID(), Reference: access.NewReference(), Status: access.AwaitingEvidence, Draft: draft,
+			Requester: access.Requester{Name: "Dee", Email: email}, Relationship: access.Deputy,
+			Client: access.Client{Name: "Cli Ent", DateOfBirth: "1941-03-04", ClientReference: ref}, CreatedAt: now, UpdatedAt: now}
+		if draft {
+			r.ExpiresAt = now.Add(access.DraftLifetime)
+		}
+		if err := s.CreateRequest(ctx, r, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	waiting := mk("a.open@example.com", "7654321", false)
+	reviewed := mk("b.open@example.com", "7654321", false)
+	mk("c.open@example.com", "7654321", true)
+	mk("d.open@example.com", "1111111", false)
+	if err := s.SubmitRequest(ctx, reviewed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storetest.SeedGrant(ctx, s, store.Grant{Email: "e.open@example.com", ClientReference: "7654321", ClientName: "Cli Ent", Relationship: access.Self}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OpenRequestsFor(ctx, "7654321")
+	if err != nil || len(got) != 2 || got[0].ID != waiting.ID || got[1].ID != reviewed.ID || got[1].Status != access.Scanning {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if g, err := s.GranteesOf(ctx, "7654321"); err != nil || len(g) != 1 || g[0].Email != "e.open@example.com" {
+		t.Errorf("grants beside them: %+v %v", g, err)
+	}
+	if _, err := s.WithdrawRequest(ctx, waiting.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.OpenRequestsFor(ctx, "7654321"); err != nil || len(got) != 1 || got[0].ID != reviewed.ID {
+		t.Errorf("after one is withdrawn: %+v %v", got, err)
 	}
 }

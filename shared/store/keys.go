@@ -72,37 +72,49 @@ var (
 
 // Index partition values and sort key prefixes.
 const (
-	reviewQueue  = "REVIEW" // GSI1PK of requests awaiting review
-	outbox       = "OUTBOX" // GSI1PK of queued emails
-	noticeQueue  = "NOTICE" // GSI1PK of pending notices
-	evidencePre  = "EVID#"
-	docPrefix    = "DOC#"
-	grantPre     = "GRANT#"
-	clientPre    = "CLIENT#"
-	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
-	batchFilePre = "FILE#"
-	batchLinePre = "LINE#"
-	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload)
+	reviewQueue    = "REVIEW" // GSI1PK of requests awaiting review
+	outbox         = "OUTBOX" // GSI1PK of queued emails
+	noticeQueue    = "NOTICE" // GSI1PK of pending notices
+	evidencePre    = "EVID#"
+	docPrefix      = "DOC#"
+	grantPre       = "GRANT#"
+	openRequestPre = "REQ#" // GSI2SK prefix of a client's requests not yet decided (beside its grants)
+	clientPre      = "CLIENT#"
+	openBatches    = "BATCHOPEN" // GSI1PK of batches not yet reported
+	batchFilePre   = "FILE#"
+	batchLinePre   = "LINE#"
+	waiting        = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
+	purgeQueue     = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
+	tokensPre      = "TOKENS#"  // GSI2PK prefix of the link tokens issued for a request
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }
 
-// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none).
+// queuePK is the GSI1 partition of the staff queue a request in status s is in ("" for none). A
+// request being checked (scanning) has a partition too, which the staff queue does not show: it is
+// how one stuck there is found to expire (access.ExpiringStatuses).
 func queuePK(s access.Status) string {
 	switch s {
 	case access.ReadyForReview:
 		return reviewQueue
-	case access.MoreInfoRequested, access.AwaitingEvidence:
+	case access.MoreInfoRequested, access.AwaitingEvidence, access.Scanning:
 		return waiting + string(s)
 	}
 	return ""
 }
-func personPK(e access.Email) string { return "PERSON#" + string(e) }
-func clientPK(ref string) string     { return clientPre + ref }
+
+// requestTokensPK is the GSI2 partition of the link tokens issued for a request, so that they can
+// be deleted with it (a token's own key is its hash, which nothing leads to from the request).
+func requestTokensPK(id access.RequestID) string { return tokensPre + string(id) }
+func personPK(e access.Email) string             { return "PERSON#" + string(e) }
+func clientPK(ref string) string                 { return clientPre + ref }
 func grantPersonSK(ref string, id access.RequestID) string {
 	return clientPre + ref + "#REQ#" + string(id)
 }
-func grantClientSK(id access.RequestID) string       { return grantPre + string(id) }
+func grantClientSK(id access.RequestID) string { return grantPre + string(id) }
+func openRequestSK(at time.Time, id access.RequestID) string {
+	return openRequestPre + stamp(at) + "#" + string(id)
+}
 func clientTypePK(ref string, t DocumentType) string { return clientPK(ref) + "#TYPE#" + string(t) }
 
 // hiddenDocsPK is the GSI1 partition of a client's replaced and withdrawn documents: apart from

@@ -77,10 +77,19 @@ func newRequestItem(r access.Request, version int, prev requestItem) requestItem
 		if prev.GSI1PK == it.GSI1PK {
 			it.GSI1SK = prev.GSI1SK
 		}
+	case r.Status == access.Expired:
+		// Its files and links are deleted after the write that expires it (expire.go): until
+		// that is done, it waits here, so a failed or interrupted deletion is taken up again.
+		it.GSI1PK, it.GSI1SK = purgeQueue, dueKey(r.UpdatedAt, string(r.ID))
 	case r.Live():
 		ref := r.Decision.ClientReference
 		it.GSI1PK, it.GSI1SK = personPK(r.Requester.Email), grantPersonSK(ref, r.ID)
 		it.GSI2PK, it.GSI2SK = clientPK(ref), grantClientSK(r.ID)
+	}
+	if ref := r.Client.ClientReference; ref != "" && !r.Draft && !r.Status.Decided() && access.IsClientReference(ref) {
+		// Sent, not yet decided, and its requester gave the client's reference: staff see it beside
+		// the reference's grants (OpenRequestsFor). A decision takes it out.
+		it.GSI2PK, it.GSI2SK = clientPK(ref), openRequestSK(r.CreatedAt, r.ID)
 	}
 	return it
 }
@@ -209,6 +218,17 @@ const changeAttempts = 4
 // request's status does not allow is ErrConflict. It returns the request as written, or as read
 // when the decision was refused (with the decision's error).
 func (s *Store) change(ctx context.Context, id access.RequestID, op string, decide decision) (access.Request, error) {
+	return s.changeItem(ctx, id, op, func(it requestItem, ev []evidenceItem, now time.Time, t *tx) (access.Request, []access.Event, error) {
+		return decide(it.Request, ev, now, t)
+	})
+}
+
+// itemDecision is a decision that also reads what the item as read records beside the request
+// (when it came into its queue, say).
+type itemDecision func(it requestItem, ev []evidenceItem, now time.Time, t *tx) (access.Request, []access.Event, error)
+
+// changeItem is change with a decision that sees the item as read.
+func (s *Store) changeItem(ctx context.Context, id access.RequestID, op string, decide itemDecision) (access.Request, error) {
 	for attempt := 0; attempt < changeAttempts; attempt++ {
 		it, ev, err := s.partition(ctx, id)
 		if err != nil {
@@ -218,7 +238,7 @@ func (s *Store) change(ctx context.Context, id access.RequestID, op string, deci
 		// The request's write comes first; its item is filled in once decided.
 		t := s.tx().put(nil, cond{expr: "#st = :from AND Version = :v", names: map[string]string{"#st": "Status"},
 			values: map[string]types.AttributeValue{":from": str(string(it.Status)), ":v": num(strconv.Itoa(it.Version))}}, ErrConflict)
-		r, events, err := decide(it.Request, ev, now, t)
+		r, events, err := decide(it, ev, now, t)
 		if errors.Is(err, access.ErrIllegalMove) {
 			return it.Request, errors.Join(ErrConflict, err)
 		}

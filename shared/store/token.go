@@ -32,6 +32,8 @@ type tokenItem struct {
 	PK, SK    string
 	GSI1PK    string `dynamodbav:",omitempty"` // INVITE#<request>: an invitation's, so a newer one can replace it
 	GSI1SK    string `dynamodbav:",omitempty"`
+	GSI2PK    string `dynamodbav:",omitempty"` // the request it was issued for (requestBound)
+	GSI2SK    string `dynamodbav:",omitempty"`
 	Purpose   mail.Purpose
 	Subject   string
 	Email     access.Email
@@ -42,6 +44,10 @@ type tokenItem struct {
 	ExpiresAt int64     // TTL: removed a day after it stops working
 }
 
+// requestBound are the purposes whose token's Subject is a request id: such a token is indexed
+// under its request, and deleted when the request expires.
+var requestBound = map[mail.Purpose]bool{mail.Status: true, mail.MoreInfo: true, mail.Invitation: true}
+
 // PutToken stores a newly minted token.
 func (s *Store) PutToken(ctx context.Context, t Token) error {
 	k := tokenKey(t.Hash)
@@ -51,6 +57,9 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 	}
 	if t.Purpose == mail.Invitation {
 		it.GSI1PK, it.GSI1SK = invitationsPK(t.Subject), stamp(t.IssuedAt)+"#"+t.Hash
+	}
+	if requestBound[t.Purpose] && t.Subject != "" {
+		it.GSI2PK, it.GSI2SK = requestTokensPK(access.RequestID(t.Subject)), k.PK
 	}
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {

@@ -49,6 +49,7 @@ var (
 	SendingSystems   = Setting{"sendingSystems", "CFP_SENDING_SYSTEMS"}
 	BusinessSupport  = Setting{"businessSupport", "CFP_BUSINESS_SUPPORT"}
 	BatchWindow      = Setting{"batchWindow", "CFP_BATCH_WINDOW"}
+	RequestExpiry    = Setting{"requestExpiry", "CFP_REQUEST_EXPIRY"}
 	// SFTP switches on the Transfer Family SFTP server (true/false; off by default: it is billed
 	// by the hour). SFTPKeys are its users: "system=ssh-ed25519 AAAA... comment", comma-separated
 	// (a list in cdk.json), a system named again for each further key.
@@ -193,6 +194,7 @@ func Read(get func(Setting) string, repoRoot, account, region string) (Config, e
 		SendingSystems:         list(get(SendingSystems)),
 		BusinessSupport:        list(get(BusinessSupport)),
 		BatchWindow:            duration(BatchWindow),
+		RequestExpiry:          duration(RequestExpiry),
 		CouncilName:            required(CouncilName),
 		CouncilURL:             get(CouncilURL),
 		ServiceName:            get(ServiceName),

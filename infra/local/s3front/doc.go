@@ -34,7 +34,10 @@
 //   - Version ids, as the buckets in AWS keep versions: every write gives the
 //     object a new id (x-amz-version-id, and versionId in its events), and a
 //     GET, HEAD or tagging call naming a version is answered for the current
-//     one only (version.go).
+//     one only (version.go). ListObjectVersions lists the current versions (the
+//     only ones kept), and a DELETE naming the current version deletes the
+//     object for good; naming any other deletes nothing, as for a version S3
+//     no longer has.
 //
 // Not emulated: request signatures other than POST policies are not verified
 // (every local process shares the same dummy credentials), earlier versions

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/council/cfp/shared/bucket"
 )
 
 var ctx = context.Background()
@@ -589,4 +591,43 @@ func TestInProcessAPI(t *testing.T) {
 		}
 	}
 	st.missing("ip/none")
+}
+
+// TestVersionsAreListedAndDeletedByTheirIDs: ListObjectVersions lists each object under the prefix
+// at its current version; a delete naming an old version deletes nothing, one naming the current
+// version deletes the object (with its event), and the bucket's own Bucket.DeleteEveryVersion
+// leaves nothing under the prefix.
+func TestVersionsAreListedAndDeletedByTheirIDs(t *testing.T) {
+	st := start(t, t.TempDir())
+	c := st.client()
+	old := st.put("evidence/r1/e1", "first")
+	cur := st.put("evidence/r1/e1", "second")
+	st.put("evidence/r1/e2", "other")
+	st.put("evidence/r2/e1", "not this request's")
+	st.delivered()
+	out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("uploads"), Prefix: aws.String("evidence/r1/")})
+	if err != nil || len(out.Versions) != 2 || aws.ToString(out.Versions[0].Key) != "evidence/r1/e1" || aws.ToString(out.Versions[0].VersionId) != aws.ToString(cur.VersionId) {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("evidence/r1/e1"), VersionId: old.VersionId}); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := st.get("evidence/r1/e1"); body != "second" {
+		t.Fatalf("an old version's delete deleted the current one: %q", body)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("evidence/r1/e1"), VersionId: cur.VersionId}); err != nil {
+		t.Fatal(err)
+	}
+	st.missing("evidence/r1/e1")
+	if evs := st.delivered(); len(evs) != 1 || evs[0].EventName != "ObjectRemoved:Delete" {
+		t.Fatalf("events %+v", evs)
+	}
+	n, err := bucket.New(c, "uploads").DeleteEveryVersion(ctx, "evidence/r1/")
+	if err != nil || n != 1 {
+		t.Fatalf("%d %v", n, err)
+	}
+	st.missing("evidence/r1/e2")
+	if body, _ := st.get("evidence/r2/e1"); body != "not this request's" {
+		t.Fatalf("another request's file: %q", body)
+	}
 }

@@ -153,6 +153,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveTagging(w, r, bucket, key)
 	case key == "" && r.Method == http.MethodPost && has("delete"):
 		s.serveDeleteMulti(w, r, bucket)
+	case key == "" && r.Method == http.MethodGet && has("versions"):
+		s.serveListVersions(w, r, bucket)
+	case r.Method == http.MethodDelete && !has("uploadId") && versioned:
+		s.serveDeleteVersion(w, r, bucket, key, q.Get("versionId"))
 	case key == "" && r.Method == http.MethodPost && !has("uploads"):
 		s.servePost(w, r, bucket)
 	case key == "":

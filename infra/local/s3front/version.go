@@ -3,8 +3,12 @@ package s3front
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/xml"
+	"errors"
 	"net/http"
+	"strconv"
 
+	"github.com/johannesboyne/gofakes3"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -70,4 +74,90 @@ func (s *Server) checkVersion(w http.ResponseWriter, r *http.Request, bucket, ke
 		w.Header().Set("x-amz-version-id", obj.version)
 	}
 	return nil
+}
+
+// versionsResult is ListObjectVersions' answer: the current version of each object, the only one
+// kept here (no delete markers: a delete removes the object).
+type versionsResult struct {
+	XMLName     xml.Name       `xml:"ListVersionsResult"`
+	Xmlns       string         `xml:"xmlns,attr"`
+	Name        string         `xml:"Name"`
+	Prefix      string         `xml:"Prefix"`
+	KeyMarker   string         `xml:"KeyMarker"`
+	MaxKeys     int            `xml:"MaxKeys"`
+	IsTruncated bool           `xml:"IsTruncated"`
+	NextKey     string         `xml:"NextKeyMarker,omitempty"`
+	NextVersion string         `xml:"NextVersionIdMarker,omitempty"`
+	Versions    []versionEntry `xml:"Version"`
+}
+
+type versionEntry struct {
+	Key          string `xml:"Key"`
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool   `xml:"IsLatest"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	StorageClass string `xml:"StorageClass"`
+}
+
+// serveListVersions answers ListObjectVersions (prefix, key-marker, max-keys; no delimiter).
+func (s *Server) serveListVersions(w http.ResponseWriter, r *http.Request, bucket string) {
+	if err := s.checkBucket(bucket); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	max := 1000
+	if v, err := strconv.Atoi(q.Get("max-keys")); err == nil && v > 0 && v < max {
+		max = v
+	}
+	prefix, marker := q.Get("prefix"), q.Get("key-marker")
+	page := gofakes3.ListBucketPage{MaxKeys: int64(max)}
+	if marker != "" {
+		page.Marker, page.HasMarker = marker, true
+	}
+	list, err := s.objects.ListBucket(bucket, &gofakes3.Prefix{HasPrefix: prefix != "", Prefix: prefix}, page)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res := versionsResult{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", Name: bucket, Prefix: prefix, KeyMarker: marker, MaxKeys: max, IsTruncated: list.IsTruncated}
+	for _, c := range list.Contents {
+		v, err := s.tags.version(bucket, c.Key)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if v == "" {
+			v = "null" // written before versions were kept, as S3 names such a version
+		}
+		res.Versions = append(res.Versions, versionEntry{Key: c.Key, VersionID: v, IsLatest: true,
+			LastModified: c.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"), ETag: c.ETag, Size: c.Size, StorageClass: "STANDARD"})
+	}
+	if list.IsTruncated && len(res.Versions) > 0 {
+		last := res.Versions[len(res.Versions)-1]
+		res.NextKey, res.NextVersion = last.Key, last.VersionID
+	}
+	writeXML(w, http.StatusOK, res)
+}
+
+// serveDeleteVersion answers DeleteObject naming a version: the current one is deleted for good
+// (its tags and version id with it, and an ObjectRemoved:Delete event); any other is not here, and
+// S3 answers a delete of a version it does not have with 204 all the same.
+func (s *Server) serveDeleteVersion(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
+	obj, err := s.head(bucket, key)
+	switch {
+	case errors.Is(err, ErrNoSuchKey):
+	case err != nil:
+		writeError(w, r, err)
+		return
+	case obj.version == version || obj.version == "" && version == "null":
+		if err := s.deleteObject(bucket, key, sourceIP(r)); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("x-amz-version-id", version)
+	w.WriteHeader(http.StatusNoContent)
 }
