@@ -236,7 +236,7 @@ func (s *Store) PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, 
 	if replaces != nil {
 		t.hide(*replaces, s.now())
 	}
-	return s.publish(ctx, d, recipients, t, "publish from batch")
+	return s.publish(ctx, d, recipients, t, &b, replaces != nil, "publish from batch")
 }
 
 // Withdraw hides a document for a batch's row and records the row's outcome, in one transaction

@@ -55,7 +55,7 @@ func main() {
 	}
 	plan := NewPlan(sz, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)))
 	fmt.Printf("Billing run %s: %d documents for %d clients, %d people with access\n", plan.Run, sz.Docs, sz.Clients, sz.Grantees)
-	err := tg.Seed(ctx, plan)
+	err := tg.SeedBenchmarkGrants(ctx, plan)
 	if err != nil {
 		fail(fmt.Errorf("granting access (is the local stack running? make run): %w", err))
 	}
