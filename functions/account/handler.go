@@ -53,6 +53,7 @@ type Mailer interface {
 // Files gives short-lived download links to objects in the documents bucket.
 type Files interface {
 	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
+	VersionURL(ctx context.Context, key, version, fileName string, ttl time.Duration) (string, error)
 }
 
 // Handler serves the account, session and portal routes.

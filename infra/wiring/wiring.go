@@ -311,9 +311,12 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
-			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Objects: []Objects{ // signs download links: a copy, or a batch's file published in place (one version)
+				{DocumentsBucket, "published/", []Action{GetObject}},
+				{DocumentsBucket, "batches/", []Action{GetObject, GetObjectVersion}},
+			},
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
 		},
@@ -364,7 +367,7 @@ var Functions = []Function{
 		MemoryMB:     256, Timeout: 5 * time.Minute,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
-			Keys:  []string{"MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"},
+			Keys:  []string{"BATCH#*", "MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"}, // BATCH#: is a notice's batch reported?
 			Mail:  []Action{SendEmail},
 		},
 	},
