@@ -1,12 +1,12 @@
 package cdk
 
 import (
-	"strings"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+	"strings"
 
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/store"
