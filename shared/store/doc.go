@@ -23,7 +23,7 @@
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
 //	link token          TOKEN#<hash>           TOKEN                 -                                        -                                    review, invitation, verification links (TTL)
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    -                                    outbox items due (sparse: removed once sent or parked)
-//	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
+//	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person (Hold: the batch it waits for; Replaced: corrections to tell)
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             -                                        AUDIT#PERSON#<email> / <at>#<id>     audit per client and per person
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         -                                        -                                    the confirmed requests of an address, newest first ("I lost my link")
 //	rate counter        RATE#<kind>#<hash>     <window start>        -                                        -                                    per-email and per-address limits (TTL)
@@ -32,6 +32,7 @@
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
+// A batch's file published in place keeps its key under batches/ and its S3 Version in the document.
 // A replaced or withdrawn document keeps its item (the audit trail) without its GSI keys, so no list
 // shows it, and PublishedDocument answers ErrNotFound for it (DocumentRecord still reads it).
 //
