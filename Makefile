@@ -50,8 +50,8 @@ bench: deps build ## binary sizes, the Go benchmarks, then cold starts against a
 	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
 	go run ./infra/local/coldstart
 
-bench-billing: deps ## the full billing run through the local stack: 12,000 documents, 4,000 clients, 5,000 grantees
-	CFP_BILLING_DOCS=12000 go test ./infra/local/billing -run '^$$' -bench BillingRun -benchtime 1x -count=1 -timeout 40m
+bench-billing: deps ## the billing run as a batch with a manifest over S3 and over SFTP through the local stack: N documents (12,000), N/3 clients
+	CFP_BILLING_DOCS=$(or $(N),12000) go test ./infra/local/billing -run '^$$' -bench BillingRun -benchtime 1x -count=1 -timeout 40m
 
 publish-sample: ## export N sample PDFs and a manifest and send them to the running local stack over SFTP (S3=1: over S3): make publish-sample N=12000
 	go run ./infra/local/billing -n $(or $(N),12000) $(if $(S3),-s3)

@@ -45,6 +45,7 @@ type Portal interface {
 // Files gives short-lived download links to objects in the documents bucket.
 type Files interface {
 	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
+	VersionURL(ctx context.Context, key, version, fileName string, ttl time.Duration) (string, error)
 }
 
 // Handler serves the account and portal routes, and ends sessions.

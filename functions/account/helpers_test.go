@@ -33,6 +33,10 @@ func (fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Durat
 	return "https://documents.example/" + key + "?name=" + name + "&ttl=" + ttl.String(), nil
 }
 
+func (fakeFiles) VersionURL(_ context.Context, key, version, name string, ttl time.Duration) (string, error) {
+	return "https://documents.example/" + key + "?versionId=" + version + "&name=" + name + "&ttl=" + ttl.String(), nil
+}
+
 // fixture is a handler over a memStore, with a clock tests can move.
 type fixture struct {
 	h  Handler

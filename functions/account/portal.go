@@ -277,14 +277,21 @@ func (h Handler) download(ctx context.Context, r web.Request, log *slog.Logger) 
 	if p != nil {
 		return web.Response{}, p
 	}
-	if !strings.HasPrefix(d.Key, "published/") {
-		log.Error("a document outside published/", "document", d.ID)
+	// A copy under published/, or a batch's file published in place, pinned to its version.
+	inPlace := strings.HasPrefix(d.Key, "batches/") && d.Version != ""
+	if !strings.HasPrefix(d.Key, "published/") && !inPlace {
+		log.Error("a document outside published/ and no batch's version", "document", d.ID)
 		return web.Response{}, web.NotFound()
 	}
 	if p := h.audit(ctx, r, s, g, store.AuditDownloadDocument, d.ID, "", log); p != nil {
 		return web.Response{}, p
 	}
-	url, err := h.Files.DownloadURL(ctx, d.Key, fileName(d), downloadTTL)
+	var url string
+	if inPlace {
+		url, err = h.Files.VersionURL(ctx, d.Key, d.Version, fileName(d), downloadTTL)
+	} else {
+		url, err = h.Files.DownloadURL(ctx, d.Key, fileName(d), downloadTTL)
+	}
 	if err != nil {
 		log.Error("presigning a download", "err", err)
 		return web.Response{}, web.Unavailable()

@@ -368,3 +368,29 @@ func TestPortalAuthorisationMatrix(t *testing.T) {
 		}
 	}
 }
+
+// A batch's file is published in place: its download is pinned to the version that was published,
+// so the sender writing the same name again does not change what the person gets; a document under
+// batches/ that names no version is never given out.
+func TestADocumentPublishedInPlaceDownloadsTheVersionPublished(t *testing.T) {
+	f := newFixture(t)
+	e := access.Email("ivy@example.com")
+	f.account(t, e, "Ivy")
+	f.grant(t, e, access.Deputy, "500001", "Client", "")
+	cookie := f.signIn(t, e)
+	pinned := store.Document{ID: "d500001pinned", ClientReference: "500001", Type: store.CareInvoice, Title: "Invoice", DocumentDate: "2026-10-31",
+		PublishedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Size: 100, Key: "batches/billing/run-7/a.pdf", Version: "v3"}
+	loose := pinned
+	loose.ID, loose.Version = "d500001loose", ""
+	f.s.publish(pinned, loose)
+
+	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(pinned.ID)}, nil, cookie))
+	loc, err := url.Parse(resp.Headers["Location"])
+	if resp.StatusCode != http.StatusFound || err != nil || loc.Path != "/batches/billing/run-7/a.pdf" || loc.Query().Get("versionId") != "v3" {
+		t.Fatalf("download: %d %q", resp.StatusCode, resp.Headers["Location"])
+	}
+	resp = f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(loose.ID)}, nil, cookie))
+	if resp.StatusCode != http.StatusNotFound || resp.Headers["Location"] != "" {
+		t.Fatalf("a batch's file with no version: %d %q", resp.StatusCode, resp.Headers["Location"])
+	}
+}

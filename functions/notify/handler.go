@@ -36,7 +36,7 @@ type Sender interface {
 }
 
 const (
-	batch       = 25
+	mailPage    = 25
 	lease       = 2 * time.Minute // a claimed email comes back after this if its sender died
 	maxAttempts = 8
 	firstDelay  = 15 * time.Second
@@ -99,7 +99,7 @@ func (h Handler) deliver(ctx context.Context, until time.Time) error {
 		return ctx.Err() != nil || nearlyOut(ctx) || time.Now().After(until) || inARow >= maxThrottled
 	}
 	for !stop() {
-		due, err := h.Outbox.DueMail(ctx, batch)
+		due, err := h.Outbox.DueMail(ctx, mailPage)
 		if err != nil {
 			return err // the schedule runs again; nothing was lost
 		}

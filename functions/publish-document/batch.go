@@ -58,7 +58,7 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 		log.Info("event ignored: not a file of a batch")
 		return nil
 	}
-	if err := h.Batches.OpenBatch(ctx, b, h.Now().Add(h.Window)); err != nil {
+	if err := h.open(ctx, b); err != nil {
 		return err
 	}
 	if name == batch.Manifest {
@@ -76,7 +76,7 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 		log.Info("object replaced since the event; its own event handles it")
 		return nil
 	}
-	f, err := h.Batches.FileArrived(ctx, b, batch.File{Name: name, ETag: obj.ETag, Size: obj.Size, PDF: bytes.HasPrefix(head[:n], []byte(pdfMagic))})
+	f, err := h.Batches.FileArrived(ctx, b, batch.File{Name: name, ETag: obj.ETag, Version: obj.Version, Size: obj.Size, PDF: bytes.HasPrefix(head[:n], []byte(pdfMagic))})
 	if err != nil || !f.Due() {
 		return err
 	}
@@ -84,6 +84,23 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 		return err
 	}
 	return h.complete(ctx, b, log)
+}
+
+// open makes the batch's item once: an instance remembers the batches it has opened (an opened
+// batch stays so), so a batch of 12,000 files costs a write per instance, not per file.
+func (h Handler) open(ctx context.Context, b batch.ID) error {
+	if h.Opened != nil {
+		if _, ok := h.Opened.Load(b); ok {
+			return nil
+		}
+	}
+	if err := h.Batches.OpenBatch(ctx, b, h.Now().Add(h.Window)); err != nil {
+		return err
+	}
+	if h.Opened != nil {
+		h.Opened.Store(b, true)
+	}
+	return nil
 }
 
 // manifest reads a batch's manifest and acts on every row: each refused row gets its outcome now,
@@ -114,6 +131,7 @@ func (h Handler) manifest(ctx context.Context, b batch.ID, rec bucket.Record, lo
 			refused++
 		}
 	}
+	h.grantees = &grantees{} // a client's rows are usually together: its grantees are read once
 	if err := h.rows(ctx, b, p.Rows, log); err != nil {
 		return err
 	}
@@ -226,13 +244,21 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 		replaces = &store.Correction{Document: old.ID, Client: old.ClientReference, How: string(batch.Replaced), By: d.ID,
 			Detail: fmt.Sprintf("batch %s line %d", b, r.Line)}
 	}
-	meta := map[string]string{"document-id": string(d.ID), "client-reference": d.ClientReference, "document-type": string(d.Type), "document-date": d.DocumentDate}
-	switch err := h.Objects.Copy(ctx, key, d.Key, f.ETag, meta, "application/pdf"); {
-	case errors.Is(err, bucket.ErrChanged), errors.Is(err, bucket.ErrGone):
-		log.Info("batch file replaced or removed since it arrived; a new version's event handles it")
-		return nil
-	case err != nil:
-		return err
+	inPlace := f.Version != ""
+	if inPlace {
+		// Published where it is: the document names the version that arrived, which the sender
+		// cannot change (a write at the key is a new version; its role may not delete versions).
+		d.Key, d.Version = key, f.Version
+	} else {
+		// A bucket that keeps no versions: a copy under published/, which only we write.
+		meta := map[string]string{"document-id": string(d.ID), "client-reference": d.ClientReference, "document-type": string(d.Type), "document-date": d.DocumentDate}
+		switch err := h.Objects.Copy(ctx, key, d.Key, f.ETag, meta, "application/pdf"); {
+		case errors.Is(err, bucket.ErrChanged), errors.Is(err, bucket.ErrGone):
+			log.Info("batch file replaced or removed since it arrived; a new version's event handles it")
+			return nil
+		case err != nil:
+			return err
+		}
 	}
 	to, err := h.recipients(ctx, d.ClientReference)
 	if err != nil {
@@ -247,7 +273,10 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 	case err != nil:
 		return err
 	default:
-		log.Info("batch file published", "outcome", f.Outcome, "type", d.Type, "size", d.Size, "grantees", len(to))
+		log.Info("batch file published", "outcome", f.Outcome, "type", d.Type, "size", d.Size, "grantees", len(to), "inPlace", inPlace)
+	}
+	if inPlace {
+		return nil
 	}
 	return h.remove(ctx, key, f.ETag)
 }
@@ -301,9 +330,43 @@ func (h Handler) target(ctx context.Context, b batch.ID, r batch.Row) (store.Doc
 	return d, batch.Correct(r, d.ClientReference, d.Current()), nil
 }
 
+// grantees remembers each client's grants for the rows of one manifest: a client's several
+// documents cost one Query, and rows of the same client acted on at once wait for the first.
+type grantees struct {
+	mu sync.Mutex
+	of map[string]*clientGrants
+}
+
+type clientGrants struct {
+	once   sync.Once
+	grants []store.Grant
+	err    error
+}
+
+func (g *grantees) get(ctx context.Context, docs Documents, ref string) ([]store.Grant, error) {
+	g.mu.Lock()
+	if g.of == nil {
+		g.of = map[string]*clientGrants{}
+	}
+	c := g.of[ref]
+	if c == nil {
+		c = &clientGrants{}
+		g.of[ref] = c
+	}
+	g.mu.Unlock()
+	c.once.Do(func() { c.grants, c.err = docs.GranteesOf(ctx, ref) })
+	return c.grants, c.err
+}
+
 // recipients are the client's active grantees.
 func (h Handler) recipients(ctx context.Context, ref string) ([]access.Email, error) {
-	grants, err := h.Documents.GranteesOf(ctx, ref)
+	var grants []store.Grant
+	var err error
+	if h.grantees != nil {
+		grants, err = h.grantees.get(ctx, h.Documents, ref)
+	} else {
+		grants, err = h.Documents.GranteesOf(ctx, ref)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func (d *fakeDocs) FileArrived(_ context.Context, b batch.ID, f batch.File) (bat
 	if cur.Outcome != "" {
 		return cur, nil
 	}
-	cur.Name, cur.Arrived, cur.ETag, cur.Size, cur.PDF = f.Name, true, f.ETag, f.Size, f.PDF
+	cur.Name, cur.Arrived, cur.ETag, cur.Version, cur.Size, cur.PDF = f.Name, true, f.ETag, f.Version, f.Size, f.PDF
 	fb.files[k] = cur
 	return cur, nil
 }

@@ -89,8 +89,14 @@ func TestABatchArrivingInAnyOrderIsPublishedOnceAndReportedOnce(t *testing.T) {
 				if len(f.d.docs) != 1 || f.d.notices["anna@example.com"] != 1 {
 					t.Fatalf("docs %d, notices %v; logs %s", len(f.d.docs), f.d.notices, f.logs)
 				}
-				if _, ok := f.b.objects[run7.Key("a.pdf")]; ok {
-					t.Error("a.pdf left in the sender's folder after publication")
+				// Published in place: the document is the version of a.pdf that arrived, no copy.
+				for _, d := range f.d.docs {
+					if d.Key != run7.Key("a.pdf") || d.Version != "v-"+objects["a.pdf"].etag() {
+						t.Errorf("document at %s version %q", d.Key, d.Version)
+					}
+				}
+				if len(f.b.under(published)) != 0 {
+					t.Error("a copy under published/")
 				}
 				if err := f.h.Close(ctx); err != nil || len(f.d.mails) != 0 {
 					t.Fatalf("closed before its time: %v %v", err, f.d.mails)

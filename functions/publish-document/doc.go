@@ -46,16 +46,25 @@
 // batches/<system>/<batch>/ (shared/batch reads it; the README shows its header line). The files
 // and the manifest arrive in any order: each file's arrival and each manifest row are recorded on
 // the same store item (store.FileArrived, store.RowListed), and whichever comes second finds the
-// file due and publishes it as above, its row's outcome written in the publication's transaction
-// (store.PublishFromBatch), so a repeated or late event publishes and counts nothing twice. A bad
-// row is refused with its reason, the others stand. replace also hides the old document, withdraw
-// only hides one (audited, store.Correction). When every row has an outcome, or the schedule finds
-// the batch's BATCH_WINDOW over (its unarrived files missing), the report goes to
-// batches/<system>/reports/<batch>.csv and one summary email to BUSINESS_SUPPORT is queued
-// (store.BatchReported, once). A batch file costs, with no retries: S3 GetObject (ranged), CopyObject,
-// DeleteObject = 3; DynamoDB PutItem (OpenBatch) or a failed one, UpdateItem (its arrival or row),
-// Query (grantees), TransactWriteItems, GetItem (is the batch complete?) = 5; plus, once per batch,
-// reading the manifest, a Query of its rows, the report's PutObject and one transaction.
+// file due and publishes it, its row's outcome written in the publication's transaction
+// (store.PublishFromBatch), so a repeated or late event publishes and counts nothing twice. A
+// batch's file is published in place: the document keeps the key and the S3 version id of the file
+// that arrived (the documents bucket keeps versions, the senders' roles may write but not delete
+// versions, and the lifecycle keeps a version under batches/ as long as a published document), so
+// the sender cannot change what was published, and the copy under published/ and the delete are
+// saved (a CopyObject is priced as a PUT: it alone cost as much as the whole budget of a run). The
+// portal's download presigns that version. A bad row is refused with its reason, the others stand.
+// replace also hides the old document, withdraw only hides one (audited, store.Correction), and the
+// grantees' notices count the replacement so their next email says so. Notices from a batch wait
+// for its report (notify), so a grantee gets one email for a batch. When every row has an outcome,
+// or the schedule finds the batch's BATCH_WINDOW over (its unarrived files missing), the report goes
+// to batches/<system>/reports/<batch>.csv and one summary email to BUSINESS_SUPPORT is queued
+// (store.BatchReported, once). A batch file costs, with no retries: S3 GetObject (ranged) = 1;
+// DynamoDB UpdateItem (its arrival) and UpdateItem (its row), Query (the client's grantees, once a
+// client when the manifest publishes it), TransactWriteItems, and a GetItem (is the batch complete?)
+// when its own event publishes it; the batch's item is opened once an instance (Handler.Opened);
+// plus, once per batch, reading the manifest, a Query of its rows, the report's PutObject and one
+// transaction.
 //
 // The logs hold document ids, ETags, types and counts: never a key, a client reference, a title or
 // an address, which are personal data.

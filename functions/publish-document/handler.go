@@ -9,6 +9,7 @@ import (
 	"mime"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/cfp/shared/access"
@@ -61,6 +62,8 @@ type Handler struct {
 	ClientRef *regexp.Regexp // the council's client reference format
 	Now       func() time.Time
 	Log       *slog.Logger
+	Opened    *sync.Map // the batches this instance has opened (nil: none remembered)
+	grantees  *grantees // while a manifest's rows are acted on: each client's grants, read once
 }
 
 // Handle handles every record of an S3 event, as bucket.Event.Each says: a record that fails (AWS

@@ -57,7 +57,8 @@ func (b *fakeBucket) Read(_ context.Context, key, etag string, off int64, p []by
 		return bucket.Object{}, 0, bucket.ErrChanged
 	}
 	n := copy(p, o.body[min(int(off), len(o.body)):])
-	return bucket.Object{ETag: o.etag(), Size: int64(len(o.body)), ContentType: o.contentType, Metadata: maps.Clone(o.meta)}, n, nil
+	// A versioned bucket, as the documents bucket is: the version follows the bytes here.
+	return bucket.Object{ETag: o.etag(), Version: "v-" + o.etag(), Size: int64(len(o.body)), ContentType: o.contentType, Metadata: maps.Clone(o.meta)}, n, nil
 }
 
 func (b *fakeBucket) Copy(_ context.Context, from, to, etag string, meta map[string]string, ct string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -27,6 +28,7 @@ func main() {
 		ClientRef: env.Pattern(setting.ClientRefFormat),
 		Now:       time.Now,
 		Log:       slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Opened:    new(sync.Map),
 	}
 	env.Check()
 	lambda.Start(h.Invoke)

@@ -636,8 +636,9 @@ func TestBucketsArePrivateEncryptedVersionedAndTLSOnly(t *testing.T) {
 	}
 }
 
-// checkDocumentRetention: published documents and rejected drops expire after the council's
-// settings, and nothing else in the documents bucket does (inbound/ waits to be published).
+// checkDocumentRetention: published documents (copies, and batches' files published in place) and
+// rejected drops expire after the council's settings, and nothing else in the documents bucket
+// does (inbound/ waits to be published).
 func checkDocumentRetention(t *testing.T, b resource, p StackProps) {
 	t.Helper()
 	p = p.WithDefaults()
@@ -649,7 +650,7 @@ func checkDocumentRetention(t *testing.T, b resource, p StackProps) {
 			expiring[prefix] = days
 		}
 	}
-	want := map[string]float64{"published/": float64(p.DocumentRetentionDays), "rejected/": float64(p.RejectedRetentionDays), "exports/": 1}
+	want := map[string]float64{"published/": float64(p.DocumentRetentionDays), "batches/": float64(p.DocumentRetentionDays), "rejected/": float64(p.RejectedRetentionDays), "exports/": 1}
 	if !maps.Equal(expiring, want) {
 		t.Errorf("documents bucket expires %v; want %v", expiring, want)
 	}
@@ -1149,5 +1150,36 @@ func TestCdkNagAwsSolutionsHasNoUnsuppressedErrors(t *testing.T) {
 	}
 	if reasons == 0 {
 		t.Error("found no suppressions at all: is cdk-nag applied?")
+	}
+}
+
+// A batch's file is published in place (the document keeps its version id): no lifecycle rule
+// may remove a version under batches/ before a published document's retention, even when the
+// sender has written the name again, and no rule without a prefix reaches batches/.
+func TestBatchVersionsAreKeptAsLongAsPublishedDocuments(t *testing.T) {
+	_, doc := synth(t)
+	keepFor := testProps("").WithDefaults().DocumentRetentionDays
+	documents := bucketIDFor(t, doc, wiring.DocumentsBucket)
+	for _, b := range resources(doc, "AWS::S3::Bucket") {
+		if b.ID != documents {
+			continue
+		}
+		keep := false
+		for _, r := range asList(jsonPath(b.Props, "LifecycleConfiguration", "Rules")) {
+			rule := r.(map[string]any)
+			prefix, _ := rule["Prefix"].(string)
+			removes := rule["ExpirationInDays"] != nil || rule["NoncurrentVersionExpiration"] != nil
+			if !removes || !strings.HasPrefix("batches/", prefix) {
+				continue // a rule that removes nothing under batches/ (delete markers are not versions)
+			}
+			want := fmt.Sprintf(`{"NoncurrentDays":%d}`, keepFor)
+			if prefix != "batches/" || jsonOf(rule["NoncurrentVersionExpiration"]) != want || fmt.Sprint(rule["ExpirationInDays"]) != fmt.Sprint(keepFor) {
+				t.Errorf("rule %s reaches batches/; want its versions kept %d days", jsonOf(rule), keepFor)
+			}
+			keep = true
+		}
+		if !keep {
+			t.Error("no lifecycle rule for batches/")
+		}
 	}
 }

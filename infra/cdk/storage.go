@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+	"strings"
 
 	"github.com/council/cfp/infra/wiring"
 	"github.com/council/cfp/shared/store"
@@ -98,11 +99,16 @@ func (b *build) storage() {
 	b.buckets[wiring.DocumentsBucket] = b.dataBucket("Documents", &awss3.BucketProps{
 		// Published documents are kept as long as the council's retention schedule says, drops the
 		// back office got wrong long enough to fix them; superseded versions and failed uploads go.
+		// A batch's file is published in place, as the version that arrived: a version under
+		// batches/ is kept as long as a published document, even once the sender has written the
+		// same name again (it is then not current, but still the document).
 		LifecycleRules: &[]*awss3.LifecycleRule{
+			tidyVersions("inbound/"), tidyVersions("published/"), tidyVersions("rejected/"),
 			{
-				Id:                                  jsii.String("tidy-versions"),
+				Id: jsii.String("keep-batches"), Prefix: jsii.String("batches/"),
+				Expiration:                          days(float64(b.props.DocumentRetentionDays)),
+				NoncurrentVersionExpiration:         days(float64(b.props.DocumentRetentionDays)),
 				AbortIncompleteMultipartUploadAfter: days(1),
-				NoncurrentVersionExpiration:         days(30),
 			},
 			{Id: jsii.String("expire-published"), Prefix: jsii.String("published/"), Expiration: days(float64(b.props.DocumentRetentionDays))},
 			{Id: jsii.String("expire-rejected"), Prefix: jsii.String("rejected/"), Expiration: days(float64(b.props.RejectedRetentionDays))},
@@ -112,6 +118,15 @@ func (b *build) storage() {
 			{Id: jsii.String("remove-delete-markers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
 		},
 	})
+}
+
+// tidyVersions removes superseded versions under prefix after 30 days, and failed uploads.
+func tidyVersions(prefix string) *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		Id: jsii.String("tidy-versions-" + strings.TrimSuffix(prefix, "/")), Prefix: jsii.String(prefix),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+	}
 }
 
 // dataBucket is a private, TLS-only, versioned bucket encrypted with the bucket key, that logs its access.

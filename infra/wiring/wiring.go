@@ -326,7 +326,10 @@ var Functions = []Function{
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
 			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
-			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
+			Objects: []Objects{ // signs download links: a copy, or a batch's file published in place (one version)
+				{DocumentsBucket, "published/", []Action{GetObject}},
+				{DocumentsBucket, "batches/", []Action{GetObject, GetObjectVersion}},
+			},
 		},
 	},
 	{
@@ -415,7 +418,7 @@ var Functions = []Function{
 		MemoryMB:     256, Timeout: 5 * time.Minute,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
-			Keys:  []string{"MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"},
+			Keys:  []string{"BATCH#*", "MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"}, // BATCH#: is a notice's batch reported?
 			Mail:  []Action{SendEmail},
 		},
 	},

@@ -20,6 +20,7 @@ type File struct {
 	Row      *Row
 	Arrived  bool
 	ETag     string
+	Version  string // the S3 version id of the file that arrived: what is published, in place
 	Size     int64
 	PDF      bool // its first bytes are a PDF's
 	Outcome  Outcome

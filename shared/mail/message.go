@@ -66,6 +66,7 @@ type Message struct {
 	Link         *Link               `dynamodbav:"link,omitempty"`
 	Batch        string              `dynamodbav:"batch,omitempty"` // <system>/<batch>
 	Tally        *batch.Tally        `dynamodbav:"tally,omitempty"`
+	Replaced     bool                `dynamodbav:"replaced,omitempty"` // new documents: one of them replaces one seen before
 }
 
 // New returns a message with a fresh id, which is also its idempotency key in the outbox.

@@ -158,10 +158,12 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 			"The link works for 24 hours. If you did not ask for an account, ignore this email.",
 		}}, missing
 	case NewDocuments:
-		return content{"You have new documents to view", []string{
-			"There are new documents for you to view in the " + b.Brand.Service + ".",
-			"Sign in to see them: " + b.Portal,
-		}}, missing
+		lines := []string{"There are new documents for you to view in the " + b.Brand.Service + "."}
+		if m.Replaced {
+			// Only that it happened: which document, and why, is for the signed-in portal.
+			lines = append(lines, "A document you could see before has been replaced with a corrected one.")
+		}
+		return content{"You have new documents to view", append(lines, "Sign in to see them: "+b.Portal)}, missing
 	case UploadProblem:
 		need("FileName", m.FileName)
 		need("Reference", ref)

@@ -61,6 +61,8 @@ func TestWordingIsAsItWas(t *testing.T) {
 			"Your request CFP-7K3M-9Q2X has expired: we had not heard from you for 28 days. The Client Finance team will not review it, and the documents you uploaded for it have been deleted.\n\n" +
 				"If you still need to see the client's documents, you can make a new request at any time: https://portal.example\n"},
 		{Message{Template: NewDocuments}, "", "There are new documents for you to view in the Client Finance Portal.\n\nSign in to see them: https://portal.example\n"},
+		{Message{Template: NewDocuments, Replaced: true}, "", "There are new documents for you to view in the Client Finance Portal.\n\n" +
+			"A document you could see before has been replaced with a corrected one.\n\nSign in to see them: https://portal.example\n"},
 		{Message{Template: UploadProblem, Request: "r1", FileName: "a.pdf", Reason: "The file is empty."}, "",
 			"We could not accept the file a.pdf for your request r1: The file is empty.\n\nPlease upload it again as a PDF, JPEG or PNG of at most 10 MiB from the portal.\n"},
 	} {

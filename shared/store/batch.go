@@ -65,6 +65,7 @@ type batchFileItem struct {
 	Row      *batch.Row `dynamodbav:",omitempty"`
 	Arrived  bool
 	ETag     string `dynamodbav:",omitempty"`
+	Version  string `dynamodbav:",omitempty"`
 	Size     int64
 	PDF      bool
 	Outcome  batch.Outcome `dynamodbav:",omitempty"`
@@ -73,7 +74,7 @@ type batchFileItem struct {
 }
 
 func (it batchFileItem) file() batch.File {
-	return batch.File{Name: it.Name, Row: it.Row, Arrived: it.Arrived, ETag: it.ETag, Size: it.Size, PDF: it.PDF, Outcome: it.Outcome, Reason: it.Reason, Document: it.Document}
+	return batch.File{Name: it.Name, Row: it.Row, Arrived: it.Arrived, ETag: it.ETag, Version: it.Version, Size: it.Size, PDF: it.PDF, Outcome: it.Outcome, Reason: it.Reason, Document: it.Document}
 }
 
 // OpenBatch makes the batch's item if there is none, closing at deadline (a batch's time runs from
@@ -123,8 +124,8 @@ func (s *Store) ManifestRead(ctx context.Context, b batch.ID, etag string, rows 
 // that already has an outcome is left as it is and returned so.
 func (s *Store) FileArrived(ctx context.Context, b batch.ID, f batch.File) (batch.File, error) {
 	return s.batchFileUpdate(ctx, batchFileKey(b, batch.File{Name: f.Name}),
-		"SET #name = :name, Arrived = :t, ETag = :e, #size = :z, PDF = :pdf, Kind = :kind", map[string]types.AttributeValue{
-			":name": str(f.Name), ":t": &types.AttributeValueMemberBOOL{Value: true}, ":e": str(f.ETag),
+		"SET #name = :name, Arrived = :t, ETag = :e, #ver = :v, #size = :z, PDF = :pdf, Kind = :kind", map[string]types.AttributeValue{
+			":name": str(f.Name), ":t": &types.AttributeValueMemberBOOL{Value: true}, ":e": str(f.ETag), ":v": str(f.Version),
 			":z": num(strconv.FormatInt(f.Size, 10)), ":pdf": &types.AttributeValueMemberBOOL{Value: f.PDF},
 		}, "file arrived")
 }
@@ -166,7 +167,7 @@ func (s *Store) batchFileUpdate(ctx context.Context, k key, set string, values m
 // names are the reserved words among a batch file's attributes that expr uses.
 func names(expr string) map[string]string {
 	out := map[string]string{}
-	for n, attr := range map[string]string{"#name": "Name", "#size": "Size", "#row": "Row"} {
+	for n, attr := range map[string]string{"#name": "Name", "#size": "Size", "#row": "Row", "#ver": "Version"} {
 		if strings.Contains(expr, n) {
 			out[n] = attr
 		}
@@ -238,7 +239,7 @@ func (s *Store) PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, 
 	if replaces != nil {
 		t.hide(*replaces, s.now())
 	}
-	return s.publish(ctx, d, recipients, t, "publish from batch")
+	return s.publish(ctx, d, recipients, t, &b, replaces != nil, "publish from batch")
 }
 
 // Withdraw hides a document for a batch's row and records the row's outcome, in one transaction

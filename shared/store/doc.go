@@ -26,7 +26,7 @@
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)
 //	link token          TOKEN#<hash>           TOKEN                 INVITE#<request> / <issued>#<hash>        TOKENS#<requestId> / TOKEN#<hash>    review, invitation, verification links (TTL); a request's current invitations (GSI1, sparse: removed once replaced); a request's links (GSI2: status, more information, invitation), deleted when it expires
 //	queued email        MAIL#<id>              MAIL                  OUTBOX / <dueAt>#<id>                    MAILTO#<email> / <queuedAt>#<id>     outbox items due (sparse: removed once sent or parked); the emails to a person, newest first
-//	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person
+//	new-document notice NOTICE#<email>         NOTICE                NOTICE / <firstAt>#<email>               -                                    pending notification per person (Hold: the batch it waits for; Replaced: corrections to tell)
 //	audit event         AUDIT#CLIENT#<ref>     <at>#<id>             AUDIT#SUBJECT#<email> / <at>#<id>        AUDIT#PERSON#<email> / <at>#<id>     audit of a client, by a person (actor), about a person (subject); SK BETWEEN for dates
 //	  with no client    AUDIT#EVENT#<id>       <at>#<id>             (as above)                               (as above)                           a staff look at a person: found by actor and subject only
 //	request by address  REQUESTER#<email>      REQ#<at>#<id>         NAME#<s> / <surname>#<given>#<email>      -                                    the confirmed requests of an address, newest first ("I lost my link"); the requester's name entry (staff search by surname prefix)
@@ -36,6 +36,7 @@
 //	batch file or row   BATCH#<system>/<batch>  FILE#<name>|LINE#<n>  -                                        -                                    a file and its manifest row; a batch's rows for its report
 //	suppressed address  SUPPRESS#<email>       SUPPRESS              -                                        -                                    bounced or complained addresses
 //
+// A batch's file published in place keeps its key under batches/ and its S3 Version in the document.
 // A replaced or withdrawn document keeps its item (the audit trail); its GSI1 partition moves to
 // CLIENT#<ref>#HIDDEN and its GSI2 keys go, so no portal list shows it (only the staff client page,
 // HiddenDocuments, reads it), and PublishedDocument answers ErrNotFound for it (DocumentRecord

@@ -33,7 +33,11 @@ type Document struct {
 	DocumentDate    string // YYYY-MM-DD
 	PublishedAt     time.Time
 	Size            int64
-	Key             string // where it lives in the documents bucket (published/...)
+	Key             string // where it lives in the documents bucket: published/..., or a batch's file published in place
+	// Version is the S3 version id of Key that was published, for a batch's file published in place
+	// (the documents bucket keeps versions): a later write at Key by the sender is not what the
+	// portal gives. "" for a copy under published/, which only publish-document writes.
+	Version string `dynamodbav:",omitempty"`
 	// Hidden says why a document no longer shows ("replaced", "withdrawn"; "" while current). A
 	// hidden document is kept for the audit trail, out of the client's lists, and not downloadable.
 	Hidden     string     `dynamodbav:",omitempty"`

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/batch"
 )
 
 // NewDocumentID derives a document's id from the identity of the object it was published from:
@@ -32,11 +33,12 @@ const maxTransactItems = 100
 // further transactions after the document; if the function stops between them those few are not
 // told, but still see the document when they sign in.
 func (s *Store) PublishDocument(ctx context.Context, d Document, recipients []access.Email) error {
-	return s.publish(ctx, d, recipients, s.tx(), "publish document")
+	return s.publish(ctx, d, recipients, s.tx(), nil, false, "publish document")
 }
 
-// publish writes the document and its notices in t, after whatever t already holds.
-func (s *Store) publish(ctx context.Context, d Document, recipients []access.Email, first *tx, op string) error {
+// publish writes the document and its notices in t, after whatever t already holds: from a batch
+// (hold) the notices wait for its report; a replacement (replaced) is counted so the email says so.
+func (s *Store) publish(ctx context.Context, d Document, recipients []access.Email, first *tx, hold *batch.ID, replaced bool, op string) error {
 	item, err := attributevalue.MarshalMap(newDocumentItem(d))
 	if err != nil {
 		return wrap(op, err)
@@ -46,7 +48,7 @@ func (s *Store) publish(ctx context.Context, d Document, recipients []access.Ema
 	rest := dedupe(recipients)
 	room := maxTransactItems - len(first.items)
 	for _, e := range rest[:min(len(rest), room)] {
-		first.noticeAdd(e, now)
+		first.noticeAdd(e, now, hold, replaced)
 	}
 	if err := s.run(ctx, first, op); err != nil {
 		return err
@@ -54,7 +56,7 @@ func (s *Store) publish(ctx context.Context, d Document, recipients []access.Ema
 	for rest = rest[min(len(rest), room):]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
 		t := s.tx()
 		for _, e := range rest[:min(len(rest), maxTransactItems)] {
-			t.noticeAdd(e, now)
+			t.noticeAdd(e, now, hold, replaced)
 		}
 		if err := s.run(ctx, t, op+": further notices"); err != nil {
 			return err

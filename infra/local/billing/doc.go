@@ -1,6 +1,6 @@
 // Command billing plays the council's four-weekly billing run against the running local stack
 // (`make run`), as the billing system's export would: it gives sample people access to sample
-// clients (a seeding step written straight into the table, not the request-and-approval journey),
+// clients (SeedBenchmarkGrants, written straight into the table, not the request-and-approval journey),
 // exports N realistic sample PDFs and a manifest.csv listing them (export.go), and sends them as
 // one batch, batches/billing/<run>/, over SFTP with the stack's sample key (by default) or straight
 // to S3 (-s3). It shows progress as it goes (a bar on a terminal, plain lines otherwise), waits for
@@ -12,7 +12,8 @@
 //
 // A share of the documents (-bad) is exported with a fault a back-office export can have (a CSV
 // instead of a PDF, a missing date, an unknown type, a malformed client reference), to show them
-// refused in the report. BenchmarkBillingRun (billing_test.go) drops the same plan under inbound/
-// with per-object metadata through a stack of its own and adds request counts and an estimated
-// AWS cost.
+// refused in the report. BenchmarkBillingRun (billing_test.go) sends the same kind of run as a batch
+// with its manifest, over S3 and over SFTP, through a stack of its own, and adds request counts and
+// an estimated AWS cost (`make bench-billing N=...`). Grants are made by SeedBenchmarkGrants, a
+// seeding step for the benchmark and this sample only, never a journey test.
 package main

@@ -169,6 +169,10 @@ func (tg Target) RunBatch(ctx context.Context, p Plan, send Sender) (Result, err
 	fmt.Fprintf(tg.Out, "report: batches/%s/reports/%s.csv\n", b.System, b.Name)
 	err = tg.awaitNotices(ctx, p, &r)
 	r.Mailing = time.Since(r.Started) - r.Uploading - r.Processing
+	if err != nil {
+		return r, err
+	}
+	r.InTable, err = tg.published(ctx, p, b)
 	return r, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -228,4 +229,57 @@ func TestBatchReplaceAndWithdrawSeenFromThePortal(t *testing.T) {
 		t.Fatalf("audit %+v", events)
 	}
 	staffSeesCorrections(t, ref, newA, oldA, oldB)
+}
+
+// A grantee is told of a replacement in their next notice, which still names nothing: no client,
+// no title, no file, only that a document was replaced and to sign in. The replacement, published
+// in place, downloads as the bytes the sender sent.
+func TestBatchReplaceIsToldInTheGranteesNextNotice(t *testing.T) {
+	ref := publishClient()
+	email, cookie, _ := portalPerson(t, "attorney", store.Grant{ClientReference: ref, ClientName: "Notice Client", Relationship: access.AttorneyLPA})
+	run1 := batch.ID{System: "billing", Name: fmt.Sprintf("told1-%d", time.Now().UnixNano())}
+	batchDrop(t, run1, map[string][]byte{"inv-1.pdf": publishPDF(11),
+		batch.Manifest: []byte(batchHeader + "inv-1.pdf," + ref + ",care_invoice,2026-10-31,Care invoice October,publish\n"),
+	}, "inv-1.pdf", batch.Manifest)
+	batchExpect(t, batchReport(t, run1, 60*time.Second), map[string]string{"2": "published"})
+	subject := "You have new documents to view"
+	first := portalNextMail(t, email, subject, 0)
+	if strings.Contains(first, "replaced") {
+		t.Fatalf("the first notice speaks of a replacement: %s", first)
+	}
+
+	corrected := publishPDF(12)
+	run2 := batch.ID{System: "billing", Name: fmt.Sprintf("told2-%d", time.Now().UnixNano())}
+	batchDrop(t, run2, map[string][]byte{"inv-1b.pdf": corrected,
+		batch.Manifest: []byte(batchHeader + "inv-1b.pdf," + ref + ",care_invoice,2026-10-31,Care invoice October (corrected),replace " + run1.Name + "/inv-1.pdf\n"),
+	}, batch.Manifest, "inv-1b.pdf")
+	rep := batchReport(t, run2, 60*time.Second)
+	batchExpect(t, rep, map[string]string{"2": "replaced"})
+	next := portalNextMail(t, email, subject, 1)
+	if !strings.Contains(next, "A document you could see before has been replaced with a corrected one.") || !strings.Contains(next, "Sign in to see them") {
+		t.Fatalf("the next notice does not say a document was replaced: %s", next)
+	}
+	for _, secret := range []string{ref, "Care invoice", "corrected)", "inv-1", run1.Name, run2.Name, "Notice Client"} {
+		if strings.Contains(next, secret) {
+			t.Errorf("the notice names %q: %s", secret, next)
+		}
+	}
+	time.Sleep(4 * time.Second) // a quiet period and more: no third email
+	if n := len(portalMails(t, email, subject)); n != 2 {
+		t.Fatalf("%d notices for two batches", n)
+	}
+
+	resp, _ := newBrowser().portalGet(t, "/documents/"+rep["2"][9]+"/download", cookie)
+	if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "versionId=") {
+		t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	got, err := http.Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Body.Close()
+	body, _ := io.ReadAll(got.Body)
+	if got.StatusCode != http.StatusOK || !bytes.Equal(body, corrected) {
+		t.Fatalf("the published version: %d, %d bytes", got.StatusCode, len(body))
+	}
 }
