@@ -324,8 +324,8 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{ // signs download links: a copy, or a batch's file published in place (one version)
 				{DocumentsBucket, "published/", []Action{GetObject}},
 				{DocumentsBucket, "batches/", []Action{GetObject, GetObjectVersion}},
