@@ -138,6 +138,7 @@ type fakeHoldings struct {
 	accounts map[access.Email]store.Account
 	requests map[access.Email][]access.Request
 	grants   map[access.Email][]store.Grant
+	mail     map[access.Email][]store.SentMail
 }
 
 func (f *fakeHoldings) Account(_ context.Context, e access.Email) (store.Account, error) {
@@ -155,6 +156,9 @@ func (f *fakeHoldings) GrantsOf(_ context.Context, e access.Email) ([]store.Gran
 }
 func (f *fakeHoldings) Suppressed(context.Context, access.Email) (store.Suppression, bool, error) {
 	return store.Suppression{}, false, nil
+}
+func (f *fakeHoldings) MailTo(_ context.Context, e access.Email, _ int) ([]store.SentMail, error) {
+	return f.mail[e], nil
 }
 
 // fakeArchive keeps what is written; its links name the key.
@@ -323,6 +327,7 @@ func TestSubjectAccessExport(t *testing.T) {
 	f.req.ContinuationHash = "secret-hash"
 	hold.requests = map[access.Email][]access.Request{dee: {f.req}}
 	hold.grants = map[access.Email][]store.Grant{dee: {{RequestID: "r1", Name: "Dee Requester", ClientName: "Cli Ent"}}}
+	hold.mail = map[access.Email][]store.SentMail{dee: {{ID: "m1", Template: "request_approved", Request: "r1", Status: "sent", SentAt: now}}}
 	send := func(cookie string, form url.Values) web.Response {
 		return call(h, "POST", "/staff/audit/export", "/staff/audit/export", cookie, nil, nil, form.Encode())
 	}
@@ -357,6 +362,7 @@ func TestSubjectAccessExport(t *testing.T) {
 		"audit-by-them.json":     {store.AuditListDocuments},
 		"audit-about-them.json":  {store.AuditStaffDecide, store.AuditStaffViewRequest},
 		"email-suppression.json": {"null"},
+		"emails.json":            {`"Template": "request_approved"`, `"Status": "sent"`},
 	} {
 		for _, w := range want {
 			if !strings.Contains(files[name], w) {

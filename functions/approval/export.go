@@ -34,6 +34,7 @@ type Holdings interface {
 	RequestsOf(ctx context.Context, e access.Email, limit int) ([]access.Request, error)
 	GrantsOf(ctx context.Context, e access.Email) ([]store.Grant, error)
 	Suppressed(ctx context.Context, e access.Email) (store.Suppression, bool, error)
+	MailTo(ctx context.Context, e access.Email, limit int) ([]store.SentMail, error)
 }
 
 // Archive is where an export is written, and the short link it is handed over by.
@@ -135,6 +136,10 @@ func (h Handler) buildExport(ctx context.Context, who access.Email, by string) (
 	if err != nil {
 		return nil, nil, err
 	}
+	emails, err := h.Holdings.MailTo(ctx, who, exportEvents)
+	if err != nil {
+		return nil, nil, err
+	}
 	byThem, moreBy, err := h.Trail.AuditTrail(ctx, store.AuditOf{By: who}, store.AuditRange{}, exportEvents)
 	if err != nil {
 		return nil, nil, err
@@ -157,6 +162,7 @@ func (h Handler) buildExport(ctx context.Context, who access.Email, by string) (
 		{"audit-by-them.json", byThem},
 		{"audit-about-them.json", aboutThem},
 		{"email-suppression.json", mail},
+		{"emails.json", emails},
 	}
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
@@ -168,7 +174,9 @@ func (h Handler) buildExport(ctx context.Context, who access.Email, by string) (
 		"grants.json             the access the person has been granted to clients' documents\n" +
 		"audit-by-them.json      what the person did: documents listed and downloaded, and as staff, what they looked at\n" +
 		"audit-about-them.json   what staff looked at or did about the person\n" +
-		"email-suppression.json  whether emails to the address are stopped after a bounce or complaint (null: not)\n"
+		"email-suppression.json  whether emails to the address are stopped after a bounce or complaint (null: not)\n" +
+		"emails.json             the emails sent or queued to the address that the outbox still keeps (each until 30 days\n" +
+		"                        after sending): which email, for which request, when, and what became of it; not their text\n"
 	if moreBy || moreAbout || len(listed) == exportRequests {
 		note += "\nThis export is bounded (" + strconv.Itoa(exportRequests) + " requests, " + strconv.Itoa(exportEvents) +
 			" audit events of each kind, newest first) and the person has more: ask the service team for the rest.\n"

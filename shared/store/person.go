@@ -149,7 +149,7 @@ func (s *Store) Person(ctx context.Context, e access.Email) (Person, error) {
 	if p.Grants, err = s.GrantsOf(ctx, e); err != nil {
 		return p, err
 	}
-	if p.Mail, err = s.mailTo(ctx, e); err != nil {
+	if p.Mail, err = s.MailTo(ctx, e, personMail); err != nil {
 		return p, err
 	}
 	if sup, ok, err := s.Suppressed(ctx, e); err != nil {
@@ -190,13 +190,15 @@ func (s *Store) codesOf(ctx context.Context, e access.Email) ([]codeItem, error)
 	return items, wrap("codes of", attributevalue.UnmarshalListOfMaps(out.Items, &items))
 }
 
-func (s *Store) mailTo(ctx context.Context, e access.Email) ([]SentMail, error) {
+// MailTo is up to limit of the emails to an address, newest first (one Query of GSI2): what the
+// outbox keeps, which is each email until 30 days after it was sent.
+func (s *Store) MailTo(ctx context.Context, e access.Email, limit int) ([]SentMail, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String(gsi2.name),
 		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(mailToPK(e))},
 		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(personMail),
+		Limit:                     aws.Int32(int32(max(limit, 1))),
 	})
 	if err != nil {
 		return nil, wrap("mail to", err)
