@@ -30,6 +30,8 @@ const (
 	StatusLink      Template = "status_link" // "I lost my link": a fresh link to the status page
 	Withdrawn       Template = "request_withdrawn"
 	BatchReport     Template = "batch_report" // to Business Support: a batch's counts
+	PasskeyAdded    Template = "passkey_added"
+	PasskeyRemoved  Template = "passkey_removed"
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.
@@ -65,6 +67,7 @@ type Message struct {
 	Link         *Link               `dynamodbav:"link,omitempty"`
 	Batch        string              `dynamodbav:"batch,omitempty"` // <system>/<batch>
 	Tally        *batch.Tally        `dynamodbav:"tally,omitempty"`
+	Passkey      string              `dynamodbav:"passkey,omitempty"` // the name a person gave a passkey
 }
 
 // New returns a message with a fresh id, which is also its idempotency key in the outbox.
@@ -111,6 +114,10 @@ func For(e access.Event) (Message, bool) {
 		m = Message{To: e.To, Template: AccessEnded, Request: e.Request, Reason: e.Reason}
 	case access.RequestWithdrawn:
 		m = Message{To: e.To, Template: Withdrawn, Request: e.Request, Reference: e.Reference}
+	case access.PasskeyAdded:
+		m = Message{To: e.To, Template: PasskeyAdded, Passkey: e.Name}
+	case access.PasskeyRemoved:
+		m = Message{To: e.To, Template: PasskeyRemoved, Passkey: e.Name}
 	case access.EvidenceRefused:
 		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
 	default:
