@@ -18,6 +18,10 @@
 //	document            DOC#<id>               DOC                   CLIENT#<ref> / DOC#<date>#<at>#<id>      CLIENT#<ref>#TYPE#<t> / (same SK)    document by id; client's documents, newest first, by type
 //	account             ACCOUNT#<email>        ACCOUNT               -                                        -                                    account by email
 //	sign-in code        ACCOUNT#<email>        CODE                  -                                        -                                    the one live code of an address (TTL)
+//	passkey             ACCOUNT#<email>        PASSKEY#<id>          -                                        -                                    a person's passkeys (id: base64url SHA-256 of the credential id)
+//	passkey user        ACCOUNT#<email>        PASSKEYS              -                                        -                                    a person's WebAuthn user handle and number of passkeys
+//	passkey handle      PASSKEY#USER#<handle>  USER                  -                                        -                                    whose handle it is, at passkey sign-in
+//	passkey ceremony    PASSKEY#CEREMONY#<hash of challenge>  CEREMONY  -                                   -                                    a challenge awaiting its answer, taken once (TTL)
 //	session             SESSION#<hash>         SESSION               -                                        -                                    session by token hash (TTL)
 //	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -29,9 +30,21 @@ func referenceKey(ref access.Reference) key { return key{"REQ#REF#" + string(ref
 func evidenceKey(r access.RequestID, e access.EvidenceID) key {
 	return key{"REQ#" + string(r), evidencePre + string(e)}
 }
-func accountKey(e access.Email) key         { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
-func codeKey(e access.Email) key            { return key{"ACCOUNT#" + string(e), "CODE"} }
-func sessionKey(hash string) key            { return key{"SESSION#" + hash, "SESSION"} }
+func accountKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "ACCOUNT"} }
+func codeKey(e access.Email) key    { return key{"ACCOUNT#" + string(e), "CODE"} }
+func sessionKey(hash string) key    { return key{"SESSION#" + hash, "SESSION"} }
+func passkeyKey(e access.Email, id PasskeyID) key {
+	return key{"ACCOUNT#" + string(e), passkeyPre + string(id)}
+}
+func passkeysKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "PASSKEYS"} }
+
+// handleKey and ceremonyKey hold base64url and hex values: neither can be confused with the other.
+func handleKey(handle []byte) key {
+	return key{"PASSKEY#USER#" + base64.RawURLEncoding.EncodeToString(handle), "USER"}
+}
+func ceremonyKey(challengeHash string) key {
+	return key{"PASSKEY#CEREMONY#" + challengeHash, "CEREMONY"}
+}
 func staffSessionKey(hash string) key       { return key{"STAFF#" + hash, "SESSION"} }
 func staffSignInKey(hash string) key        { return key{"STAFF#" + hash, "SIGNIN"} }
 func mailKey(id MailID) key                 { return key{"MAIL#" + string(id), "MAIL"} }
@@ -77,6 +90,7 @@ const (
 	openBatches  = "BATCHOPEN" // GSI1PK of batches not yet reported
 	batchFilePre = "FILE#"
 	batchLinePre = "LINE#"
+	passkeyPre   = "PASSKEY#"
 	waiting      = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload)
 )
 

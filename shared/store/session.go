@@ -124,12 +124,7 @@ type sessionItem struct {
 // account is active. ErrConflict: any of those no longer holds; nothing was written.
 func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session) error {
 	now := s.now()
-	k := sessionKey(sess.Hash)
-	item, err := attributevalue.MarshalMap(sessionItem{
-		PK: k.PK, SK: k.SK, Kind: "session", Email: sess.Email, Name: sess.Name,
-		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
-		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
-	})
+	item, err := sessionItemOf(sess)
 	if err != nil {
 		return wrap("start session", err)
 	}
@@ -143,6 +138,16 @@ func (s *Store) StartSession(ctx context.Context, codeHash string, sess Session)
 		values: map[string]types.AttributeValue{":active": str(string(AccountActive))},
 	}, ErrConflict).put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	return s.run(ctx, t, "start session")
+}
+
+// sessionItemOf is the item of a new session, however the person signed in (a code, a passkey).
+func sessionItemOf(sess Session) (map[string]types.AttributeValue, error) {
+	k := sessionKey(sess.Hash)
+	return attributevalue.MarshalMap(sessionItem{
+		PK: k.PK, SK: k.SK, Kind: "session", Email: sess.Email, Name: sess.Name,
+		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
+		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
+	})
 }
 
 // Session returns the live session whose token has that hash, and slides its idle expiry, in one
