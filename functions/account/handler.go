@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	cfpmail "github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/passkey"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -62,10 +63,14 @@ type Handler struct {
 	Portal   Portal
 	Mailer   Mailer
 	Files    Files
-	Origin   string        // the portal's origin: the only one allowed to change state or read answers
-	Bases    cfpmail.Bases // link and portal URLs for emails
-	Brand    brand.Brand   // the council's branding, on every page and in the sign-in code email
-	Insecure bool          // INSECURE_COOKIES: plain-HTTP local development only
+	Passkeys Passkeys
+	// PasskeySignIn and RP (the portal as WebAuthn relying party) serve passkeys.
+	PasskeySignIn PasskeySignIn
+	RP            *passkey.RP
+	Origin        string        // the portal's origin: the only one allowed to change state or read answers
+	Bases         cfpmail.Bases // link and portal URLs for emails
+	Brand         brand.Brand   // the council's branding, on every page and in the sign-in code email
+	Insecure      bool          // INSECURE_COOKIES: plain-HTTP local development only
 	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
 	// the address has an account (sending the code takes longer than doing nothing).
 	SignInFloor time.Duration
@@ -91,6 +96,12 @@ func (h Handler) routes() web.Routes {
 		"GET /api/clients/{clientReference}/documents": h.documents,
 		"GET /api/clients/{clientReference}/grantees":  h.grantees,
 		"GET /api/documents/{id}/download":             h.download,
+		"POST /api/passkeys/registration":              h.beginAdding,
+		"POST /api/passkeys":                           h.finishAdding,
+		"GET /api/passkeys":                            h.listPasskeys,
+		"DELETE /api/passkeys/{id}":                    h.removePasskey,
+		"POST /api/session/passkey/options":            h.beginPasskeySignIn,
+		"POST /api/session/passkey":                    h.finishPasskeySignIn,
 
 		"GET " + pathRegister:                              h.registerGet,
 		"POST " + pathRegister:                             h.registerPost,
@@ -106,6 +117,9 @@ func (h Handler) routes() web.Routes {
 		"GET " + pathClients:                               h.clientsGet,
 		"GET " + pathClients + "/{clientReference}":        h.clientGet,
 		"GET " + pathClients + "/{clientReference}/access": h.accessGet,
+		"GET " + pathPasskeys:                              h.passkeysGet,
+		"POST " + pathPasskeys:                             h.passkeysPost,
+		"POST " + pathPasskeys + "/{id}/remove":            h.passkeyRemovePost,
 	}
 }
 

@@ -292,6 +292,12 @@ var Functions = []Function{
 			{"GET", "/api/clients/{clientReference}/documents"},
 			{"GET", "/api/clients/{clientReference}/grantees"},
 			{"GET", "/api/documents/{id}/download"},
+			{"POST", "/api/passkeys/registration"},
+			{"POST", "/api/passkeys"},
+			{"GET", "/api/passkeys"},
+			{"DELETE", "/api/passkeys/{id}"},
+			{"POST", "/api/session/passkey/options"},
+			{"POST", "/api/session/passkey"},
 			// The pages: registration and verification (the emails' links), sign-in, the client list,
 			// a client's documents and, for the client themself, who has access.
 			{"GET", "/register"},
@@ -308,11 +314,14 @@ var Functions = []Function{
 			{"GET", "/clients"},
 			{"GET", "/clients/{clientReference}"},
 			{"GET", "/clients/{clientReference}/access"},
+			{"GET", "/account/passkeys"},
+			{"POST", "/account/passkeys"},
+			{"POST", "/account/passkeys/{id}/remove"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
-			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "PASSKEY#CEREMONY#*", "PASSKEY#USER#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with

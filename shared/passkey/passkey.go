@@ -56,6 +56,15 @@ func New(portalURL, service string) (*RP, error) {
 	return &RP{w: w}, nil
 }
 
+// MustNew is New for a function's start: a portal URL with no host is a deployment error.
+func MustNew(portalURL, service string) *RP {
+	rp, err := New(portalURL, service)
+	if err != nil {
+		panic(err)
+	}
+	return rp
+}
+
 // User is a person as a WebAuthn user: their handle, address, name and passkeys.
 type User struct {
 	Handle []byte

@@ -28,7 +28,9 @@ type Authenticator struct {
 }
 
 // New is an authenticator at origin for rpID, with no passkey yet.
-func New(origin, rpID string) *Authenticator { return &Authenticator{Origin: origin, RPID: rpID, Count: 1} }
+func New(origin, rpID string) *Authenticator {
+	return &Authenticator{Origin: origin, RPID: rpID, Count: 1}
+}
 
 var b64 = base64.RawURLEncoding
 
