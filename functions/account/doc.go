@@ -1,5 +1,5 @@
 // Command account serves the people who use the portal: registration from an approval email's
-// invitation, address verification, passwordless sign-in with a one-time code, sessions, and the
+// invitation, address verification, sessions once started (functions/signin starts them), and the
 // signed-in reads (the person's clients, a client's documents, who has access, audited downloads).
 //
 // Registration. POST /account/register takes the invitation token the notifier minted when it sent
@@ -8,34 +8,9 @@
 // queues the verification email; POST /account/verify with that email's token activates it. A link
 // used twice, expired, or unknown gets its own clear answer (409, 410, 404).
 //
-// Sign-in codes. POST /session always answers 202, and never sooner than SignInFloor, so neither the
-// answer nor its timing says whether the address has an account. For an active account it stores a
-// fresh code's hash (bound to the address) with a per-address hourly limit, and sends the code
-// straight through SES from here rather than through the outbox: the code is wanted within seconds,
-// and going through the outbox would put it in the table in plaintext until the notifier ran. So the
-// code exists only in this invocation's memory and in the email. For an unverified account it queues
-// the verification email again instead (its own limit, reached no sooner than the codes'), which is
-// the way back for someone who lost it.
-// POST /session/verify counts the attempt before comparing (in constant time), so the sixth attempt
-// at a code is refused with 429 even when it is right; a wrong, expired, used or other address's code
-// is 401, one answer for all. Success starts the session in the same transaction that spends the code.
-//
-// Code key. The stored hash is HMAC-SHA-256 under a key (secret.Key) read once per instance, on
-// first need (shared/vault, which keeps the cold start free of the call), from the Secrets Manager
-// secret SIGNIN_CODE_KEY_SECRET names, never from the table: six
-// digits are a million hashes away from anyone holding the table and a plain hash, but not from
-// someone without the key. The AWS stack generates the secret; the local stack writes a random one
-// on its first start.
-//
-// No account oracle. Every address that asks for a code gets a code item, under the same hourly
-// limit: an active account a real one, any other address (no account, or one not yet verified) a
-// stand-in whose hash is of a random 256-bit value under the key, which no typed code matches. So
-// POST /session/verify (and the code page's POST) does the same for every address, whether or not
-// it has an account: the same store call (TryCode: count the attempt), 401 for attempts one to
-// five, 429 from the sixth until a new code is asked for, and nothing answers differently until a
-// code is right, which only the person reading the address's email can make it. The price: an
-// address someone typed sits in the table (ACCOUNT#<address>/CODE, no name, no code) until its TTL,
-// an hour and ten minutes.
+// Sign-in is functions/signin's (asking for a code, typing it, and their pages): a function of
+// its own so that a flood of sign-in attempts meets its own reserved concurrency and cannot take
+// the instances the document lists run on. This function verifies no code and holds no code key.
 //
 // Sessions. A 256-bit random token in the session cookie (web.SetSessionCookie: __Host-, Secure,
 // HttpOnly, SameSite=Strict, Path=/; INSECURE_COOKIES=true, set only by the local stack, drops
@@ -68,14 +43,14 @@
 // Pages. The same function serves the person's pages (pages.go, pages.templ; GOV.UK patterns,
 // working without JavaScript), over the same code as the JSON routes: /register from the approval
 // email's link, then "check your email"; /verify from the verification email, whose GET only shows
-// a button and whose POST confirms; /sign-in (the address) then /sign-in/code; /clients, one row per
+// a button and whose POST confirms; /clients, one row per
 // client; /clients/{ref}, the documents newest first with a type filter, pages and links to the
 // audited download route; /clients/{ref}/access, who has access, for the client themself; and
 // POST /sign-out. The clients page links to two pages of submit-request, which owns requests: the
 // person's own requests (/requests) and a new request for another client (/request/relationship),
 // whose details that function fills in from the session, never from the link. Each page costs the
 // DynamoDB requests of the API call it matches (infra/local/load counts both). Every form carries
-// an anti-forgery field bound to a cookie (forms.go); a link that is unknown, used or expired
+// an anti-forgery field bound to a cookie (page.Visits, shared with functions/signin); a link that is unknown, used or expired
 // answers a page in plain words with the next step, never a problem document.
 //
 // Same origin. The portal's pages and this API are one site (the API under /api), so the portal's

@@ -11,6 +11,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -26,7 +27,6 @@ type memStore struct {
 	accounts   map[access.Email]store.Account
 	codes      map[access.Email]store.Code
 	sessions   map[string]store.Session
-	limits     map[string]int // a limit's count per window, as the store's RATE# items
 	suppressed map[access.Email]store.Suppression
 	grants     []store.Grant
 	documents  []store.Document
@@ -36,17 +36,6 @@ type memStore struct {
 	writes     int            // state changes, so a test can say nothing changed
 	reads      map[string]int // the signed-in reads and audit writes asked for, by method (each one DynamoDB request in the store)
 	failAudit  error          // what Audit answers instead of writing, when set
-	calls      []string       // the sign-in store calls made, by method, in order (takeCalls)
-}
-
-// takeCalls returns the sign-in store calls made since the last takeCalls: what a stranger could
-// time, so the oracle tests compare them between addresses.
-func (m *memStore) takeCalls() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := m.calls
-	m.calls = nil
-	return c
 }
 
 // memCursor is where a handed-out cursor continues, and the list it belongs to.
@@ -58,8 +47,7 @@ type memCursor struct {
 
 func newMemStore(now func() time.Time) *memStore {
 	return &memStore{now: now, tokens: map[string]store.Token{}, accounts: map[access.Email]store.Account{},
-		codes: map[access.Email]store.Code{}, sessions: map[string]store.Session{}, limits: map[string]int{},
-		suppressed: map[access.Email]store.Suppression{}, cursors: map[string]memCursor{}, reads: map[string]int{}}
+		codes: map[access.Email]store.Code{}, sessions: map[string]store.Session{}, suppressed: map[access.Email]store.Suppression{}, cursors: map[string]memCursor{}, reads: map[string]int{}}
 }
 
 // PutToken stores a minted link token, as the notifier does when it sends the email.
@@ -86,7 +74,6 @@ func (m *memStore) Token(_ context.Context, hash string, p mail.Purpose) (store.
 func (m *memStore) Account(_ context.Context, e access.Email) (store.Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls = append(m.calls, "Account")
 	a, ok := m.accounts[e]
 	if !ok {
 		return a, store.ErrNotFound
@@ -107,19 +94,6 @@ func (m *memStore) use(hash string) {
 	t := m.tokens[hash]
 	t.UsedAt = m.now()
 	m.tokens[hash] = t
-}
-
-// limitKey is the window a limit counts in now, as the store keys it.
-func (m *memStore) limitKey(l store.Limit) string {
-	return l.Kind + "|" + l.Key + "|" + m.now().Truncate(l.Window).String()
-}
-
-// within is the store's condition on counting one against a limit.
-func (m *memStore) within(l store.Limit) error {
-	if m.limits[m.limitKey(l)] >= l.Max {
-		return store.ErrLimited
-	}
-	return nil
 }
 
 // first is the error of the first failed condition, as the store's transactions answer.
@@ -168,68 +142,14 @@ func (m *memStore) Activate(_ context.Context, hash string, e access.Email) erro
 	return nil
 }
 
-func (m *memStore) ResendVerification(_ context.Context, e access.Email, v mail.Message, l store.Limit) error {
+// startSession stores a session for an active account as functions/signin starts one, and
+// returns its token.
+func (m *memStore) startSession(e access.Email) secret.Secret {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls = append(m.calls, "ResendVerification")
-	var notUnverified error
-	if a, ok := m.accounts[e]; !ok || a.Status != store.AccountUnverified {
-		notUnverified = store.ErrConflict
-	}
-	if err := first(m.within(l), notUnverified); err != nil {
-		return err
-	}
-	m.limits[m.limitKey(l)]++
-	m.queued = append(m.queued, v)
-	m.writes++
-	return nil
-}
-
-// PutCode replaces the address's code (attempts start again), counted against the limit.
-func (m *memStore) PutCode(_ context.Context, e access.Email, hash string, l store.Limit) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = append(m.calls, "PutCode")
-	if err := m.within(l); err != nil {
-		return err
-	}
-	m.limits[m.limitKey(l)]++
-	now := m.now()
-	m.codes[e] = store.Code{Hash: hash, IssuedAt: now, ValidTo: now.Add(store.CodeTTL)}
-	m.writes++
-	return nil
-}
-
-func (m *memStore) TryCode(_ context.Context, e access.Email) (store.Code, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = append(m.calls, "TryCode")
-	c, ok := m.codes[e]
-	if !ok {
-		return c, store.ErrNotFound
-	}
-	c.Attempts++
-	m.codes[e] = c
-	return c, nil
-}
-
-// StartSession spends the code and starts the session if the code is the live, unused, unexpired
-// one within its attempts and the account is active; otherwise ErrConflict and nothing changes.
-func (m *memStore) StartSession(_ context.Context, codeHash string, s store.Session) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = append(m.calls, "StartSession")
-	c, ok := m.codes[s.Email]
-	_, exists := m.sessions[s.Hash]
-	if !ok || c.Used || c.Hash != codeHash || !m.now().Before(c.ValidTo) || c.Attempts > store.CodeAttempts ||
-		m.accounts[s.Email].Status != store.AccountActive || exists {
-		return store.ErrConflict
-	}
-	c.Used = true
-	m.codes[s.Email] = c
-	m.sessions[s.Hash] = s
-	m.writes++
-	return nil
+	tok, now := secret.New(), m.now()
+	m.sessions[tok.Hash()] = store.Session{Hash: tok.Hash(), Email: e, Name: m.accounts[e].Name, CreatedAt: now, LastSeen: now}
+	return tok
 }
 
 func (m *memStore) Session(_ context.Context, hash string) (store.Session, error) {
@@ -449,17 +369,16 @@ func (m *memStore) changes() int {
 
 // pages is a handler over a memStore, with a clock tests can move.
 type pages struct {
-	h    Handler
-	s    *memStore
-	mail *fakeMailer
-	at   time.Time
+	h  Handler
+	s  *memStore
+	at time.Time
 }
 
 func newPages() *pages {
-	p := &pages{mail: &fakeMailer{}, at: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)}
+	p := &pages{at: time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return p.at }
 	p.s = newMemStore(clock)
-	p.h = newHandler(p.s, p.mail, clock)
+	p.h = newHandler(p.s, clock)
 	p.h.Brand, p.h.Insecure = brand.Sample(), true
 	return p
 }

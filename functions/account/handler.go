@@ -5,13 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	cfpmail "github.com/council/cfp/shared/mail"
+	"github.com/council/cfp/shared/page"
 	"github.com/council/cfp/shared/passkey"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
@@ -23,14 +23,11 @@ type Accounts interface {
 	Account(ctx context.Context, e access.Email) (store.Account, error)
 	Register(ctx context.Context, invitationHash string, a store.Account, verification cfpmail.Message) error
 	Activate(ctx context.Context, tokenHash string, e access.Email) error
-	ResendVerification(ctx context.Context, e access.Email, verification cfpmail.Message, limit store.Limit) error
 }
 
-// Sessions is what sign-in, sign-out and every signed-in route need of the store.
+// Sessions is what sign-out and every signed-in route need of the store (functions/signin starts
+// sessions).
 type Sessions interface {
-	PutCode(ctx context.Context, e access.Email, hash string, limit store.Limit) error
-	TryCode(ctx context.Context, e access.Email) (store.Code, error)
-	StartSession(ctx context.Context, codeHash string, s store.Session) error
 	Session(ctx context.Context, hash string) (store.Session, error)
 	EndSession(ctx context.Context, hash string) error
 }
@@ -46,42 +43,25 @@ type Portal interface {
 	Audit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Mailer sends one rendered email now (the sign-in code; everything else goes through the outbox).
-type Mailer interface {
-	Send(ctx context.Context, to access.Email, r cfpmail.Rendered, idempotencyKey string) (string, error)
-}
-
 // Files gives short-lived download links to objects in the documents bucket.
 type Files interface {
 	DownloadURL(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
 }
 
-// Handler serves the account, session and portal routes.
+// Handler serves the account and portal routes, and ends sessions.
 type Handler struct {
 	Accounts Accounts
 	Sessions Sessions
 	Portal   Portal
-	Mailer   Mailer
 	Files    Files
 	Passkeys Passkeys
-	// PasskeySignIn and RP (the portal as WebAuthn relying party) serve passkeys.
-	PasskeySignIn PasskeySignIn
-	RP            *passkey.RP
-	Origin        string        // the portal's origin: the only one allowed to change state or read answers
-	Bases         cfpmail.Bases // link and portal URLs for emails
-	Brand         brand.Brand   // the council's branding, on every page and in the sign-in code email
-	Insecure      bool          // INSECURE_COOKIES: plain-HTTP local development only
-	// SignInFloor is the least time POST /session takes, so that its timing does not tell whether
-	// the address has an account (sending the code takes longer than doing nothing).
-	SignInFloor time.Duration
-	// CodeKey is the key sign-in codes are hashed with (HMAC), read from Secrets Manager on first
-	// need (vault): the table holds the hashes and not the key, so a copy of it does not give away
-	// live codes.
-	CodeKey interface {
-		Text(context.Context) (string, error)
-	}
-	Now func() time.Time
-	Log *slog.Logger
+	RP       *passkey.RP   // the portal as WebAuthn relying party
+	Origin   string        // the portal's origin: the only one allowed to change state or read answers
+	Bases    cfpmail.Bases // link and portal URLs for emails
+	Brand    brand.Brand   // the council's branding, on every page
+	Insecure bool          // INSECURE_COOKIES: plain-HTTP local development only
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
@@ -89,8 +69,6 @@ func (h Handler) routes() web.Routes {
 	return web.Routes{
 		"POST /api/account/register":                   h.register,
 		"POST /api/account/verify":                     h.verify,
-		"POST /api/session":                            h.askForCode,
-		"POST /api/session/verify":                     h.signIn,
 		"DELETE /api/session":                          h.signOut,
 		"GET /api/me":                                  h.me,
 		"GET /api/clients/{clientReference}/documents": h.documents,
@@ -100,18 +78,12 @@ func (h Handler) routes() web.Routes {
 		"POST /api/passkeys":                           h.finishAdding,
 		"GET /api/passkeys":                            h.listPasskeys,
 		"DELETE /api/passkeys/{id}":                    h.removePasskey,
-		"POST /api/session/passkey/options":            h.beginPasskeySignIn,
-		"POST /api/session/passkey":                    h.finishPasskeySignIn,
 
 		"GET " + pathRegister:                              h.registerGet,
 		"POST " + pathRegister:                             h.registerPost,
 		"GET " + pathCheckEmail:                            h.checkEmail,
 		"GET " + pathVerify:                                h.verifyGet,
 		"POST " + pathVerify:                               h.verifyPost,
-		"GET " + pathSignIn:                                h.signInGet,
-		"POST " + pathSignIn:                               h.signInPost,
-		"GET " + pathCode:                                  h.codeGet,
-		"POST " + pathCode:                                 h.codePost,
 		"POST " + pathSignOut:                              h.signOutPost,
 		"GET " + pathSignedOut:                             h.signedOut,
 		"GET " + pathClients:                               h.clientsGet,
@@ -152,6 +124,24 @@ func (h Handler) signedIn(ctx context.Context, r web.Request, log *slog.Logger) 
 	return s, nil
 }
 
+// signOut answers DELETE /session: the session is deleted and the cookie cleared. Signing out
+// without a session, or twice, is not an error.
+func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return web.Response{}, p
+	}
+	if tok := web.SessionToken(r, h.Insecure); !tok.Empty() {
+		if err := h.Sessions.EndSession(ctx, tok.Hash()); err != nil {
+			log.Error("ending a session", "err", err)
+			return web.Response{}, web.Unavailable()
+		}
+	}
+	log.Info("signed out")
+	resp := web.Empty(http.StatusNoContent)
+	resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
+	return resp, nil
+}
+
 func signInFirst() *web.Problem {
 	return web.Unauthorized("Sign in to continue. If you were signed in, your session has ended.")
 }
@@ -172,13 +162,18 @@ func activeGrant(grants []store.Grant, now time.Time) (store.Grant, bool) {
 	return best, found
 }
 
-// validEmail reports whether s is a plain address (no display name), as the request form checks it.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == strings.TrimSpace(s) && len(s) <= 254 &&
-		strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".")
-}
-
 func gone(detail string) *web.Problem {
 	return &web.Problem{Status: http.StatusGone, Title: "Link expired", Detail: detail}
+}
+
+// visits reads and writes the signin cookie functions/signin's pages share (page.Visits).
+func (h Handler) visits() page.Visits { return page.Visits{Insecure: h.Insecure, Now: h.Now} }
+
+// readJSON reads a JSON API request's body into in, once the request is shown to come from the
+// portal in a browser (Origin and content type); the problem says what was wrong.
+func (h Handler) readJSON(r web.Request, in any) *web.Problem {
+	if p := web.CheckBrowser(r, h.Origin); p != nil {
+		return p
+	}
+	return web.DecodeJSON(r, in)
 }

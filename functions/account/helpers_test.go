@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -28,56 +26,6 @@ var bg = context.Background()
 
 const origin = "https://portal.council.example"
 
-// fakeMailer keeps what would have gone to SES.
-type fakeMailer struct {
-	mu   sync.Mutex
-	sent []sentMail
-	fail error // what SES answers instead, when set
-}
-
-type sentMail struct {
-	To access.Email
-	mail.Rendered
-}
-
-func (f *fakeMailer) Send(_ context.Context, to access.Email, r mail.Rendered, _ string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail != nil {
-		return "", f.fail
-	}
-	f.sent = append(f.sent, sentMail{to, r})
-	return "ses-1", nil
-}
-
-func (f *fakeMailer) to(e access.Email) []sentMail {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []sentMail
-	for _, m := range f.sent {
-		if m.To == e {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-var codeRE = regexp.MustCompile(`\b([0-9]{6})\b`)
-
-// lastCode is the code in the latest sign-in email to an address.
-func (f *fakeMailer) lastCode(t testing.TB, e access.Email) string {
-	t.Helper()
-	ms := f.to(e)
-	if len(ms) == 0 {
-		t.Fatalf("no email to %s", e)
-	}
-	m := codeRE.FindStringSubmatch(ms[len(ms)-1].Text)
-	if m == nil {
-		t.Fatalf("no code in %q", ms[len(ms)-1].Text)
-	}
-	return m[1]
-}
-
 // fakeFiles presigns nothing: it says what it was asked for.
 type fakeFiles struct{}
 
@@ -87,43 +35,27 @@ func (fakeFiles) DownloadURL(_ context.Context, key, name string, ttl time.Durat
 
 // fixture is a handler over a memStore, with a clock tests can move.
 type fixture struct {
-	h    Handler
-	s    *memStore
-	mail *fakeMailer
-	at   time.Time
-	mu   sync.Mutex
+	h  Handler
+	s  *memStore
+	at time.Time
+	mu sync.Mutex
 }
 
 func newFixture(testing.TB) *fixture {
-	f := &fixture{mail: &fakeMailer{}, at: time.Now()}
+	f := &fixture{at: time.Now()}
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.at }
 	f.s = newMemStore(clock)
-	f.h = newHandler(f.s, f.mail, clock)
+	f.h = newHandler(f.s, clock)
 	return f
 }
 
 // newHandler is the handler main.go wires, over fakes: the memStore for every store interface.
-func newHandler(s *memStore, m *fakeMailer, clock func() time.Time) Handler {
+func newHandler(s *memStore, clock func() time.Time) Handler {
 	return Handler{
-		Accounts: s, Sessions: s, Portal: s, Mailer: m, Files: fakeFiles{},
+		Accounts: s, Sessions: s, Portal: s, Files: fakeFiles{},
 		Origin: origin, Bases: mail.Bases{Portal: origin}, Brand: brand.Sample(),
-		CodeKey: fixedKey(testKeyText), Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Now: clock, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
-}
-
-// testKey is the sign-in code key the tests' handlers hash with.
-const testKeyText = "the-tests-sign-in-code-key-32-bytes-long"
-
-var testKey, _ = secret.HMACKey(testKeyText)
-
-// fixedKey stands in for the key vault reads from Secrets Manager; failing says it cannot.
-type fixedKey string
-
-func (k fixedKey) Text(context.Context) (string, error) {
-	if k == "" {
-		return "", errors.New("Secrets Manager is away")
-	}
-	return string(k), nil
 }
 
 // later moves the fixture's clock (handler and store) forward.
@@ -204,18 +136,11 @@ func (f *fixture) account(t testing.TB, e access.Email, name string) {
 	}
 }
 
-// signIn asks for a code and enters it; it returns the Cookie header a browser would send next.
+// signIn starts a session for an address as functions/signin does once its code is right, and
+// returns the Cookie header a browser would send next.
 func (f *fixture) signIn(t testing.TB, e access.Email) string {
 	t.Helper()
-	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")); resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
-	}
-	code := f.mail.lastCode(t, e)
-	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": code}, ""))
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
-	}
-	return cookieOf(t, resp)
+	return web.SessionCookieName(f.h.Insecure) + "=" + f.s.startSession(e).Reveal()
 }
 
 // cookieOf turns a Set-Cookie answer into the Cookie header a browser sends back.

@@ -12,29 +12,22 @@ import (
 	"github.com/council/cfp/shared/cloud"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/passkey"
-	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
-	"github.com/council/cfp/shared/vault"
 	"github.com/council/cfp/shared/web"
 )
-
-// signInFloor is longer than storing a code and sending it through SES normally takes.
-const signInFloor = 800 * time.Millisecond
 
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
 	portal, b := env.Required(setting.PortalURL), brand.Read(env)
 	h := Handler{
-		Accounts: st, Sessions: st, Portal: st, Passkeys: st, PasskeySignIn: st,
-		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ReplyTo: b.Email, ConfigSet: env.Optional(setting.MailConfigSet)},
+		Accounts: st, Sessions: st, Portal: st, Passkeys: st,
 		Files:  bucket.New(cloud.S3(cfg, env.Bool(setting.S3PathStyle)), env.Required(setting.DocumentsBucket)),
 		Origin: web.Origin(portal), RP: passkey.MustNew(portal, b.Service), Brand: b, Bases: mail.Bases{Portal: portal, Brand: b},
-		Insecure: env.Bool(setting.InsecureCookies), SignInFloor: signInFloor,
-		Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Insecure: env.Bool(setting.InsecureCookies),
+		Now:      time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
-	h.CodeKey = vault.New(cfg, env.Required(setting.SignInKey)) // the secret's ARN: its value never sits in the environment
 	env.Check()
 	lambda.Start(h.Handle)
 }

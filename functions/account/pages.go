@@ -12,7 +12,6 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/page"
@@ -27,7 +26,6 @@ const (
 	pathCheckEmail = "/register/check-email"
 	pathVerify     = "/verify"
 	pathSignIn     = "/sign-in"
-	pathCode       = "/sign-in/code"
 	pathSignOut    = "/sign-out"
 	pathSignedOut  = "/signed-out"
 	pathClients    = "/clients"
@@ -65,17 +63,17 @@ func (h Handler) registerGet(ctx context.Context, r web.Request, log *slog.Logge
 	if _, p := h.checkLink(ctx, inv, mail.Invitation, log); p != nil {
 		return shown(h.linkProblem(ctx, log, linkInvitation, p))
 	}
-	v, fresh := h.visitOf(r)
-	return shown(h.show(ctx, log, http.StatusOK, registerPage(h.brand(), registerView{Invitation: inv, Token: h.formToken(v.Bind)}), setIf(fresh, h.setVisit(v))))
+	v, fresh := h.visits().Of(r)
+	return shown(h.show(ctx, log, http.StatusOK, registerPage(h.brand(), registerView{Invitation: inv, Token: h.visits().Token(v.Bind)}), h.visits().SetIf(fresh, v)))
 }
 
 func (h Handler) registerPost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	form, ok := h.readForm(r, v.Bind)
-	view := registerView{Invitation: form.Get("invitation"), Name: form.Get("name"), Token: h.formToken(v.Bind)}
+	v, fresh := h.visits().Of(r)
+	form, ok := h.visits().Read(r, v.Bind)
+	view := registerView{Invitation: form.Get("invitation"), Name: form.Get("name"), Token: h.visits().Token(v.Bind)}
 	if fresh || !ok {
 		view.Errors.Add("name", staleForm)
-		return shown(h.show(ctx, log, http.StatusBadRequest, registerPage(h.brand(), view), h.setVisit(v)))
+		return shown(h.show(ctx, log, http.StatusBadRequest, registerPage(h.brand(), view), h.visits().Set(v)))
 	}
 	name := strings.TrimSpace(view.Name)
 	switch {
@@ -135,17 +133,17 @@ func (h Handler) verifyGet(ctx context.Context, r web.Request, log *slog.Logger)
 	if p != nil {
 		return shown(h.linkProblem(ctx, log, linkVerify, p))
 	}
-	v, fresh := h.visitOf(r)
-	return shown(h.show(ctx, log, http.StatusOK, verifyPage(h.brand(), verifyView{Link: raw, Token: h.formToken(v.Bind)}), setIf(fresh, h.setVisit(v))))
+	v, fresh := h.visits().Of(r)
+	return shown(h.show(ctx, log, http.StatusOK, verifyPage(h.brand(), verifyView{Link: raw, Token: h.visits().Token(v.Bind)}), h.visits().SetIf(fresh, v)))
 }
 
 func (h Handler) verifyPost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	form, ok := h.readForm(r, v.Bind)
-	view := verifyView{Link: form.Get("token"), Token: h.formToken(v.Bind)}
+	v, fresh := h.visits().Of(r)
+	form, ok := h.visits().Read(r, v.Bind)
+	view := verifyView{Link: form.Get("token"), Token: h.visits().Token(v.Bind)}
 	if fresh || !ok {
 		view.Errors.Add("confirm", staleForm)
-		return shown(h.show(ctx, log, http.StatusBadRequest, verifyPage(h.brand(), view), h.setVisit(v)))
+		return shown(h.show(ctx, log, http.StatusBadRequest, verifyPage(h.brand(), view), h.visits().Set(v)))
 	}
 	if p := h.verifyWith(ctx, view.Link, log); p != nil {
 		if p.Status == http.StatusBadRequest {
@@ -154,89 +152,6 @@ func (h Handler) verifyPost(ctx context.Context, r web.Request, log *slog.Logger
 		return shown(h.linkProblem(ctx, log, linkVerify, p))
 	}
 	return shown(web.SeeOther(pathSignIn + "?confirmed=1"))
-}
-
-// --- Sign-in ---
-
-type signInView struct {
-	Email, Token string
-	Confirmed    bool
-	Errors       page.Errors
-}
-
-func (h Handler) signInGet(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	view := signInView{Email: v.Email, Token: h.formToken(v.Bind), Confirmed: r.QueryStringParameters["confirmed"] == "1"}
-	return shown(h.show(ctx, log, http.StatusOK, signInPage(h.brand(), view), setIf(fresh, h.setVisit(v))))
-}
-
-func (h Handler) signInPost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	form, ok := h.readForm(r, v.Bind)
-	view := signInView{Email: strings.TrimSpace(form.Get("email")), Token: h.formToken(v.Bind)}
-	switch {
-	case fresh || !ok:
-		view.Errors.Add("email", staleForm)
-	case view.Email == "":
-		view.Errors.Add("email", "Enter your email address")
-	case !validEmail(view.Email):
-		view.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
-	}
-	if view.Errors.Any() {
-		return shown(h.show(ctx, log, http.StatusBadRequest, signInPage(h.brand(), view), setIf(fresh, h.setVisit(v))))
-	}
-	defer h.padFrom(ctx, time.Now())
-	email := access.NormaliseEmail(view.Email)
-	if p := h.sendCode(ctx, email, log); p != nil {
-		return shown(h.unavailable(ctx, log))
-	}
-	v.Email = string(email)
-	return shown(web.SeeOther(pathCode, h.setVisit(v)))
-}
-
-type codeView struct {
-	Email, Code, Token string
-	Errors             page.Errors
-}
-
-func (h Handler) codeGet(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	if fresh || v.Email == "" {
-		return shown(web.SeeOther(pathSignIn, setIf(fresh, h.setVisit(v))))
-	}
-	return shown(h.show(ctx, log, http.StatusOK, codePage(h.brand(), codeView{Email: v.Email, Token: h.formToken(v.Bind)}), ""))
-}
-
-func (h Handler) codePost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	v, fresh := h.visitOf(r)
-	if fresh || v.Email == "" {
-		return shown(web.SeeOther(pathSignIn, setIf(fresh, h.setVisit(v))))
-	}
-	form, ok := h.readForm(r, v.Bind)
-	view := codeView{Email: v.Email, Code: form.Get("code"), Token: h.formToken(v.Bind)}
-	code := strings.Join(strings.Fields(view.Code), "")
-	switch {
-	case !ok:
-		view.Errors.Add("code", staleForm)
-	case code == "":
-		view.Errors.Add("code", "Enter the 6-digit code from the email we sent you")
-	case !digits(code, codeDigits):
-		view.Errors.Add("code", "The code must be 6 digits, like 123456")
-	}
-	if !view.Errors.Any() {
-		tok, p := h.startSession(ctx, access.Email(v.Email), code, log)
-		switch {
-		case p == nil:
-			return shown(web.SeeOther(pathClients, web.SetSessionCookie(tok, store.SessionMax, h.Insecure), h.clearVisit()))
-		case p.Status >= 500:
-			return shown(h.unavailable(ctx, log))
-		case p.Status == http.StatusTooManyRequests:
-			view.Errors.Add("code", "This code has been tried too many times and no longer works. Ask for a new code")
-		default:
-			view.Errors.Add("code", "The code is not right, or it has expired. Check the latest email we sent you, or ask for a new code")
-		}
-	}
-	return shown(h.show(ctx, log, http.StatusBadRequest, codePage(h.brand(), view), ""))
 }
 
 // --- Signed in ---
@@ -273,7 +188,7 @@ func (h Handler) clientsGet(ctx context.Context, r web.Request, log *slog.Logger
 	if p != nil {
 		return shown(h.unavailable(ctx, log))
 	}
-	return shown(h.show(ctx, log, http.StatusOK, clientsPage(h.brand(), clientsView{Me: me, SignOut: h.formToken(bind)}), ""))
+	return shown(h.show(ctx, log, http.StatusOK, clientsPage(h.brand(), clientsView{Me: me, SignOut: h.visits().Token(bind)}), ""))
 }
 
 // documentsPerPage is the client page's page size: a year of four-weekly invoices fits on one.
@@ -297,7 +212,7 @@ func (h Handler) clientGet(ctx context.Context, r web.Request, log *slog.Logger)
 	}
 	ref := r.PathParameters["clientReference"]
 	q := r.QueryStringParameters
-	view := clientView{Type: store.DocumentType(q["type"]), SignOut: h.formToken(bind)}
+	view := clientView{Type: store.DocumentType(q["type"]), SignOut: h.visits().Token(bind)}
 	if view.Type != "" && !store.DocumentTypes[view.Type] {
 		view.Errors.Add("type", "Choose a type of document from the list")
 		view.Type = ""
@@ -397,12 +312,12 @@ func (h Handler) accessGet(ctx context.Context, r web.Request, log *slog.Logger)
 	case p != nil:
 		return shown(h.unavailable(ctx, log))
 	}
-	return shown(h.show(ctx, log, http.StatusOK, accessPage(h.brand(), accessView{Ref: ref, Grantees: out, SignOut: h.formToken(bind)}), ""))
+	return shown(h.show(ctx, log, http.StatusOK, accessPage(h.brand(), accessView{Ref: ref, Grantees: out, SignOut: h.visits().Token(bind)}), ""))
 }
 
 func (h Handler) signOutPost(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
 	tok := web.SessionToken(r, h.Insecure)
-	if _, ok := h.readForm(r, tok.Reveal()); !ok {
+	if _, ok := h.visits().Read(r, tok.Reveal()); !ok {
 		// Not this browser's form, or no session: end nothing, and show where to go next.
 		return shown(web.SeeOther(pathClients))
 	}
@@ -470,19 +385,10 @@ func (h Handler) linkProblem(ctx context.Context, log *slog.Logger, kind linkKin
 }
 
 func (h Handler) unavailable(ctx context.Context, log *slog.Logger) web.Response {
-	resp := h.show(ctx, log, http.StatusServiceUnavailable, unavailablePage(h.brand()), "")
-	resp.Headers["Retry-After"] = "5"
-	return resp
+	return page.Unavailable(ctx, log, h.Brand)
 }
 
 func (h Handler) brand() brand.Brand { return h.Brand }
-
-func setIf(cond bool, cookie string) string {
-	if cond {
-		return cookie
-	}
-	return ""
-}
 
 // ukDate is a YYYY-MM-DD date as the pages write it: "2 January 2026".
 func ukDate(d string) string {

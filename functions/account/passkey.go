@@ -44,6 +44,10 @@ func passkeyView(p store.Passkey) passkeyBody {
 	return b
 }
 
+// addingPerPerson bounds the passkey ceremonies one person begins in an hour: a script in a
+// signed-in tab cannot fill the table with challenges.
+var addingPerPerson = store.Limit{Kind: "passkey-add", Window: time.Hour, Max: 20}
+
 func tooManyPasskeys() *web.Problem {
 	return web.Conflict("You have " + strconv.Itoa(access.MaxPasskeys) + " passkeys, the most you can have. Remove one you no longer use first.")
 }
@@ -93,7 +97,12 @@ func (h Handler) beginAdding(ctx context.Context, r web.Request, log *slog.Logge
 		return web.Response{}, web.Unavailable()
 	}
 	c := store.Ceremony{Kind: store.AddingPasskey, Email: s.Email, Handle: handle, First: first, Name: name, Data: b.Data, StartedAt: h.Now()}
-	if err := h.Passkeys.StartCeremony(ctx, b.ChallengeHash, c); err != nil {
+	limit := addingPerPerson
+	limit.Key = string(s.Email)
+	switch err := h.Passkeys.StartCeremony(ctx, b.ChallengeHash, c, limit); {
+	case errors.Is(err, store.ErrLimited):
+		return web.Response{}, web.TooMany(int(limit.Window / time.Second))
+	case err != nil:
 		log.Error("keeping a passkey ceremony", "err", err)
 		return web.Response{}, web.Unavailable()
 	}

@@ -38,7 +38,7 @@ func (h Handler) passkeysGet(ctx context.Context, r web.Request, log *slog.Logge
 		return shown(h.unavailable(ctx, log))
 	}
 	q := r.QueryStringParameters
-	v := passkeysView{Keys: keys, Token: h.formToken(bind), Added: q["added"] == "1", Removed: q["removed"] == "1"}
+	v := passkeysView{Keys: keys, Token: h.visits().Token(bind), Added: q["added"] == "1", Removed: q["removed"] == "1"}
 	return shown(h.show(ctx, log, http.StatusOK, passkeysPage(h.brand(), v), ""))
 }
 
@@ -50,12 +50,12 @@ func (h Handler) passkeysPost(ctx context.Context, r web.Request, log *slog.Logg
 	if resp != nil {
 		return shown(*resp)
 	}
-	form, ok := h.readForm(r, bind)
+	form, ok := h.visits().Read(r, bind)
 	keys, p := h.passkeysOf(ctx, s, log)
 	if p != nil {
 		return shown(h.unavailable(ctx, log))
 	}
-	v := passkeysView{Keys: keys, Name: form.Get("name"), Token: h.formToken(bind)}
+	v := passkeysView{Keys: keys, Name: form.Get("name"), Token: h.visits().Token(bind)}
 	_, msg := access.PasskeyName(v.Name)
 	switch {
 	case !ok:
@@ -74,7 +74,7 @@ func (h Handler) passkeyRemovePost(ctx context.Context, r web.Request, log *slog
 	if resp != nil {
 		return shown(*resp)
 	}
-	if _, ok := h.readForm(r, bind); !ok {
+	if _, ok := h.visits().Read(r, bind); !ok {
 		return shown(web.SeeOther(pathPasskeys)) // not this browser's form: remove nothing
 	}
 	switch p := h.remove(ctx, s, store.PasskeyID(r.PathParameters["id"]), log); {

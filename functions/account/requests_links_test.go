@@ -13,7 +13,6 @@ import (
 // their details from the session).
 func TestPagesClientsLeadToTheirRequestsAndANewOne(t *testing.T) {
 	p := newPages()
-	p.h.SignInFloor = 0
 	e := access.Email("lee@example.com")
 	b := p.signedIn(t, e, "Lee Ray")
 	p.grant(e, "Lee Ray", access.Deputy, "200001", "Mary Ray", "")

@@ -27,7 +27,7 @@ func TestEveryFunctionThatSendsEmailHasTheSitesBrand(t *testing.T) {
 			}
 		}
 	}
-	if senders < 3 { // site, account (sign-in codes) and notify (everything else)
+	if senders < 3 { // site, signin (sign-in codes) and notify (everything else)
 		t.Errorf("%d functions with the brand; want site and both senders", senders)
 	}
 }

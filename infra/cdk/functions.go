@@ -139,7 +139,7 @@ func (b *build) setting(s wiring.Setting) *string {
 		return jsii.String(p.StaffClientSecretARN)
 	case wiring.StaffGroups:
 		return jsii.String(p.StaffRoleGroups)
-	case wiring.SignInKey: // the secret's ARN: account reads the key itself
+	case wiring.SignInKey: // the secret's ARN: signin reads the key itself
 		return b.signInKey.SecretArn()
 	}
 	brand := map[wiring.Setting]string{
@@ -248,11 +248,11 @@ func (b *build) statements(a wiring.Access) []awsiam.PolicyStatement {
 
 // signInCodeKey makes the key sign-in codes are hashed with (secret.Key). Secrets Manager generates
 // it, so no person and no template ever holds it, and encrypts it with the AWS managed key
-// aws/secretsmanager, so account's role needs GetSecretValue on this secret and nothing on any key.
+// aws/secretsmanager, so signin's role needs GetSecretValue on this secret and nothing on any key.
 // A council has nothing to create or paste.
 func (b *build) signInCodeKey() {
 	b.signInKey = awssecretsmanager.NewSecret(b.stack, jsii.String("SignInCodeKey"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("The key the portal's sign-in codes are hashed with (HMAC-SHA-256); only the account function reads it"),
+		Description: jsii.String("The key the portal's sign-in codes are hashed with (HMAC-SHA-256); only the signin function reads it"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), // about 380 bits
 		},

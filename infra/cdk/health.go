@@ -34,12 +34,17 @@ const (
 	// feedback that arrives in small bursts after a run. Reserved, notify is never starved of
 	// concurrency by the API's functions, and never takes theirs.
 	NotifyReservedConcurrency = 3
+	// SignInReservedConcurrency is signin's share, and its ceiling: a flood of sign-in attempts
+	// waits (API Gateway answers 429 once Lambda throttles) inside these instances and never takes
+	// the ones the document lists (account) run on. One instance answers a code request in under a
+	// second (SignInFloor), so 10 serve some 10 sign-ins a second, far above a council's portal.
+	SignInReservedConcurrency = 10
 )
 
 // reservedConcurrency is the reserved concurrency of the functions that have one, by wiring name.
-var reservedConcurrency = map[string]int{"notify": NotifyReservedConcurrency}
+var reservedConcurrency = map[string]int{"notify": NotifyReservedConcurrency, "signin": SignInReservedConcurrency}
 
-// ReservedConcurrency is the concurrency the stack's functions reserve in all (notify's, and
+// ReservedConcurrency is the concurrency the stack's functions reserve in all (notify's, signin's and
 // scan-upload's ScanUploadConcurrency): the account must leave that much unreserved on top of the
 // 100 Lambda keeps for functions without a reservation.
 func ReservedConcurrency(p StackProps) int {

@@ -43,7 +43,7 @@ func (b *build) nag() {
 	cdknag.NagSuppressions_AddResourceSuppressions(b.signInKey, &[]*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-SMG4",
 			"The sign-in code key only hashes codes that live ten minutes, and never leaves Secrets Manager and the "+
-				"account function's memory; rotating it would need a rotation function and void the last ten "+
+				"signin function's memory; rotating it would need a rotation function and void the last ten "+
 				"minutes' codes. An operator who suspects it was read puts a new random value "+
 				"(aws secretsmanager put-secret-value) and the next cold start uses it"),
 	}, jsii.Bool(true))

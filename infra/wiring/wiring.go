@@ -280,13 +280,11 @@ var Functions = []Function{
 	},
 	{
 		Name:        "account",
-		Description: "Accounts, sign-in, sessions and the signed-in portal; their pages",
-		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies, MailFrom, MailConfigSet, SignInKey), Brand...), // sends sign-in codes itself
+		Description: "Accounts, sessions once started and the signed-in portal; their pages",
+		Settings:    append(with(DocumentsBucket, S3PathStyle, PortalURL, InsecureCookies), Brand...),
 		Routes: []Route{
 			{"POST", "/api/account/register"},
 			{"POST", "/api/account/verify"},
-			{"POST", "/api/session"},
-			{"POST", "/api/session/verify"},
 			{"DELETE", "/api/session"},
 			{"GET", "/api/me"},
 			{"GET", "/api/clients/{clientReference}/documents"},
@@ -296,19 +294,13 @@ var Functions = []Function{
 			{"POST", "/api/passkeys"},
 			{"GET", "/api/passkeys"},
 			{"DELETE", "/api/passkeys/{id}"},
-			{"POST", "/api/session/passkey/options"},
-			{"POST", "/api/session/passkey"},
-			// The pages: registration and verification (the emails' links), sign-in, the client list,
-			// a client's documents and, for the client themself, who has access.
+			// The pages: registration and verification (the emails' links), signing out, the client
+			// list, a client's documents and, for the client themself, who has access.
 			{"GET", "/register"},
 			{"POST", "/register"},
 			{"GET", "/register/check-email"},
 			{"GET", "/verify"},
 			{"POST", "/verify"},
-			{"GET", "/sign-in"},
-			{"POST", "/sign-in"},
-			{"GET", "/sign-in/code"},
-			{"POST", "/sign-in/code"},
 			{"POST", "/sign-out"},
 			{"GET", "/signed-out"},
 			{"GET", "/clients"},
@@ -323,6 +315,28 @@ var Functions = []Function{
 			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query},
 			Keys:    []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "DOC#*", "MAIL#*", "PASSKEY#CEREMONY#*", "PASSKEY#USER#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{{DocumentsBucket, "published/", []Action{GetObject}}}, // signs download links
+		},
+	},
+	{
+		Name:        "signin",
+		Description: "Sign-in: one-time codes by email and the sessions they start; their pages",
+		// Its own function, so a flood of sign-in attempts meets its own reserved concurrency
+		// (infra/cdk) and never takes the instances the document lists run on.
+		Settings: append(with(PortalURL, InsecureCookies, MailFrom, MailConfigSet, SignInKey), Brand...), // sends sign-in codes itself
+		Routes: []Route{
+			{"POST", "/api/session"},
+			{"POST", "/api/session/verify"},
+			{"POST", "/api/session/passkey/options"},
+			{"POST", "/api/session/passkey"},
+			{"GET", "/sign-in"},
+			{"POST", "/sign-in"},
+			{"GET", "/sign-in/code"},
+			{"POST", "/sign-in/code"},
+		},
+		MemoryMB: 256, Timeout: 10 * time.Second,
+		Access: Access{
+			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "PASSKEY#CEREMONY#*", "PASSKEY#USER#*", "RATE#*", "SESSION#*"},
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
 		},

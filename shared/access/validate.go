@@ -76,7 +76,7 @@ func (n *NewRequest) Validate(now time.Time, signedIn bool) []FieldError {
 	} else {
 		checkName(bad, "requester.name", n.Requester.Name)
 		raw := string(n.Requester.Email)
-		if a, err := mail.ParseAddress(raw); err != nil || a.Address != strings.TrimSpace(raw) || len(raw) > 254 || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".") {
+		if !ValidEmail(raw) {
 			bad("requester.email", "must be an email address, like name@example.com")
 		}
 		if n.Requester.Phone != "" && !phoneRE().MatchString(n.Requester.Phone) {
@@ -166,4 +166,12 @@ func NormalisePostcode(s string) string {
 		s = s[:len(s)-3] + " " + s[len(s)-3:]
 	}
 	return s
+}
+
+// ValidEmail reports whether s is a plain address (no display name, a dot in the domain, at most
+// 254 characters), as every form that takes an address checks it.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == strings.TrimSpace(s) && len(s) <= 254 &&
+		strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".")
 }

@@ -63,7 +63,7 @@ async function signIn() {
 
 async function add(form) {
   const begun = await post("/passkeys/registration", { name: form.elements.name.value });
-  if (begun.status === 400 || begun.status === 401 || begun.status === 409) {
+  if ([400, 401, 409].includes(begun.status)) {
     form.submit(); // the server's page says what is wrong, in its error summary
     return;
   }

@@ -15,8 +15,8 @@ import (
 	"github.com/council/cfp/shared/web"
 )
 
-// PasskeySignIn is what signing in with a passkey needs of the store.
-type PasskeySignIn interface {
+// Passkeys is what signing in with a passkey needs of the store.
+type Passkeys interface {
 	HandleOwner(ctx context.Context, handle []byte) (access.Email, error)
 	Passkey(ctx context.Context, e access.Email, id store.PasskeyID) (store.Passkey, error)
 	StartCeremony(ctx context.Context, challengeHash string, c store.Ceremony, limits ...store.Limit) error
@@ -47,7 +47,7 @@ func (h Handler) beginPasskeySignIn(ctx context.Context, r web.Request, log *slo
 	limit := ceremoniesPerSource
 	limit.Key = web.SourceIP(r)
 	c := store.Ceremony{Kind: store.SigningInWithPasskey, Data: b.Data, StartedAt: h.Now()}
-	switch err := h.PasskeySignIn.StartCeremony(ctx, b.ChallengeHash, c, limit); {
+	switch err := h.Passkeys.StartCeremony(ctx, b.ChallengeHash, c, limit); {
 	case errors.Is(err, store.ErrLimited):
 		log.Warn("passkey sign-ins from one source over the hourly limit")
 		return web.Response{}, web.TooMany(int(limit.Window / time.Second))
@@ -72,7 +72,7 @@ func (h Handler) finishPasskeySignIn(ctx context.Context, r web.Request, log *sl
 	if err != nil {
 		return web.Response{}, passkeyRefused()
 	}
-	c, err := h.PasskeySignIn.TakeCeremony(ctx, hash)
+	c, err := h.Passkeys.TakeCeremony(ctx, hash)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		log.Info("a passkey answer to no live challenge") // replayed, too late, or made up
@@ -100,7 +100,7 @@ func (h Handler) finishPasskeySignIn(ctx context.Context, r web.Request, log *sl
 	now := h.Now()
 	tok := secret.New()
 	sess := store.Session{Hash: tok.Hash(), Email: u.Email, Name: u.Name, CreatedAt: now, LastSeen: now}
-	switch err := h.PasskeySignIn.SignInWithPasskey(ctx, pk, sess); {
+	switch err := h.Passkeys.SignInWithPasskey(ctx, pk, sess); {
 	case errors.Is(err, store.ErrConflict):
 		// Removed, its count overtaken by a use a moment ago, or the account no longer active.
 		return web.Response{}, passkeyRefused()
@@ -117,11 +117,11 @@ func (h Handler) finishPasskeySignIn(ctx context.Context, r web.Request, log *sl
 // passkeyOwner is the person whose handle the answer names, with the passkey of theirs it names;
 // store.ErrNotFound when there is no such person, passkey or active account.
 func (h Handler) passkeyOwner(ctx context.Context, handle []byte, id store.PasskeyID) (passkey.User, error) {
-	e, err := h.PasskeySignIn.HandleOwner(ctx, handle)
+	e, err := h.Passkeys.HandleOwner(ctx, handle)
 	if err != nil {
 		return passkey.User{}, err
 	}
-	pk, err := h.PasskeySignIn.Passkey(ctx, e, id)
+	pk, err := h.Passkeys.Passkey(ctx, e, id)
 	if err != nil {
 		return passkey.User{}, err
 	}

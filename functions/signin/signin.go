@@ -36,7 +36,7 @@ func (h Handler) askForCode(ctx context.Context, r web.Request, log *slog.Logger
 	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
-	if !validEmail(in.Email) {
+	if !access.ValidEmail(in.Email) {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
 	}
 	defer h.padFrom(ctx, time.Now())
@@ -69,7 +69,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		// No account, or one not yet verified: a code nobody can type takes the place a real one
 		// would, under the same limit, so that POST /session/verify then answers as for an active
 		// account (see "No account oracle" in doc.go).
-		switch err := h.Sessions.PutCode(ctx, email, key.HashWith(secret.New(), string(email)), limit); {
+		switch err := h.Codes.PutCode(ctx, email, key.HashWith(secret.New(), string(email)), limit); {
 		case errors.Is(err, store.ErrLimited):
 			return nil
 		case err != nil:
@@ -81,7 +81,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		}
 		verifyLimit := perAddress
 		verifyLimit.Kind, verifyLimit.Key = "signin-verify", string(email)
-		err := h.Accounts.ResendVerification(ctx, email, verificationEmail(string(email)), verifyLimit)
+		err := h.Accounts.ResendVerification(ctx, email, mail.VerificationOf(email), verifyLimit)
 		if err != nil && !errors.Is(err, store.ErrLimited) && !errors.Is(err, store.ErrConflict) {
 			log.Error("queueing a verification email", "err", err)
 			return nil
@@ -90,7 +90,7 @@ func (h Handler) sendCode(ctx context.Context, email access.Email, log *slog.Log
 		return nil
 	}
 	code := secret.NewCode(codeDigits)
-	switch err := h.Sessions.PutCode(ctx, email, key.HashWith(code, string(email)), limit); {
+	switch err := h.Codes.PutCode(ctx, email, key.HashWith(code, string(email)), limit); {
 	case errors.Is(err, store.ErrLimited):
 		log.Warn("sign-in codes for one address over the hourly limit")
 		return nil
@@ -156,7 +156,7 @@ func (h Handler) signIn(ctx context.Context, r web.Request, log *slog.Logger) (w
 	if p := h.readJSON(r, &in); p != nil {
 		return web.Response{}, p
 	}
-	if !validEmail(in.Email) {
+	if !access.ValidEmail(in.Email) {
 		return web.Response{}, web.Invalid(web.FieldError{Field: "email", Message: "must be an email address, like name@example.com"})
 	}
 	tok, p := h.startSession(ctx, access.NormaliseEmail(in.Email), in.Code, log)
@@ -179,7 +179,7 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 	if p != nil {
 		return secret.Secret{}, p
 	}
-	c, err := h.Sessions.TryCode(ctx, email)
+	c, err := h.Codes.TryCode(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return secret.Secret{}, wrongCode()
@@ -211,7 +211,7 @@ func (h Handler) startSession(ctx context.Context, email access.Email, typed str
 	}
 	tok := secret.New()
 	sess := store.Session{Hash: tok.Hash(), Email: email, Name: acct.Name, CreatedAt: now, LastSeen: now}
-	switch err := h.Sessions.StartSession(ctx, c.Hash, sess); {
+	switch err := h.Codes.StartSession(ctx, c.Hash, sess); {
 	case errors.Is(err, store.ErrConflict):
 		return secret.Secret{}, wrongCode() // spent by a request a moment ago
 	case err != nil:
@@ -232,24 +232,6 @@ func digits(s string, n int) bool {
 		}
 	}
 	return true
-}
-
-// signOut answers DELETE /session: the session is deleted and the cookie cleared. Signing out
-// without a session, or twice, is not an error.
-func (h Handler) signOut(ctx context.Context, r web.Request, log *slog.Logger) (web.Response, *web.Problem) {
-	if p := web.CheckBrowser(r, h.Origin); p != nil {
-		return web.Response{}, p
-	}
-	if tok := web.SessionToken(r, h.Insecure); !tok.Empty() {
-		if err := h.Sessions.EndSession(ctx, tok.Hash()); err != nil {
-			log.Error("ending a session", "err", err)
-			return web.Response{}, web.Unavailable()
-		}
-	}
-	log.Info("signed out")
-	resp := web.Empty(http.StatusNoContent)
-	resp.Headers["Set-Cookie"] = web.ClearSessionCookie(h.Insecure)
-	return resp, nil
 }
 
 // codeKey is the sign-in code key. It does not depend on the address, so its failure (a
