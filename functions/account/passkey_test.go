@@ -25,22 +25,10 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // signedInOver makes an active account and a session for it in s, and returns the session cookie.
 func signedInOver(t *testing.T, s *store.Store, e access.Email) string {
 	t.Helper()
-	now := time.Now()
-	for _, p := range []mail.Purpose{mail.Invitation, mail.Verify} {
-		tok := secret.New()
-		if err := s.PutToken(bg, store.Token{Hash: tok.Hash(), Purpose: p, Subject: string(e), Email: e, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		if p == mail.Invitation {
-			err = s.Register(bg, tok.Hash(), store.Account{Email: e, Name: "Person", CreatedAt: now}, mail.VerificationOf(e))
-		} else {
-			err = s.Activate(bg, tok.Hash(), e)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := storetest.SeedAccount(bg, s, e, "Person"); err != nil {
+		t.Fatal(err)
 	}
+	now := time.Now()
 	code := secret.NewCode(6)
 	if err := s.PutCode(bg, e, code.Hash(), store.Limit{Kind: "t", Key: string(e), Window: time.Hour, Max: 5}); err != nil {
 		t.Fatal(err)

@@ -47,24 +47,11 @@ func newPasskeyFixture(t *testing.T) *passkeyFixture {
 	return f
 }
 
-// activate registers and verifies an address through the store, as the emailed links do.
+// activate makes an active account, as the emailed links do.
 func activate(t *testing.T, s *store.Store, e access.Email, name string) {
 	t.Helper()
-	now := time.Now()
-	for _, p := range []mail.Purpose{mail.Invitation, mail.Verify} {
-		tok := secret.New()
-		if err := s.PutToken(bg, store.Token{Hash: tok.Hash(), Purpose: p, Subject: string(e), Email: e, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		if p == mail.Invitation {
-			err = s.Register(bg, tok.Hash(), store.Account{Email: e, Name: name, CreatedAt: now}, mail.VerificationOf(e))
-		} else {
-			err = s.Activate(bg, tok.Hash(), e)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := storetest.SeedAccount(bg, s, e, name); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -14,8 +14,6 @@ import (
 	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/mail"
-	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 )
 
@@ -50,20 +48,8 @@ func TestPasskeysInABrowser(t *testing.T) {
 		ClientName: "Mum Example", Relationship: access.AttorneyLPA}); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	for _, p := range []mail.Purpose{mail.Invitation, mail.Verify} {
-		tok := secret.New()
-		if err := db.PutToken(ctx, store.Token{Hash: tok.Hash(), Purpose: p, Subject: email, Email: access.Email(email), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		if p == mail.Invitation {
-			err = db.Register(ctx, tok.Hash(), store.Account{Email: access.Email(email), Name: "Kim", CreatedAt: now}, mail.VerificationOf(access.Email(email)))
-		} else {
-			err = db.Activate(ctx, tok.Hash(), access.Email(email))
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := storetest.SeedAccount(ctx, db, access.Email(email), "Kim"); err != nil {
+		t.Fatal(err)
 	}
 
 	bctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
