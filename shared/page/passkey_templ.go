@@ -9,7 +9,8 @@ package page
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// PasskeyProblem is the error summary passkey.js fills in and shows when the browser's passkey
+// PasskeyProblem is the error summary passkey.js fills in and shows (giving it its class only then,
+// so a page has one error summary at most) when the browser's passkey
 // prompt fails (pages that offer passkeys: signing in, the account's Passkeys page).
 func PasskeyProblem() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -28,7 +29,7 @@ func PasskeyProblem() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"govuk-error-summary govuk-!-display-none\" id=\"passkey-problem\" tabindex=\"-1\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2><div class=\"govuk-error-summary__body\"><p class=\"govuk-body\" id=\"passkey-problem-text\"></p></div></div></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"govuk-!-display-none\" id=\"passkey-problem\" tabindex=\"-1\"><div role=\"alert\"><h2 class=\"govuk-error-summary__title\">There is a problem</h2><div class=\"govuk-error-summary__body\"><p class=\"govuk-body\" id=\"passkey-problem-text\"></p></div></div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -30,6 +30,7 @@ function problem(text) {
   const box = document.getElementById("passkey-problem");
   document.getElementById("passkey-problem-text").textContent = text;
   box.classList.remove("govuk-!-display-none");
+  box.classList.add("govuk-error-summary");
   box.focus();
 }
 
