@@ -59,4 +59,13 @@
 // (web.AllowPortal), for the local stack's API without the prefix (:3000), whose gateway answers
 // preflights for the portal. State-changing routes check Origin and the JSON content type
 // themselves (web.CheckBrowser), so CORS is not what protects them.
+//
+// Passkeys (passkey.go, passkey_pages.go). A signed-in person adds passkeys (shared/passkey): the
+// name is checked and a ceremony begun (POST /passkeys/registration, at most 20 an hour a person),
+// and the browser's answer (POST /passkeys) takes that ceremony once, only if it is the same
+// person's, and keeps the passkey with its email in one write (store.AddPasskey, at most
+// access.MaxPasskeys). GET /passkeys lists them; DELETE /passkeys/{id} removes one, emailing the
+// person; another person's passkey is 404 as an unknown one. The Passkeys page (/account/passkeys)
+// does the same: adding through passkey.js (it needs JavaScript, and says so without it), removing
+// through a plain form. Signing in with a passkey is functions/signin's.
 package main

@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/brand"
 	cfpmail "github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/passkey"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -54,6 +55,8 @@ type Handler struct {
 	Sessions Sessions
 	Portal   Portal
 	Files    Files
+	Passkeys Passkeys
+	RP       *passkey.RP   // the portal as WebAuthn relying party
 	Origin   string        // the portal's origin: the only one allowed to change state or read answers
 	Bases    cfpmail.Bases // link and portal URLs for emails
 	Brand    brand.Brand   // the council's branding, on every page
@@ -72,6 +75,10 @@ func (h Handler) routes() web.Routes {
 		"GET /api/clients/{clientReference}/documents": h.documents,
 		"GET /api/clients/{clientReference}/grantees":  h.grantees,
 		"GET /api/documents/{id}/download":             h.download,
+		"POST /api/passkeys/registration":              h.beginAdding,
+		"POST /api/passkeys":                           h.finishAdding,
+		"GET /api/passkeys":                            h.listPasskeys,
+		"DELETE /api/passkeys/{id}":                    h.removePasskey,
 
 		"GET " + pathRegister:                              h.registerGet,
 		"POST " + pathRegister:                             h.registerPost,
@@ -83,6 +90,9 @@ func (h Handler) routes() web.Routes {
 		"GET " + pathClients:                               h.clientsGet,
 		"GET " + pathClients + "/{clientReference}":        h.clientGet,
 		"GET " + pathClients + "/{clientReference}/access": h.accessGet,
+		"GET " + pathPasskeys:                              h.passkeysGet,
+		"POST " + pathPasskeys:                             h.passkeysPost,
+		"POST " + pathPasskeys + "/{id}/remove":            h.passkeyRemovePost,
 	}
 }
 

@@ -47,4 +47,11 @@
 // code is right, which only the person reading the address's email can make it. The price: an
 // address someone typed sits in the table (ACCOUNT#<address>/CODE, no name, no code) until its TTL,
 // an hour and ten minutes.
+//
+// Passkeys (passkey.go). POST /session/passkey/options gives a challenge that names nobody (at
+// most 600 an hour a source address); POST /session/passkey takes that challenge once and, when
+// the answer verifies for a passkey of the person its user handle names (shared/passkey), starts
+// the same session a code does, in one write that also checks the passkey is still there, its
+// sign count moved on and the account is active. Every refusal is the same 401. The sign-in page
+// shows "Sign in with a passkey" only where passkey.js runs and the browser has WebAuthn.
 package main

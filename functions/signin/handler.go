@@ -12,6 +12,7 @@ import (
 	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/page"
+	"github.com/council/cfp/shared/passkey"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
 )
@@ -40,6 +41,8 @@ type Mailer interface {
 type Handler struct {
 	Accounts Accounts
 	Codes    Codes
+	Passkeys Passkeys    // signing in with a passkey (passkey.go)
+	RP       *passkey.RP // the portal as WebAuthn relying party
 	Mailer   Mailer
 	Origin   string      // the portal's origin: the only one allowed to change state or read answers
 	Brand    brand.Brand // the council's branding, on every page and in the sign-in code email
@@ -60,8 +63,10 @@ type Handler struct {
 // routes is the function's route table: its keys are the wiring's routes (routes_test.go).
 func (h Handler) routes() web.Routes {
 	return web.Routes{
-		"POST /api/session":        h.askForCode,
-		"POST /api/session/verify": h.signIn,
+		"POST /api/session":                 h.askForCode,
+		"POST /api/session/verify":          h.signIn,
+		"POST /api/session/passkey/options": h.beginPasskeySignIn,
+		"POST /api/session/passkey":         h.finishPasskeySignIn,
 
 		"GET " + pathSignIn:  h.signInGet,
 		"POST " + pathSignIn: h.signInPost,

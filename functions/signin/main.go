@@ -9,6 +9,7 @@ import (
 
 	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/cloud"
+	"github.com/council/cfp/shared/passkey"
 	"github.com/council/cfp/shared/ses"
 	"github.com/council/cfp/shared/setting"
 	"github.com/council/cfp/shared/store"
@@ -22,11 +23,11 @@ const signInFloor = 800 * time.Millisecond
 func main() {
 	cfg, env := cloud.Config(), setting.Env()
 	st := store.New(cloud.DynamoDB(cfg), env.Required(setting.TableName))
-	b := brand.Read(env)
+	portal, b := env.Required(setting.PortalURL), brand.Read(env)
 	h := Handler{
-		Accounts: st, Codes: st,
+		Accounts: st, Codes: st, Passkeys: st, RP: passkey.MustNew(portal, b.Service),
 		Mailer: ses.Sender{SES: ses.Client(cfg), From: env.Required(setting.MailFrom), ReplyTo: b.Email, ConfigSet: env.Optional(setting.MailConfigSet)},
-		Origin: web.Origin(env.Required(setting.PortalURL)), Brand: b,
+		Origin: web.Origin(portal), Brand: b,
 		Insecure: env.Bool(setting.InsecureCookies), SignInFloor: signInFloor,
 		Now: time.Now, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}

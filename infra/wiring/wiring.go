@@ -309,6 +309,10 @@ var Functions = []Function{
 			{"GET", "/api/clients/{clientReference}/documents"},
 			{"GET", "/api/clients/{clientReference}/grantees"},
 			{"GET", "/api/documents/{id}/download"},
+			{"POST", "/api/passkeys/registration"},
+			{"POST", "/api/passkeys"},
+			{"GET", "/api/passkeys"},
+			{"DELETE", "/api/passkeys/{id}"},
 			// The pages: registration and verification (the emails' links), signing out, the client
 			// list, a client's documents and, for the client themself, who has access.
 			{"GET", "/register"},
@@ -321,11 +325,14 @@ var Functions = []Function{
 			{"GET", "/clients"},
 			{"GET", "/clients/{clientReference}"},
 			{"GET", "/clients/{clientReference}/access"},
+			{"GET", "/account/passkeys"},
+			{"POST", "/account/passkeys"},
+			{"POST", "/account/passkeys/{id}/remove"},
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
-			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
+			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, Query, BatchGetItem},
+			Keys:  []string{"ACCOUNT#*", "AUDIT#CLIENT#*", "AUDIT#EVENT#*", "DOC#*", "MAIL#*", "PASSKEY#CEREMONY#*", "PASSKEY#USER#*", "RATE#*", "SESSION#*", "SUPPRESS#*", "TOKEN#*"},
 			Objects: []Objects{ // signs download links: a copy, or a batch's file published in place (one version)
 				{DocumentsBucket, "published/", []Action{GetObject}},
 				{DocumentsBucket, "batches/", []Action{GetObject, GetObjectVersion}},
@@ -341,6 +348,8 @@ var Functions = []Function{
 		Routes: []Route{
 			{"POST", "/api/session"},
 			{"POST", "/api/session/verify"},
+			{"POST", "/api/session/passkey/options"},
+			{"POST", "/api/session/passkey"},
 			{"GET", "/sign-in"},
 			{"POST", "/sign-in"},
 			{"GET", "/sign-in/code"},
@@ -348,8 +357,8 @@ var Functions = []Function{
 		},
 		MemoryMB: 256, Timeout: 10 * time.Second,
 		Access: Access{
-			Table:   []Action{GetItem, PutItem, UpdateItem, ConditionCheckItem, BatchGetItem},
-			Keys:    []string{"ACCOUNT#*", "MAIL#*", "RATE#*", "SESSION#*"},
+			Table:   []Action{GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem, BatchGetItem},
+			Keys:    []string{"ACCOUNT#*", "MAIL#*", "PASSKEY#CEREMONY#*", "PASSKEY#USER#*", "RATE#*", "SESSION#*"},
 			Mail:    []Action{SendEmail},
 			Secrets: []Setting{SignInKey}, // the key sign-in codes are hashed with
 		},

@@ -31,6 +31,8 @@ const (
 	Withdrawn       Template = "request_withdrawn"
 	Expired         Template = "request_expired" // left waiting too long: its files are deleted
 	BatchReport     Template = "batch_report"    // to Business Support: a batch's counts
+	PasskeyAdded    Template = "passkey_added"
+	PasskeyRemoved  Template = "passkey_removed"
 )
 
 // Purpose says what a link's token lets its holder do. Tokens are single-purpose.
@@ -67,6 +69,7 @@ type Message struct {
 	Batch        string              `dynamodbav:"batch,omitempty"` // <system>/<batch>
 	Tally        *batch.Tally        `dynamodbav:"tally,omitempty"`
 	Replaced     bool                `dynamodbav:"replaced,omitempty"` // new documents: one of them replaces one seen before
+	Passkey      string              `dynamodbav:"passkey,omitempty"`  // the name a person gave a passkey
 }
 
 // New returns a message with a fresh id, which is also its idempotency key in the outbox.
@@ -116,6 +119,10 @@ func For(e access.Event) (Message, bool) {
 	case access.RequestExpired:
 		// No link: the request is over, and its links were deleted with it.
 		m = Message{To: e.To, Template: Expired, Request: e.Request, Reference: e.Reference, Text: access.ExpiryWords(e.After)}
+	case access.PasskeyAdded:
+		m = Message{To: e.To, Template: PasskeyAdded, Passkey: e.Name}
+	case access.PasskeyRemoved:
+		m = Message{To: e.To, Template: PasskeyRemoved, Passkey: e.Name}
 	case access.EvidenceRefused:
 		m = Message{To: e.To, Template: UploadProblem, Request: e.Request, FileName: e.FileName, Reason: e.Reason}
 	default:

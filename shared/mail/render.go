@@ -185,6 +185,18 @@ func compose(m Message, link string, b Bases) (c content, missing string) {
 			"Your request " + ref + " has been withdrawn. The Client Finance team will not review it, and the documents you uploaded for it will be deleted.",
 			"If you did not withdraw it, contact the Client Finance team. You can make a new request at any time.",
 		}}, missing
+	case PasskeyAdded:
+		need("Passkey", m.Passkey)
+		return content{"A passkey was added to your account", []string{
+			"A passkey called \"" + m.Passkey + "\" was added to your account for the " + b.Brand.Service + ". It can now be used to sign in.",
+			"If you did not add it, sign in with your email address, remove the passkey from the Passkeys page, and contact the " + Team + ".",
+		}}, missing
+	case PasskeyRemoved:
+		need("Passkey", m.Passkey)
+		return content{"A passkey was removed from your account", []string{
+			"The passkey called \"" + m.Passkey + "\" was removed from your account for the " + b.Brand.Service + ". It can no longer be used to sign in.",
+			"If you did not remove it, contact the " + Team + ".",
+		}}, missing
 	case Expired:
 		need("Reference", ref)
 		need("Text", m.Text)

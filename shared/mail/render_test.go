@@ -18,9 +18,9 @@ const sampleFooter = "\n\n-- \nExample Borough Council\nClient Finance Portal\n\
 
 // full is a message with every value set, so that any template renders.
 var full = Message{Request: "r1", Relationship: access.Deputy, FileName: "lpa.pdf", Reason: "not the right LPA", Text: "Send the order",
-	Link: &Link{Purpose: Invitation, TTL: 7 * 24 * time.Hour}}
+	Passkey: "My phone", Link: &Link{Purpose: Invitation, TTL: 7 * 24 * time.Hour}}
 
-var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded, StatusLink, Withdrawn, Expired}
+var all = []Template{RequestReceived, ReadyForReview, MoreInformation, RequestRejected, Approved, ApprovedAccount, Verification, NewDocuments, UploadProblem, AccessEnded, StatusLink, Withdrawn, Expired, PasskeyAdded, PasskeyRemoved}
 
 func TestEveryTemplateRendersBothParts(t *testing.T) {
 	for _, name := range all {
@@ -97,6 +97,9 @@ func TestMissingValuesAndUnknownTemplatesAreErrors(t *testing.T) {
 	if _, err := Render(Message{Template: ReadyForReview, Relationship: access.Deputy}, "", bases); err == nil {
 		t.Error("a review email rendered without its request")
 	}
+	if _, err := Render(Message{Template: PasskeyAdded}, "", bases); err == nil {
+		t.Error("a passkey email rendered without the passkey's name")
+	}
 	if _, err := Render(Message{Template: "nope"}, "", bases); err == nil {
 		t.Error("unknown template rendered")
 	}
@@ -125,6 +128,8 @@ func TestEveryEventHasItsEmail(t *testing.T) {
 		{access.RequestExpired{Request: "r1", Reference: "CFP-7K3M-9Q2X", To: "a@x.example", After: 28 * 24 * time.Hour},
 			Message{To: "a@x.example", Template: Expired, Request: "r1", Reference: "CFP-7K3M-9Q2X", Text: "28 days"}},
 		{access.AccessEnded{Request: "r1", To: "a@x.example", Reason: "died"}, Message{To: "a@x.example", Template: AccessEnded, Request: "r1", Reason: "died"}},
+		{access.PasskeyAdded{To: "a@x.example", Name: "My phone"}, Message{To: "a@x.example", Template: PasskeyAdded, Passkey: "My phone"}},
+		{access.PasskeyRemoved{To: "a@x.example", Name: "My phone"}, Message{To: "a@x.example", Template: PasskeyRemoved, Passkey: "My phone"}},
 		{access.EvidenceRefused{Request: "r1", To: "a@x.example", FileName: "f.pdf", Reason: "empty"},
 			Message{To: "a@x.example", Template: UploadProblem, Request: "r1", FileName: "f.pdf", Reason: "empty"}},
 	} {

@@ -53,7 +53,7 @@ var types = map[string]string{
 	".ico": "image/x-icon",
 }
 
-// Asset is the address of a static file (portal.css, govuk-frontend.min.js, init.js, favicon.svg)
+// Asset is the address of a static file (portal.css, govuk-frontend.min.js, init.js, favicon.svg, passkey.js)
 // under its content-hashed name. It panics on a name it does not know: a page naming a file
 // that does not exist is a bug every test of that page finds.
 func Asset(name string) string {

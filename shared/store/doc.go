@@ -21,6 +21,10 @@
 //	  once hidden       (same item)            DOC                   CLIENT#<ref>#HIDDEN / (same SK)          -                                    a client's replaced and withdrawn documents, for the staff client page only
 //	account             ACCOUNT#<email>        ACCOUNT               NAME#<s> / <surname>#<given>#<email>      -                                    account by email; the holder's name entry (s: first letter of the surname)
 //	sign-in code        ACCOUNT#<email>        CODE#<browser hash>   -                                        -                                    the live code of an address for the browser that asked (TTL)
+//	passkey             ACCOUNT#<email>        PASSKEY#<id>          -                                        -                                    a person's passkeys (id: base64url SHA-256 of the credential id)
+//	passkey user        ACCOUNT#<email>        PASSKEYS              -                                        -                                    a person's WebAuthn user handle and number of passkeys
+//	passkey handle      PASSKEY#USER#<handle>  USER                  -                                        -                                    whose handle it is, at passkey sign-in
+//	passkey ceremony    PASSKEY#CEREMONY#<hash of challenge>  CEREMONY  -                                   -                                    a challenge awaiting its answer, taken once (TTL)
 //	session             SESSION#<hash>         SESSION               SESSIONS#<email> / <created>#<hash>      -                                    session by token hash (TTL); a person's sessions ("sign out everywhere")
 //	staff session       STAFF#<hash>           SESSION               -                                        -                                    staff session by token hash (TTL)
 //	staff sign-in       STAFF#<hash of state>  SIGNIN                -                                        -                                    an OIDC sign-in under way: PKCE verifier, nonce (TTL)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -33,7 +34,19 @@ func accountKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "ACCOUN
 func codeKey(e access.Email, browser string) key {
 	return key{"ACCOUNT#" + string(e), "CODE#" + browser}
 }
-func sessionKey(hash string) key            { return key{"SESSION#" + hash, "SESSION"} }
+func sessionKey(hash string) key { return key{"SESSION#" + hash, "SESSION"} }
+func passkeyKey(e access.Email, id PasskeyID) key {
+	return key{"ACCOUNT#" + string(e), passkeyPre + string(id)}
+}
+func passkeysKey(e access.Email) key { return key{"ACCOUNT#" + string(e), "PASSKEYS"} }
+
+// handleKey and ceremonyKey hold base64url and hex values: neither can be confused with the other.
+func handleKey(handle []byte) key {
+	return key{"PASSKEY#USER#" + base64.RawURLEncoding.EncodeToString(handle), "USER"}
+}
+func ceremonyKey(challengeHash string) key {
+	return key{"PASSKEY#CEREMONY#" + challengeHash, "CEREMONY"}
+}
 func staffSessionKey(hash string) key       { return key{"STAFF#" + hash, "SESSION"} }
 func staffSignInKey(hash string) key        { return key{"STAFF#" + hash, "SIGNIN"} }
 func mailKey(id MailID) key                 { return key{"MAIL#" + string(id), "MAIL"} }
@@ -85,7 +98,8 @@ const (
 	batchLinePre   = "LINE#"
 	waiting        = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
 	purgeQueue     = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
-	tokensPre      = "TOKENS#"  // GSI2PK prefix of the link tokens issued for a request
+	passkeyPre     = "PASSKEY#"
+	tokensPre      = "TOKENS#" // GSI2PK prefix of the link tokens issued for a request
 )
 
 func reviewSK(at time.Time, id access.RequestID) string { return stamp(at) + "#" + string(id) }

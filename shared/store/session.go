@@ -139,13 +139,7 @@ type sessionItem struct {
 // written.
 func (s *Store) StartSession(ctx context.Context, browser, codeHash string, sess Session) error {
 	now := s.now()
-	k := sessionKey(sess.Hash)
-	item, err := attributevalue.MarshalMap(sessionItem{
-		PK: k.PK, SK: k.SK, GSI1PK: sessionsPK(sess.Email), GSI1SK: stamp(sess.CreatedAt) + "#" + sess.Hash,
-		Kind: "session", Email: sess.Email, Name: sess.Name,
-		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
-		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
-	})
+	item, err := sessionItemOf(sess)
 	if err != nil {
 		return wrap("start session", err)
 	}
@@ -159,6 +153,17 @@ func (s *Store) StartSession(ctx context.Context, browser, codeHash string, sess
 		values: map[string]types.AttributeValue{":active": str(string(AccountActive)), ":at": str(now.UTC().Format(time.RFC3339Nano))},
 	}, ErrConflict).put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	return s.run(ctx, t, "start session")
+}
+
+// sessionItemOf is the item of a new session, however the person signed in (a code, a passkey).
+func sessionItemOf(sess Session) (map[string]types.AttributeValue, error) {
+	k := sessionKey(sess.Hash)
+	return attributevalue.MarshalMap(sessionItem{
+		PK: k.PK, SK: k.SK, GSI1PK: sessionsPK(sess.Email), GSI1SK: stamp(sess.CreatedAt) + "#" + sess.Hash,
+		Kind: "session", Email: sess.Email, Name: sess.Name,
+		CreatedAt: sess.CreatedAt.Unix(), LastSeen: sess.LastSeen.Unix(),
+		ExpiresAt: sess.CreatedAt.Add(SessionMax + time.Hour).Unix(),
+	})
 }
 
 // Session returns the live session whose token has that hash, and slides its idle expiry, in one
