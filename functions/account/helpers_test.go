@@ -12,19 +12,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 var bg = context.Background()
 
-const origin = "https://portal.council.example"
+const origin = webtest.Origin
 
 // fakeFiles presigns nothing: it says what it was asked for.
 type fakeFiles struct{}
@@ -69,33 +68,6 @@ func (f *fixture) later(d time.Duration) {
 	f.mu.Unlock()
 }
 
-// req builds the event API Gateway sends for a request from the portal in a browser: Origin and
-// a JSON content type on state changes, the cookie when there is one.
-func req(method, resource string, params map[string]string, body any, cookie string) web.Request {
-	path := resource
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-	}
-	r := web.Request{
-		HTTPMethod: method, Resource: resource, Path: path, PathParameters: params,
-		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
-			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}},
-	}
-	if method != http.MethodGet {
-		r.Headers["Origin"] = origin
-	}
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r.Body = string(b)
-		r.Headers["Content-Type"] = "application/json"
-	}
-	if cookie != "" {
-		r.Headers["Cookie"] = cookie
-	}
-	return r
-}
-
 func (f *fixture) do(t testing.TB, r web.Request) web.Response {
 	t.Helper()
 	resp, err := f.h.Handle(bg, r)
@@ -131,11 +103,11 @@ func (f *fixture) link(t testing.TB, p mail.Purpose, subject string, e access.Em
 // account registers and verifies an address through the handler.
 func (f *fixture) account(t testing.TB, e access.Email, name string) {
 	t.Helper()
-	if resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": f.invite(t, e, time.Hour), "name": name}, "")); resp.StatusCode != http.StatusAccepted {
+	if resp := f.do(t, webtest.Request("POST", "/api/account/register", nil, map[string]string{"invitation": f.invite(t, e, time.Hour), "name": name}, "")); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
 	}
 	v := f.link(t, mail.Verify, string(e), e, 24*time.Hour)
-	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, webtest.Request("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify: %d %s", resp.StatusCode, resp.Body)
 	}
 }

@@ -9,130 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
-// browser sends the pages' requests as a browser would: its cookies, forms with their fields.
-type browser struct {
-	t    *testing.T
-	p    *pages
-	jar  map[string]string
-	last web.Response
-}
-
-func (p *pages) browser(t *testing.T) *browser { return &browser{t: t, p: p, jar: map[string]string{}} }
-
-// do sends one request for a route (resource with {params}) and keeps the cookies it sets.
-func (b *browser) do(method, resource string, params, query map[string]string, form url.Values) web.Response {
-	b.t.Helper()
-	path := resource
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-	}
-	r := web.Request{HTTPMethod: method, Resource: resource, Path: path, PathParameters: params, QueryStringParameters: query,
-		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
-			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}}}
-	if form != nil {
-		r.Body = form.Encode()
-		r.Headers["Content-Type"] = "application/x-www-form-urlencoded"
-		r.Headers["Origin"] = origin
-	}
-	var c []string
-	for k, v := range b.jar {
-		c = append(c, k+"="+v)
-	}
-	if len(c) > 0 {
-		r.Headers["Cookie"] = strings.Join(c, "; ")
-	}
-	resp, err := b.p.h.Handle(bg, r)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	sets := resp.MultiValueHeaders["Set-Cookie"]
-	if s := resp.Headers["Set-Cookie"]; s != "" {
-		sets = append(sets, s)
-	}
-	for _, s := range sets {
-		kv, attrs, _ := strings.Cut(s, ";")
-		k, v, _ := strings.Cut(kv, "=")
-		if v == "" || strings.Contains(attrs, "Max-Age=0") {
-			delete(b.jar, k)
-		} else {
-			b.jar[k] = v
-		}
-	}
-	if cc := resp.Headers["Cache-Control"]; cc != "no-store" {
-		b.t.Fatalf("%s %s: Cache-Control %q", method, path, cc)
-	}
-	if resp.Headers["Access-Control-Allow-Origin"] != "" {
-		b.t.Fatalf("%s %s: a page answered with CORS headers", method, path)
-	}
-	if resp.StatusCode != http.StatusSeeOther && !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'none'") {
-		b.t.Fatalf("%s %s: %d without the page headers: %v", method, path, resp.StatusCode, resp.Headers)
-	}
-	if strings.Contains(resp.Body, "goroutine") || strings.Contains(resp.Body, "application/problem") {
-		b.t.Fatalf("%s %s: a trace or a problem: %s", method, path, mainOf(resp.Body))
-	}
-	b.last = resp
-	return resp
-}
-
-func (b *browser) get(resource string, query map[string]string) web.Response {
-	b.t.Helper()
-	return b.do("GET", resource, nil, query, nil)
-}
-
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// submit posts the last page's form (its first one) with fields, as a browser would.
-func (b *browser) submit(resource string, fields map[string]string) web.Response {
-	b.t.Helper()
-	form := url.Values{}
-	if m := csrfRE.FindStringSubmatch(b.last.Body); m != nil {
-		form.Set("csrf", m[1])
-	}
-	for _, hidden := range regexp.MustCompile(`type="hidden" name="(invitation|token)" value="([^"]*)"`).FindAllStringSubmatch(b.last.Body, -1) {
-		form.Set(hidden[1], hidden[2])
-	}
-	for k, v := range fields {
-		form.Set(k, v)
-	}
-	return b.do("POST", resource, nil, nil, form)
-}
-
-func wantStatus(t *testing.T, resp web.Response, status int, location string) {
-	t.Helper()
-	if resp.StatusCode != status || location != "" && resp.Headers["Location"] != location {
-		t.Fatalf("answer %d %q, want %d %q: %s", resp.StatusCode, resp.Headers["Location"], status, location, mainOf(resp.Body))
-	}
-}
-
-// wantError checks a form answered 400 with the error summary naming the problem.
-func wantError(t *testing.T, resp web.Response, message string) {
-	t.Helper()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "govuk-error-summary") ||
-		!strings.Contains(resp.Body, "<title>Error: ") || !strings.Contains(resp.Body, message) {
-		t.Fatalf("want the error summary with %q, got %d: %s", message, resp.StatusCode, mainOf(resp.Body))
-	}
-}
-
-// mainOf is a page's main content, what a failing test shows of it.
-func mainOf(body string) string {
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if i := strings.Index(body, "</main>"); i >= 0 {
-		body = body[:i]
-	}
-	return body
-}
+// browser sends the pages' requests as a browser would, over this fixture's handler.
+func (p *pages) browser(t *testing.T) *webtest.Browser { return webtest.NewBrowser(t, &p.h) }
 
 func (p *pages) link(pur mail.Purpose, subject string, e access.Email, ttl time.Duration) string {
 	tok := secret.New()
@@ -156,18 +42,18 @@ func (p *pages) documents(ref string, n int) {
 }
 
 // startSession gives the browser a session for e as functions/signin's code page does.
-func (p *pages) startSession(b *browser, e access.Email) {
-	b.jar[web.SessionCookieName(true)] = p.s.startSession(e).Reveal()
+func (p *pages) startSession(b *webtest.Browser, e access.Email) {
+	b.Jar[web.SessionCookieName(true)] = p.s.startSession(e).Reveal()
 }
 
 // signedIn registers and verifies an address through the pages, then signs it in.
-func (p *pages) signedIn(t *testing.T, e access.Email, name string) *browser {
+func (p *pages) signedIn(t *testing.T, e access.Email, name string) *webtest.Browser {
 	t.Helper()
 	b := p.browser(t)
-	b.get(pathRegister, map[string]string{"invitation": p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)})
-	wantStatus(t, b.submit(pathRegister, map[string]string{"name": name}), http.StatusSeeOther, pathCheckEmail)
-	b.get(pathVerify, map[string]string{"token": p.link(mail.Verify, string(e), e, 24*time.Hour)})
-	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	b.Get(pathRegister, map[string]string{"invitation": p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)})
+	webtest.WantStatus(t, b.Submit(pathRegister, map[string]string{"name": name}), http.StatusSeeOther, pathCheckEmail)
+	b.Get(pathVerify, map[string]string{"token": p.link(mail.Verify, string(e), e, 24*time.Hour)})
+	webtest.WantStatus(t, b.Submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
 	p.startSession(b, e)
 	return b
 }
@@ -178,31 +64,31 @@ func TestPagesRegisterVerifySignInAndSeeClients(t *testing.T) {
 	b := p.browser(t)
 
 	inv := p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)
-	resp := b.get(pathRegister, map[string]string{"invitation": inv})
-	wantStatus(t, resp, http.StatusOK, "")
+	resp := b.Get(pathRegister, map[string]string{"invitation": inv})
+	webtest.WantStatus(t, resp, http.StatusOK, "")
 	if !strings.Contains(resp.Body, "Set up your account") || p.s.changes() != 0 {
-		t.Fatalf("register page: %d changes: %s", p.s.changes(), mainOf(resp.Body))
+		t.Fatalf("register page: %d changes: %s", p.s.changes(), webtest.MainOf(resp.Body))
 	}
-	wantStatus(t, b.submit(pathRegister, map[string]string{"name": " Kim Lee "}), http.StatusSeeOther, pathCheckEmail)
+	webtest.WantStatus(t, b.Submit(pathRegister, map[string]string{"name": " Kim Lee "}), http.StatusSeeOther, pathCheckEmail)
 	if a := p.s.accounts[e]; a.Name != "Kim Lee" || a.Status != store.AccountUnverified || len(p.s.queued) != 1 {
 		t.Fatalf("account %+v, queued %d", a, len(p.s.queued))
 	}
-	if resp := b.get(pathCheckEmail, nil); !strings.Contains(resp.Body, "Check your email") {
-		t.Fatalf("check email: %s", mainOf(resp.Body))
+	if resp := b.Get(pathCheckEmail, nil); !strings.Contains(resp.Body, "Check your email") {
+		t.Fatalf("check email: %s", webtest.MainOf(resp.Body))
 	}
 
 	// Opening the verification link changes nothing; the button does.
 	v := p.link(mail.Verify, string(e), e, 24*time.Hour)
-	resp = b.get(pathVerify, map[string]string{"token": v})
+	resp = b.Get(pathVerify, map[string]string{"token": v})
 	if !strings.Contains(resp.Body, "Confirm email address") || p.s.accounts[e].Status != store.AccountUnverified {
-		t.Fatalf("verify page changed the account or shows no button: %s", mainOf(resp.Body))
+		t.Fatalf("verify page changed the account or shows no button: %s", webtest.MainOf(resp.Body))
 	}
-	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	webtest.WantStatus(t, b.Submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
 	if p.s.accounts[e].Status != store.AccountActive {
 		t.Fatal("not verified")
 	}
 	// Opening the link again leads to sign-in.
-	wantStatus(t, b.get(pathVerify, map[string]string{"token": v}), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	webtest.WantStatus(t, b.Get(pathVerify, map[string]string{"token": v}), http.StatusSeeOther, pathSignIn+"?confirmed=1")
 
 	// functions/signin's pages sign in (its tests); the session is what they leave.
 	p.startSession(b, e)
@@ -210,20 +96,20 @@ func TestPagesRegisterVerifySignInAndSeeClients(t *testing.T) {
 	// Acting for mum and dad: two clients, each opened separately.
 	p.grant(e, "Kim Lee", access.Deputy, "200001", "Mary Lee", "")
 	p.grant(e, "Kim Lee", access.AttorneyLPA, "200002", "John Lee", "2027-03-31")
-	resp = b.get(pathClients, nil)
+	resp = b.Get(pathClients, nil)
 	if !strings.Contains(resp.Body, "Mary Lee") || !strings.Contains(resp.Body, "John Lee") || !strings.Contains(resp.Body, "31 March 2027") ||
 		strings.Index(resp.Body, "John Lee") > strings.Index(resp.Body, "Mary Lee") {
-		t.Fatalf("client list: %s", mainOf(resp.Body))
+		t.Fatalf("client list: %s", webtest.MainOf(resp.Body))
 	}
 
 	// Sign out: the session ends, and the pages ask to sign in again.
 	before := len(p.s.sessions)
-	wantStatus(t, b.submit(pathSignOut, nil), http.StatusSeeOther, pathSignedOut)
-	if len(p.s.sessions) != before-1 || b.jar["session"] != "" {
-		t.Fatalf("sessions %d, cookies %v", len(p.s.sessions), b.jar)
+	webtest.WantStatus(t, b.Submit(pathSignOut, nil), http.StatusSeeOther, pathSignedOut)
+	if len(p.s.sessions) != before-1 || b.Jar["session"] != "" {
+		t.Fatalf("sessions %d, cookies %v", len(p.s.sessions), b.Jar)
 	}
-	b.get(pathSignedOut, nil)
-	wantStatus(t, b.get(pathClients, nil), http.StatusSeeOther, pathSignIn)
+	b.Get(pathSignedOut, nil)
+	webtest.WantStatus(t, b.Get(pathClients, nil), http.StatusSeeOther, pathSignIn)
 }
 
 func TestPagesClientDocuments(t *testing.T) {
@@ -235,11 +121,11 @@ func TestPagesClientDocuments(t *testing.T) {
 	p.documents("200002", 3)
 	ref := map[string]string{"clientReference": "200001"}
 
-	resp := b.do("GET", pathClients+"/{clientReference}", ref, nil, nil)
-	wantStatus(t, resp, http.StatusOK, "")
+	resp := b.Do("GET", pathClients+"/{clientReference}", ref, nil, nil)
+	webtest.WantStatus(t, resp, http.StatusOK, "")
 	for _, want := range []string{"Mary Lee", "Document 0", "30 June 2026", "/api/documents/d200001x00000/download", "Document 19", "Next"} {
 		if !strings.Contains(resp.Body, want) {
-			t.Fatalf("first page lacks %q: %s", want, mainOf(resp.Body))
+			t.Fatalf("first page lacks %q: %s", want, webtest.MainOf(resp.Body))
 		}
 	}
 	if strings.Contains(resp.Body, "Document 20<") || strings.Contains(resp.Body, "d200002") || strings.Index(resp.Body, "Document 0") > strings.Index(resp.Body, "Document 1 ") {
@@ -258,43 +144,43 @@ func TestPagesClientDocuments(t *testing.T) {
 		for k, v := range u.Query() {
 			q[k] = v[0]
 		}
-		return b.do("GET", pathClients+"/{clientReference}", ref, q, nil)
+		return b.Do("GET", pathClients+"/{clientReference}", ref, q, nil)
 	}
 	page2 := follow(next.FindStringSubmatch(resp.Body)[1])
 	page3 := follow(next.FindStringSubmatch(page2.Body)[1])
 	if !strings.Contains(page3.Body, "Document 44") || next.MatchString(page3.Body) || !strings.Contains(page3.Body, "page 3") {
-		t.Fatalf("third page: %s", mainOf(page3.Body))
+		t.Fatalf("third page: %s", webtest.MainOf(page3.Body))
 	}
 	back := follow(prev.FindStringSubmatch(page3.Body)[1])
 	if !strings.Contains(back.Body, "Document 20") || !strings.Contains(back.Body, "Document 39") || !prev.MatchString(back.Body) {
-		t.Fatalf("back to page 2: %s", mainOf(back.Body))
+		t.Fatalf("back to page 2: %s", webtest.MainOf(back.Body))
 	}
 	first := follow(prev.FindStringSubmatch(back.Body)[1])
 	if !strings.Contains(first.Body, "Document 0") || prev.MatchString(first.Body) {
-		t.Fatalf("back to page 1: %s", mainOf(first.Body))
+		t.Fatalf("back to page 1: %s", webtest.MainOf(first.Body))
 	}
 
 	// Filter by type.
-	resp = b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "assessment_outcome"}, nil)
+	resp = b.Do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "assessment_outcome"}, nil)
 	if !strings.Contains(resp.Body, "Financial assessment outcome</td>") || !strings.Contains(resp.Body, "Document 41") {
-		t.Fatalf("filtered: %s", mainOf(resp.Body))
+		t.Fatalf("filtered: %s", webtest.MainOf(resp.Body))
 	}
 	if strings.Contains(resp.Body, "Care invoice</td>") {
 		t.Fatal("filter shows other types")
 	}
 	// A bad type or an old cursor: the error summary and the first page.
-	wantError(t, b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "payslip"}, nil), "Choose a type of document")
-	wantError(t, b.do("GET", pathClients+"/{clientReference}", ref, map[string]string{"cursor": "nonsense"}, nil), "out of date")
+	webtest.WantError(t, b.Do("GET", pathClients+"/{clientReference}", ref, map[string]string{"type": "payslip"}, nil), "Choose a type of document")
+	webtest.WantError(t, b.Do("GET", pathClients+"/{clientReference}", ref, map[string]string{"cursor": "nonsense"}, nil), "out of date")
 
 	// Another client, an unknown one, or a malformed reference: the same page not found.
 	for _, other := range []string{"200002", "999999", "x"} {
-		resp := b.do("GET", pathClients+"/{clientReference}", map[string]string{"clientReference": other}, nil, nil)
+		resp := b.Do("GET", pathClients+"/{clientReference}", map[string]string{"clientReference": other}, nil, nil)
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Page not found") {
-			t.Fatalf("%s: %d %s", other, resp.StatusCode, mainOf(resp.Body))
+			t.Fatalf("%s: %d %s", other, resp.StatusCode, webtest.MainOf(resp.Body))
 		}
 	}
 	// Who has access is the client's own page: a deputy gets page not found.
-	if resp := b.do("GET", pathClients+"/{clientReference}/access", ref, nil, nil); resp.StatusCode != http.StatusNotFound {
+	if resp := b.Do("GET", pathClients+"/{clientReference}/access", ref, nil, nil); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("access page for a deputy: %d", resp.StatusCode)
 	}
 }
@@ -306,14 +192,14 @@ func TestPagesTheClientSeesWhoHasAccess(t *testing.T) {
 	p.grant(e, "Mary Lee", access.Self, "200001", "Mary Lee", "")
 	p.grant("kim@example.com", "Kim Lee", access.Deputy, "200001", "Mary Lee", "2027-03-31")
 	ref := map[string]string{"clientReference": "200001"}
-	resp := b.do("GET", pathClients+"/{clientReference}", ref, nil, nil)
+	resp := b.Do("GET", pathClients+"/{clientReference}", ref, nil, nil)
 	if !strings.Contains(resp.Body, "/clients/200001/access") || !strings.Contains(resp.Body, "There are no documents") {
-		t.Fatalf("client page: %s", mainOf(resp.Body))
+		t.Fatalf("client page: %s", webtest.MainOf(resp.Body))
 	}
-	resp = b.do("GET", pathClients+"/{clientReference}/access", ref, nil, nil)
+	resp = b.Do("GET", pathClients+"/{clientReference}/access", ref, nil, nil)
 	for _, want := range []string{"Kim Lee", "Mary Lee", "31 March 2027", "1 June 2026", "No end date"} {
 		if !strings.Contains(resp.Body, want) {
-			t.Fatalf("access page lacks %q: %s", want, mainOf(resp.Body))
+			t.Fatalf("access page lacks %q: %s", want, webtest.MainOf(resp.Body))
 		}
 	}
 }
@@ -325,41 +211,41 @@ func TestPagesBadInputChangesNothing(t *testing.T) {
 	e := access.Email("kim@example.com")
 	inv := p.link(mail.Invitation, "r-1", e, 14*24*time.Hour)
 	b := p.browser(t)
-	b.get(pathRegister, map[string]string{"invitation": inv})
+	b.Get(pathRegister, map[string]string{"invitation": inv})
 
 	forged := func(resource string, fields map[string]string) web.Response {
 		form := url.Values{"csrf": {"1999999999.forged"}}
 		for k, v := range fields {
 			form.Set(k, v)
 		}
-		return b.do("POST", resource, nil, nil, form)
+		return b.Do("POST", resource, nil, nil, form)
 	}
-	wantError(t, forged(pathRegister, map[string]string{"invitation": inv, "name": "Kim"}), "did not come from this service")
-	wantError(t, b.submit(pathRegister, map[string]string{"name": "  "}), "Enter your full name")
-	wantError(t, b.submit(pathRegister, map[string]string{"name": strings.Repeat("x", 101)}), "100 characters or fewer")
+	webtest.WantError(t, forged(pathRegister, map[string]string{"invitation": inv, "name": "Kim"}), "did not come from this service")
+	webtest.WantError(t, b.Submit(pathRegister, map[string]string{"name": "  "}), "Enter your full name")
+	webtest.WantError(t, b.Submit(pathRegister, map[string]string{"name": strings.Repeat("x", 101)}), "100 characters or fewer")
 	if p.s.changes() != 0 {
 		t.Fatalf("%d changes after bad registrations", p.s.changes())
 	}
 	// A form from another site carries no signin cookie either.
 	other := p.browser(t)
-	wantError(t, other.do("POST", pathRegister, nil, nil, url.Values{"invitation": {inv}, "name": {"Kim"}}), "did not come from this service")
+	webtest.WantError(t, other.Do("POST", pathRegister, nil, nil, url.Values{"invitation": {inv}, "name": {"Kim"}}), "did not come from this service")
 
-	wantStatus(t, b.submit(pathRegister, map[string]string{"name": "Kim"}), http.StatusSeeOther, pathCheckEmail)
+	webtest.WantStatus(t, b.Submit(pathRegister, map[string]string{"name": "Kim"}), http.StatusSeeOther, pathCheckEmail)
 	v := p.link(mail.Verify, string(e), e, 24*time.Hour)
-	b.get(pathVerify, map[string]string{"token": v})
+	b.Get(pathVerify, map[string]string{"token": v})
 	n := p.s.changes()
-	wantError(t, forged(pathVerify, map[string]string{"token": v}), "did not come from this service")
+	webtest.WantError(t, forged(pathVerify, map[string]string{"token": v}), "did not come from this service")
 	if p.s.changes() != n || p.s.accounts[e].Status != store.AccountUnverified {
 		t.Fatal("a forged confirmation changed something")
 	}
-	wantStatus(t, b.submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
+	webtest.WantStatus(t, b.Submit(pathVerify, nil), http.StatusSeeOther, pathSignIn+"?confirmed=1")
 
 	// Signing out with a forged field ends nothing.
 	s := p.signedIn(t, "lee@example.com", "Lee")
 	n = len(p.s.sessions)
-	s.get(pathClients, nil)
-	wantStatus(t, s.do("POST", pathSignOut, nil, nil, url.Values{"csrf": {"1999999999.forged"}}), http.StatusSeeOther, pathClients)
-	if len(p.s.sessions) != n || s.jar["session"] == "" {
+	s.Get(pathClients, nil)
+	webtest.WantStatus(t, s.Do("POST", pathSignOut, nil, nil, url.Values{"csrf": {"1999999999.forged"}}), http.StatusSeeOther, pathClients)
+	if len(p.s.sessions) != n || s.Jar["session"] == "" {
 		t.Fatal("a forged sign-out ended the session")
 	}
 }
@@ -392,9 +278,9 @@ func TestPagesBadLinks(t *testing.T) {
 		{"invitation as verification", pathVerify, "token", used, http.StatusNotFound, []string{"does not work"}},
 	}
 	for _, c := range cases {
-		resp := b.get(c.resource, map[string]string{c.param: c.token})
+		resp := b.Get(c.resource, map[string]string{c.param: c.token})
 		if resp.StatusCode != c.status || !strings.Contains(resp.Body, "<h1") {
-			t.Fatalf("%s: %d %s", c.name, resp.StatusCode, mainOf(resp.Body))
+			t.Fatalf("%s: %d %s", c.name, resp.StatusCode, webtest.MainOf(resp.Body))
 		}
 		for _, w := range c.words {
 			if !strings.Contains(resp.Body, w) {
@@ -403,15 +289,15 @@ func TestPagesBadLinks(t *testing.T) {
 		}
 	}
 	// Posting a bad link (from a page opened before it expired) shows the same pages.
-	b.get(pathRegister, map[string]string{"invitation": p.link(mail.Invitation, "r-3", e, time.Hour)})
-	token := csrfRE.FindStringSubmatch(b.last.Body)[1]
-	resp := b.do("POST", pathRegister, nil, nil, url.Values{"csrf": {token}, "invitation": {expired}, "name": {"Kim"}})
+	b.Get(pathRegister, map[string]string{"invitation": p.link(mail.Invitation, "r-3", e, time.Hour)})
+	token := webtest.CSRF(b.Last.Body)
+	resp := b.Do("POST", pathRegister, nil, nil, url.Values{"csrf": {token}, "invitation": {expired}, "name": {"Kim"}})
 	if resp.StatusCode != http.StatusGone || !strings.Contains(resp.Body, "new invitation") {
-		t.Fatalf("posting an expired invitation: %d %s", resp.StatusCode, mainOf(resp.Body))
+		t.Fatalf("posting an expired invitation: %d %s", resp.StatusCode, webtest.MainOf(resp.Body))
 	}
-	resp = b.do("POST", pathVerify, nil, nil, url.Values{"csrf": {token}, "token": {"forged"}})
+	resp = b.Do("POST", pathVerify, nil, nil, url.Values{"csrf": {token}, "token": {"forged"}})
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "does not work") {
-		t.Fatalf("posting a forged verification: %d %s", resp.StatusCode, mainOf(resp.Body))
+		t.Fatalf("posting a forged verification: %d %s", resp.StatusCode, webtest.MainOf(resp.Body))
 	}
 	if p.s.changes() != 0 {
 		t.Fatalf("%d changes", p.s.changes())

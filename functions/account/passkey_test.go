@@ -18,6 +18,7 @@ import (
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -55,20 +56,20 @@ func TestAddingListingAndRemovingPasskeys(t *testing.T) {
 	pat, sam := signedInOver(t, s, "pat@example.com"), signedInOver(t, s, "sam@example.com")
 
 	// A name that cannot be kept, no session, another origin: no ceremony.
-	if r := call(req("POST", "/api/passkeys/registration", nil, map[string]string{"name": " "}, pat)); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "name") {
+	if r := call(webtest.Request("POST", "/api/passkeys/registration", nil, map[string]string{"name": " "}, pat)); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "name") {
 		t.Errorf("blank name: %d %s", r.StatusCode, r.Body)
 	}
-	if r := call(req("POST", "/api/passkeys/registration", nil, map[string]string{"name": "x"}, "")); r.StatusCode != http.StatusUnauthorized {
+	if r := call(webtest.Request("POST", "/api/passkeys/registration", nil, map[string]string{"name": "x"}, "")); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("no session: %d", r.StatusCode)
 	}
-	bad := req("POST", "/api/passkeys/registration", nil, map[string]string{"name": "x"}, pat)
+	bad := webtest.Request("POST", "/api/passkeys/registration", nil, map[string]string{"name": "x"}, pat)
 	bad.Headers["Origin"] = "https://evil.example"
 	if r := call(bad); r.StatusCode != http.StatusForbidden {
 		t.Errorf("another origin: %d", r.StatusCode)
 	}
 
 	begin := func(cookie string) string {
-		r := call(req("POST", "/api/passkeys/registration", nil, map[string]string{"name": "My phone"}, cookie))
+		r := call(webtest.Request("POST", "/api/passkeys/registration", nil, map[string]string{"name": "My phone"}, cookie))
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("begin: %d %s", r.StatusCode, r.Body)
 		}
@@ -81,32 +82,32 @@ func TestAddingListingAndRemovingPasskeys(t *testing.T) {
 	}
 	in := map[string]json.RawMessage{"credential": answer}
 	// Sam cannot finish Pat's ceremony; having tried, Pat cannot either (a challenge is taken once).
-	if r := call(req("POST", "/api/passkeys", nil, in, sam)); r.StatusCode != http.StatusBadRequest {
+	if r := call(webtest.Request("POST", "/api/passkeys", nil, in, sam)); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("Sam finishing Pat's ceremony: %d %s", r.StatusCode, r.Body)
 	}
-	if r := call(req("POST", "/api/passkeys", nil, in, pat)); r.StatusCode != http.StatusBadRequest {
+	if r := call(webtest.Request("POST", "/api/passkeys", nil, in, pat)); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("a taken challenge: %d %s", r.StatusCode, r.Body)
 	}
 	answer, _ = a.Create([]byte(begin(pat)))
 	in = map[string]json.RawMessage{"credential": answer}
-	r := call(req("POST", "/api/passkeys", nil, in, pat))
+	r := call(webtest.Request("POST", "/api/passkeys", nil, in, pat))
 	var added passkeyBody
 	if r.StatusCode != http.StatusCreated || json.Unmarshal([]byte(r.Body), &added) != nil || added.Name != "My phone" || added.LastUsedAt != nil {
 		t.Fatalf("finish: %d %s", r.StatusCode, r.Body)
 	}
-	if r := call(req("POST", "/api/passkeys", nil, in, pat)); r.StatusCode != http.StatusBadRequest {
+	if r := call(webtest.Request("POST", "/api/passkeys", nil, in, pat)); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("the same answer again: %d %s", r.StatusCode, r.Body)
 	}
 	// Pat sees it, Sam does not; Pat was emailed.
-	if r := call(req("GET", "/api/passkeys", nil, nil, pat)); !strings.Contains(r.Body, string(added.ID)) {
+	if r := call(webtest.Request("GET", "/api/passkeys", nil, nil, pat)); !strings.Contains(r.Body, string(added.ID)) {
 		t.Errorf("Pat's list: %s", r.Body)
 	}
-	if r := call(req("GET", "/api/passkeys", nil, nil, sam)); r.Body != `{"passkeys":[]}` {
+	if r := call(webtest.Request("GET", "/api/passkeys", nil, nil, sam)); r.Body != `{"passkeys":[]}` {
 		t.Errorf("Sam's list: %s", r.Body)
 	}
 	// Sam cannot remove it (as unknown); Pat can, once, and is emailed.
 	del := func(cookie string) int {
-		return call(req("DELETE", "/api/passkeys/{id}", map[string]string{"id": string(added.ID)}, nil, cookie)).StatusCode
+		return call(webtest.Request("DELETE", "/api/passkeys/{id}", map[string]string{"id": string(added.ID)}, nil, cookie)).StatusCode
 	}
 	if got := del(sam); got != http.StatusNotFound {
 		t.Errorf("Sam removing Pat's passkey: %d", got)

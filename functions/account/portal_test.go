@@ -13,6 +13,7 @@ import (
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 type docList struct {
@@ -25,7 +26,7 @@ type docList struct {
 
 func list(t *testing.T, f *fixture, cookie, ref string, query map[string]string) (int, docList) {
 	t.Helper()
-	r := req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
+	r := webtest.Request("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, cookie)
 	if len(query) > 0 {
 		r.QueryStringParameters = query
 	}
@@ -151,7 +152,7 @@ func TestListsAndDownloadsAreAudited(t *testing.T) {
 	cookie, grant, docs := f.deputy(t, e, "400001", 3)
 
 	list(t, f, cookie, "400001", map[string]string{"type": "care_invoice"})
-	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
+	resp := f.do(t, webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[1].ID)}, nil, cookie))
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("download: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -199,11 +200,11 @@ func TestNothingIsShownWhenTheAuditEventCannotBeWritten(t *testing.T) {
 	cookie, _, docs := f.deputy(t, e, "410001", 2)
 	f.s.failAudit = errors.New("ProvisionedThroughputExceededException")
 
-	resp := f.do(t, req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "410001"}, nil, cookie))
+	resp := f.do(t, webtest.Request("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "410001"}, nil, cookie))
 	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(resp.Body, string(docs[0].ID)) || strings.Contains(resp.Body, "Document 0") {
 		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
 	}
-	resp = f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, cookie))
+	resp = f.do(t, webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, cookie))
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Location"] != "" || strings.Contains(resp.Body, docs[0].Key) {
 		t.Fatalf("download: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
@@ -225,7 +226,7 @@ func TestMeListsEachClientOnceWithSuppression(t *testing.T) {
 			AccessEndsOn                        *string
 		}
 		EmailDeliveryFailing bool
-	}](t, f.do(t, req("GET", "/api/me", nil, nil, cookie)))
+	}](t, f.do(t, webtest.Request("GET", "/api/me", nil, nil, cookie)))
 	if me.Email != string(e) || me.Name != "Nat" || me.EmailDeliveryFailing || len(me.Clients) != 2 {
 		t.Fatalf("me %+v", me)
 	}
@@ -238,7 +239,7 @@ func TestMeListsEachClientOnceWithSuppression(t *testing.T) {
 	if err := f.s.Suppress(bg, e, store.Suppression{Reason: "bounce", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if body := f.do(t, req("GET", "/api/me", nil, nil, cookie)).Body; !strings.Contains(body, `"emailDeliveryFailing":true`) {
+	if body := f.do(t, webtest.Request("GET", "/api/me", nil, nil, cookie)).Body; !strings.Contains(body, `"emailDeliveryFailing":true`) {
 		t.Fatalf("suppression not shown: %s", body)
 	}
 }
@@ -256,7 +257,7 @@ func TestGranteesOnlyForTheClientThemself(t *testing.T) {
 	if err := f.s.EndAccess(bg, ended, "reviewer@council.example", "deputyship ended"); err != nil {
 		t.Fatal(err)
 	}
-	resp := f.do(t, req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, client)))
+	resp := f.do(t, webtest.Request("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, client)))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("grantees: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -273,7 +274,7 @@ func TestGranteesOnlyForTheClientThemself(t *testing.T) {
 		t.Fatalf("grantees show addresses: %s", resp.Body)
 	}
 	// An attorney, however valid, cannot list the client's grantees.
-	if resp := f.do(t, req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, attorney1))); resp.StatusCode != http.StatusNotFound {
+	if resp := f.do(t, webtest.Request("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": "600001"}, nil, f.signIn(t, attorney1))); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("attorney listing grantees: %d", resp.StatusCode)
 	}
 }
@@ -305,21 +306,21 @@ func TestPortalAuthorisationMatrix(t *testing.T) {
 	})
 	pastEnd := person("pastend@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", yesterday) })
 	revoked := person("revoked@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", "") })
-	f.do(t, req("DELETE", "/api/session", nil, nil, revoked))
+	f.do(t, webtest.Request("DELETE", "/api/session", nil, nil, revoked))
 	tampered := valid[:len(valid)-2] + "xx"
 	expired := person("expired@example.com", func(e access.Email) { f.grant(t, e, access.Self, ref, "Client", "") })
 	// Everyone else uses their session again now; the expired one stays idle.
 	f.later(20 * time.Minute)
 	for _, c := range []string{valid, noGrant, otherClient, endedGrant, pastEnd} {
-		f.do(t, req("GET", "/api/me", nil, nil, c))
+		f.do(t, webtest.Request("GET", "/api/me", nil, nil, c))
 	}
 	f.later(15 * time.Minute)
 
 	routes := map[string]web.Request{
-		"me":        req("GET", "/api/me", nil, nil, ""),
-		"documents": req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, ""),
-		"grantees":  req("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": ref}, nil, ""),
-		"download":  req("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, ""),
+		"me":        webtest.Request("GET", "/api/me", nil, nil, ""),
+		"documents": webtest.Request("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": ref}, nil, ""),
+		"grantees":  webtest.Request("GET", "/api/clients/{clientReference}/grantees", map[string]string{"clientReference": ref}, nil, ""),
+		"download":  webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": string(docs[0].ID)}, nil, ""),
 	}
 	matrix := []struct {
 		who    string
@@ -359,9 +360,9 @@ func TestPortalAuthorisationMatrix(t *testing.T) {
 
 	// Unknown clients and documents answer exactly like forbidden ones.
 	for name, r := range map[string]web.Request{
-		"unknown client":   req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "799999"}, nil, valid),
-		"unknown document": req("GET", "/api/documents/{id}/download", map[string]string{"id": "dnope"}, nil, valid),
-		"odd reference":    req("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "../700001"}, nil, valid),
+		"unknown client":   webtest.Request("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "799999"}, nil, valid),
+		"unknown document": webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": "dnope"}, nil, valid),
+		"odd reference":    webtest.Request("GET", "/api/clients/{clientReference}/documents", map[string]string{"clientReference": "../700001"}, nil, valid),
 	} {
 		if resp := f.do(t, r); resp.StatusCode != http.StatusNotFound || resp.Body != notFound {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Body)
@@ -384,12 +385,12 @@ func TestADocumentPublishedInPlaceDownloadsTheVersionPublished(t *testing.T) {
 	loose.ID, loose.Version = "d500001loose", ""
 	f.s.publish(pinned, loose)
 
-	resp := f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(pinned.ID)}, nil, cookie))
+	resp := f.do(t, webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": string(pinned.ID)}, nil, cookie))
 	loc, err := url.Parse(resp.Headers["Location"])
 	if resp.StatusCode != http.StatusFound || err != nil || loc.Path != "/batches/billing/run-7/a.pdf" || loc.Query().Get("versionId") != "v3" {
 		t.Fatalf("download: %d %q", resp.StatusCode, resp.Headers["Location"])
 	}
-	resp = f.do(t, req("GET", "/api/documents/{id}/download", map[string]string{"id": string(loose.ID)}, nil, cookie))
+	resp = f.do(t, webtest.Request("GET", "/api/documents/{id}/download", map[string]string{"id": string(loose.ID)}, nil, cookie))
 	if resp.StatusCode != http.StatusNotFound || resp.Headers["Location"] != "" {
 		t.Fatalf("a batch's file with no version: %d %q", resp.StatusCode, resp.Headers["Location"])
 	}

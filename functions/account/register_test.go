@@ -10,13 +10,14 @@ import (
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	f := newFixture(t)
 	e := access.Email("ann@example.com")
 	inv := f.invite(t, e, 14*24*time.Hour)
-	resp := f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": " Ann Example "}, ""))
+	resp := f.do(t, webtest.Request("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": " Ann Example "}, ""))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -31,7 +32,7 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	}
 
 	// The same registration link again: a clear 409, and nothing changes.
-	resp = f.do(t, req("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": "Mallory"}, ""))
+	resp = f.do(t, webtest.Request("POST", "/api/account/register", nil, map[string]string{"invitation": inv, "name": "Mallory"}, ""))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "already been used") {
 		t.Fatalf("second registration: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -40,14 +41,14 @@ func TestRegisterQueuesVerificationAndVerifyActivates(t *testing.T) {
 	}
 
 	v := f.link(t, mail.Verify, string(e), e, 24*time.Hour)
-	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, webtest.Request("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify: %d %s", resp.StatusCode, resp.Body)
 	}
 	if a, _ := f.s.Account(bg, e); a.Status != store.AccountActive {
 		t.Fatalf("not active: %+v", a)
 	}
 	// Following the link twice is fine once the account is active.
-	if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
+	if resp := f.do(t, webtest.Request("POST", "/api/account/verify", nil, map[string]string{"token": v}, "")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("verify again: %d %s", resp.StatusCode, resp.Body)
 	}
 }
@@ -78,7 +79,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 		{"not JSON", "invitation=x", http.StatusBadRequest, ""},
 	}
 	for _, c := range cases {
-		r := req("POST", "/api/account/register", nil, c.body, "")
+		r := webtest.Request("POST", "/api/account/register", nil, c.body, "")
 		if s, ok := c.body.(string); ok {
 			r.Body = s
 		}
@@ -100,7 +101,7 @@ func TestRegistrationLinksThatDoNotWork(t *testing.T) {
 		tok    string
 		status int
 	}{"expired": {old, http.StatusGone}, "unknown": {"nope", http.StatusNotFound}, "bound elsewhere": {crossed, http.StatusNotFound}} {
-		if resp := f.do(t, req("POST", "/api/account/verify", nil, map[string]string{"token": c.tok}, "")); resp.StatusCode != c.status {
+		if resp := f.do(t, webtest.Request("POST", "/api/account/verify", nil, map[string]string{"token": c.tok}, "")); resp.StatusCode != c.status {
 			t.Errorf("verify %s: %d %s", name, resp.StatusCode, resp.Body)
 		}
 	}
@@ -120,7 +121,7 @@ func TestStateChangesNeedThePortalsOriginAndJSON(t *testing.T) {
 			"no content type":  func(h *map[string]string) { delete(*h, "Content-Type") },
 			"portal but http:": func(h *map[string]string) { (*h)["Origin"] = strings.Replace(origin, "https:", "http:", 1) },
 		} {
-			r := req(rt.method, rt.resource, nil, map[string]string{"email": "a@example.com"}, "")
+			r := webtest.Request(rt.method, rt.resource, nil, map[string]string{"email": "a@example.com"}, "")
 			change(&r.Headers)
 			if resp := f.do(t, r); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("%s %s with %s: %d %s", rt.method, rt.resource, name, resp.StatusCode, resp.Body)

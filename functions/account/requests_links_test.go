@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/council/cfp/shared/access"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 // The clients list leads to the person's own requests and to a new request, both served by
@@ -16,9 +17,9 @@ func TestPagesClientsLeadToTheirRequestsAndANewOne(t *testing.T) {
 	e := access.Email("lee@example.com")
 	b := p.signedIn(t, e, "Lee Ray")
 	p.grant(e, "Lee Ray", access.Deputy, "200001", "Mary Ray", "")
-	resp := b.get(pathClients, nil)
-	wantStatus(t, resp, http.StatusOK, "")
-	body := mainOf(resp.Body)
+	resp := b.Get(pathClients, nil)
+	webtest.WantStatus(t, resp, http.StatusOK, "")
+	body := webtest.MainOf(resp.Body)
 	for _, want := range []string{`href="/requests"`, `href="/request/relationship"`, "Request access for another client"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the clients page lacks %s:\n%s", want, body)

@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/brand"
@@ -21,11 +17,12 @@ import (
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 var bg = context.Background()
 
-const origin = "https://portal.council.example"
+const origin = webtest.Origin
 
 // fakeMailer keeps what would have gone to SES.
 type fakeMailer struct {
@@ -135,29 +132,6 @@ func (f *fixture) later(d time.Duration) {
 	f.mu.Lock()
 	f.at = f.at.Add(d)
 	f.mu.Unlock()
-}
-
-// req builds the event API Gateway sends for a request from the portal in a browser: Origin and
-// a JSON content type on state changes, the cookie when there is one.
-func req(method, resource string, params map[string]string, body any, cookie string) web.Request {
-	r := web.Request{
-		HTTPMethod: method, Resource: resource, Path: resource, PathParameters: params,
-		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
-			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}},
-	}
-	if method != http.MethodGet {
-		r.Headers["Origin"] = origin
-	}
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r.Body = string(b)
-		r.Headers["Content-Type"] = "application/json"
-	}
-	if cookie != "" {
-		r.Headers["Cookie"] = cookie
-	}
-	return r
 }
 
 func (f *fixture) do(t testing.TB, r web.Request) web.Response {

@@ -8,123 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
-// browser sends the pages' requests as a browser would: its cookies, forms with their fields.
-type browser struct {
-	t    *testing.T
-	f    *fixture
-	jar  map[string]string
-	last web.Response
-}
-
-func (f *fixture) browser(t *testing.T) *browser {
-	return &browser{t: t, f: f, jar: map[string]string{}}
-}
-
-// do sends one request for a page and keeps the cookies it sets.
-func (b *browser) do(method, path string, query map[string]string, form url.Values) web.Response {
-	b.t.Helper()
-	r := web.Request{HTTPMethod: method, Resource: path, Path: path, QueryStringParameters: query,
-		Headers: map[string]string{"User-Agent": "TestBrowser/1.0"},
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1",
-			Identity: events.APIGatewayRequestIdentity{SourceIP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}}}
-	if form != nil {
-		r.Body = form.Encode()
-		r.Headers["Content-Type"] = "application/x-www-form-urlencoded"
-		r.Headers["Origin"] = origin
-	}
-	var c []string
-	for k, v := range b.jar {
-		c = append(c, k+"="+v)
-	}
-	if len(c) > 0 {
-		r.Headers["Cookie"] = strings.Join(c, "; ")
-	}
-	resp, err := b.f.h.Handle(bg, r)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	sets := resp.MultiValueHeaders["Set-Cookie"]
-	if s := resp.Headers["Set-Cookie"]; s != "" {
-		sets = append(sets, s)
-	}
-	for _, s := range sets {
-		kv, attrs, _ := strings.Cut(s, ";")
-		k, v, _ := strings.Cut(kv, "=")
-		if v == "" || strings.Contains(attrs, "Max-Age=0") {
-			delete(b.jar, k)
-		} else {
-			b.jar[k] = v
-		}
-	}
-	if cc := resp.Headers["Cache-Control"]; cc != "no-store" {
-		b.t.Fatalf("%s %s: Cache-Control %q", method, path, cc)
-	}
-	if resp.Headers["Access-Control-Allow-Origin"] != "" {
-		b.t.Fatalf("%s %s: a page answered with CORS headers", method, path)
-	}
-	if resp.StatusCode != http.StatusSeeOther && !strings.Contains(resp.Headers["Content-Security-Policy"], "default-src 'none'") {
-		b.t.Fatalf("%s %s: %d without the page headers: %v", method, path, resp.StatusCode, resp.Headers)
-	}
-	if strings.Contains(resp.Body, "goroutine") || strings.Contains(resp.Body, "application/problem") {
-		b.t.Fatalf("%s %s: a trace or a problem: %s", method, path, mainOf(resp.Body))
-	}
-	b.last = resp
-	return resp
-}
-
-func (b *browser) get(path string, query map[string]string) web.Response {
-	b.t.Helper()
-	return b.do("GET", path, query, nil)
-}
-
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// submit posts the last page's form with fields, as a browser would.
-func (b *browser) submit(path string, fields map[string]string) web.Response {
-	b.t.Helper()
-	form := url.Values{}
-	if m := csrfRE.FindStringSubmatch(b.last.Body); m != nil {
-		form.Set("csrf", m[1])
-	}
-	for k, v := range fields {
-		form.Set(k, v)
-	}
-	return b.do("POST", path, nil, form)
-}
-
-func wantStatus(t *testing.T, resp web.Response, status int, location string) {
-	t.Helper()
-	if resp.StatusCode != status || location != "" && resp.Headers["Location"] != location {
-		t.Fatalf("answer %d %q, want %d %q: %s", resp.StatusCode, resp.Headers["Location"], status, location, mainOf(resp.Body))
-	}
-}
-
-// wantError checks a form answered 400 with the error summary naming the problem.
-func wantError(t *testing.T, resp web.Response, message string) {
-	t.Helper()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "govuk-error-summary") ||
-		!strings.Contains(resp.Body, "<title>Error: ") || !strings.Contains(resp.Body, message) {
-		t.Fatalf("want the error summary with %q, got %d: %s", message, resp.StatusCode, mainOf(resp.Body))
-	}
-}
-
-// mainOf is a page's main content, what a failing test shows of it.
-func mainOf(body string) string {
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if i := strings.Index(body, "</main>"); i >= 0 {
-		body = body[:i]
-	}
-	return body
-}
+// browser sends the pages' requests as a browser would, over this fixture's handler.
+func (f *fixture) browser(t *testing.T) *webtest.Browser { return webtest.NewBrowser(t, &f.h) }
 
 func newPages(t *testing.T) *fixture {
 	f := newFixture(t)
@@ -137,22 +28,22 @@ func TestPagesSignInWithTheCode(t *testing.T) {
 	e := access.Email("kim@example.com")
 	f.account(t, e, "Kim Lee")
 	b := f.browser(t)
-	if resp := b.get(pathSignIn, map[string]string{"confirmed": "1"}); !strings.Contains(resp.Body, "Your email address is confirmed") {
-		t.Fatalf("sign-in page: %s", mainOf(resp.Body))
+	if resp := b.Get(pathSignIn, map[string]string{"confirmed": "1"}); !strings.Contains(resp.Body, "Your email address is confirmed") {
+		t.Fatalf("sign-in page: %s", webtest.MainOf(resp.Body))
 	}
-	wantStatus(t, b.submit(pathSignIn, map[string]string{"email": "Kim@Example.com"}), http.StatusSeeOther, pathCode)
-	if resp := b.get(pathCode, nil); !strings.Contains(resp.Body, "kim@example.com") {
-		t.Fatalf("code page: %s", mainOf(resp.Body))
+	webtest.WantStatus(t, b.Submit(pathSignIn, map[string]string{"email": "Kim@Example.com"}), http.StatusSeeOther, pathCode)
+	if resp := b.Get(pathCode, nil); !strings.Contains(resp.Body, "kim@example.com") {
+		t.Fatalf("code page: %s", webtest.MainOf(resp.Body))
 	}
-	wantStatus(t, b.submit(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), http.StatusSeeOther, pathClients)
-	if b.jar["session"] == "" || b.jar["signin"] != "" {
-		t.Fatalf("cookies after sign-in: %v", b.jar)
+	webtest.WantStatus(t, b.Submit(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), http.StatusSeeOther, pathClients)
+	if b.Jar["session"] == "" || b.Jar["signin"] != "" {
+		t.Fatalf("cookies after sign-in: %v", b.Jar)
 	}
 	if len(f.s.sessions) != 1 {
 		t.Fatalf("%d sessions", len(f.s.sessions))
 	}
 	// The code page without having asked for a code goes back to the first sign-in page.
-	wantStatus(t, f.browser(t).get(pathCode, nil), http.StatusSeeOther, pathSignIn)
+	webtest.WantStatus(t, f.browser(t).Get(pathCode, nil), http.StatusSeeOther, pathSignIn)
 }
 
 func TestPagesBadInputChangesNothing(t *testing.T) {
@@ -165,33 +56,33 @@ func TestPagesBadInputChangesNothing(t *testing.T) {
 		for k, v := range fields {
 			form.Set(k, v)
 		}
-		return b.do("POST", path, nil, form)
+		return b.Do("POST", path, nil, nil, form)
 	}
-	b.get(pathSignIn, nil)
+	b.Get(pathSignIn, nil)
 	n := f.s.changes()
-	wantError(t, forged(pathSignIn, map[string]string{"email": string(e)}), "did not come from this service")
-	wantError(t, b.submit(pathSignIn, map[string]string{"email": ""}), "Enter your email address")
-	wantError(t, b.submit(pathSignIn, map[string]string{"email": "kim at example"}), "correct format")
+	webtest.WantError(t, forged(pathSignIn, map[string]string{"email": string(e)}), "did not come from this service")
+	webtest.WantError(t, b.Submit(pathSignIn, map[string]string{"email": ""}), "Enter your email address")
+	webtest.WantError(t, b.Submit(pathSignIn, map[string]string{"email": "kim at example"}), "correct format")
 	// A form from another site carries no signin cookie either.
-	wantError(t, f.browser(t).do("POST", pathSignIn, nil, url.Values{"email": {string(e)}}), "did not come from this service")
+	webtest.WantError(t, f.browser(t).Do("POST", pathSignIn, nil, nil, url.Values{"email": {string(e)}}), "did not come from this service")
 	if f.s.changes() != n || len(f.mail.sent) != 0 {
 		t.Fatal("a bad sign-in sent a code")
 	}
-	wantStatus(t, b.submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
-	b.get(pathCode, nil)
+	webtest.WantStatus(t, b.Submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
+	b.Get(pathCode, nil)
 	n = f.s.changes()
-	wantError(t, forged(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), "did not come from this service")
-	wantError(t, b.submit(pathCode, map[string]string{"code": ""}), "Enter the 6-digit code")
-	wantError(t, b.submit(pathCode, map[string]string{"code": "12ab56"}), "must be 6 digits")
+	webtest.WantError(t, forged(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), "did not come from this service")
+	webtest.WantError(t, b.Submit(pathCode, map[string]string{"code": ""}), "Enter the 6-digit code")
+	webtest.WantError(t, b.Submit(pathCode, map[string]string{"code": "12ab56"}), "must be 6 digits")
 	bad := wrong(f.mail.lastCode(t, e))
-	wantError(t, b.submit(pathCode, map[string]string{"code": bad}), "The code is not right")
-	if f.s.changes() != n || len(f.s.sessions) != 0 || b.jar["session"] != "" {
+	webtest.WantError(t, b.Submit(pathCode, map[string]string{"code": bad}), "The code is not right")
+	if f.s.changes() != n || len(f.s.sessions) != 0 || b.Jar["session"] != "" {
 		t.Fatal("a bad code started a session")
 	}
 	for range 4 {
-		b.submit(pathCode, map[string]string{"code": bad})
+		b.Submit(pathCode, map[string]string{"code": bad})
 	}
-	wantError(t, b.submit(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), "tried too many times")
+	webtest.WantError(t, b.Submit(pathCode, map[string]string{"code": f.mail.lastCode(t, e)}), "tried too many times")
 	if len(f.s.sessions) != 0 {
 		t.Fatal("the sixth attempt signed in")
 	}
@@ -208,15 +99,15 @@ func TestPagesCodeAnswersAlikeWithOrWithoutAnAccount(t *testing.T) {
 	var runs [][]string
 	for _, e := range []access.Email{active, unknown} {
 		b := f.browser(t)
-		b.get(pathSignIn, nil)
-		wantStatus(t, b.submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
-		b.get(pathCode, nil)
+		b.Get(pathSignIn, nil)
+		webtest.WantStatus(t, b.Submit(pathSignIn, map[string]string{"email": string(e)}), http.StatusSeeOther, pathCode)
+		b.Get(pathCode, nil)
 		f.s.takeCalls()
 		guess := wrong(f.mail.lastCode(t, active))
 		var run []string
 		for i := 1; i <= store.CodeAttempts+1; i++ {
-			resp := b.submit(pathCode, map[string]string{"code": guess})
-			page := token.ReplaceAllString(strings.ReplaceAll(mainOf(resp.Body), string(e), "ADDRESS"), "")
+			resp := b.Submit(pathCode, map[string]string{"code": guess})
+			page := token.ReplaceAllString(strings.ReplaceAll(webtest.MainOf(resp.Body), string(e), "ADDRESS"), "")
 			run = append(run, fmt.Sprintf("%d %s %v", resp.StatusCode, page, f.s.takeCalls()))
 		}
 		runs = append(runs, run)
@@ -237,15 +128,15 @@ func TestPagesSayWhenAConnectionHasAskedTooOften(t *testing.T) {
 	f := newPages(t)
 	b := f.browser(t)
 	for i := 0; i < sourceCodesPerHour; i++ {
-		b.get(pathSignIn, nil)
-		wantStatus(t, b.submit(pathSignIn, map[string]string{"email": fmt.Sprintf("p%d@example.com", i)}), http.StatusSeeOther, pathCode)
+		b.Get(pathSignIn, nil)
+		webtest.WantStatus(t, b.Submit(pathSignIn, map[string]string{"email": fmt.Sprintf("p%d@example.com", i)}), http.StatusSeeOther, pathCode)
 	}
-	b.get(pathSignIn, nil)
+	b.Get(pathSignIn, nil)
 	n := f.s.changes()
-	resp := b.submit(pathSignIn, map[string]string{"email": "late@example.com"})
+	resp := b.Submit(pathSignIn, map[string]string{"email": "late@example.com"})
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Headers["Retry-After"] == "" ||
 		!strings.Contains(resp.Body, "govuk-error-summary") || !strings.Contains(resp.Body, "too many sign-in attempts from this connection") {
-		t.Fatalf("over the connection's limit: %d %v %s", resp.StatusCode, resp.Headers, mainOf(resp.Body))
+		t.Fatalf("over the connection's limit: %d %v %s", resp.StatusCode, resp.Headers, webtest.MainOf(resp.Body))
 	}
 	if f.s.changes() != n {
 		t.Fatal("a refused request stored a code")

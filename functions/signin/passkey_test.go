@@ -18,6 +18,7 @@ import (
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -89,7 +90,7 @@ func (f *passkeyFixture) call(t *testing.T, r web.Request) (int, string, string)
 // answer begins a sign-in through the handler and answers it with a.
 func (f *passkeyFixture) answer(t *testing.T, a *passkeytest.Authenticator) map[string]json.RawMessage {
 	t.Helper()
-	status, body, _ := f.call(t, req("POST", "/api/session/passkey/options", nil, nil, ""))
+	status, body, _ := f.call(t, webtest.Request("POST", "/api/session/passkey/options", nil, nil, ""))
 	if status != http.StatusOK || strings.Contains(body, string(f.e)) {
 		t.Fatalf("options: %d %s", status, body)
 	}
@@ -103,7 +104,7 @@ func (f *passkeyFixture) answer(t *testing.T, a *passkeytest.Authenticator) map[
 func TestAPasskeySignsInOnceAndStartsASession(t *testing.T) {
 	f := newPasskeyFixture(t)
 	in := f.answer(t, f.key)
-	status, body, cookie := f.call(t, req("POST", "/api/session/passkey", nil, in, ""))
+	status, body, cookie := f.call(t, webtest.Request("POST", "/api/session/passkey", nil, in, ""))
 	if status != http.StatusNoContent || !strings.HasPrefix(cookie, "__Host-session=") {
 		t.Fatalf("sign-in: %d %s %q", status, body, cookie)
 	}
@@ -112,7 +113,7 @@ func TestAPasskeySignsInOnceAndStartsASession(t *testing.T) {
 		t.Fatalf("session %+v %v", s, err)
 	}
 	// The same answer again: its challenge is spent.
-	if status, _, cookie := f.call(t, req("POST", "/api/session/passkey", nil, in, "")); status != http.StatusUnauthorized || cookie != "" {
+	if status, _, cookie := f.call(t, webtest.Request("POST", "/api/session/passkey", nil, in, "")); status != http.StatusUnauthorized || cookie != "" {
 		t.Fatalf("replayed answer: %d %q", status, cookie)
 	}
 }
@@ -121,7 +122,7 @@ func TestPasskeysThatMustNotSignIn(t *testing.T) {
 	f := newPasskeyFixture(t)
 	refused := func(what string, in map[string]json.RawMessage) {
 		t.Helper()
-		status, body, cookie := f.call(t, req("POST", "/api/session/passkey", nil, in, ""))
+		status, body, cookie := f.call(t, webtest.Request("POST", "/api/session/passkey", nil, in, ""))
 		if status != http.StatusUnauthorized || cookie != "" {
 			t.Errorf("%s: %d %s %q", what, status, body, cookie)
 		}
@@ -146,10 +147,10 @@ func TestPasskeysThatMustNotSignIn(t *testing.T) {
 	refused("count back to 0", f.answer(t, &back))
 	// A challenge nobody began, and bad bodies.
 	refused("made-up challenge", map[string]json.RawMessage{"credential": json.RawMessage(`{"response":{"clientDataJSON":"eyJjaGFsbGVuZ2UiOiJ4In0"}}`)})
-	if status, _, _ := f.call(t, req("POST", "/api/session/passkey", nil, map[string]string{"nope": "x"}, "")); status != http.StatusBadRequest {
+	if status, _, _ := f.call(t, webtest.Request("POST", "/api/session/passkey", nil, map[string]string{"nope": "x"}, "")); status != http.StatusBadRequest {
 		t.Errorf("unknown field: %d", status)
 	}
-	r := req("POST", "/api/session/passkey/options", nil, nil, "")
+	r := webtest.Request("POST", "/api/session/passkey/options", nil, nil, "")
 	r.Headers["Origin"] = "https://portal-council.example.net"
 	if status, _, _ := f.call(t, r); status != http.StatusForbidden {
 		t.Errorf("options from another origin: %d", status)

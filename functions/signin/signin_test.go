@@ -13,11 +13,12 @@ import (
 	"github.com/council/cfp/shared/secret"
 	"github.com/council/cfp/shared/store"
 	"github.com/council/cfp/shared/web"
+	"github.com/council/cfp/shared/web/webtest"
 )
 
 func askCode(t *testing.T, f *fixture, e access.Email) {
 	t.Helper()
-	resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
+	resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("ask for code: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -25,7 +26,7 @@ func askCode(t *testing.T, f *fixture, e access.Email) {
 
 func enter(t *testing.T, f *fixture, e access.Email, code string) int {
 	t.Helper()
-	return f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": code}, "")).StatusCode
+	return f.do(t, webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": code}, "")).StatusCode
 }
 
 // wrong returns a code of the same length that is not code.
@@ -48,7 +49,7 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	f.accountIn(t, unverified, "Bob", store.AccountUnverified) // registered, not yet confirmed
 	var bodies []string
 	for _, e := range []access.Email{active, unverified, unknown, "ANN@Example.com"} {
-		resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
+		resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("%s: %d %s", e, resp.StatusCode, resp.Body)
 		}
@@ -83,7 +84,7 @@ func TestAskingForACodeAnswersTheSameForEveryAddress(t *testing.T) {
 	if verifications != 1 {
 		t.Fatalf("%d verification emails for the unverified account, want one resend", verifications)
 	}
-	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
+	if resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": "not an address"}, "")); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed address: %d", resp.StatusCode)
 	}
 }
@@ -97,14 +98,14 @@ func TestWhileSESFailsTheAnswerStillDoesNotTellWhoHasAnAccount(t *testing.T) {
 	f.mail.fail = errors.New("ThrottlingException: Maximum sending rate exceeded")
 	var answers []string
 	for _, e := range []access.Email{active, "nobody@example.com"} {
-		resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
+		resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": string(e)}, ""))
 		answers = append(answers, fmt.Sprint(resp.StatusCode, resp.Body))
 	}
 	if answers[0] != answers[1] || !strings.HasPrefix(answers[0], "202") {
 		t.Fatalf("answers differ while SES fails: %q and %q", answers[0], answers[1])
 	}
 	f.mail.fail = nil // SES is back: asking again sends the code
-	if resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": string(active)}, "")); resp.StatusCode != http.StatusAccepted || len(f.mail.to(active)) != 1 {
+	if resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": string(active)}, "")); resp.StatusCode != http.StatusAccepted || len(f.mail.to(active)) != 1 {
 		t.Fatalf("asking again after SES came back: %d, %d codes", resp.StatusCode, len(f.mail.to(active)))
 	}
 }
@@ -148,7 +149,7 @@ func TestAStrangerCannotStopThePersonSigningIn(t *testing.T) {
 		}
 	}
 	for i := 0; i < 5; i++ { // and guesses without any browser value
-		resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "x=y"))
+		resp := f.do(t, webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "x=y"))
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("a guess without the browser value: %d", resp.StatusCode)
 		}
@@ -190,7 +191,7 @@ func TestASourceIsLimitedWith429AndRetryAfter(t *testing.T) {
 	}
 	var answers []string
 	for _, e := range []string{"ann@example.com", "nobody@example.com"} {
-		resp := f.do(t, req("POST", "/api/session", nil, map[string]string{"email": e}, ""))
+		resp := f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": e}, ""))
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Headers["Retry-After"] == "" {
 			t.Fatalf("code %d from one source: %d %v", sourceCodesPerHour+1, resp.StatusCode, resp.Headers)
 		}
@@ -199,7 +200,7 @@ func TestASourceIsLimitedWith429AndRetryAfter(t *testing.T) {
 	if answers[0] != answers[1] {
 		t.Fatalf("429s differ: %q and %q", answers[0], answers[1])
 	}
-	if n := atoi(f.do(t, req("POST", "/api/session", nil, map[string]string{"email": "ann@example.com"}, "")).Headers["Retry-After"]); n < 60 || n > 2*3600 { // the window and, at worst, another as the weighting forgets
+	if n := atoi(f.do(t, webtest.Request("POST", "/api/session", nil, map[string]string{"email": "ann@example.com"}, "")).Headers["Retry-After"]); n < 60 || n > 2*3600 { // the window and, at worst, another as the weighting forgets
 		t.Fatalf("Retry-After %d seconds", n)
 	}
 	for i := 0; i < sourceAttemptsPerHour; i++ {
@@ -226,7 +227,7 @@ func TestSignInWithTheCode(t *testing.T) {
 	if enter(t, f, e, wrong(code)) != http.StatusUnauthorized {
 		t.Fatal("a wrong code was not 401")
 	}
-	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": "DAN@example.com", "code": code[:3] + " " + code[3:]}, ""))
+	resp := f.do(t, webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": "DAN@example.com", "code": code[:3] + " " + code[3:]}, ""))
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -315,7 +316,7 @@ func TestInsecureCookiesOnlyWhenSet(t *testing.T) {
 	e := access.Email("hal@example.com")
 	f.account(t, e, "Hal")
 	askCode(t, f, e)
-	resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": f.mail.lastCode(t, e)}, ""))
+	resp := f.do(t, webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": f.mail.lastCode(t, e)}, ""))
 	sc := resp.Headers["Set-Cookie"]
 	if !strings.HasPrefix(sc, "session=") || strings.Contains(sc, "Secure") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Strict") {
 		t.Fatalf("insecure cookie %q", sc)
@@ -343,7 +344,7 @@ func TestVerifyAnswersAlikeWithOrWithoutAnAccount(t *testing.T) {
 		guess := wrong(f.mail.lastCode(t, active))
 		var run []string
 		for i := 1; i <= store.CodeAttempts+2; i++ {
-			resp := f.do(t, req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": guess}, ""))
+			resp := f.do(t, webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": guess}, ""))
 			run = append(run, fmt.Sprintf("%d %s %v", resp.StatusCode, resp.Body, f.s.takeCalls()))
 		}
 		runs = append(runs, run)
@@ -396,8 +397,8 @@ func BenchmarkVerify(b *testing.B) {
 			if withAccount {
 				f.account(b, e, "Bench")
 			}
-			ask := req("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")
-			try := req("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "")
+			ask := webtest.Request("POST", "/api/session", nil, map[string]string{"email": string(e)}, "")
+			try := webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": string(e), "code": "000000"}, "")
 			for b.Loop() {
 				b.StopTimer()
 				f.later(time.Hour) // a new hour: the code limit allows another code, whose attempts start again
@@ -418,8 +419,8 @@ func TestWithoutTheCodeKeySignInAsksToTryAgainAndStoresNothing(t *testing.T) {
 	f.h.CodeKey = fixedKey("")
 	for _, e := range []string{"known@example.com", "nobody@example.com"} {
 		for _, r := range []web.Request{
-			req("POST", "/api/session", nil, map[string]string{"email": e}, ""),
-			req("POST", "/api/session/verify", nil, map[string]string{"email": e, "code": "123456"}, ""),
+			webtest.Request("POST", "/api/session", nil, map[string]string{"email": e}, ""),
+			webtest.Request("POST", "/api/session/verify", nil, map[string]string{"email": e, "code": "123456"}, ""),
 		} {
 			if resp := f.do(t, r); resp.StatusCode != http.StatusServiceUnavailable {
 				t.Errorf("%s %s for %s: %d %s", r.HTTPMethod, r.Resource, e, resp.StatusCode, resp.Body)

@@ -1,18 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
@@ -24,12 +19,8 @@ import (
 type accountRun struct {
 	JavaScript bool
 	Pages      []struct {
-		Name, Path, Title, H1, ErrorSummary, Styled string
-		Status, RulesPassed                         int
-		Violations                                  []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Name, Title, ErrorSummary, Styled string
 	}
 	Clients   []struct{ Name, Href string }
 	Documents [][]string
@@ -47,7 +38,6 @@ type accountRun struct {
 	}
 	AfterSignOut              string
 	CSPViolations, PageErrors []string
-	Error                     string
 }
 
 // A person approved for their mother and father (two requests through the real review path) opens
@@ -57,15 +47,6 @@ type accountRun struct {
 // A second person, seeded, does the same with JavaScript off. axe finds no WCAG 2.2 A or AA violation
 // on any page. CFP_SCREENSHOTS=<dir> keeps a picture of every page.
 func TestAccountPagesInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "infra", "local", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed in %s: run `make deps` (infra/local/install.sh): %v", dir, err)
-	}
-
 	// With JavaScript: the real approval path, and a published document for mum.
 	email := uniqueEmail(t)
 	mumRef, dadRef := publishClient(), publishClient()
@@ -80,7 +61,7 @@ func TestAccountPagesInABrowser(t *testing.T) {
 		t.Fatalf("no registration link in: %s", first)
 	}
 	link := portal + m
-	run := accountBrowse(t, dir, link, email, mumRef, true)
+	run := accountBrowse(t, link, email, mumRef, true)
 	accountJudge(t, run, 2, docs)
 	names := []string{run.Clients[0].Name, run.Clients[1].Name}
 	if names[0] != "Dad Example" || names[1] != "Mum Example" {
@@ -99,31 +80,19 @@ func TestAccountPagesInABrowser(t *testing.T) {
 		Email: access.Email(email2), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	run = accountBrowse(t, dir, mail.Bases{Portal: portal}.URL(mail.Link{Purpose: mail.Invitation}, inv.Reveal()), email2, mumRef, false)
+	run = accountBrowse(t, mail.Bases{Portal: portal}.URL(mail.Link{Purpose: mail.Invitation}, inv.Reveal()), email2, mumRef, false)
 	accountJudge(t, run, 1, docs)
 }
 
-func accountBrowse(t *testing.T, dir, link, email, ref string, javaScript bool) accountRun {
+func accountBrowse(t *testing.T, link, email, ref string, javaScript bool) accountRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	js := map[bool]string{true: "js", false: "nojs"}[javaScript]
-	args := []string{"account.mjs", portal, link, email, mailbox.URL, ref, js}
+	args := []string{portal, link, email, mailbox.URL, ref, js}
 	if shots := os.Getenv("CFP_SCREENSHOTS"); shots != "" {
 		args = append(args, shots)
 	}
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run accountRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run (%s) failed: %v %s\n%s", js, runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "account.mjs", args...)
 	return run
 }
 
@@ -144,12 +113,7 @@ func accountJudge(t *testing.T, run accountRun, clients int, docs []store.Docume
 			t.Errorf("%s (%s): status %d, want %d", p.Name, js, p.Status, want[p.Name])
 		}
 		delete(want, p.Name)
-		if p.RulesPassed == 0 {
-			t.Errorf("%s (%s): axe checked nothing", p.Name, js)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s (%s): WCAG violation %s (%s): %s at %v", p.Name, js, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Name+" ("+js+")", p.axePage)
 		if p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
 			t.Errorf("%s (%s): the stylesheet did not apply (%q)", p.Name, js, p.Styled)
 		}

@@ -8,15 +8,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
@@ -24,19 +21,12 @@ import (
 
 type auditRun struct {
 	Pages []struct {
-		Path, H1    string
-		Status      int
-		Errors      []string
-		RulesPassed int
-		Violations  []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Errors []string
 	}
 	CSV, CSVName, ZipName string
 	Zip                   string // base64
 	PageErrors            []string
-	Error                 string
 }
 
 // An information-governance officer signs in at the local OpenID Provider, looks a person up on the
@@ -44,10 +34,6 @@ type auditRun struct {
 // person; the archive holds what the portal holds about them: their grant and the audit events by
 // and about them, as the store returns them. axe finds no WCAG 2.2 A or AA violation.
 func TestAuditAndSubjectAccessExportInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	who := access.Email(strings.ToLower(uniqueEmail(t)))
 	ref := strconv.Itoa(6000000 + int(time.Now().UnixNano()%3999999))
@@ -64,31 +50,14 @@ func TestAuditAndSubjectAccessExportInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(bctx, "node", "audit.mjs", portal, string(who))
-	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run auditRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "audit.mjs", portal, string(who))
 	if len(run.Pages) != 4 || run.Pages[0].H1 != "Audit trail" || run.Pages[1].Status != 400 || !slices.Equal(run.Pages[1].Errors, []string{"Enter an email address in the correct format, like name@example.com"}) ||
 		run.Pages[2].Status != 200 || len(run.Pages[2].Errors) != 0 || run.Pages[3].H1 != "Export ready" || len(run.PageErrors) > 0 {
 		t.Errorf("pages %+v, errors %v", run.Pages, run.PageErrors)
 	}
 	for _, p := range run.Pages {
-		if p.RulesPassed == 0 {
-			t.Errorf("%s: axe checked nothing", p.Path)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s: WCAG violation %s (%s): %s at %v", p.Path, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Path, p.axePage)
 	}
 
 	// The CSV: the person's events, the formula defused.

@@ -1,30 +1,19 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/shared/access"
 )
 
 // browserRun is what infra/local/browser/review.mjs prints.
 type browserRun struct {
 	Pages []struct {
-		Name, Title, H1, Styled string
-		StatusTag               string `json:"status_tag"`
-		Status, RulesPassed     int
-		Violations              []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Name, Title, Styled string
+		StatusTag           string `json:"status_tag"`
 	}
 	Steps struct {
 		SecurityCheck struct {
@@ -36,37 +25,16 @@ type browserRun struct {
 	}
 	CSPViolations []string
 	PageErrors    []string
-	Error         string
 }
 
 // A reviewer opens the link from their email in headless Chromium, with the page's security headers in
 // force, records a telephone security check, makes a mistake, and approves. axe-core finds no WCAG 2.2
 // A or AA violation on the review page, the error state or the confirmation.
 func TestReviewInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "infra", "local", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed in %s: run `make deps` (infra/local/install.sh): %v", dir, err)
-	}
 	email, id, link := reviewReady(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "review.mjs", link, "4567890")
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run browserRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "review.mjs", link, "4567890")
 
 	want := map[string]int{"review": 200, "error": 400, "confirmation": 200}
 	for _, p := range run.Pages {
@@ -74,12 +42,7 @@ func TestReviewInABrowser(t *testing.T) {
 			t.Errorf("%s page: status %d, want %d", p.Name, p.Status, want[p.Name])
 		}
 		delete(want, p.Name)
-		if p.RulesPassed == 0 {
-			t.Errorf("%s page: axe checked nothing", p.Name)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s page: WCAG violation %s (%s): %s at %v", p.Name, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Name+" page", p.axePage)
 		// The site's stylesheet applied under the page's policy: the header is the council's colour.
 		if p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
 			t.Errorf("%s page: the header's background is %q: the stylesheet did not apply", p.Name, p.Styled)
@@ -112,49 +75,24 @@ func TestReviewInABrowser(t *testing.T) {
 // siteRun is what infra/local/browser/site.mjs prints.
 type siteRun struct {
 	Pages []struct {
-		Path, Title, H1, Styled, Start string
-		JavaScript, JSEnabledClass     bool
-		Status, RulesPassed            int
-		Violations                     []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Title, Styled, Start       string
+		JavaScript, JSEnabledClass bool
 	}
 	CSPViolations []string
 	PageErrors    []string
-	Error         string
 }
 
 // The start page and the four footer pages open in Chromium through the portal's address, with
 // JavaScript on and off, styled by the council's stylesheet, and axe finds no WCAG 2.2 A or AA
 // violation on any. CFP_SCREENSHOT=<file.png> keeps a picture of the start page.
 func TestSitePagesInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "infra", "local", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed in %s: run `make deps` (infra/local/install.sh): %v", dir, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	args := []string{"site.mjs", portal}
+	args := []string{portal}
 	if shot := os.Getenv("CFP_SCREENSHOT"); shot != "" {
 		args = append(args, shot)
 	}
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run siteRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "site.mjs", args...)
 	if len(run.Pages) != 10 {
 		t.Fatalf("%d pages checked, want 5 with JavaScript and 5 without", len(run.Pages))
 	}
@@ -163,12 +101,7 @@ func TestSitePagesInABrowser(t *testing.T) {
 		if p.Status != 200 || p.H1 == "" || !strings.Contains(p.Title, "Example Borough Council") {
 			t.Errorf("%s: status %d, title %q, h1 %q", name, p.Status, p.Title, p.H1)
 		}
-		if p.RulesPassed == 0 {
-			t.Errorf("%s: axe checked nothing", name)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s: WCAG violation %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, name, p.axePage)
 		if p.Styled == "" || p.Styled == "rgba(0, 0, 0, 0)" || p.Styled == "rgb(255, 255, 255)" {
 			t.Errorf("%s: the header's background is %q: the stylesheet did not apply", name, p.Styled)
 		}

@@ -40,17 +40,22 @@ func axeClean(t *testing.T, label string, p axePage) {
 }
 
 // runBrowserScript runs one script of infra/local/browser (bounded to 6 minutes) and decodes the
-// JSON object it prints into out; a run that prints none, or reports an error, fails the test.
+// JSON object it prints into out; a run that prints none, or reports an error, fails the test, as
+// does a checkout where `make deps` has not installed playwright-core (said plainly, not as a node stack).
 func runBrowserScript(t *testing.T, out any, script string, args ...string) {
 	t.Helper()
 	root, err := services.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := filepath.Join(root, "infra", "local", "browser")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed in %s: run `make deps` (infra/local/install.sh): %v", dir, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
-	cmd.Dir = filepath.Join(root, "infra", "local", "browser")
+	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()

@@ -1,17 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/council/cfp/infra/local/services"
 	"github.com/council/cfp/infra/local/storetest"
 	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/store"
@@ -20,28 +14,19 @@ import (
 // passkeyRun is what infra/local/browser/passkey.mjs prints.
 type passkeyRun struct {
 	Pages []struct {
-		Name, Path, Title, ErrorSummary string
-		Status, Rows, RulesPassed       int
-		Violations                      []struct {
-			ID, Impact, Help string
-			Nodes            []string
-		}
+		axePage
+		Name, Title, ErrorSummary string
+		Rows                      int
 	}
 	Credentials                              int
 	AfterSignOut, AfterPasskey, AfterRemoved string
 	CSPViolations, PageErrors                []string
-	Error                                    string
 }
 
 // A person signs in with a code, adds a passkey in Chromium's virtual authenticator, signs out,
 // signs in with the passkey alone, removes it, and the removed passkey no longer signs them in.
 // axe finds no WCAG 2.2 A or AA violation on the passkey pages. CFP_SCREENSHOTS=<dir> keeps them.
 func TestPasskeysInABrowser(t *testing.T) {
-	root, err := services.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "infra", "local", "browser")
 	email := uniqueEmail(t)
 	ctx := context.Background()
 	if _, err := storetest.SeedGrant(ctx, db, store.Grant{Email: access.Email(email), Name: "Kim", ClientReference: publishClient(),
@@ -52,24 +37,12 @@ func TestPasskeysInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancel()
-	args := []string{"passkey.mjs", portal, email, mailbox.URL}
+	args := []string{portal, email, mailbox.URL}
 	if shots := os.Getenv("CFP_SCREENSHOTS"); shots != "" {
 		args = append(args, shots)
 	}
-	cmd := exec.CommandContext(bctx, "node", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
 	var run passkeyRun
-	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
-		t.Fatalf("the browser script printed no result (%v, %v): %s %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil || run.Error != "" {
-		t.Fatalf("the browser run failed: %v %s\n%s", runErr, run.Error, stderr.String())
-	}
+	runBrowserScript(t, &run, "passkey.mjs", args...)
 
 	want := map[string]int{"passkeys": 200, "passkeys-error": 400, "passkey-added": 200, "sign-in": 200, "passkey-removed": 200, "passkey-refused": 0}
 	for _, p := range run.Pages {
@@ -77,12 +50,7 @@ func TestPasskeysInABrowser(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", p.Name, p.Status, want[p.Name])
 		}
 		delete(want, p.Name)
-		if p.RulesPassed == 0 {
-			t.Errorf("%s: axe checked nothing", p.Name)
-		}
-		for _, v := range p.Violations {
-			t.Errorf("%s: WCAG violation %s (%s): %s at %v", p.Name, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		axeClean(t, p.Name, p.axePage)
 		switch p.Name {
 		case "passkeys-error":
 			if !strings.Contains(p.ErrorSummary, "Enter a name for the passkey") || !strings.HasPrefix(p.Title, "Error: ") {
