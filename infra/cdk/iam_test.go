@@ -34,7 +34,9 @@ func TestRolesLackTheActionsTheirCodeNeverCalls(t *testing.T) {
 		}
 	}
 	for _, f := range wiring.Functions {
-		for _, never := range []string{"dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:Scan", "ses:SendRawEmail"} {
+		// BatchGetItem is called (a sliding window's two buckets are read at once, shared/store
+		// limit.go) and is listed only where the wiring's access says so (infra/wiring calls_test.go).
+		for _, never := range []string{"dynamodb:BatchWriteItem", "dynamodb:Scan", "ses:SendRawEmail"} {
 			if allows(roleStatements(t, doc, f.Name), never) {
 				t.Errorf("%s's role allows %s, which no function calls", f.Name, never)
 			}
