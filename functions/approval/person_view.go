@@ -3,7 +3,6 @@ package main
 import (
 	"strconv"
 
-	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -76,11 +75,4 @@ func deliveryText(m store.SentMail) string {
 		return "Not sent: the address is suppressed"
 	}
 	return m.Status
-}
-
-func requestLabel(r access.Request) string {
-	if r.Reference != "" {
-		return string(r.Reference)
-	}
-	return string(r.ID)
 }
