@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -26,7 +25,6 @@ type table struct {
 	notices    map[access.Email]store.Notice
 	tokens     map[string]store.Token
 	suppressed map[access.Email]store.Suppression
-	reported   map[batch.ID]bool // the batches there are, and whether each is reported
 }
 
 type queuedMail struct {
@@ -38,7 +36,7 @@ type queuedMail struct {
 
 func newTable(now func() time.Time) *table {
 	return &table{now: now, mail: map[string]*queuedMail{}, notices: map[access.Email]store.Notice{},
-		tokens: map[string]store.Token{}, suppressed: map[access.Email]store.Suppression{}, reported: map[batch.ID]bool{}}
+		tokens: map[string]store.Token{}, suppressed: map[access.Email]store.Suppression{}}
 }
 
 func (t *table) lock(ctx context.Context) (unlock func(), err error) {
@@ -202,50 +200,11 @@ func (t *table) SendNotice(ctx context.Context, n store.Notice) (store.MailID, e
 		return "", store.ErrConflict
 	}
 	delete(t.notices, n.Email)
-	t.queue(mail.Message{ID: id, To: n.Email, Template: mail.NewDocuments, Replaced: cur.Replaced > 0})
+	t.queue(mail.Message{ID: id, To: n.Email, Template: mail.NewDocuments})
 	return store.MailID(id), nil
 }
 
-func (t *table) Batch(ctx context.Context, b batch.ID) (store.Batch, error) {
-	unlock, err := t.lock(ctx)
-	if err != nil {
-		return store.Batch{}, err
-	}
-	defer unlock()
-	reported, ok := t.reported[b]
-	if !ok {
-		return store.Batch{}, store.ErrNotFound
-	}
-	return store.Batch{ID: b, Reported: reported}, nil
-}
-
 // What the tests arrange and read, as other functions and the store's own readers would.
-
-// publishFrom adds a document of batch b to each recipient's notice, as publish-document does for
-// a batch's file (the batch is open until report).
-func (t *table) publishFrom(b batch.ID, replaced bool, to ...access.Email) {
-	t.publish(to...)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.reported[b]; !ok {
-		t.reported[b] = false
-	}
-	for _, e := range to {
-		n := t.notices[access.NormaliseEmail(string(e))]
-		n.Hold = &b
-		if replaced {
-			n.Replaced++
-		}
-		t.notices[n.Email] = n
-	}
-}
-
-// report marks batch b reported, as publish-document does once every row has an outcome.
-func (t *table) report(b batch.ID) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.reported[b] = true
-}
 
 // QueueMail queues emails, each once.
 func (t *table) QueueMail(msgs ...mail.Message) {

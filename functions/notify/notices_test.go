@@ -15,7 +15,6 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/mail"
 	"github.com/council/cfp/shared/store"
 )
@@ -96,59 +95,6 @@ func TestThreeDocumentsGiveOneEmailToEachGranteeAfterTheQuietPeriod(t *testing.T
 	}
 	if ses.total() != 2 {
 		t.Fatalf("%d emails", ses.total())
-	}
-}
-
-// A batch's files are published as each meets its manifest row: under load the same grantee's
-// documents can be published minutes apart, each time past the quiet period. The grantee is told
-// once for the batch, when it is reported.
-func TestAGranteeIsToldOnceForABatchWhoseDocumentsArePublishedFarApart(t *testing.T) {
-	s, ses, c, h := noticeSetup(t)
-	anna, ben := access.Email("anna@example.com"), access.Email("ben@example.com")
-	run := batch.ID{System: "billing", Name: "run-7"}
-	for range 3 {
-		s.publishFrom(run, false, anna, ben)
-		c.pass(h.Quiet + time.Minute)
-		if err := h.Handle(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		if n := ses.total(); n != 0 {
-			t.Fatalf("%d emails while the batch is still being published", n)
-		}
-	}
-	s.report(run)
-	for range 3 {
-		if err := h.Handle(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, who := range []access.Email{anna, ben} {
-		if got := ses.sent[who]; len(got) != 1 {
-			t.Errorf("%s got %v, want one email for the batch", who, got)
-		}
-	}
-}
-
-// A batch that never completes (a file that never arrives) holds its notices no longer than the
-// maximum delay, and a notice that is not a batch's is not held by one that is.
-func TestABatchHoldsItsNoticesNoLongerThanTheMaximumDelay(t *testing.T) {
-	s, ses, c, h := noticeSetup(t)
-	anna, carl := access.Email("anna@example.com"), access.Email("carl@example.com")
-	s.publishFrom(batch.ID{System: "billing", Name: "run-8"}, false, anna)
-	s.publish(carl)
-	c.pass(h.Quiet + time.Minute)
-	if err := h.Handle(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(ses.sent[anna]) != 0 || len(ses.sent[carl]) != 1 {
-		t.Fatalf("after the quiet period: %v", ses.sent)
-	}
-	c.pass(h.MaxDelay)
-	if err := h.Handle(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(ses.sent[anna]) != 1 {
-		t.Fatalf("after the maximum delay with the batch still open: %v", ses.sent[anna])
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,13 +27,16 @@ type Batches interface {
 	FileArrived(ctx context.Context, b batch.ID, f batch.File) (batch.File, error)
 	RowListed(ctx context.Context, b batch.ID, r batch.Row) (batch.File, error)
 	RowSettled(ctx context.Context, b batch.ID, f batch.File) error
-	PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, d store.Document, to []access.Email, replaces *store.Correction) error
+	PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, d store.Document, replaces *store.Correction) error
+	PublishGroup(ctx context.Context, b batch.ID, pubs []store.Publication) error
 	Withdraw(ctx context.Context, b batch.ID, f batch.File, c store.Correction) error
 	BatchFile(ctx context.Context, b batch.ID, name string) (batch.File, error)
 	DocumentRecord(ctx context.Context, id store.DocumentID) (store.Document, error)
 	BatchFiles(ctx context.Context, b batch.ID) ([]batch.File, error)
 	BatchReported(ctx context.Context, b batch.ID, summaries []mail.Message) error
 	DueBatches(ctx context.Context, limit int) ([]batch.ID, error)
+	ClaimReport(ctx context.Context, b batch.ID, lease time.Duration) error
+	QueueMail(ctx context.Context, msgs ...mail.Message) error
 }
 
 // MaxManifest bounds the manifest read into memory (12,000 rows are about 1.5 MiB).
@@ -131,7 +136,6 @@ func (h Handler) manifest(ctx context.Context, b batch.ID, rec bucket.Record, lo
 			refused++
 		}
 	}
-	h.grantees = &grantees{} // a client's rows are usually together: its grantees are read once
 	if err := h.rows(ctx, b, p.Rows, log); err != nil {
 		return err
 	}
@@ -152,35 +156,97 @@ func (h Handler) readManifest(ctx context.Context, rec bucket.Record) (bucket.Ob
 	return obj, buf[:n], err
 }
 
-// rowWorkers is how many rows of a manifest are acted on at once: each waits on DynamoDB and S3
-// round trips, so a 12,000-row manifest is done well within the function's timeout.
+// rowWorkers is how many rows (or groups of them) of a manifest are acted on at once: each waits
+// on DynamoDB and S3 round trips, so a 12,000-row manifest is done well within the function's
+// timeout.
 const rowWorkers = 16
 
 // rows acts on every row: corrections first, one by one in the manifest's order (two may name one
-// document by its id and by its batch/file: the first wins, as the sender wrote them), then the
-// others rowWorkers at a time. Any failure fails the event, whose retry repeats only what is
-// unfinished.
+// document by its id and by its batch/file: the first wins, as the sender wrote them); then the
+// publish rows whose file has arrived already (what the batch's items say, read once), in groups
+// of store.MaxGroup, one transaction each; then the others, rowWorkers at a time, each meeting its
+// file's arrival on the file's item. Any failure fails the event, whose retry repeats only what
+// is unfinished.
 func (h Handler) rows(ctx context.Context, b batch.ID, all []batch.Row, log *slog.Logger) error {
-	var rows []batch.Row
+	known, err := h.Batches.BatchFiles(ctx, b)
+	if err != nil {
+		return err
+	}
+	arrived := map[string]batch.File{}
+	for _, f := range known {
+		if f.Name != "" && f.Arrived && f.Outcome == "" {
+			arrived[f.Name] = f
+		}
+	}
+	var ready []store.Publication
+	var rest []batch.Row
 	for _, r := range all {
-		if r.Refused != "" || r.Action == batch.Publish {
-			rows = append(rows, r)
-		} else if err := h.row(ctx, b, r, log); err != nil {
+		f, ok := arrived[r.File]
+		switch {
+		case r.Refused == "" && r.Action != batch.Publish:
+			if err := h.row(ctx, b, r, log); err != nil {
+				return err
+			}
+		case r.Refused == "" && ok && f.Version != "" && f.Check() == "" && (batch.File{Row: &r}).Named() == r.File:
+			f.Row = &r
+			d := newDocument(store.NewDocumentID(h.Bucket, b.Key(f.Name), f.ETag), r.Fields, f.Size, h.Now())
+			d.Key, d.Version = b.Key(f.Name), f.Version
+			f.Outcome, f.Document = batch.Published, string(d.ID)
+			ready = append(ready, store.Publication{File: f, Document: d})
+		default:
+			rest = append(rest, r)
+		}
+	}
+	var groups [][]store.Publication
+	for len(ready) > 0 {
+		n := min(len(ready), store.MaxGroup)
+		groups, ready = append(groups, ready[:n]), ready[n:]
+	}
+	err = each(ctx, len(groups), groupWorkers, func(i int) error { return h.group(ctx, b, groups[i], log) })
+	if err != nil {
+		return err
+	}
+	return each(ctx, len(rest), rowWorkers, func(i int) error { return h.row(ctx, b, rest[i], log) })
+}
+
+// groupWorkers is how many groups are written at once: each is a transaction of up to 99 items,
+// and no two touch the same item.
+const groupWorkers = 4
+
+// group publishes files whose rows and objects are both there in one transaction; if any of them
+// is published or settled already (a repeated event), each is published on its own instead.
+func (h Handler) group(ctx context.Context, b batch.ID, pubs []store.Publication, log *slog.Logger) error {
+	switch err := h.Batches.PublishGroup(ctx, b, pubs); {
+	case err == nil:
+		log.Info("batch files published together", "documents", len(pubs))
+		return nil
+	case !errors.Is(err, store.ErrConflict):
+		return err
+	}
+	for _, p := range pubs {
+		f := p.File
+		f.Outcome, f.Document = "", ""
+		if err := h.settle(ctx, b, f, log); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// each calls fn for 0..n-1, workers at a time, and returns every failure.
+func each(ctx context.Context, n, workers int, fn func(i int) error) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	next := make(chan batch.Row)
-	for range min(rowWorkers, len(rows)) {
+	next := make(chan int)
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range next {
-				if err := h.row(ctx, b, r, log); err != nil {
+			for i := range next {
+				if err := fn(i); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -188,11 +254,14 @@ func (h Handler) rows(ctx context.Context, b batch.ID, all []batch.Row, log *slo
 			}
 		}()
 	}
-	for _, r := range rows {
-		next <- r
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -222,8 +291,9 @@ func (h Handler) refuse(ctx context.Context, b batch.ID, f batch.File, why strin
 }
 
 // settle publishes a file whose row and object are both there (and, for a replace, hides the
-// document it replaces): copied to published/, recorded with its notices and its row's outcome in
-// one transaction, then removed from the sender's folder. Every step is safe to repeat.
+// document it replaces): in place (or, from a bucket that keeps no versions, copied to published/
+// and then removed from the sender's folder), recorded with its row's outcome in one transaction.
+// Every step is safe to repeat.
 func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog.Logger) error {
 	if why := f.Check(); why != "" {
 		return h.refuse(ctx, b, f, why)
@@ -260,12 +330,8 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 			return err
 		}
 	}
-	to, err := h.recipients(ctx, d.ClientReference)
-	if err != nil {
-		return err
-	}
 	log = log.With("document", d.ID)
-	switch err := h.Batches.PublishFromBatch(ctx, b, f, d, to, replaces); {
+	switch err := h.Batches.PublishFromBatch(ctx, b, f, d, replaces); {
 	case errors.Is(err, store.ErrConflict):
 		log.Info("batch file already published")
 	case errors.Is(err, store.ErrNotCurrent):
@@ -273,7 +339,7 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 	case err != nil:
 		return err
 	default:
-		log.Info("batch file published", "outcome", f.Outcome, "type", d.Type, "size", d.Size, "grantees", len(to), "inPlace", inPlace)
+		log.Info("batch file published", "outcome", f.Outcome, "type", d.Type, "size", d.Size, "inPlace", inPlace)
 	}
 	if inPlace {
 		return nil
@@ -330,43 +396,9 @@ func (h Handler) target(ctx context.Context, b batch.ID, r batch.Row) (store.Doc
 	return d, batch.Correct(r, d.ClientReference, d.Current()), nil
 }
 
-// grantees remembers each client's grants for the rows of one manifest: a client's several
-// documents cost one Query, and rows of the same client acted on at once wait for the first.
-type grantees struct {
-	mu sync.Mutex
-	of map[string]*clientGrants
-}
-
-type clientGrants struct {
-	once   sync.Once
-	grants []store.Grant
-	err    error
-}
-
-func (g *grantees) get(ctx context.Context, docs Documents, ref string) ([]store.Grant, error) {
-	g.mu.Lock()
-	if g.of == nil {
-		g.of = map[string]*clientGrants{}
-	}
-	c := g.of[ref]
-	if c == nil {
-		c = &clientGrants{}
-		g.of[ref] = c
-	}
-	g.mu.Unlock()
-	c.once.Do(func() { c.grants, c.err = docs.GranteesOf(ctx, ref) })
-	return c.grants, c.err
-}
-
 // recipients are the client's active grantees.
 func (h Handler) recipients(ctx context.Context, ref string) ([]access.Email, error) {
-	var grants []store.Grant
-	var err error
-	if h.grantees != nil {
-		grants, err = h.grantees.get(ctx, h.Documents, ref)
-	} else {
-		grants, err = h.Documents.GranteesOf(ctx, ref)
-	}
+	grants, err := h.Documents.GranteesOf(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -393,12 +425,23 @@ func (h Handler) complete(ctx context.Context, b batch.ID, log *slog.Logger) err
 // batch reported with its one summary email to Business Support. A repeat writes the same report
 // and queues nothing more.
 func (h Handler) report(ctx context.Context, b batch.ID, st store.Batch, log *slog.Logger) error {
+	switch err := h.Batches.ClaimReport(ctx, b, reportLease); {
+	case errors.Is(err, store.ErrConflict):
+		log.Info("batch being reported by another run")
+		return nil
+	case err != nil:
+		return err
+	}
 	files, err := h.Batches.BatchFiles(ctx, b)
 	if err != nil {
 		return err
 	}
 	csv, tally := batch.Report(files, st.Refused)
 	if err := h.Objects.Put(ctx, b.ReportKey(), csv, "text/csv; charset=utf-8"); err != nil {
+		return err
+	}
+	told, err := h.tell(ctx, b, files)
+	if err != nil {
 		return err
 	}
 	var msgs []mail.Message
@@ -411,9 +454,47 @@ func (h Handler) report(ctx context.Context, b batch.ID, st store.Batch, log *sl
 	case err != nil:
 		return err
 	}
-	log.Info("batch reported", "rows", tally.Rows, "published", tally.Published, "replaced", tally.Replaced, "withdrawn", tally.Withdrawn,
+	log.Info("batch reported", "told", told, "rows", tally.Rows, "published", tally.Published, "replaced", tally.Replaced, "withdrawn", tally.Withdrawn,
 		"refused", tally.Refused, "missing", tally.Missing, "unlisted", tally.Unlisted)
 	return nil
+}
+
+// reportLease is how long a run has to make a batch's report before another may (the schedule, if
+// it stopped): a report of 12,000 rows takes seconds.
+const reportLease = 2 * time.Minute
+
+// tell queues one new-documents email to each active grantee of each client the batch published
+// a document for, saying so when one of them replaced a document the person could see before.
+// Each email's id is the batch's and the person's (store.BatchNoticeMailID), so a report made again
+// queues none twice. It returns how many people are told.
+func (h Handler) tell(ctx context.Context, b batch.ID, files []batch.File) (int, error) {
+	replaced := map[string]bool{} // client reference: whether the batch replaced one of theirs
+	for _, f := range files {
+		if f.Row != nil && (f.Outcome == batch.Published || f.Outcome == batch.Replaced) {
+			ref := f.Row.Fields.ClientReference
+			replaced[ref] = replaced[ref] || f.Outcome == batch.Replaced
+		}
+	}
+	refs := slices.Collect(maps.Keys(replaced))
+	grantees := make([][]access.Email, len(refs))
+	err := each(ctx, len(refs), rowWorkers, func(i int) (err error) {
+		grantees[i], err = h.recipients(ctx, refs[i])
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	people := map[access.Email]bool{} // whether to say a document was replaced
+	for i, ref := range refs {
+		for _, e := range grantees[i] {
+			people[e] = people[e] || replaced[ref]
+		}
+	}
+	var msgs []mail.Message
+	for e, r := range people {
+		msgs = append(msgs, mail.Message{ID: string(store.BatchNoticeMailID(b, e)), To: e, Template: mail.NewDocuments, Replaced: r})
+	}
+	return len(msgs), each(ctx, len(msgs), rowWorkers, func(i int) error { return h.Batches.QueueMail(ctx, msgs[i]) })
 }
 
 // closeBatches is how many batches one scheduled run closes; the next run takes the rest.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/council/cfp/shared/access"
@@ -17,8 +18,9 @@ import (
 // done, a document's publication with its notices and outcome together.
 
 type fakeBatch struct {
-	st    store.Batch
-	files map[string]batch.File
+	st      store.Batch
+	files   map[string]batch.File
+	claimed time.Time // a report's claim lasts until then
 }
 
 func fileKey(f batch.File) string {
@@ -130,7 +132,7 @@ func (d *fakeDocs) hide(c store.Correction) error {
 	return nil
 }
 
-func (d *fakeDocs) PublishFromBatch(_ context.Context, b batch.ID, f batch.File, doc store.Document, to []access.Email, c *store.Correction) error {
+func (d *fakeDocs) PublishFromBatch(_ context.Context, b batch.ID, f batch.File, doc store.Document, c *store.Correction) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.fail {
@@ -149,10 +151,59 @@ func (d *fakeDocs) PublishFromBatch(_ context.Context, b batch.ID, f batch.File,
 		_ = d.hide(*c)
 	}
 	d.docs[doc.ID] = doc
-	for _, e := range to {
-		d.notices[e]++
+	return nil
+}
+
+// PublishGroup publishes all or nothing; groupConflicts fails that many calls as a repeat would.
+func (d *fakeDocs) PublishGroup(_ context.Context, b batch.ID, pubs []store.Publication) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail {
+		return fmt.Errorf("DynamoDB unavailable")
+	}
+	if len(pubs) > store.MaxGroup {
+		return fmt.Errorf("%d publications in a group", len(pubs))
+	}
+	d.groups = append(d.groups, len(pubs))
+	for _, p := range pubs {
+		if _, ok := d.docs[p.Document.ID]; ok || d.batch(b).files[fileKey(p.File)].Outcome != "" || d.groupConflicts > 0 {
+			d.groupConflicts--
+			return store.ErrConflict
+		}
+	}
+	for _, p := range pubs {
+		_ = d.settled(b, p.File)
+		d.docs[p.Document.ID] = p.Document
 	}
 	return nil
+}
+
+// QueueMail queues each email once (by its id), as the outbox does.
+func (d *fakeDocs) QueueMail(_ context.Context, msgs ...mail.Message) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail {
+		return fmt.Errorf("DynamoDB unavailable")
+	}
+	for _, m := range msgs {
+		if !slices.ContainsFunc(d.told, func(q mail.Message) bool { return q.ID == m.ID }) {
+			d.told = append(d.told, m)
+		}
+	}
+	return nil
+}
+
+// toldTo are the new-documents emails queued to e.
+func (d *fakeDocs) toldTo(e access.Email) []mail.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []mail.Message
+	for _, m := range d.told {
+		if m.To == e && m.Template == mail.NewDocuments {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (d *fakeDocs) Withdraw(_ context.Context, b batch.ID, f batch.File, c store.Correction) error {
@@ -214,12 +265,25 @@ func (d *fakeDocs) BatchReported(_ context.Context, b batch.ID, msgs []mail.Mess
 	return nil
 }
 
+// ClaimReport lets one claim stand for lease at the fake clock.
+func (d *fakeDocs) ClaimReport(_ context.Context, b batch.ID, lease time.Duration) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fb := d.batch(b)
+	if fb == nil || fb.st.Reported || d.now.Before(fb.claimed) {
+		return store.ErrConflict
+	}
+	fb.claimed = d.now.Add(lease)
+	return nil
+}
+
 func (d *fakeDocs) DueBatches(_ context.Context, limit int) ([]batch.ID, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []batch.ID
 	for id, fb := range d.batches {
-		if !fb.st.Reported && !fb.st.Deadline.After(d.now) && len(out) < limit {
+		due := !fb.st.Deadline.After(d.now) || !fb.claimed.IsZero() && !fb.claimed.After(d.now) // a claim moves it, as in the store
+		if !fb.st.Reported && due && len(out) < limit {
 			out = append(out, id)
 		}
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/council/cfp/shared/access"
 	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/bucket"
 	"github.com/council/cfp/shared/store"
@@ -86,8 +88,8 @@ func TestABatchArrivingInAnyOrderIsPublishedOnceAndReportedOnce(t *testing.T) {
 				if _, ok := f.b.objects[run7.ReportKey()]; ok || len(f.d.mails) != 0 {
 					t.Fatal("reported before d.pdf's time was up")
 				}
-				if len(f.d.docs) != 1 || f.d.notices["anna@example.com"] != 1 {
-					t.Fatalf("docs %d, notices %v; logs %s", len(f.d.docs), f.d.notices, f.logs)
+				if len(f.d.docs) != 1 || len(f.d.notices) != 0 || len(f.d.toldTo("anna@example.com")) != 0 {
+					t.Fatalf("docs %d, notices %v, told %v before the report; logs %s", len(f.d.docs), f.d.notices, f.d.told, f.logs)
 				}
 				// Published in place: the document is the version of a.pdf that arrived, no copy.
 				for _, d := range f.d.docs {
@@ -119,6 +121,10 @@ func TestABatchArrivingInAnyOrderIsPublishedOnceAndReportedOnce(t *testing.T) {
 				}
 				if len(f.d.mails) != 1 {
 					t.Fatalf("%d summaries", len(f.d.mails))
+				}
+				// The report tells the grantee once, whatever the repeats.
+				if told := f.d.toldTo("anna@example.com"); len(told) != 1 || told[0].Replaced || len(f.d.told) != 1 {
+					t.Fatalf("told %+v", f.d.told)
 				}
 				m := f.d.mails[0]
 				want := batch.Tally{Rows: 5, Published: 1, Refused: 3, Missing: 1, Unlisted: 1}
@@ -163,6 +169,7 @@ func TestABatchWithoutManifestIsClosedWithEveryFileUnlisted(t *testing.T) {
 func TestReplaceAndWithdraw(t *testing.T) {
 	f := newFixture()
 	f.d.grants["1234567"] = []store.Grant{{Email: "anna@example.com"}}
+	f.d.grants["7654321"] = []store.Grant{{Email: "olga@example.com"}}
 	run1 := batch.ID{System: "billing", Name: "run-1"}
 	drop(t, f, run1, map[string]object{"a.pdf": {body: pdf}, "b.pdf": {body: append(slices.Clone(pdf), 'b')}, "o.pdf": {body: append(slices.Clone(pdf), 'o')},
 		batch.Manifest: {body: []byte(manifestHeader +
@@ -197,8 +204,16 @@ func TestReplaceAndWithdraw(t *testing.T) {
 	if a.Hidden != "replaced" || a.ReplacedBy == "" || !f.d.docs[a.ReplacedBy].Current() || b.Hidden != "withdrawn" || !o.Current() {
 		t.Fatalf("a %+v\nb %+v\no %+v", a, b, o)
 	}
-	if len(f.d.audits) != 2 || f.d.notices["anna@example.com"] != 3 {
-		t.Fatalf("audits %+v, notices %v", f.d.audits, f.d.notices)
+	if len(f.d.audits) != 2 {
+		t.Fatalf("audits %+v", f.d.audits)
+	}
+	// One email a batch: the second says a document was replaced; the other client's grantee,
+	// whose document stayed, is told of run-1 only.
+	if told := f.d.toldTo("anna@example.com"); len(told) != 2 || told[0].Replaced || !told[1].Replaced {
+		t.Fatalf("told anna %+v", told)
+	}
+	if told := f.d.toldTo("olga@example.com"); len(told) != 1 || told[0].Replaced {
+		t.Fatalf("told olga %+v", told)
 	}
 	if f.d.mails[len(f.d.mails)-1].Tally.Replaced != 1 || f.d.mails[len(f.d.mails)-1].Tally.Withdrawn != 1 {
 		t.Fatalf("summary %+v", f.d.mails[len(f.d.mails)-1].Tally)
@@ -227,5 +242,84 @@ func TestAManifestOfUnknownSizeIsReadWhole(t *testing.T) {
 	}
 	if rep := f.report(t, run7); rep["2a.pdf"][7] != "published" {
 		t.Fatalf("report %q", rep)
+	}
+}
+
+// A run's files that are all there when the manifest comes are published in groups, one
+// transaction each (store.MaxGroup at most): every document once, every row reported, and each
+// active grantee of the run's clients told once, with one email, when the report is made. A group
+// that finds one of its documents published already (a repeat) is published one by one.
+func TestARunIsPublishedInGroupsAndEachGranteeToldOnce(t *testing.T) {
+	for _, conflicts := range []int{0, 1} {
+		f := newFixture()
+		f.d.groupConflicts = conflicts
+		objects := map[string]object{}
+		var order []string
+		manifest := manifestHeader
+		for i := range 120 {
+			name, ref := fmt.Sprintf("inv-%03d.pdf", i), fmt.Sprintf("80010%02d", i/3) // 3 documents a client
+			objects[name] = object{body: append(slices.Clone(pdf), fmt.Sprint(i)...)}
+			order = append(order, name)
+			manifest += name + "," + ref + ",care_invoice,2026-10-31,Care invoice,publish\n"
+			f.d.grants[ref] = []store.Grant{{Email: access.Email("person" + fmt.Sprint(i/6) + "@example.com")}, {Email: "ended@example.com", Ended: true}}
+		}
+		objects[batch.Manifest] = object{body: []byte(manifest)}
+		drop(t, f, run7, objects, append(order, batch.Manifest), false)
+
+		rep := f.report(t, run7)
+		published := 0
+		for _, r := range rep {
+			if r[7] == "published" {
+				published++
+			}
+		}
+		if published != 120 || len(f.d.docs) != 120 {
+			t.Fatalf("conflicts %d: %d rows published, %d documents; logs %s", conflicts, published, len(f.d.docs), f.logs)
+		}
+		slices.Sort(f.d.groups) // written at once, in any order
+		if conflicts == 0 && !slices.Equal(f.d.groups, []int{120 - 2*store.MaxGroup, store.MaxGroup, store.MaxGroup}) {
+			t.Errorf("groups %v", f.d.groups)
+		}
+		if len(f.d.told) != 20 || len(f.d.toldTo("ended@example.com")) != 0 {
+			t.Fatalf("conflicts %d: %d told (%+v)", conflicts, len(f.d.told), f.d.told)
+		}
+		for i := range 20 {
+			if n := len(f.d.toldTo(access.Email("person" + fmt.Sprint(i) + "@example.com"))); n != 1 {
+				t.Errorf("person%d told %d times", i, n)
+			}
+		}
+		if st, _ := f.d.Batch(ctx, run7); st.Done != 120 || !st.Reported {
+			t.Errorf("batch %+v", st)
+		}
+	}
+}
+
+// A complete batch whose report another run has claimed is left to it; if that run stops, the
+// schedule reports the batch once the claim's lease is over, and its grantee is told once.
+func TestABatchReportClaimedByAnotherRunIsMadeByTheScheduleIfItStops(t *testing.T) {
+	f := newFixture()
+	f.d.grants["1234567"] = []store.Grant{{Email: "anna@example.com"}}
+	f.d.now = f.h.Now()
+	if err := f.d.OpenBatch(ctx, run7, f.h.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.ClaimReport(ctx, run7, reportLease); err != nil {
+		t.Fatal(err)
+	}
+	drop(t, f, run7, map[string]object{"a.pdf": {body: pdf},
+		batch.Manifest: {body: []byte(manifestHeader + "a.pdf,1234567,care_invoice,2026-10-31,Invoice,publish\n")},
+	}, []string{"a.pdf", batch.Manifest}, false)
+	if _, ok := f.b.objects[run7.ReportKey()]; ok || len(f.d.mails) != 0 || len(f.d.told) != 0 {
+		t.Fatal("reported while another run's claim is live")
+	}
+	if err := f.h.Close(ctx); err != nil || len(f.d.mails) != 0 {
+		t.Fatalf("the schedule reported during the claim: %v", err)
+	}
+	f.d.now = f.d.now.Add(reportLease + time.Second)
+	if err := f.h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.report(t, run7); rep["2a.pdf"][7] != "published" || len(f.d.mails) != 1 || len(f.d.toldTo("anna@example.com")) != 1 {
+		t.Fatalf("report %q, summaries %d, told %+v", rep, len(f.d.mails), f.d.told)
 	}
 }

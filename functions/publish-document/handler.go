@@ -63,7 +63,6 @@ type Handler struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	Opened    *sync.Map // the batches this instance has opened (nil: none remembered)
-	grantees  *grantees // while a manifest's rows are acted on: each client's grants, read once
 }
 
 // Handle handles every record of an S3 event, as bucket.Event.Each says: a record that fails (AWS

@@ -121,9 +121,13 @@ type fakeDocs struct {
 	notices map[access.Email]int
 	fail    bool
 	batches map[batch.ID]*fakeBatch
-	mails   []mail.Message
+	mails   []mail.Message // Business Support's summaries
+	told    []mail.Message // new-documents emails queued by a batch's report
+	groups  []int          // the size of each group published together
 	audits  []store.Correction
-	now     time.Time // the fake clock of DueBatches
+
+	groupConflicts int       // how many PublishGroup calls fail as a repeat would
+	now            time.Time // the fake clock of DueBatches
 }
 
 func (d *fakeDocs) GranteesOf(_ context.Context, ref string) ([]store.Grant, error) {

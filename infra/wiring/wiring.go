@@ -427,7 +427,7 @@ var Functions = []Function{
 		MemoryMB:     256, Timeout: 5 * time.Minute,
 		Access: Access{
 			Table: []Action{GetItem, PutItem, UpdateItem, DeleteItem, Query},
-			Keys:  []string{"BATCH#*", "MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"}, // BATCH#: is a notice's batch reported?
+			Keys:  []string{"MAIL#*", "NOTICE#*", "SUPPRESS#*", "TOKEN#*"},
 			Mail:  []Action{SendEmail},
 		},
 	},

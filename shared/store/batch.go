@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +24,12 @@ import (
 // BATCHOPEN by its deadline until it is reported, and one item per file or manifest row: FILE#<name>
 // for a file (its arrival and its row meet there, whichever comes first) and LINE#<n> for a row kept
 // by its line (a withdraw, a file listed again, a row naming no file). A row's outcome is written
-// once (conditional), in the same transaction as the batch's count of rows done, so that a
-// repeated event counts nothing twice; the batch is complete when every row is done.
+// once (conditional), in the same transaction as a count of rows done, so that a repeated event
+// counts nothing twice; the batch is complete when every row is done. A row settled on its own
+// adds to the batch item's Done; a group of rows published together (PublishGroup) writes its own
+// count item DONE#<first line> instead, so that groups written at once touch no common item (a
+// hot counter makes concurrent transactions cancel each other). The batch's rows done are the
+// batch item's Done and its DONE# items', read in one Query.
 
 // Batch is what is known of a batch as a whole.
 type Batch struct {
@@ -93,10 +100,36 @@ func (s *Store) OpenBatch(ctx context.Context, b batch.ID, deadline time.Time) e
 	return wrap("open batch", err)
 }
 
-// Batch returns a batch, read consistently; ErrNotFound when there is none.
+// Batch returns a batch, read consistently, its rows done counted with its groups'; ErrNotFound
+// when there is none. One Query: BATCH, then DONE#..., sort before the batch's FILE# and LINE# items.
 func (s *Store) Batch(ctx context.Context, b batch.ID) (Batch, error) {
-	it, err := get[batchItem](ctx, s, batchKey(b), "batch")
-	return it.batch(), err
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :batch AND :done"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(batchPK(b)), ":batch": str(batchKey(b).SK), ":done": str(batchDonePre + "~"),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return Batch{}, wrap("batch", err)
+	}
+	var it batchItem
+	for i, item := range res.Items {
+		var part batchItem
+		if err := attributevalue.UnmarshalMap(item, &part); err != nil {
+			return Batch{}, wrap("batch", err)
+		}
+		if i == 0 {
+			it = part
+		} else {
+			it.Done += part.Done
+		}
+	}
+	if len(res.Items) == 0 || it.Kind != "batch" {
+		return Batch{}, ErrNotFound
+	}
+	return it.batch(), nil
 }
 
 // ManifestRead records the batch's manifest (by its ETag) and its number of rows, or why it was
@@ -175,8 +208,18 @@ func names(expr string) map[string]string {
 	return out
 }
 
-// outcome writes f's outcome in t, once (ErrConflict when it has one), and counts its row done.
+// outcome writes f's outcome in t, once (ErrConflict when it has one), and counts its row done on
+// the batch's item.
 func (t *tx) outcome(b batch.ID, f batch.File) *tx {
+	t.rowOutcome(b, f)
+	if f.Row != nil { // an unlisted file is no row of the manifest
+		t.update(batchKey(b), "ADD Done :one", cond{values: map[string]types.AttributeValue{":one": num("1")}}, ErrConflict)
+	}
+	return t
+}
+
+// rowOutcome writes f's outcome in t, once (ErrConflict when it has one), counting nothing.
+func (t *tx) rowOutcome(b batch.ID, f batch.File) *tx {
 	values := map[string]types.AttributeValue{":o": str(string(f.Outcome)), ":why": str(f.Reason), ":d": str(f.Document), ":kind": str("batch-file")}
 	set := "SET Outcome = :o, Reason = :why, #doc = :d, Kind = :kind"
 	names := map[string]string{"#doc": "Document"}
@@ -188,11 +231,7 @@ func (t *tx) outcome(b batch.ID, f batch.File) *tx {
 		values[":row"], names["#row"] = row, "Row"
 		set += ", #row = if_not_exists(#row, :row)"
 	}
-	t.update(batchFileKey(b, f), set, cond{expr: "attribute_not_exists(Outcome)", names: names, values: values}, ErrConflict)
-	if f.Row != nil { // an unlisted file is no row of the manifest
-		t.update(batchKey(b), "ADD Done :one", cond{values: map[string]types.AttributeValue{":one": num("1")}}, ErrConflict)
-	}
-	return t
+	return t.update(batchFileKey(b, f), set, cond{expr: "attribute_not_exists(Outcome)", names: names, values: values}, ErrConflict)
 }
 
 // RowSettled records a row's outcome that publishes nothing (a refusal, a missing file) and
@@ -230,16 +269,57 @@ func (t *tx) hide(c Correction, now time.Time) *tx {
 	return t.put(auditItemOf(e), cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 }
 
-// PublishFromBatch publishes a batch's file as PublishDocument does, and in the same transaction
-// records the row's outcome and, for a replace, hides the old document (audited). ErrConflict:
-// the document or the row's outcome is there already; ErrNotCurrent: the document to replace is
-// not current any more (nothing written).
-func (s *Store) PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, d Document, recipients []access.Email, replaces *Correction) error {
+// PublishFromBatch publishes a batch's file: in one transaction the document, the row's outcome
+// and, for a replace, the old document hidden (audited). It adds to no notice: the batch's report
+// tells the grantees. ErrConflict: the document or the row's outcome is there already;
+// ErrNotCurrent: the document to replace is not current any more (nothing written).
+func (s *Store) PublishFromBatch(ctx context.Context, b batch.ID, f batch.File, d Document, replaces *Correction) error {
 	t := s.tx().outcome(b, f)
 	if replaces != nil {
 		t.hide(*replaces, s.now())
 	}
-	return s.publish(ctx, d, recipients, t, &b, replaces != nil, "publish from batch")
+	if err := t.document(d); err != nil {
+		return wrap("publish from batch", err)
+	}
+	return s.run(ctx, t, "publish from batch")
+}
+
+// Publication is a batch's file and the document it becomes.
+type Publication struct {
+	File     batch.File
+	Document Document
+}
+
+// MaxGroup is the most publications one PublishGroup takes: two items each and the group's
+// count, in one transaction.
+const MaxGroup = (maxTransactItems - 1) / 2
+
+// PublishGroup publishes several files of a batch (plain publish rows, at most MaxGroup) in one
+// transaction: each document and its row's outcome, and the group's count of rows done
+// (DONE#<first line>). All or nothing: ErrConflict when any of them is published or has an
+// outcome already (a repeat), when the caller publishes them one by one.
+func (s *Store) PublishGroup(ctx context.Context, b batch.ID, pubs []Publication) error {
+	if len(pubs) == 0 || len(pubs) > MaxGroup {
+		return wrap("publish group", fmt.Errorf("%d publications (1 to %d)", len(pubs), MaxGroup))
+	}
+	t, first := s.tx(), pubs[0].File.Row.Line
+	for _, p := range pubs {
+		if err := t.rowOutcome(b, p.File).document(p.Document); err != nil {
+			return wrap("publish group", err)
+		}
+		first = min(first, p.File.Row.Line)
+	}
+	t.put(map[string]types.AttributeValue{
+		"PK": str(batchPK(b)), "SK": str(fmt.Sprintf("%s%06d", batchDonePre, first)), "Kind": str("batch-done"), "Done": num(strconv.Itoa(len(pubs))),
+	}, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
+	return s.run(ctx, t, "publish group")
+}
+
+// BatchNoticeMailID is the id of the one new-documents email a batch's report sends a grantee:
+// the same batch reported twice queues it once.
+func BatchNoticeMailID(b batch.ID, e access.Email) MailID {
+	sum := sha256.Sum256([]byte("batch\x00" + b.String() + "\x00" + string(e)))
+	return MailID("b" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15])))
 }
 
 // Withdraw hides a document for a batch's row and records the row's outcome, in one transaction
@@ -262,7 +342,7 @@ func (s *Store) BatchFiles(ctx context.Context, b batch.ID) ([]batch.File, error
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 &s.table,
 			KeyConditionExpression:    aws.String("PK = :pk AND SK > :after"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(batchPK(b)), ":after": str("BATCH~")}, // FILE# and LINE# sort after BATCH
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(batchPK(b)), ":after": str(batchDonePre + "~")}, // FILE# and LINE# sort after BATCH and DONE#
 			ExclusiveStartKey:         start,
 			ConsistentRead:            aws.Bool(true),
 		})
@@ -280,6 +360,29 @@ func (s *Store) BatchFiles(ctx context.Context, b batch.ID) ([]batch.File, error
 			return out, nil
 		}
 	}
+}
+
+// ClaimReport lets one caller at a time make the batch's report, for lease: files published at
+// the same moment can each find the batch complete, and a report reads every row, queues an email
+// a grantee and writes the CSV. The claim also moves the batch's place among the open batches to
+// the lease's end, so that the schedule (DueBatches) reports it if the claimant stops.
+// ErrConflict: it is reported, or another's claim is live.
+func (s *Store) ClaimReport(ctx context.Context, b batch.ID, lease time.Duration) error {
+	now := s.now()
+	until := stamp(now.Add(lease))
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 batchKey(b).av(),
+		UpdateExpression:    aws.String("SET ReportBy = :until, GSI1PK = :open, GSI1SK = :sk"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(Reported) AND (attribute_not_exists(ReportBy) OR ReportBy < :now)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":until": str(until), ":open": str(openBatches), ":sk": str(until + "#" + b.String()), ":now": str(stamp(now)),
+		},
+	})
+	if conditionFailed(err) {
+		return ErrConflict
+	}
+	return wrap("claim report", err)
 }
 
 // BatchReported marks the batch reported, takes it out of the open batches and queues its

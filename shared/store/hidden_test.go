@@ -22,7 +22,7 @@ func TestHiddenDocumentsAreListedForStaffOnly(t *testing.T) {
 		d := doc(ref, n, c.now())
 		d.DocumentDate = date
 		f := batch.File{Name: d.Key, Row: &batch.Row{Line: n}, Outcome: batch.Published, Document: string(d.ID)}
-		if err := s.PublishFromBatch(ctx, b, f, d, nil, replaces); err != nil {
+		if err := s.PublishFromBatch(ctx, b, f, d, replaces); err != nil {
 			t.Fatal(err)
 		}
 		c.add(time.Minute)

@@ -96,6 +96,7 @@ const (
 	openBatches    = "BATCHOPEN" // GSI1PK of batches not yet reported
 	batchFilePre   = "FILE#"
 	batchLinePre   = "LINE#"
+	batchDonePre   = "DONE#"    // a group's count of rows done: sorts between the batch's item and its files
 	waiting        = "WAITING#" // GSI1PK prefix of requests awaiting the requester (more information, upload) or their checks
 	purgeQueue     = "PURGE"    // GSI1PK of expired requests whose files and links are still to be deleted
 	passkeyPre     = "PASSKEY#"

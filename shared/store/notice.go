@@ -14,25 +14,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/batch"
 	"github.com/council/cfp/shared/mail"
 )
 
 // A new-documents notice is one item per person (NOTICE#<email> / NOTICE) counting the documents
 // published for them since their last email. It is in the sparse GSI1 partition NOTICE, sorted by
-// <firstAt>#<email>, while it is pending; turning it into an email deletes it. A document published
-// from a batch holds the notice (Hold, the latest such batch) until that batch is reported, so a
-// person gets one email for a batch however far apart its files are published.
+// <firstAt>#<email>, while it is pending; turning it into an email deletes it. Documents published
+// from a batch add to no notice: the batch's report tells its grantees, one email each
+// (BatchNoticeMailID), however far apart its files are published.
 
 // Notice is a person's pending new-documents notice.
 type Notice struct {
-	Email    access.Email
-	Count    int       // documents published for them since the notice began
-	Replaced int       // of which replace one they could see before
-	FirstAt  time.Time // the first of them: the notice is sent at the latest a maximum delay after it
-	LastAt   time.Time // the latest: the notice is sent once this is a quiet period old
-	Hold     *batch.ID // the batch the latest of them came from: the notice waits for its report
-	sortKey  string
+	Email   access.Email
+	Count   int       // documents published for them since the notice began
+	FirstAt time.Time // the first of them: the notice is sent at the latest a maximum delay after it
+	LastAt  time.Time // the latest: the notice is sent once this is a quiet period old
+	sortKey string
 }
 
 type noticeItem struct {
@@ -40,31 +37,18 @@ type noticeItem struct {
 	GSI1PK, GSI1SK string
 	Email          access.Email
 	Count          int
-	Replaced       int
 	FirstAt        string
 	LastAt         string
-	Hold           *batch.ID
 }
 
-// noticeAdd adds one document to a person's notice in t, creating it if there is none: from a
-// batch (hold), the notice waits for the batch's report; a replacement is counted as such.
-func (t *tx) noticeAdd(e access.Email, now time.Time, hold *batch.ID, replaced bool) *tx {
-	expr := "ADD #c :one SET FirstAt = if_not_exists(FirstAt, :at), LastAt = :at, GSI1PK = :q, GSI1SK = if_not_exists(GSI1SK, :sk), Email = :e"
-	values := map[string]types.AttributeValue{
-		":one": num("1"), ":at": str(stamp(now)), ":q": str(noticeQueue), ":sk": str(noticeSK(now, e)), ":e": str(string(e)),
-	}
-	if replaced {
-		expr = "ADD #c :one, Replaced :one" + strings.TrimPrefix(expr, "ADD #c :one")
-	}
-	if hold != nil {
-		expr += ", #hold = :hold"
-		values[":hold"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"System": str(hold.System), "Name": str(hold.Name)}}
-	}
-	names := map[string]string{"#c": "Count"}
-	if hold != nil {
-		names["#hold"] = "Hold" // a reserved word
-	}
-	return t.update(noticeKey(e), expr, cond{names: names, values: values}, nil)
+// noticeAdd adds one document to a person's notice in t, creating it if there is none.
+func (t *tx) noticeAdd(e access.Email, now time.Time) *tx {
+	return t.update(noticeKey(e), "ADD #c :one SET FirstAt = if_not_exists(FirstAt, :at), LastAt = :at, GSI1PK = :q, GSI1SK = if_not_exists(GSI1SK, :sk), Email = :e", cond{
+		names: map[string]string{"#c": "Count"},
+		values: map[string]types.AttributeValue{
+			":one": num("1"), ":at": str(stamp(now)), ":q": str(noticeQueue), ":sk": str(noticeSK(now, e)), ":e": str(string(e)),
+		},
+	}, nil)
 }
 
 // DueNotices returns up to limit pending notices that are due at now: their person has had no new
@@ -108,7 +92,7 @@ func (s *Store) DueNotices(ctx context.Context, quiet, maxDelay time.Duration, l
 func (it noticeItem) notice() Notice {
 	first, _ := time.Parse(stampLayout, it.FirstAt)
 	last, _ := time.Parse(stampLayout, it.LastAt)
-	return Notice{Email: it.Email, Count: it.Count, Replaced: it.Replaced, FirstAt: first, LastAt: last, Hold: it.Hold, sortKey: it.GSI1SK}
+	return Notice{Email: it.Email, Count: it.Count, FirstAt: first, LastAt: last, sortKey: it.GSI1SK}
 }
 
 // NoticeMailID is the id of the email a notice becomes: derived from the person and the notice's
@@ -124,7 +108,7 @@ func NoticeMailID(n Notice) MailID {
 // already gone; nothing was written.
 func (s *Store) SendNotice(ctx context.Context, n Notice) (MailID, error) {
 	id := NoticeMailID(n)
-	m := mail.Message{ID: string(id), To: n.Email, Template: mail.NewDocuments, Replaced: n.Replaced > 0}
+	m := mail.Message{ID: string(id), To: n.Email, Template: mail.NewDocuments}
 	t := s.tx().del(noticeKey(n.Email), cond{
 		expr:   "#c = :seen AND GSI1SK = :sk",
 		names:  map[string]string{"#c": "Count"},

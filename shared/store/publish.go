@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"github.com/council/cfp/shared/access"
-	"github.com/council/cfp/shared/batch"
 )
 
 // NewDocumentID derives a document's id from the identity of the object it was published from:
@@ -33,22 +32,19 @@ const maxTransactItems = 100
 // further transactions after the document; if the function stops between them those few are not
 // told, but still see the document when they sign in.
 func (s *Store) PublishDocument(ctx context.Context, d Document, recipients []access.Email) error {
-	return s.publish(ctx, d, recipients, s.tx(), nil, false, "publish document")
+	return s.publish(ctx, d, recipients, s.tx(), "publish document")
 }
 
-// publish writes the document and its notices in t, after whatever t already holds: from a batch
-// (hold) the notices wait for its report; a replacement (replaced) is counted so the email says so.
-func (s *Store) publish(ctx context.Context, d Document, recipients []access.Email, first *tx, hold *batch.ID, replaced bool, op string) error {
-	item, err := attributevalue.MarshalMap(newDocumentItem(d))
-	if err != nil {
+// publish writes the document and its notices in t, after whatever t already holds.
+func (s *Store) publish(ctx context.Context, d Document, recipients []access.Email, first *tx, op string) error {
+	if err := first.document(d); err != nil {
 		return wrap(op, err)
 	}
 	now := s.now()
-	first.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	rest := dedupe(recipients)
 	room := maxTransactItems - len(first.items)
 	for _, e := range rest[:min(len(rest), room)] {
-		first.noticeAdd(e, now, hold, replaced)
+		first.noticeAdd(e, now)
 	}
 	if err := s.run(ctx, first, op); err != nil {
 		return err
@@ -56,12 +52,22 @@ func (s *Store) publish(ctx context.Context, d Document, recipients []access.Ema
 	for rest = rest[min(len(rest), room):]; len(rest) > 0; rest = rest[min(len(rest), maxTransactItems):] {
 		t := s.tx()
 		for _, e := range rest[:min(len(rest), maxTransactItems)] {
-			t.noticeAdd(e, now, hold, replaced)
+			t.noticeAdd(e, now)
 		}
 		if err := s.run(ctx, t, op+": further notices"); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// document writes a new document in t, once (ErrConflict: one with its id is there).
+func (t *tx) document(d Document) error {
+	item, err := attributevalue.MarshalMap(newDocumentItem(d))
+	if err != nil {
+		return err
+	}
+	t.put(item, cond{expr: "attribute_not_exists(PK)"}, ErrConflict)
 	return nil
 }
 

@@ -48,7 +48,7 @@ func TestStaffSignInInABrowser(t *testing.T) {
 	if err := storetest.SeedDocuments(bg, db, docs...); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PublishFromBatch(bg, b, batch.File{Name: "z.pdf", Row: &batch.Row{Line: 2}, Outcome: batch.Replaced, Document: string(fresh.ID)}, fresh, nil,
+	if err := db.PublishFromBatch(bg, b, batch.File{Name: "z.pdf", Row: &batch.Row{Line: 2}, Outcome: batch.Replaced, Document: string(fresh.ID)}, fresh,
 		&store.Correction{Document: docs[0].ID, Client: ref, How: string(batch.Replaced), By: fresh.ID}); err != nil {
 		t.Fatal(err)
 	}
