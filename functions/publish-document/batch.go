@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,19 +70,8 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 	if name == batch.Manifest {
 		return h.manifest(ctx, b, rec, log)
 	}
-	head := make([]byte, len(pdfMagic))
-	obj, n, err := h.Objects.Read(ctx, rec.Key, "", 0, head)
-	switch {
-	case errors.Is(err, bucket.ErrGone):
-		log.Info("object already handled")
-		return nil
-	case err != nil:
-		return err
-	case obj.ETag != rec.ETag:
-		log.Info("object replaced since the event; its own event handles it")
-		return nil
-	}
-	f, err := h.Batches.FileArrived(ctx, b, batch.File{Name: name, ETag: obj.ETag, Version: obj.Version, Size: obj.Size, PDF: bytes.HasPrefix(head[:n], []byte(pdfMagic))})
+	// Its arrival only: whoever publishes it reads its first bytes then, once (head).
+	f, err := h.Batches.FileArrived(ctx, b, batch.File{Name: name, ETag: rec.ETag, Version: rec.Version, Size: rec.Size})
 	if err != nil || !f.Due() {
 		return err
 	}
@@ -89,6 +79,22 @@ func (h Handler) batchRecord(ctx context.Context, rec bucket.Record, log *slog.L
 		return err
 	}
 	return h.complete(ctx, b, log)
+}
+
+// head reads the first bytes of a batch's file as it is now: the version published is the one
+// read (a newer one than an event named, if the sender wrote the file again). False when the file
+// is not there.
+func (h Handler) head(ctx context.Context, b batch.ID, f batch.File) (batch.File, bool, error) {
+	head := make([]byte, len(pdfMagic))
+	obj, n, err := h.Objects.Read(ctx, b.Key(f.Name), "", 0, head)
+	switch {
+	case errors.Is(err, bucket.ErrGone):
+		return f, false, nil
+	case err != nil:
+		return f, false, err
+	}
+	f.Arrived, f.ETag, f.Version, f.Size, f.PDF = true, obj.ETag, obj.Version, obj.Size, bytes.HasPrefix(head[:n], []byte(pdfMagic))
+	return f, true, nil
 }
 
 // open makes the batch's item once: an instance remembers the batches it has opened (an opened
@@ -172,29 +178,58 @@ func (h Handler) rows(ctx context.Context, b batch.ID, all []batch.Row, log *slo
 	if err != nil {
 		return err
 	}
-	arrived := map[string]batch.File{}
+	// The files there now: those whose events have not been handled yet are as good as arrived.
+	names, err := h.Objects.Names(ctx, b.Key(""))
+	if err != nil {
+		return err
+	}
+	there := map[string]bool{}
+	for _, n := range names {
+		there[strings.TrimPrefix(n, b.Key(""))] = true
+	}
 	for _, f := range known {
-		if f.Name != "" && f.Arrived && f.Outcome == "" {
-			arrived[f.Name] = f
+		if f.Name != "" && (f.Outcome != "" || f.Row != nil) {
+			delete(there, f.Name) // settled, or a row of an earlier run of this manifest waits for it
 		}
 	}
-	var ready []store.Publication
+	var candidates []batch.File
 	var rest []batch.Row
 	for _, r := range all {
-		f, ok := arrived[r.File]
 		switch {
 		case r.Refused == "" && r.Action != batch.Publish:
 			if err := h.row(ctx, b, r, log); err != nil {
 				return err
 			}
-		case r.Refused == "" && ok && f.Version != "" && f.Check() == "" && (batch.File{Row: &r}).Named() == r.File:
-			f.Row = &r
-			d := newDocument(store.NewDocumentID(h.Bucket, b.Key(f.Name), f.ETag), r.Fields, f.Size, h.Now())
-			d.Key, d.Version = b.Key(f.Name), f.Version
-			f.Outcome, f.Document = batch.Published, string(d.ID)
-			ready = append(ready, store.Publication{File: f, Document: d})
+		case r.Refused == "" && there[r.File] && (batch.File{Row: &r}).Named() == r.File:
+			candidates = append(candidates, batch.File{Name: r.File, Row: &r})
 		default:
 			rest = append(rest, r)
+		}
+	}
+	// Each candidate's first bytes, read at once: a PDF is published in a group, anything else
+	// refused; one gone since the listing waits for its event like a file not yet there.
+	read := make([]batch.File, len(candidates))
+	ok := make([]bool, len(candidates))
+	err = each(ctx, len(candidates), rowWorkers, func(i int) (err error) {
+		read[i], ok[i], err = h.head(ctx, b, candidates[i])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var ready []store.Publication
+	for i, f := range read {
+		switch {
+		case !ok[i]:
+			rest = append(rest, *f.Row)
+		case f.Check() != "":
+			if err := h.refuse(ctx, b, f, f.Check()); err != nil {
+				return err
+			}
+		default:
+			d := h.batchDocument(b, f)
+			f.Outcome, f.Document = batch.Published, string(d.ID)
+			ready = append(ready, store.Publication{File: f, Document: d})
 		}
 	}
 	var groups [][]store.Publication
@@ -295,11 +330,15 @@ func (h Handler) refuse(ctx context.Context, b batch.ID, f batch.File, why strin
 // and then removed from the sender's folder), recorded with its row's outcome in one transaction.
 // Every step is safe to repeat.
 func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog.Logger) error {
+	f, there, err := h.head(ctx, b, f)
+	if err != nil || !there {
+		return err // gone: nothing to publish; the batch's close reports the row
+	}
 	if why := f.Check(); why != "" {
 		return h.refuse(ctx, b, f, why)
 	}
 	r, key := *f.Row, b.Key(f.Name)
-	d := newDocument(store.NewDocumentID(h.Bucket, key, f.ETag), r.Fields, f.Size, h.Now())
+	d := h.batchDocument(b, f)
 	f.Outcome, f.Document = batch.Published, string(d.ID)
 	var replaces *store.Correction
 	if r.Action == batch.Replace {
@@ -315,11 +354,7 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 			Detail: fmt.Sprintf("batch %s line %d", b, r.Line)}
 	}
 	inPlace := f.Version != ""
-	if inPlace {
-		// Published where it is: the document names the version that arrived, which the sender
-		// cannot change (a write at the key is a new version; its role may not delete versions).
-		d.Key, d.Version = key, f.Version
-	} else {
+	if !inPlace {
 		// A bucket that keeps no versions: a copy under published/, which only we write.
 		meta := map[string]string{"document-id": string(d.ID), "client-reference": d.ClientReference, "document-type": string(d.Type), "document-date": d.DocumentDate}
 		switch err := h.Objects.Copy(ctx, key, d.Key, f.ETag, meta, "application/pdf"); {
@@ -345,6 +380,18 @@ func (h Handler) settle(ctx context.Context, b batch.ID, f batch.File, log *slog
 		return nil
 	}
 	return h.remove(ctx, key, f.ETag)
+}
+
+// batchDocument is the document a batch's file makes, its id from the version read. Published
+// where it is in a bucket that keeps versions: the document names the version read, which the
+// sender cannot change (a write at the key is a new version; its role may not delete versions).
+func (h Handler) batchDocument(b batch.ID, f batch.File) store.Document {
+	key := b.Key(f.Name)
+	d := newDocument(store.NewDocumentID(h.Bucket, key, f.ETag), f.Row.Fields, f.Size, h.Now())
+	if f.Version != "" {
+		d.Key, d.Version = key, f.Version
+	}
+	return d
 }
 
 // withdraw hides the document a withdraw row names.

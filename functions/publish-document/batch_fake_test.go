@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -75,7 +76,7 @@ func (d *fakeDocs) FileArrived(_ context.Context, b batch.ID, f batch.File) (bat
 	if cur.Outcome != "" {
 		return cur, nil
 	}
-	cur.Name, cur.Arrived, cur.ETag, cur.Version, cur.Size, cur.PDF = f.Name, true, f.ETag, f.Version, f.Size, f.PDF
+	cur.Name, cur.Arrived, cur.ETag, cur.Version, cur.Size = f.Name, true, f.ETag, f.Version, f.Size
 	fb.files[k] = cur
 	return cur, nil
 }
@@ -107,6 +108,9 @@ func (d *fakeDocs) settled(b batch.ID, f batch.File) error {
 	}
 	if cur.Row == nil {
 		cur.Row = f.Row
+	}
+	if f.Arrived && f.Name != "" {
+		cur.Name, cur.Arrived, cur.ETag, cur.Version, cur.Size, cur.PDF = f.Name, true, f.ETag, f.Version, f.Size, f.PDF
 	}
 	cur.Outcome, cur.Reason, cur.Document = f.Outcome, f.Reason, f.Document
 	fb.files[k] = cur
@@ -288,6 +292,10 @@ func (d *fakeDocs) DueBatches(_ context.Context, limit int) ([]batch.ID, error) 
 		}
 	}
 	return out, nil
+}
+
+func (b *fakeBucket) Names(_ context.Context, prefix string) ([]string, error) {
+	return slices.Sorted(maps.Keys(b.under(prefix))), nil
 }
 
 func (b *fakeBucket) Put(_ context.Context, key string, body []byte, ct string) error {

@@ -323,3 +323,41 @@ func TestABatchReportClaimedByAnotherRunIsMadeByTheScheduleIfItStops(t *testing.
 		t.Fatalf("report %q, summaries %d, told %+v", rep, len(f.d.mails), f.d.told)
 	}
 }
+
+// Files whose events are still on their way when the manifest's is handled (Lambda delivers
+// events in no order) are found in the batch's folder and published by the manifest, in a group;
+// their events, when they come, change nothing.
+func TestFilesWhoseEventsLagAreFoundByTheManifest(t *testing.T) {
+	f := newFixture()
+	f.d.grants["1234567"] = []store.Grant{{Email: "anna@example.com"}}
+	objects := run7Objects()
+	var late []bucket.Record
+	for _, name := range []string{"a.pdf", "b.pdf", "c.pdf", "z.pdf"} {
+		late = append(late, f.b.put(run7.Key(name), objects[name]))
+	}
+	m := f.b.put(run7.Key(batch.Manifest), objects[batch.Manifest])
+	if err := f.h.Handle(ctx, event(m)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.d.docs) != 1 || !slices.Equal(f.d.groups, []int{1}) {
+		t.Fatalf("docs %d, groups %v; logs %s", len(f.d.docs), f.d.groups, f.logs)
+	}
+	for _, r := range late {
+		if err := f.h.Handle(ctx, event(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.d.now = f.h.Now().Add(time.Hour)
+	if err := f.h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep := f.report(t, run7)
+	for key, want := range map[string]string{"2a.pdf": "published", "3b.pdf": "refused", "4c.pdf": "refused", "5a.pdf": "refused", "6d.pdf": "missing", "z.pdf": "unlisted"} {
+		if r, ok := rep[key]; !ok || r[7] != want {
+			t.Errorf("report row %s: %q, want %s", key, r, want)
+		}
+	}
+	if len(f.d.docs) != 1 || len(f.d.toldTo("anna@example.com")) != 1 {
+		t.Fatalf("docs %d, told %+v", len(f.d.docs), f.d.told)
+	}
+}

@@ -30,6 +30,7 @@ type Objects interface {
 	Copy(ctx context.Context, from, to, etag string, meta map[string]string, contentType string) error
 	Delete(ctx context.Context, key, etag string) error
 	Put(ctx context.Context, key string, body []byte, contentType string) error
+	Names(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Documents is what the handler needs of the store.

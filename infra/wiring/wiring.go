@@ -378,7 +378,7 @@ var Functions = []Function{
 			Keys:  []string{"AUDIT#CLIENT#*", "AUDIT#EVENT#*", "BATCH#*", "DOC#*", "MAIL#*", "NOTICE#*"},
 			Objects: []Objects{
 				{DocumentsBucket, "inbound/", []Action{GetObject, DeleteObject}},
-				{DocumentsBucket, "batches/", []Action{GetObject, PutObject, DeleteObject}}, // manifests in, reports out
+				{DocumentsBucket, "batches/", []Action{GetObject, PutObject, DeleteObject, ListBucket}}, // manifests and files in (a manifest lists its folder), reports out
 				{DocumentsBucket, "published/", []Action{PutObject}},
 				{DocumentsBucket, "rejected/", []Action{PutObject}},
 			},

@@ -292,3 +292,23 @@ func (b Bucket) DeleteEveryVersion(ctx context.Context, prefix string) (int, err
 		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
 	}
 }
+
+// Names returns the keys of the objects under prefix, as they are now (ListObjectsV2, a request per
+// 1,000 keys). It needs s3:ListBucket on the prefix.
+func (b Bucket) Names(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	in := &s3.ListObjectsV2Input{Bucket: &b.Name, Prefix: &prefix}
+	for {
+		page, err := b.Client.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, classify("listing the objects", err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, aws.ToString(o.Key))
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return out, nil
+		}
+		in.ContinuationToken = page.NextContinuationToken
+	}
+}

@@ -152,14 +152,14 @@ func (s *Store) ManifestRead(ctx context.Context, b batch.ID, etag string, rows 
 	return wrap("manifest read", err)
 }
 
-// FileArrived records that a file of the batch is there (which version, its size, whether it is a
-// PDF) and returns all that is known of it, its row too if the manifest listed it already. A file
+// FileArrived records that a file of the batch is there (as its event says: which version, its
+// size) and returns all that is known of it, its row too if the manifest listed it already. A file
 // that already has an outcome is left as it is and returned so.
 func (s *Store) FileArrived(ctx context.Context, b batch.ID, f batch.File) (batch.File, error) {
 	return s.batchFileUpdate(ctx, batchFileKey(b, batch.File{Name: f.Name}),
-		"SET #name = :name, Arrived = :t, ETag = :e, #ver = :v, #size = :z, PDF = :pdf, Kind = :kind", map[string]types.AttributeValue{
+		"SET #name = :name, Arrived = :t, ETag = :e, #ver = :v, #size = :z, Kind = :kind", map[string]types.AttributeValue{
 			":name": str(f.Name), ":t": &types.AttributeValueMemberBOOL{Value: true}, ":e": str(f.ETag), ":v": str(f.Version),
-			":z": num(strconv.FormatInt(f.Size, 10)), ":pdf": &types.AttributeValueMemberBOOL{Value: f.PDF},
+			":z": num(strconv.FormatInt(f.Size, 10)),
 		}, "file arrived")
 }
 
@@ -184,7 +184,15 @@ func (s *Store) batchFileUpdate(ctx context.Context, k key, set string, values m
 		ExpressionAttributeNames:  names(set),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
+		// A file with an outcome comes back in the refusal: no second read.
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) && failed.Item != nil {
+		var it batchFileItem
+		err = attributevalue.UnmarshalMap(failed.Item, &it)
+		return it.file(), wrap(op, err)
+	}
 	if conditionFailed(err) {
 		it, err := get[batchFileItem](ctx, s, k, op)
 		return it.file(), err
@@ -223,6 +231,12 @@ func (t *tx) rowOutcome(b batch.ID, f batch.File) *tx {
 	values := map[string]types.AttributeValue{":o": str(string(f.Outcome)), ":why": str(f.Reason), ":d": str(f.Document), ":kind": str("batch-file")}
 	set := "SET Outcome = :o, Reason = :why, #doc = :d, Kind = :kind"
 	names := map[string]string{"#doc": "Document"}
+	if f.Arrived && f.Name != "" { // what was read of the file, which its own event may not have said yet
+		set += ", #name = :name, Arrived = :t, ETag = :e, #ver = :v, #size = :z, PDF = :pdf"
+		names["#name"], names["#ver"], names["#size"] = "Name", "Version", "Size"
+		values[":name"], values[":t"], values[":e"], values[":v"] = str(f.Name), &types.AttributeValueMemberBOOL{Value: true}, str(f.ETag), str(f.Version)
+		values[":z"], values[":pdf"] = num(strconv.FormatInt(f.Size, 10)), &types.AttributeValueMemberBOOL{Value: f.PDF}
+	}
 	if f.Row != nil {
 		row, err := attributevalue.Marshal(*f.Row)
 		if err != nil {
