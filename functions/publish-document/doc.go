@@ -44,27 +44,42 @@
 //
 // Batches. A sending system that writes no metadata drops PDFs and a manifest.csv under
 // batches/<system>/<batch>/ (shared/batch reads it; the README shows its header line). The files
-// and the manifest arrive in any order: each file's arrival and each manifest row are recorded on
-// the same store item (store.FileArrived, store.RowListed), and whichever comes second finds the
-// file due and publishes it, its row's outcome written in the publication's transaction
-// (store.PublishFromBatch), so a repeated or late event publishes and counts nothing twice. A
-// batch's file is published in place: the document keeps the key and the S3 version id of the file
-// that arrived (the documents bucket keeps versions, the senders' roles may write but not delete
-// versions, and the lifecycle keeps a version under batches/ as long as a published document), so
-// the sender cannot change what was published, and the copy under published/ and the delete are
-// saved (a CopyObject is priced as a PUT: it alone cost as much as the whole budget of a run). The
-// portal's download presigns that version. A bad row is refused with its reason, the others stand.
-// replace also hides the old document, withdraw only hides one (audited, store.Correction), and the
-// grantees' notices count the replacement so their next email says so. Notices from a batch wait
-// for its report (notify), so a grantee gets one email for a batch. When every row has an outcome,
-// or the schedule finds the batch's BATCH_WINDOW over (its unarrived files missing), the report goes
-// to batches/<system>/reports/<batch>.csv and one summary email to BUSINESS_SUPPORT is queued
-// (store.BatchReported, once). A batch file costs, with no retries: S3 GetObject (ranged) = 1;
-// DynamoDB UpdateItem (its arrival) and UpdateItem (its row), Query (the client's grantees, once a
-// client when the manifest publishes it), TransactWriteItems, and a GetItem (is the batch complete?)
-// when its own event publishes it; the batch's item is opened once an instance (Handler.Opened);
-// plus, once per batch, reading the manifest, a Query of its rows, the report's PutObject and one
-// transaction.
+// and the manifest arrive in any order, and S3's events reach us in any order too. A file's event
+// records only its arrival on the file's item (store.FileArrived, one UpdateItem, no S3 read). The
+// manifest's event reads the manifest, the batch's items (one Query a page) and the batch's folder
+// (ListObjectsV2, a request per 1,000 files), so that files whose events are still on their way
+// count as arrived; it reads the first bytes of each such file (one ranged GetObject: a PDF?), and
+// publishes the good ones in groups of store.MaxGroup, one transaction each (store.PublishGroup:
+// the documents, their rows' outcomes, and the group's own count of rows done, so that groups
+// written at once touch no common item). A row whose file is not there yet is recorded
+// (store.RowListed) and the file's event, meeting it on the same item, publishes it on its own
+// (store.PublishFromBatch). Whichever comes second publishes, each outcome is written once with a
+// count, so a repeated or late event publishes and counts nothing twice; a group that meets a
+// published document (a repeat) is published one by one. A batch's file is published in place:
+// the document keeps the key and the S3 version id of the file read, the documents bucket keeps
+// versions and the senders' roles may write but not delete versions (the lifecycle keeps a version
+// under batches/ as long as a published document), so the sender cannot change what was
+// published, and a copy under published/ is saved (a CopyObject is priced as a PUT: it alone cost
+// as much as the whole budget of a run). The portal's download presigns that version. A bad row is
+// refused with its reason, the others stand. replace also hides the old document, withdraw only
+// hides one (audited, store.Correction).
+//
+// When every row has an outcome, or the schedule finds the batch's BATCH_WINDOW over (its
+// unarrived files missing), one run claims the report (store.ClaimReport: files published at the
+// same moment can each find the batch complete; a claim whose run stopped passes to the schedule
+// after its lease), writes it to batches/<system>/reports/<batch>.csv, queues one new-documents
+// email to each active grantee of the clients it published for (one Query of grants a client; the
+// email's id is the batch's and the person's, so a report made again queues none twice; it says so
+// when a document they could see was replaced), and marks the batch reported with its one summary
+// to BUSINESS_SUPPORT. A batch's documents make no notice: its grantees get one email for the
+// batch, however far apart its files were published.
+//
+// AWS requests per document of a batch sent files first (the billing run), with no retries: S3
+// GetObject (ranged) 1; DynamoDB UpdateItem 1 (the file's event), a share of a group's
+// TransactWriteItems (1/49), a share of the grants Queries at the report (one a client) and of
+// the manifest's reads; the emails a report queues go through notify (PutItem 1 here; claim,
+// suppression, sent there). A file that arrives after its row costs UpdateItem 2 (row, arrival),
+// GetObject 1, TransactWriteItems 1 and the Query that asks whether the batch is complete.
 //
 // The logs hold document ids, ETags, types and counts: never a key, a client reference, a title or
 // an address, which are personal data.

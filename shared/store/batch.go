@@ -318,10 +318,20 @@ func (s *Store) PublishGroup(ctx context.Context, b batch.ID, pubs []Publication
 	}
 	t, first := s.tx(), pubs[0].File.Row.Line
 	for _, p := range pubs {
-		if err := t.rowOutcome(b, p.File).document(p.Document); err != nil {
+		// The file's whole item, as its outcome makes it: a put is a smaller request than the
+		// update that would say the same.
+		f := p.File
+		k := batchFileKey(b, f)
+		item, err := attributevalue.MarshalMap(batchFileItem{PK: k.PK, SK: k.SK, Kind: "batch-file", Name: f.Name, Row: f.Row, Arrived: f.Arrived,
+			ETag: f.ETag, Version: f.Version, Size: f.Size, PDF: f.PDF, Outcome: f.Outcome, Reason: f.Reason, Document: f.Document})
+		if err != nil {
 			return wrap("publish group", err)
 		}
-		first = min(first, p.File.Row.Line)
+		t.put(item, cond{expr: "attribute_not_exists(Outcome)"}, ErrConflict)
+		if err := t.document(p.Document); err != nil {
+			return wrap("publish group", err)
+		}
+		first = min(first, f.Row.Line)
 	}
 	t.put(map[string]types.AttributeValue{
 		"PK": str(batchPK(b)), "SK": str(fmt.Sprintf("%s%06d", batchDonePre, first)), "Kind": str("batch-done"), "Done": num(strconv.Itoa(len(pubs))),
