@@ -241,3 +241,105 @@ func TestExportWritesAManifestTheBatchRulesRead(t *testing.T) {
 		}
 	}
 }
+
+// fakeSFTP puts a stand-in for OpenSSH's sftp first on PATH, for the sender's tests: each session
+// keeps its batch commands in dir/session-<pid>. A session that puts documents waits (up to 10 s)
+// until `want` such sessions have started, so it fails unless they run at the same time; one that
+// puts the manifest fails unless every document session has finished; one whose commands name
+// failing.pdf fails.
+func fakeSFTP(t *testing.T, want int) (dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	script := `#!/bin/sh
+d=` + dir + `
+cat > "$d/session-$$"
+if grep -q failing.pdf "$d/session-$$"; then echo "failing.pdf: permission denied" >&2; exit 1; fi
+if grep -q '^put .*\.pdf$' "$d/session-$$"; then
+	touch "$d/started-$$"
+	i=0
+	while [ "$(ls "$d" | grep -c '^started-')" -lt ` + strconv.Itoa(want) + ` ]; do
+		i=$((i+1)); [ $i -gt 200 ] && { echo "sessions not at once" >&2; exit 1; }
+		sleep 0.05
+	done
+	touch "$d/done-$$"
+fi
+if grep -q '^put manifest.csv$' "$d/session-$$"; then
+	[ "$(ls "$d" | grep -c '^done-')" -eq ` + strconv.Itoa(want) + ` ] || { echo "manifest before the files" >&2; exit 1; }
+fi
+exit 0
+`
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "sftp"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir
+}
+
+// sessions reads what each of the fake's sessions was told, in no particular order.
+func sessions(t *testing.T, dir string) []string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "session-*"))
+	var out []string
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func TestSFTPSenderPutsFilesOverSessionsAtOnceAndTheManifestLast(t *testing.T) {
+	dir := fakeSFTP(t, 3)
+	var files []string
+	for i := range 10 {
+		files = append(files, fmt.Sprintf("doc-%02d.pdf", i))
+	}
+	files = append(files, batch.Manifest)
+	s := SFTPSender{Addr: "127.0.0.1:2022", Key: "key", KnownHosts: "known", Sessions: 3}
+	if err := s.Send(context.Background(), batch.ID{System: System, Name: "run-1"}, t.TempDir(), files); err != nil {
+		t.Fatal(err)
+	}
+	put := map[string]int{}
+	var mkdirs, manifests, fileSessions int
+	for _, cmds := range sessions(t, dir) {
+		switch {
+		case cmds == "mkdir run-1\n":
+			mkdirs++
+		case cmds == "cd run-1\nput manifest.csv\n":
+			manifests++
+		case strings.HasPrefix(cmds, "cd run-1\nput doc-"):
+			fileSessions++
+			for _, line := range strings.Split(strings.TrimSpace(cmds), "\n")[1:] {
+				put[strings.TrimPrefix(line, "put ")]++
+			}
+		default:
+			t.Errorf("a session was told %q", cmds)
+		}
+	}
+	if mkdirs != 1 || manifests != 1 || fileSessions != 3 {
+		t.Fatalf("%d mkdir sessions, %d manifest sessions, %d file sessions", mkdirs, manifests, fileSessions)
+	}
+	for _, f := range files[:10] {
+		if put[f] != 1 {
+			t.Errorf("%s put %d times", f, put[f])
+		}
+	}
+}
+
+func TestSFTPSenderSendsNoManifestWhenAFileFails(t *testing.T) {
+	dir := fakeSFTP(t, 2)
+	files := []string{"a.pdf", "failing.pdf", "c.pdf", "d.pdf", batch.Manifest}
+	s := SFTPSender{Addr: "127.0.0.1:2022", Key: "key", KnownHosts: "known", Sessions: 2}
+	err := s.Send(context.Background(), batch.ID{System: System, Name: "run-2"}, t.TempDir(), files)
+	if err == nil || !strings.Contains(err.Error(), "failing.pdf: permission denied") || !strings.Contains(err.Error(), "manifest.csv not sent") {
+		t.Fatalf("error %v", err)
+	}
+	for _, cmds := range sessions(t, dir) {
+		if strings.Contains(cmds, batch.Manifest) {
+			t.Fatal("the manifest was sent after a file failed")
+		}
+	}
+}
