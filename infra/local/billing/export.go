@@ -64,8 +64,8 @@ type SFTPSender struct {
 }
 
 // DefaultSFTPSessions is how many sftp sessions an SFTPSender puts files over at once: enough to
-// keep the local stack's two cores busy, and what rclone serve sftp is set to upload at once
-// (services.SFTPUploads).
+// keep the local stack's two cores busy while each session waits for its upload (rclone serve
+// sftp uploads a file to S3 inside its close, so the sessions' uploads run side by side).
 const DefaultSFTPSessions = 8
 
 // Send makes the batch folder in a session of its own, spreads the files over the sessions (the

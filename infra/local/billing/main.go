@@ -66,7 +66,7 @@ func main() {
 		}
 	}
 	r, err := tg.RunBatch(ctx, plan, send)
-	report(os.Stdout, r, nil, nil, 0, 0, Cost{})
+	report(os.Stdout, r, nil, nil, nil, Idle{}, Cost{})
 	if err != nil {
 		fail(err)
 	}
