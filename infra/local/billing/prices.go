@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,8 +59,11 @@ type Units struct{ Write, Read float64 }
 func (u Units) Cost() float64 { return u.Write*Prices.DynamoWriteUnit + u.Read*Prices.DynamoReadUnit }
 
 func (m *meter) observe(x faults.Exchange) {
-	if x.Status != 200 {
-		return // a failed request consumes nothing
+	// A failed request consumes nothing, but for a write whose condition is false: DynamoDB still
+	// charges its write units (the publish path's "already there" answers are such writes).
+	conditionFailed := x.Status == 400 && bytes.Contains(x.Response, []byte("ConditionalCheckFailedException"))
+	if x.Status != 200 && !conditionFailed {
+		return
 	}
 	var req struct {
 		ConsistentRead bool
