@@ -35,6 +35,7 @@ func main() {
 		viaS3   = flag.Bool("s3", false, "send the batch straight to S3 rather than over SFTP")
 		sftpTo  = flag.String("sftp", strings.TrimPrefix(addr("CFP_SFTP_ADDR", "127.0.0.1:2022"), "http://"), "SFTP server of the running local stack")
 		keyDir  = flag.String("keys", defaultKeyDir(), "the local stack's SFTP keys (its data directory's sftp/)")
+		conns   = flag.Int("sessions", DefaultSFTPSessions, "sftp sessions putting files at once")
 	)
 	flag.IntVar(&sz.Docs, "n", 12000, "documents to drop")
 	flag.IntVar(&sz.Clients, "clients", 4000, "sample clients")
@@ -61,12 +62,15 @@ func main() {
 	}
 	var send Sender = S3Sender{tg}
 	if !*viaS3 {
-		if send, err = NewSFTPSender(*sftpTo, *keyDir); err != nil {
+		s, err := NewSFTPSender(*sftpTo, *keyDir)
+		if err != nil {
 			fail(err)
 		}
+		s.Sessions = *conns
+		send = s
 	}
 	r, err := tg.RunBatch(ctx, plan, send)
-	report(os.Stdout, r, nil, nil, 0, 0, Cost{})
+	report(os.Stdout, r, nil, nil, nil, Idle{}, Cost{})
 	if err != nil {
 		fail(err)
 	}

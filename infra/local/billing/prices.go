@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/council/cfp/infra/local/faults"
 	"github.com/council/cfp/shared/batch"
@@ -43,15 +45,25 @@ var Prices = struct {
 // meter estimates DynamoDB request units from the requests the functions make (seen through the
 // fault proxy's Inspect): 1 write unit per KB of an item written (2 in a transaction), 1 read unit
 // per 4 KB read strongly (half that for eventually consistent reads). Item sizes are taken from
-// the request and answer sizes, which slightly overstates them.
+// the request and answer sizes, which slightly overstates them. It keeps the units by operation,
+// so that a report shows which kind of request the cost goes to.
 type meter struct {
-	mu                    sync.Mutex
-	writeUnits, readUnits float64
+	mu   sync.Mutex
+	byOp map[string]Units
 }
 
+// Units are DynamoDB request units, estimated.
+type Units struct{ Write, Read float64 }
+
+// Cost is what the units cost at Prices.
+func (u Units) Cost() float64 { return u.Write*Prices.DynamoWriteUnit + u.Read*Prices.DynamoReadUnit }
+
 func (m *meter) observe(x faults.Exchange) {
-	if x.Status != 200 {
-		return // a failed request consumes nothing
+	// A failed request consumes nothing, but for a write whose condition is false: DynamoDB still
+	// charges its write units (the publish path's "already there" answers are such writes).
+	conditionFailed := x.Status == 400 && bytes.Contains(x.Response, []byte("ConditionalCheckFailedException"))
+	if x.Status != 200 && !conditionFailed {
+		return
 	}
 	var req struct {
 		ConsistentRead bool
@@ -66,47 +78,71 @@ func (m *meter) observe(x faults.Exchange) {
 		}
 		return u
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	var u Units
 	switch x.Operation {
 	case "PutItem", "UpdateItem", "DeleteItem":
-		m.writeUnits += math.Ceil(float64(len(x.Request)) / 1024)
+		u.Write += math.Ceil(float64(len(x.Request)) / 1024)
 	case "TransactWriteItems":
 		for _, it := range req.TransactItems {
-			m.writeUnits += 2 * math.Ceil(float64(len(it))/1024)
+			u.Write += 2 * math.Ceil(float64(len(it))/1024)
 		}
 	case "BatchWriteItem":
 		for _, table := range req.RequestItems {
 			var writes []json.RawMessage
 			_ = json.Unmarshal(table, &writes)
 			for _, w := range writes {
-				m.writeUnits += math.Ceil(float64(len(w)) / 1024)
+				u.Write += math.Ceil(float64(len(w)) / 1024)
 			}
 		}
 	case "GetItem", "Query":
-		m.readUnits += read(len(x.Response))
+		u.Read += read(len(x.Response))
 	case "BatchGetItem":
 		// Each item is read on its own (rounded up to 4 KB each): count the items answered.
 		var res struct{ Responses map[string][]json.RawMessage }
 		_ = json.Unmarshal(x.Response, &res)
 		for _, items := range res.Responses {
 			for _, it := range items {
-				m.readUnits += read(len(it))
+				u.Read += read(len(it))
 			}
 		}
 	}
+	if u == (Units{}) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byOp == nil {
+		m.byOp = map[string]Units{}
+	}
+	t := m.byOp[x.Operation]
+	m.byOp[x.Operation] = Units{t.Write + u.Write, t.Read + u.Read}
 }
 
 func (m *meter) reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.writeUnits, m.readUnits = 0, 0
+	m.byOp = nil
 }
 
-func (m *meter) units() (write, read float64) {
+// units are the units counted since the last reset, by operation.
+func (m *meter) units() map[string]Units {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.writeUnits, m.readUnits
+	out := make(map[string]Units, len(m.byOp))
+	for op, u := range m.byOp {
+		out[op] = u
+	}
+	return out
+}
+
+// total adds up units by operation.
+func total(byOp map[string]Units) Units {
+	var t Units
+	for _, u := range byOp {
+		t.Write += u.Write
+		t.Read += u.Read
+	}
+	return t
 }
 
 // Cost is a run's estimated AWS cost: what our functions' requests cost (DynamoDB, S3: the figure
@@ -123,7 +159,7 @@ func (c Cost) Requests() float64 { return c.Dynamo + c.S3 }
 // estimate prices a run: the functions' DynamoDB units and S3 requests as counted; beside them the
 // sender's uploads (one PutObject a file and the manifest), one email per notified person and one
 // invocation per S3 event (a file or the manifest).
-func estimate(writeUnits, readUnits float64, s3ops map[string]int, files, emails int) Cost {
+func estimate(units map[string]Units, s3ops map[string]int, files, emails int) Cost {
 	put, get := 0, 0
 	for op, n := range s3ops {
 		switch op {
@@ -135,7 +171,7 @@ func estimate(writeUnits, readUnits float64, s3ops map[string]int, files, emails
 		}
 	}
 	return Cost{
-		Dynamo: writeUnits*Prices.DynamoWriteUnit + readUnits*Prices.DynamoReadUnit,
+		Dynamo: total(units).Cost(),
 		S3:     float64(put)*Prices.S3Put + float64(get)*Prices.S3Get,
 		Sender: float64(files+1) * Prices.S3Put,
 		SES:    float64(emails) * Prices.SESEmail,
@@ -143,28 +179,61 @@ func estimate(writeUnits, readUnits float64, s3ops map[string]int, files, emails
 	}
 }
 
-// report writes a run's figures as a table.
-func report(w io.Writer, r Result, ddb, s3ops map[string]int, writeUnits, readUnits float64, c Cost) {
+// Idle is what the stack's scheduled functions ask of AWS while nothing is sent: the bench runs
+// them every second, so during a run their Queries count among the run's requests, though in AWS
+// they run every one to five minutes and a run's share of them is a few requests.
+type Idle struct {
+	PerSecond float64       // DynamoDB and S3 requests a second, measured before the run with nothing sent
+	Counted   time.Duration // how long the run's requests were counted for
+}
+
+// Requests is the idle share of a count taken over Counted.
+func (i Idle) Requests() float64 { return i.PerSecond * i.Counted.Seconds() }
+
+// report writes a run's figures as a table. ddb == nil: no request counts (a sample run).
+func report(w io.Writer, r Result, ddb, s3ops map[string]int, units map[string]Units, idle Idle, c Cost) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	perDoc := func(n int) string { return fmt.Sprintf("%.2f", float64(n)/float64(max(r.Uploaded, 1))) }
+	perDoc := func(n float64) string { return fmt.Sprintf("%.2f", n/float64(max(r.Uploaded, 1))) }
 	fmt.Fprintf(tw, "documents sent\t%d\t(and %s)\n", r.Uploaded, batch.Manifest)
 	fmt.Fprintf(tw, "published\t%d\t(expected %d; found current in the table under their id: %d)\n", r.Published, r.Expected.Published, r.InTable)
 	fmt.Fprintf(tw, "refused\t%d\t(expected %d)\n", r.Rejected, r.Expected.Rejected)
 	fmt.Fprintf(tw, "grantees notified\t%d\t(expected %d; emails sent to them: %d)\n", r.Notified, r.Expected.Notified, r.Emails)
-	total := r.Uploading + r.Processing
+	elapsed := r.Uploading + r.Processing
 	fmt.Fprintf(tw, "wall time\t%s\t(sending %s, the report %s after the last file, emails %s after that)\n",
-		(total + r.Mailing).Round(100e6), r.Uploading.Round(100e6), r.Processing.Round(100e6), r.Mailing.Round(100e6))
-	fmt.Fprintf(tw, "documents per second\t%.1f\t(from the first file sent to the report)\n", float64(r.Uploaded)/total.Seconds())
+		(elapsed + r.Mailing).Round(100e6), r.Uploading.Round(100e6), r.Processing.Round(100e6), r.Mailing.Round(100e6))
+	fmt.Fprintf(tw, "documents per second\t%.1f\t(from the first file sent to the report)\n", float64(r.Uploaded)/elapsed.Seconds())
 	if ddb != nil {
-		fmt.Fprintf(tw, "AWS requests per document\t%s\t(our functions: publish-document and notify; budget 5)\n", perDoc(sum(ddb)+sum(s3ops)))
-		fmt.Fprintf(tw, "  DynamoDB\t%s\t%s\n", perDoc(sum(ddb)), ops(ddb))
-		fmt.Fprintf(tw, "  S3\t%s\t%s\n", perDoc(sum(s3ops)), ops(s3ops))
-		fmt.Fprintf(tw, "DynamoDB request units\t%.0f write, %.0f read\t(estimated)\n", writeUnits, readUnits)
+		all := float64(sum(ddb) + sum(s3ops))
+		fmt.Fprintf(tw, "AWS requests per document\t%s\t(our functions: publish-document and notify; budget 5)\n", perDoc(all))
+		fmt.Fprintf(tw, "  DynamoDB\t%s\t%s\n", perDoc(float64(sum(ddb))), ops(ddb))
+		fmt.Fprintf(tw, "  S3\t%s\t%s\n", perDoc(float64(sum(s3ops))), ops(s3ops))
+		fmt.Fprintf(tw, "scheduled runs while idle\t%.1f requests a second\t(every scheduled function runs each second here; %.0f of the requests above in the %s counted)\n",
+			idle.PerSecond, idle.Requests(), idle.Counted.Round(time.Second))
+		fmt.Fprintf(tw, "AWS requests per document without them\t%s\t(the run's own requests)\n", perDoc(max(all-idle.Requests(), 0)))
+		t := total(units)
+		fmt.Fprintf(tw, "DynamoDB request units\t%.0f write, %.0f read\t(estimated)\n", t.Write, t.Read)
+		for _, op := range byCost(units) {
+			u := units[op]
+			fmt.Fprintf(tw, "  %s\t%.0f write, %.0f read\tUSD %.4f (%.0f%% of DynamoDB)\n", op, u.Write, u.Read, u.Cost(), 100*u.Cost()/max(t.Cost(), 1e-12))
+		}
 		fmt.Fprintf(tw, "cost of those requests\tUSD %.4f\t(DynamoDB %.4f, S3 %.4f; budget USD 0.06)\n", c.Requests(), c.Dynamo, c.S3)
 		fmt.Fprintf(tw, "beside, not counted\tUSD %.4f\t(the sender's uploads %.4f, SES %.4f, Lambda invocations %.4f)\n", c.Sender+c.SES+c.Lambda, c.Sender, c.SES, c.Lambda)
 		fmt.Fprintf(tw, "prices\t%s\t%s\n", Prices.Date, Prices.Source)
 	}
 	_ = tw.Flush()
+}
+
+// byCost names the operations, the costliest first.
+func byCost(units map[string]Units) []string {
+	var names []string
+	for op := range units {
+		names = append(names, op)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		ci, cj := units[names[i]].Cost(), units[names[j]].Cost()
+		return ci > cj || ci == cj && names[i] < names[j]
+	})
+	return names
 }
 
 func sum(m map[string]int) int {
