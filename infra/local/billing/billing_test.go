@@ -376,6 +376,25 @@ func TestSFTPSenderSendsNoManifestWhenAFileFails(t *testing.T) {
 	}
 }
 
+// The indexes' writes are estimated beside the request units, at least: a put of an item in both
+// indexes writes to each, an update naming an index's key writes to that index, and an update that
+// names none is not seen.
+func TestIndexWritesAreEstimatedBeside(t *testing.T) {
+	var m meter
+	doc := `{"Item":{"PK":{"S":"DOC#d1"},"GSI1PK":{"S":"CLIENT#1"},"GSI2PK":{"S":"CLIENT#1#TYPE#x"}}}`
+	m.observe(faults.Exchange{Operation: "TransactWriteItems", Status: 200, Request: []byte(`{"TransactItems":[{"Put":` + doc + `},{"Update":{"UpdateExpression":"ADD Done :one"}}]}`)})
+	m.observe(faults.Exchange{Operation: "UpdateItem", Status: 200, Request: []byte(`{"UpdateExpression":"SET GSI1SK = :due"}`)})
+	units := m.units()
+	if units["TransactWriteItems"] != (Units{Write: 4, Index: 2}) || units["UpdateItem"] != (Units{Write: 1, Index: 1}) {
+		t.Fatalf("units %+v", units)
+	}
+	var out bytes.Buffer
+	report(&out, Result{Uploaded: 1, Uploading: time.Second}, map[string]int{}, map[string]int{}, units, Idle{}, estimate(units, nil, 1, 0))
+	if !regexp.MustCompile(`index writes, at least +3 write +USD 0\.0000`).MatchString(out.String()) {
+		t.Fatalf("no index line in\n%s", out.String())
+	}
+}
+
 // The report says which operations the DynamoDB units go to, the costliest first, and the
 // requests of the idle stack's scheduled runs on their own line and taken off the per-document
 // figure.
