@@ -468,9 +468,9 @@ func (h Handler) complete(ctx context.Context, b batch.ID, log *slog.Logger) err
 	return h.report(ctx, b, st, log)
 }
 
-// report writes the batch's reconciliation report to the sender's reports folder, then marks the
-// batch reported with its one summary email to Business Support. A repeat writes the same report
-// and queues nothing more.
+// report queues the grantees' emails, writes the batch's reconciliation report to the sender's
+// reports folder, then marks the batch reported with its one summary email to Business Support. A
+// repeat writes the same report and queues nothing more.
 func (h Handler) report(ctx context.Context, b batch.ID, st store.Batch, log *slog.Logger) error {
 	switch err := h.Batches.ClaimReport(ctx, b, reportLease); {
 	case errors.Is(err, store.ErrConflict):
@@ -483,12 +483,14 @@ func (h Handler) report(ctx context.Context, b batch.ID, st store.Batch, log *sl
 	if err != nil {
 		return err
 	}
-	csv, tally := batch.Report(files, st.Refused)
-	if err := h.Objects.Put(ctx, b.ReportKey(), csv, "text/csv; charset=utf-8"); err != nil {
-		return err
-	}
+	// The grantees' emails are queued before the report is written: a sender (or a tool) that
+	// sees the report may take it that everything the batch does is done.
 	told, err := h.tell(ctx, b, files)
 	if err != nil {
+		return err
+	}
+	csv, tally := batch.Report(files, st.Refused)
+	if err := h.Objects.Put(ctx, b.ReportKey(), csv, "text/csv; charset=utf-8"); err != nil {
 		return err
 	}
 	var msgs []mail.Message
