@@ -92,13 +92,14 @@ func StartSFTP(ctx context.Context, keyDir, system, bucket, s3URL string, cred S
 		// once the object is in S3), not through its write-back queue, so --transfers (4) does
 		// not cap uploads: sessions at once upload at once, one each.
 		"--vfs-cache-mode", "writes", "--vfs-write-back", "0s", "--cache-dir", filepath.Join(keyDir, "cache"),
-		// Reports are written by the portal, not through rclone, so a listing is kept only a
-		// fifth of a second: what the portal writes is listed by the time a client asks again.
-		// Not 0s: then every file opened lists its folder and the SFTP root afresh (four LISTs a
-		// file, two of them as long as the batch so far), which made sending 900 files over 8
-		// sessions take 68 s here, against 12 s with a listing kept a second. No -v: at its
-		// default level rclone logs no file names (which a sender may make of client data).
-		"--dir-cache-time", "200ms", "--poll-interval", "0",
+		// A folder's listing is kept 5 seconds. Each file opened needs its folder's listing, and a
+		// listing of a batch folder is as long as the batch so far (a LIST a 1,000 files): kept
+		// 0s, sending 900 files over 8 sessions took 68 s here; kept 200 ms, 12,000 files took
+		// more than 10 minutes, as the listing, renewed for nearly every file, grew to 12 LISTs.
+		// The price: a report the portal writes (not through rclone) is listed, and can be got,
+		// up to 5 seconds after it is there. No -v: at its default level rclone logs no file
+		// names (which a sender may make of client data).
+		"--dir-cache-time", "5s", "--poll-interval", "0",
 		// The PUT's answer (200 and an ETag that is the MD5 rclone computed) is the check; no
 		// HEAD of every object just uploaded.
 		"--s3-no-head")
